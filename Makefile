@@ -1,0 +1,78 @@
+# Every task a newcomer needs. `make run` starts the platform, `make test` runs every check CI runs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# uv comes from PyPI: the one on PATH, else the one pip installs for this python3.
+UV ?= $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+PY := .venv/bin/python
+export PATH := $(CURDIR)/.venv/bin:$(PATH)
+PROTO_OUT := libs/lienthong-proto/src
+PROTO_FILES := $(shell find proto/lienthong -name '*.proto' | sort)
+BUF := node_modules/.bin/buf
+
+.PHONY: help
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+.PHONY: uv
+uv:
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet 'uv==0.13.*'
+
+.venv/.synced: pyproject.toml uv.lock $(wildcard libs/*/pyproject.toml services/*/pyproject.toml)
+	@$(MAKE) --no-print-directory uv
+	$(UV) sync --all-packages --frozen
+	@touch $@
+
+.PHONY: setup
+setup: .venv/.synced $(BUF) ## install every dependency (Python via uv, buf via npm)
+
+$(BUF): package.json
+	npm install --no-audit --no-fund --silent
+	@touch $@
+
+.PHONY: run
+run: .venv/.synced ## run the whole platform locally (Ctrl-C stops it)
+	.venv/bin/lienthong up
+
+.PHONY: proto
+proto: .venv/.synced ## generate Python code from proto/ into libs/lienthong-proto
+	find $(PROTO_OUT)/lienthong -name '*_pb2*.py*' -delete 2>/dev/null || true
+	$(PY) -m grpc_tools.protoc -Iproto --python_out=$(PROTO_OUT) --grpc_python_out=$(PROTO_OUT) \
+		--mypy_out=$(PROTO_OUT) --mypy_grpc_out=$(PROTO_OUT) $(PROTO_FILES)
+
+.PHONY: proto-check
+proto-check: .venv/.synced ## fail when the generated code is not what `make proto` makes
+	@tmp=$$(mktemp -d) && trap 'rm -rf $$tmp' EXIT && \
+	$(PY) -m grpc_tools.protoc -Iproto --python_out=$$tmp --grpc_python_out=$$tmp \
+		--mypy_out=$$tmp --mypy_grpc_out=$$tmp $(PROTO_FILES) && \
+	diff -r -x '__pycache__' $$tmp/lienthong $(PROTO_OUT)/lienthong | grep -v '^Only in $(PROTO_OUT)' | grep . && \
+	{ echo "generated code is out of date: run 'make proto' and commit"; exit 1; } || echo "generated code is up to date"
+
+.PHONY: buf-lint
+buf-lint: $(BUF) ## lint the protobuf contract
+	cd proto && ../$(BUF) lint
+
+.PHONY: breaking
+breaking: $(BUF) ## check the contract for breaking changes against main
+	cd proto && ../$(BUF) breaking --against '../.git#branch=main,subdir=proto'
+
+.PHONY: lint
+lint: .venv/.synced ## ruff and mypy
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	MYPYPATH=$$(ls -d libs/*/src services/*/src | tr '\n' ':') .venv/bin/mypy libs/*/src services/*/src e2e
+
+.PHONY: unit
+unit: .venv/.synced ## unit and integration tests of libs and services
+	.venv/bin/pytest -q libs services
+
+.PHONY: e2e
+e2e: .venv/.synced ## end-to-end tests: the platform as real processes
+	.venv/bin/pytest -q e2e
+
+.PHONY: test
+test: setup lint buf-lint proto-check unit e2e ## every check CI runs
+
+.PHONY: clean
+clean: ## remove local state (var/) and caches
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,3 @@
+"""Fixtures shared by every test: real NATS and real databases (see lienthong.launcher.testing)."""
+
+pytest_plugins = ["lienthong.launcher.testing"]

@@ -1,0 +1,6 @@
+"""Durable JetStream pull consumers that feed idempotent sinks (SQL projections, event-sourced processors)."""
+
+from lienthong.consumer.consumer import Sink, StreamConsumer
+from lienthong.consumer.projection import SqlProjection
+
+__all__ = ["Sink", "SqlProjection", "StreamConsumer"]

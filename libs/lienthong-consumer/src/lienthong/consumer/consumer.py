@@ -1,0 +1,120 @@
+"""A durable pull consumer of one stream, always resuming from the position its sink has stored.
+
+The sink, not JetStream, owns the position: it records it in the same transaction as its own writes.
+On every (re)start the durable consumer is re-created to deliver from that position + 1, so a sink whose
+database was restored from a backup, or wiped for a rebuild, is fed exactly what it is missing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Protocol
+
+from lienthong.events.v1 import events_pb2
+from lienthong.telemetry import context_from_headers
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.errors import Error as NatsError
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
+
+log = logging.getLogger(__name__)
+tracer = trace.get_tracer(__name__)
+
+
+class Sink(Protocol):
+    """Where consumed events go. Both methods are called from a worker thread."""
+
+    def last_position(self, stream: str) -> int:
+        """The stream sequence of the last event this sink has processed from `stream` (0 if none)."""
+        ...
+
+    def process(self, stream: str, position: int, envelope: events_pb2.EventEnvelope) -> None:
+        """Apply one event and record `position`, atomically; do nothing if `position` is already done."""
+        ...
+
+
+class StreamConsumer:
+    """Feeds the events of one JetStream stream to a sink, in stream order, each once."""
+
+    def __init__(
+        self,
+        nc: Client,
+        *,
+        stream: str,
+        durable: str,
+        sink: Sink,
+        filter_subject: str | None = None,
+        batch_size: int = 100,
+        fetch_timeout: float = 1.0,
+    ) -> None:
+        self._js = nc.jetstream()
+        self._stream = stream
+        self._durable = durable
+        self._sink = sink
+        self._filter_subject = filter_subject
+        self._batch_size = batch_size
+        self._fetch_timeout = fetch_timeout
+        self.processed = 0  # events applied since start, for metrics and tests
+
+    async def run(self) -> None:
+        """Consume until cancelled; any failure restarts the subscription from the sink's position."""
+        backoff = 0.2
+        while True:
+            try:
+                await self._consume()
+            except asyncio.CancelledError:
+                raise
+            except NotFoundError:
+                log.info("stream %s does not exist yet, waiting", self._stream)
+            except (NatsError, TimeoutError, OSError) as error:
+                log.warning("consumer %s on %s interrupted: %s", self._durable, self._stream, error)
+            except Exception:
+                log.exception("consumer %s on %s failed to process an event", self._durable, self._stream)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 5.0)
+
+    async def _consume(self) -> None:
+        position = await asyncio.to_thread(self._sink.last_position, self._stream)
+        subscription = await self._subscribe(position)
+        try:
+            while True:
+                try:
+                    messages = await subscription.fetch(self._batch_size, timeout=self._fetch_timeout)
+                except TimeoutError:
+                    continue
+                for message in messages:
+                    await self._handle(message)
+        finally:
+            await subscription.unsubscribe()
+
+    async def _subscribe(self, position: int) -> JetStreamContext.PullSubscription:
+        with contextlib.suppress(NotFoundError):
+            await self._js.delete_consumer(self._stream, self._durable)
+        config = ConsumerConfig(
+            durable_name=self._durable,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.BY_START_SEQUENCE if position else DeliverPolicy.ALL,
+            opt_start_seq=position + 1 if position else None,
+            filter_subject=self._filter_subject,
+            ack_wait=30.0,
+        )
+        subject = self._filter_subject or ""
+        return await self._js.pull_subscribe(subject, durable=self._durable, stream=self._stream, config=config)
+
+    async def _handle(self, message: Msg) -> None:
+        position = message.metadata.sequence.stream
+        envelope = events_pb2.EventEnvelope.FromString(message.data)
+        parent = context_from_headers(message.headers)
+        with tracer.start_as_current_span(f"process {message.subject}", context=parent, kind=SpanKind.CONSUMER) as span:
+            span.set_attribute("messaging.system", "nats")
+            span.set_attribute("messaging.consumer.group.name", self._durable)
+            span.set_attribute("messaging.nats.stream_sequence", position)
+            await asyncio.to_thread(self._sink.process, self._stream, position, envelope)
+        await message.ack()
+        self.processed += 1

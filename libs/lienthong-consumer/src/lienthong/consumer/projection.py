@@ -1,0 +1,50 @@
+"""SQL read models fed by events: the base class every projection derives from."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+from lienthong.events.v1 import events_pb2
+from lienthong.relay import PositionTable
+from sqlalchemy import Connection, Engine, MetaData
+
+
+class SqlProjection(ABC):
+    """A read model in SQL tables whose position per stream is saved in the same transaction as its rows.
+
+    Subclasses declare their tables in `define_tables()` and change them in `apply()`.
+    """
+
+    name: str = "projection"
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.metadata = MetaData()
+        self.define_tables(self.metadata)
+        self.metadata.create_all(engine)
+        self._positions = PositionTable(engine, prefix=self.name)
+
+    @abstractmethod
+    def define_tables(self, metadata: MetaData) -> None:
+        """Declare the read model's tables on `metadata`."""
+
+    @abstractmethod
+    def apply(self, connection: Connection, envelope: events_pb2.EventEnvelope) -> None:
+        """Change the read model for one event, inside the caller's transaction."""
+
+    def last_position(self, stream: str) -> int:
+        return self._positions.read(stream)
+
+    def process(self, stream: str, position: int, envelope: events_pb2.EventEnvelope) -> None:
+        with self.engine.begin() as connection:
+            if self._positions.get(connection, stream) >= position:
+                return  # redelivered: already applied
+            self.apply(connection, envelope)
+            self._positions.set(connection, stream, position)
+
+    def reset(self) -> None:
+        """Empty the read model and forget every position: the next run rebuilds it from zero."""
+        with self.engine.begin() as connection:
+            for table in reversed(self.metadata.sorted_tables):
+                connection.execute(table.delete())
+            self._positions.delete_all(connection)

@@ -1,0 +1,15 @@
+"""Event-sourced applications persisted through SQLAlchemy: SQLite by default, PostgreSQL in production."""
+
+from lienthong.eventstore.application import StoredApplication, store_environment
+from lienthong.eventstore.context import current_actor, event_context
+from lienthong.eventstore.records import EventRecord, aggregate_history, read_events
+
+__all__ = [
+    "EventRecord",
+    "StoredApplication",
+    "aggregate_history",
+    "current_actor",
+    "event_context",
+    "read_events",
+    "store_environment",
+]

@@ -1,0 +1,94 @@
+"""The base of every lienthong eventsourcing application: persistence chosen by a database URL."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.persistence import ApplicationRecorder, Mapper, Tracking
+from lienthong.eventstore.mapper import StampingMapper
+from sqlalchemy import Engine
+
+
+def store_environment(name: str, database_url: str) -> dict[str, str]:
+    """The `eventsourcing` environment that persists application `name` at `database_url`.
+
+    `database_url` is an SQLAlchemy URL: `sqlite:///var/documents.db` (the embedded default) or
+    `postgresql+psycopg://user@host:5432/db`. Tables are named after the application
+    (`<name>_events`, `<name>_tracking`), so several services can share one PostgreSQL database.
+    """
+    if database_url.startswith("sqlite:///"):
+        path = database_url.removeprefix("sqlite:///")
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing_sqlalchemy",
+        "SQLALCHEMY_URL": database_url,
+        "CREATE_TABLE": "y",
+        "NAME": name,
+    }
+
+
+SaveListener = Callable[[], None]
+
+
+class StoredApplication(Application[Any]):
+    """An `eventsourcing` application that stamps events and tells listeners when it stored some.
+
+    Subclasses that consume other services' events set `tracks_positions = True`: their recorder then
+    stores a position (`Tracking`) in the same transaction as the events it causes, which makes the
+    processing idempotent (a position recorded twice is refused by the database).
+    """
+
+    tracks_positions = False
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        self._listeners: list[SaveListener] = []
+        self._listeners_lock = threading.Lock()
+        super().__init__(env)
+
+    def construct_mapper(self) -> Mapper[Any]:
+        base = super().construct_mapper()
+        return StampingMapper(base.transcoder, compressor=base.compressor, cipher=base.cipher)
+
+    def construct_recorder(self) -> ApplicationRecorder:
+        if self.tracks_positions:
+            return self.factory.process_recorder()
+        return super().construct_recorder()
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine of the event store, for tables that must live beside the events."""
+        engine: Engine = self.recorder.datastore.engine  # type: ignore[attr-defined]
+        return engine
+
+    def add_save_listener(self, listener: SaveListener) -> None:
+        """Call `listener()` (from the saving thread) after every save."""
+        with self._listeners_lock:
+            self._listeners.append(listener)
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        recordings = super().save(*objs, **kwargs)
+        self._tell_listeners()
+        return recordings
+
+    def save_tracked(self, *objs: Any, tracking: Tracking) -> None:
+        """Store the aggregates' new events and the consumed position `tracking` in one transaction."""
+        processing_event: ProcessingEvent[Any] = ProcessingEvent(tracking=tracking)
+        processing_event.collect_events(*objs)
+        recordings = self._record(processing_event)
+        self._notify(recordings)
+        self._tell_listeners()
+
+    def last_tracked_position(self, source: str) -> int:
+        """The last position from `source` recorded by `save_tracked` (0 if none)."""
+        return self.recorder.max_tracking_id(source) or 0  # type: ignore[attr-defined]
+
+    def _tell_listeners(self) -> None:
+        with self._listeners_lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener()

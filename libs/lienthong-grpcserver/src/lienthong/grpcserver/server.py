@@ -1,0 +1,100 @@
+"""Run a service: a traced grpc.aio server with health and reflection, background tasks, graceful stop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1._async import HealthServicer
+from grpc_reflection.v1alpha import reflection
+from lienthong.grpcserver.interceptors import DomainInterceptor
+from lienthong.grpcserver.settings import Settings
+from lienthong.telemetry import configure_logging, configure_tracing, shutdown_tracing
+from opentelemetry.instrumentation.grpc import aio_server_interceptor
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024  # a signed PDF with attachments fits; larger input is refused
+
+
+@dataclass(frozen=True)
+class Service:
+    """A gRPC service to serve: its full name (for health and reflection) and how to add it to a server."""
+
+    name: str
+    register: Callable[[grpc.aio.Server], None]
+
+
+def setup_process(settings: Settings) -> None:
+    """JSON logs and tracing for the process, before anything else runs."""
+    configure_logging(settings.service)
+    configure_tracing(settings.service)
+
+
+async def serve(
+    settings: Settings,
+    services: Sequence[Service],
+    background: Sequence[Callable[[], Awaitable[None]]] = (),
+    cleanup: Sequence[Callable[[], Awaitable[None]]] = (),
+) -> None:
+    """Serve until SIGTERM or SIGINT, then stop accepting, drain in-flight calls, stop tasks, flush spans.
+
+    Health turns SERVING only once the server and its background tasks (relay, consumers) have started,
+    and NOT_SERVING as soon as shutdown begins, so that load balancers stop sending new calls first.
+    """
+    server = grpc.aio.server(
+        interceptors=[aio_server_interceptor(), DomainInterceptor()],  # type: ignore[no-untyped-call]
+        options=[
+            ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+            ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+        ],
+    )
+    for service in services:
+        service.register(server)
+    health = HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health, server)
+    names = [service.name for service in services]
+    reflection.enable_server_reflection(
+        [*names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME], server
+    )
+    server.add_insecure_port(settings.listen_addr)
+    await server.start()
+    tasks = [asyncio.create_task(_guarded(task)) for task in background]
+    for name in ["", *names]:
+        await health.set(name, health_pb2.HealthCheckResponse.SERVING)
+    log.info("%s serving on %s", settings.service, settings.listen_addr)
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+
+    log.info("%s shutting down", settings.service)
+    await health.enter_graceful_shutdown()
+    await server.stop(settings.shutdown_grace)
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    for step in cleanup:
+        await step()
+    shutdown_tracing()
+    log.info("%s stopped", settings.service)
+
+
+async def _guarded(task: Callable[[], Awaitable[None]]) -> None:
+    try:
+        await task()
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("background task %s stopped", getattr(task, "__qualname__", task))
+        raise

@@ -1,0 +1,61 @@
+"""Configuration from environment variables, with the defaults `make run` uses.
+
+| variable | default | meaning |
+| --- | --- | --- |
+| `LIENTHONG_DATA_DIR` | `var` | where embedded state lives (SQLite files, blobs, CA, mail, traces) |
+| `LIENTHONG_DATABASE_URL` | `sqlite:///<data dir>/<service>.db` | SQLAlchemy URL of the event store; a `postgresql+psycopg://` URL for production (services share it, each in its own tables) |
+| `LIENTHONG_NATS_URL` | `nats://127.0.0.1:4222` | NATS server with JetStream |
+| `LIENTHONG_INSTANCE` | `lienthong` | first token of every subject and prefix of every stream name |
+| `LIENTHONG_<SERVICE>_ADDR` | `127.0.0.1:5005x` | where each service listens / is reached (IDENTIFIERS 50051, DOCUMENTS 50052, SIGNING 50053, EMAIL 50054, REPORTING 50055) |
+| `LIENTHONG_LISTEN_ADDR` | the service's own `_ADDR` | bind address, e.g. `0.0.0.0:50052` in a container |
+| `LIENTHONG_SHUTDOWN_GRACE` | `10` | seconds in-flight calls get to finish on SIGTERM |
+| `LIENTHONG_TRACES_DIR` | unset | write spans as JSON lines to `<dir>/<service>.jsonl` |
+| `OTEL_EXPORTER_OTLP_ENDPOINT` | unset | send spans to an OpenTelemetry collector |
+| `LIENTHONG_LOG_LEVEL` | `INFO` | log level of the JSON logs |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+SERVICE_PORTS = {
+    "identifiers": 50051,
+    "documents": 50052,
+    "signing": 50053,
+    "email": 50054,
+    "reporting": 50055,
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every service needs to know, read once from the environment."""
+
+    service: str
+    data_dir: Path
+    database_url: str
+    nats_url: str
+    instance: str
+    listen_addr: str
+    shutdown_grace: float
+
+    @classmethod
+    def from_env(cls, service: str) -> Settings:
+        """Read the settings of `service` from the environment, filling in the defaults."""
+        data_dir = Path(os.environ.get("LIENTHONG_DATA_DIR", "var"))
+        return cls(
+            service=service,
+            data_dir=data_dir,
+            database_url=os.environ.get("LIENTHONG_DATABASE_URL") or f"sqlite:///{data_dir / service}.db",
+            nats_url=os.environ.get("LIENTHONG_NATS_URL", "nats://127.0.0.1:4222"),
+            instance=os.environ.get("LIENTHONG_INSTANCE", "lienthong"),
+            listen_addr=os.environ.get("LIENTHONG_LISTEN_ADDR") or address_of(service),
+            shutdown_grace=float(os.environ.get("LIENTHONG_SHUTDOWN_GRACE", "10")),
+        )
+
+
+def address_of(service: str) -> str:
+    """Where `service` is reached: `LIENTHONG_<SERVICE>_ADDR`, else its default local port."""
+    return os.environ.get(f"LIENTHONG_{service.upper()}_ADDR") or f"127.0.0.1:{SERVICE_PORTS[service]}"

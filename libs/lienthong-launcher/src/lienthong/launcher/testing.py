@@ -1,0 +1,96 @@
+"""pytest fixtures for tests that need real infrastructure: NATS with JetStream and a database.
+
+They use the machine's servers when `LIENTHONG_TEST_NATS_URL` / `LIENTHONG_TEST_DATABASE_URL` are set
+(as `.ci/run` does), else embedded ones (a nats-server child process, SQLite files). Every test gets its
+own NATS instance name (hence its own streams) and its own database, and they are removed afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import nats
+import pytest
+from sqlalchemy.engine import make_url
+
+from lienthong.launcher.nats_server import NatsServer
+from lienthong.launcher.ports import free_port
+
+TEST_NATS_URL = "LIENTHONG_TEST_NATS_URL"
+TEST_DATABASE_URL = "LIENTHONG_TEST_DATABASE_URL"
+
+
+@pytest.fixture(scope="session")
+def nats_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A NATS server with JetStream: the machine's, or one started for this test session."""
+    url = os.environ.get(TEST_NATS_URL)
+    if url:
+        yield url
+        return
+    server = NatsServer(free_port(), tmp_path_factory.mktemp("nats"))
+    server.start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture
+def owned_nats(tmp_path: Path) -> Iterator[NatsServer]:
+    """A NATS server this test owns and may kill and restart (never the machine's shared one)."""
+    server = NatsServer(free_port(), tmp_path / "owned-nats")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def instance(nats_url: str) -> Iterator[str]:
+    """A NATS instance name of this test's own; its streams are deleted afterwards."""
+    name = f"t{uuid.uuid4().hex[:12]}"
+    yield name
+    asyncio.run(delete_streams(nats_url, name))
+
+
+async def delete_streams(url: str, instance: str) -> None:
+    """Delete every stream whose name starts with the instance's prefix."""
+    nc = await nats.connect(url)
+    try:
+        js = nc.jetstream()
+        prefix = instance.upper() + "_"
+        for info in await js.streams_info():
+            if info.config.name and info.config.name.startswith(prefix):
+                await js.delete_stream(info.config.name)
+    finally:
+        await nc.close()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """An empty database of this test's own: a fresh PostgreSQL database, or a SQLite file."""
+    base = os.environ.get(TEST_DATABASE_URL)
+    if not base:
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    name = f"lt_{uuid.uuid4().hex[:12]}"
+    with _admin_connection(base) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    with _admin_connection(base) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _admin_connection(url: str):  # type: ignore[no-untyped-def]
+    import psycopg
+
+    parsed = make_url(url)
+    return psycopg.connect(
+        host=parsed.host or "127.0.0.1",
+        port=parsed.port or 5432,
+        user=parsed.username or "postgres",
+        password=parsed.password or None,
+        dbname=parsed.database or "postgres",
+        autocommit=True,
+    )

@@ -1,0 +1,124 @@
+"""The relay: reads the event store's log from its saved position and publishes each event to JetStream.
+
+Guarantees: every stored event reaches JetStream (the position only moves past events JetStream has
+acknowledged, so after a crash or a NATS outage the relay resumes where it stopped), and reaches it once
+(each publish carries `Nats-Msg-Id` = `<aggregate id>:<version>`, which JetStream de-duplicates).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from lienthong.eventstore import EventRecord, StoredApplication, read_events
+from lienthong.relay.envelopes import envelope_of, message_id_of, subject_of
+from lienthong.relay.positions import PositionTable
+from lienthong.relay.streams import StreamNames, ensure_stream
+from lienthong.telemetry import context_from_headers, headers_with_context
+from nats.aio.client import Client
+from nats.errors import Error as NatsError
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
+
+log = logging.getLogger(__name__)
+tracer = trace.get_tracer(__name__)
+
+
+class EventRelay:
+    """Publishes the events of one service's application to its JetStream stream."""
+
+    def __init__(
+        self,
+        app: StoredApplication,
+        nc: Client,
+        *,
+        service: str,
+        names: StreamNames,
+        batch_size: int = 200,
+        poll_interval: float = 1.0,
+        publish_timeout: float = 5.0,
+    ) -> None:
+        self._app = app
+        self._nc = nc
+        self._js = nc.jetstream(timeout=publish_timeout)
+        self._service = service
+        self._names = names
+        self._batch_size = batch_size
+        self._poll_interval = poll_interval
+        self._publish_timeout = publish_timeout
+        self._positions = PositionTable(app.engine, prefix=app.name.lower())
+        self._position_name = f"relay:{names.stream(service)}"
+        self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.published = 0  # events acknowledged by JetStream since start, for metrics and tests
+
+    def position(self) -> int:
+        """The notification id of the last event JetStream has acknowledged."""
+        return self._positions.read(self._position_name)
+
+    async def run(self) -> None:
+        """Relay until cancelled. Errors (NATS down, database busy) are retried with back-off."""
+        self._loop = asyncio.get_running_loop()
+        self._app.add_save_listener(self._wake_from_thread)
+        backoff = 0.2
+        stream_ready = False
+        while True:
+            try:
+                if not stream_ready:
+                    await ensure_stream(self._js, self._names, self._service)
+                    stream_ready = True
+                moved = await self._relay_batch()
+                backoff = 0.2
+                if not moved:
+                    await self._sleep(self._poll_interval)
+            except asyncio.CancelledError:
+                raise
+            except (NatsError, TimeoutError, OSError) as error:
+                log.warning("relay cannot publish, retrying in %.1fs: %s", backoff, error)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+            except Exception:
+                log.exception("relay failed, retrying in %.1fs", backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+
+    async def _relay_batch(self) -> bool:
+        self._wake.clear()  # before reading, so a save during the read wakes the next round
+        position = await asyncio.to_thread(self.position)
+        records = await asyncio.to_thread(read_events, self._app, position + 1, self._batch_size)
+        if not records:
+            return False
+        acknowledged = position
+        try:
+            for record in records:
+                await self._publish(record)
+                acknowledged = record.position
+                self.published += 1
+        finally:
+            if acknowledged > position:
+                await asyncio.to_thread(self._positions.write, self._position_name, acknowledged)
+        return True
+
+    async def _publish(self, record: EventRecord) -> None:
+        subject = subject_of(self._names, self._service, record)
+        parent = context_from_headers({"traceparent": record.traceparent} if record.traceparent else None)
+        with tracer.start_as_current_span(f"publish {subject}", context=parent, kind=SpanKind.PRODUCER) as span:
+            span.set_attribute("messaging.system", "nats")
+            span.set_attribute("messaging.destination.name", subject)
+            span.set_attribute("lienthong.aggregate_id", record.aggregate_id)
+            headers: dict[str, Any] = headers_with_context({"Nats-Msg-Id": message_id_of(record)})
+            payload = envelope_of(self._service, record).SerializeToString()
+            ack = await self._js.publish(subject, payload, timeout=self._publish_timeout, headers=headers)
+            span.set_attribute("messaging.nats.stream_sequence", ack.seq)
+            if ack.duplicate:
+                log.info("event %s was already in JetStream", message_id_of(record))
+
+    def _wake_from_thread(self) -> None:
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)

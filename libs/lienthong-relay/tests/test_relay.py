@@ -62,8 +62,8 @@ async def running_relay(app: StoredApplication, url: str, instance: str) -> Asyn
         await nc.close()
 
 
-async def wait_until(predicate, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = asyncio.get_running_loop().time() + timeout
+async def wait_until(predicate, limit: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = asyncio.get_running_loop().time() + limit
     while not await predicate():
         if asyncio.get_running_loop().time() > deadline:
             raise TimeoutError("condition not reached")
@@ -88,7 +88,12 @@ async def test_every_stored_event_is_published_with_its_subject_and_message_id(
         (f"{instance}.parcels.parcel.stamped", f"{parcel.id}:2"),
     ]
     posted = messages[0][2]
-    assert (posted.aggregate, posted.event, posted.actor, posted.position) == ("Parcel", "Posted", "clerk@000.00.12.H41", 1)
+    assert (posted.aggregate, posted.event, posted.actor, posted.position) == (
+        "Parcel",
+        "Posted",
+        "clerk@000.00.12.H41",
+        1,
+    )
     assert dict(posted.data) == {"label": "first"}
 
 

@@ -1,6 +1,7 @@
 """Durable JetStream pull consumers that feed idempotent sinks (SQL projections, event-sourced processors)."""
 
 from lienthong.consumer.consumer import Sink, StreamConsumer
+from lienthong.consumer.local import LOCAL_SOURCE, LocalFollower
 from lienthong.consumer.projection import SqlProjection
 
-__all__ = ["Sink", "SqlProjection", "StreamConsumer"]
+__all__ = ["LOCAL_SOURCE", "LocalFollower", "Sink", "SqlProjection", "StreamConsumer"]

@@ -12,8 +12,6 @@ import contextlib
 import logging
 from typing import Protocol
 
-from lienthong.events.v1 import events_pb2
-from lienthong.telemetry import context_from_headers
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.errors import Error as NatsError
@@ -22,6 +20,9 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
+
+from lienthong.events.v1 import events_pb2
+from lienthong.telemetry import context_from_headers
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)

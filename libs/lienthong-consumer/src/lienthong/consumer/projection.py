@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
+from sqlalchemy import Connection, Engine, MetaData
+
 from lienthong.events.v1 import events_pb2
 from lienthong.relay import PositionTable
-from sqlalchemy import Connection, Engine, MetaData
 
 
 class SqlProjection(ABC):

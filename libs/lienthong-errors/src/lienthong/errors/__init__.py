@@ -72,6 +72,34 @@ def grpc_status(error: DomainError) -> tuple[grpc.StatusCode, str]:
     return error.status, error.reason
 
 
+_BY_STATUS: dict[grpc.StatusCode, type[DomainError]] = {
+    cls.status: cls
+    for cls in (
+        InvalidArgument,
+        NotFound,
+        AlreadyExists,
+        FailedPrecondition,
+        PermissionDenied,
+        Unauthenticated,
+        Unavailable,
+        Conflict,
+    )
+}
+_BY_STATUS[grpc.StatusCode.DEADLINE_EXCEEDED] = Unavailable
+
+
+def from_grpc_status(code: grpc.StatusCode, reason: str, service: str) -> DomainError:
+    """The domain error for a status another service answered, keeping its reason.
+
+    Statuses that say nothing about the request (INTERNAL, UNKNOWN, ...) become `Unavailable`, naming
+    the service, so that a caller's caller learns where the fault is.
+    """
+    cls = _BY_STATUS.get(code)
+    if cls is None or cls is Unavailable:
+        return Unavailable(f"{service} service failed ({code.name}): {reason}")
+    return cls(reason)
+
+
 __all__ = [
     "AlreadyExists",
     "Conflict",
@@ -82,5 +110,6 @@ __all__ = [
     "PermissionDenied",
     "Unauthenticated",
     "Unavailable",
+    "from_grpc_status",
     "grpc_status",
 ]

@@ -9,8 +9,9 @@ from typing import Any
 
 from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.persistence import ApplicationRecorder, Mapper, Tracking
-from lienthong.eventstore.mapper import StampingMapper
 from sqlalchemy import Engine
+
+from lienthong.eventstore.mapper import StampingMapper
 
 
 def store_environment(name: str, database_url: str) -> dict[str, str]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Mapper, StoredEvent
+
 from lienthong.eventstore.context import current_actor
 from lienthong.telemetry import current_traceparent
 

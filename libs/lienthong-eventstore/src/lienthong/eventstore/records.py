@@ -12,6 +12,7 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import StoredEvent
+
 from lienthong.eventstore.mapper import META
 
 _ENVELOPE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic", META}

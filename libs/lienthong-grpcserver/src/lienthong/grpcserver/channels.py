@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import grpc
-from lienthong.grpcserver.settings import address_of
 from opentelemetry.instrumentation.grpc import aio_client_interceptors
+
+from lienthong.grpcserver.settings import address_of
 
 # Until mutual TLS names the caller (see the security issue), callers say who acts in this header.
 ACTOR_METADATA_KEY = "x-lienthong-actor"

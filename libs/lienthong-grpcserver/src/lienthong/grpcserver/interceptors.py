@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import grpc
+
 from lienthong.errors import DomainError, grpc_status
 from lienthong.eventstore import event_context
 from lienthong.grpcserver.channels import ACTOR_METADATA_KEY

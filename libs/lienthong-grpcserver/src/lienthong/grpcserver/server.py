@@ -13,10 +13,11 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
+from opentelemetry.instrumentation.grpc import aio_server_interceptor
+
 from lienthong.grpcserver.interceptors import DomainInterceptor
 from lienthong.grpcserver.settings import Settings
 from lienthong.telemetry import configure_logging, configure_tracing, shutdown_tracing
-from opentelemetry.instrumentation.grpc import aio_server_interceptor
 
 log = logging.getLogger(__name__)
 

@@ -9,16 +9,22 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import nats
 import pytest
 from sqlalchemy.engine import make_url
 
 from lienthong.launcher.nats_server import NatsServer
+from lienthong.launcher.platform import SERVICES, PlatformConfig
 from lienthong.launcher.ports import free_port
+
+T = TypeVar("T")
 
 TEST_NATS_URL = "LIENTHONG_TEST_NATS_URL"
 TEST_DATABASE_URL = "LIENTHONG_TEST_DATABASE_URL"
@@ -70,16 +76,25 @@ async def delete_streams(url: str, instance: str) -> None:
 @pytest.fixture
 def database_url(tmp_path: Path) -> Iterator[str]:
     """An empty database of this test's own: a fresh PostgreSQL database, or a SQLite file."""
+    with fresh_database(tmp_path / "store.db") as url:
+        yield url
+
+
+@contextmanager
+def fresh_database(sqlite_path: Path) -> Iterator[str]:
+    """A new, empty PostgreSQL database on the test server (dropped afterwards), else a SQLite URL."""
     base = os.environ.get(TEST_DATABASE_URL)
     if not base:
-        yield f"sqlite:///{tmp_path / 'store.db'}"
+        yield f"sqlite:///{sqlite_path}"
         return
     name = f"lt_{uuid.uuid4().hex[:12]}"
     with _admin_connection(base) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
-    yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    with _admin_connection(base) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with _admin_connection(base) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _admin_connection(url: str):  # type: ignore[no-untyped-def]
@@ -93,4 +108,31 @@ def _admin_connection(url: str):  # type: ignore[no-untyped-def]
         password=parsed.password or None,
         dbname=parsed.database or "postgres",
         autocommit=True,
+    )
+
+
+def wait_for(predicate: Callable[[], T | None], *, timeout: float = 30.0, what: str = "condition") -> T:
+    """Poll `predicate` until it returns something truthy, and return that; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(0.05)
+
+
+def isolated_platform_config(data_dir: Path, nats_url: str | None, database_url: str) -> PlatformConfig:
+    """A platform on free ports with its own NATS instance name; a SQLite URL means one file per service,
+    `nats_url=None` means a NATS server of its own (which a test may kill)."""
+    return PlatformConfig(
+        data_dir=data_dir,
+        nats_url=nats_url,
+        database_url=None if database_url.startswith("sqlite") else database_url,
+        instance=f"e2e{uuid.uuid4().hex[:10]}",
+        ports={service: free_port() for service in SERVICES},
+        nats_port=free_port(),
+        smtp_port=free_port(),
+        extra_env={"LIENTHONG_SHUTDOWN_GRACE": "3"},
     )

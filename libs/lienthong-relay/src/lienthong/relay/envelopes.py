@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from google.protobuf import struct_pb2, timestamp_pb2
+
 from lienthong.events.v1 import events_pb2
 from lienthong.eventstore import EventRecord
 from lienthong.relay.streams import StreamNames

@@ -12,15 +12,16 @@ import contextlib
 import logging
 from typing import Any
 
+from nats.aio.client import Client
+from nats.errors import Error as NatsError
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
+
 from lienthong.eventstore import EventRecord, StoredApplication, read_events
 from lienthong.relay.envelopes import envelope_of, message_id_of, subject_of
 from lienthong.relay.positions import PositionTable
 from lienthong.relay.streams import StreamNames, ensure_stream
 from lienthong.telemetry import context_from_headers, headers_with_context
-from nats.aio.client import Client
-from nats.errors import Error as NatsError
-from opentelemetry import trace
-from opentelemetry.trace import SpanKind
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)

@@ -1,0 +1,56 @@
+"""gRPC stubs for the CLI, reaching each service at its configured address and naming the actor."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import grpc
+
+from lienthong.documents.v1 import documents_pb2_grpc
+from lienthong.email.v1 import email_pb2_grpc
+from lienthong.identifiers.v1 import identifiers_pb2_grpc
+from lienthong.reporting.v1 import reporting_pb2_grpc
+
+DEFAULT_PORTS = {"identifiers": 50051, "documents": 50052, "signing": 50053, "email": 50054, "reporting": 50055}
+
+
+def address_of(service: str) -> str:
+    return os.environ.get(f"LIENTHONG_{service.upper()}_ADDR") or f"127.0.0.1:{DEFAULT_PORTS[service]}"
+
+
+def actor_metadata() -> tuple[tuple[str, str], ...]:
+    """Who acts: `LIENTHONG_ACTOR`, else `<login>@cli`."""
+    return (("x-lienthong-actor", os.environ.get("LIENTHONG_ACTOR") or f"{getpass.getuser()}@cli"),)
+
+
+@contextmanager
+def channel(service: str) -> Iterator[grpc.Channel]:
+    with grpc.insecure_channel(address_of(service)) as ch:
+        yield ch
+
+
+@contextmanager
+def documents() -> Iterator[documents_pb2_grpc.DocumentsServiceStub]:
+    with channel("documents") as ch:
+        yield documents_pb2_grpc.DocumentsServiceStub(ch)
+
+
+@contextmanager
+def identifiers() -> Iterator[identifiers_pb2_grpc.IdentifiersServiceStub]:
+    with channel("identifiers") as ch:
+        yield identifiers_pb2_grpc.IdentifiersServiceStub(ch)
+
+
+@contextmanager
+def reporting() -> Iterator[reporting_pb2_grpc.ReportingServiceStub]:
+    with channel("reporting") as ch:
+        yield reporting_pb2_grpc.ReportingServiceStub(ch)
+
+
+@contextmanager
+def email() -> Iterator[email_pb2_grpc.EmailServiceStub]:
+    with channel("email") as ch:
+        yield email_pb2_grpc.EmailServiceStub(ch)

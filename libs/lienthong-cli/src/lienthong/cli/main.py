@@ -1,0 +1,287 @@
+"""`lienthong`: run the platform, manage agencies, send and read documents, replay a document's history."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+from datetime import UTC
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+from typing import Annotated, Any
+
+import grpc
+import typer
+from google.protobuf.json_format import MessageToDict
+from google.protobuf.timestamp_pb2 import Timestamp
+from rich.console import Console
+from rich.table import Table
+
+from lienthong.cli import clients
+from lienthong.documents.v1 import documents_pb2 as docs
+from lienthong.identifiers.v1 import identifiers_pb2 as ids
+from lienthong.reporting.v1 import reporting_pb2 as rep
+
+app = typer.Typer(help="lienthong: exchange of signed official documents between state agencies.", no_args_is_help=True)
+agencies_app = typer.Typer(help="The agency registry (identifier codes of QĐ 20/2020).", no_args_is_help=True)
+docs_app = typer.Typer(help="Outgoing and incoming documents.", no_args_is_help=True)
+audit_app = typer.Typer(help="For auditors: the full history of a document.", no_args_is_help=True)
+mail_app = typer.Typer(help="Mail received by the development SMTP sink.", no_args_is_help=True)
+app.add_typer(agencies_app, name="agencies")
+app.add_typer(docs_app, name="docs")
+app.add_typer(audit_app, name="audit")
+app.add_typer(mail_app, name="mail")
+
+console = Console()
+err = Console(stderr=True)
+
+
+def _when(stamp: Timestamp) -> str:
+    if not stamp.seconds and not stamp.nanos:
+        return ""
+    return stamp.ToDatetime(tzinfo=UTC).astimezone().isoformat(timespec="seconds")
+
+
+def _call(function: Any, request: Any) -> Any:
+    """Call an RPC; on a gRPC error print its status and reason and exit 1."""
+    try:
+        return function(request, metadata=clients.actor_metadata(), timeout=60)
+    except grpc.RpcError as error:
+        code = error.code().name if hasattr(error, "code") else "UNKNOWN"
+        details = error.details() if hasattr(error, "details") else str(error)
+        err.print(f"[red]{code}[/red]: {details}")
+        raise typer.Exit(1) from None
+
+
+# ---- up ---------------------------------------------------------------------------------------------
+
+
+@app.command()
+def up(
+    data_dir: Annotated[Path, typer.Option(help="Where embedded state lives.")] = Path("var"),
+    seed: Annotated[bool, typer.Option(help="Seed two demo agencies and one exchanged document.")] = True,
+) -> None:
+    """Run the whole platform locally (what `make run` calls); Ctrl-C stops it cleanly.
+
+    Set LIENTHONG_NATS_URL to use an existing NATS and LIENTHONG_DATABASE_URL an existing PostgreSQL.
+    """
+    from lienthong.launcher.demo import seed_demo
+    from lienthong.launcher.platform import Platform, PlatformConfig
+
+    config = PlatformConfig(
+        data_dir=data_dir.resolve(),
+        nats_url=os.environ.get("LIENTHONG_NATS_URL") or None,
+        database_url=os.environ.get("LIENTHONG_DATABASE_URL") or None,
+        instance=os.environ.get("LIENTHONG_INSTANCE", "lienthong"),
+    )
+    platform = Platform(config)
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with console.status("starting NATS, the SMTP sink and five services…"):
+        try:
+            platform.start()
+        except Exception as error:
+            platform.stop()
+            err.print(f"[red]the platform did not start[/red]: {error}")
+            raise typer.Exit(1) from None
+    table = Table(title="lienthong is running", show_header=True)
+    table.add_column("part")
+    table.add_column("where")
+    for service in ("identifiers", "documents", "signing", "email", "reporting"):
+        table.add_row(service, f"grpc://{config.address(service)}")
+    table.add_row("nats", platform.nats_url)
+    table.add_row("smtp sink", f"smtp://127.0.0.1:{config.smtp_port} → {config.mail_dir}")
+    table.add_row("database", config.database_url or f"SQLite files in {config.data_dir}")
+    table.add_row("logs, traces", f"{config.logs_dir}, {config.traces_dir}")
+    console.print(table)
+    if seed:
+        result = seed_demo(config.address("identifiers"), config.address("documents"))
+        verb = "exchanged" if result.seeded else "already there"
+        console.print(f"demo document [bold]{result.code}[/bold] {verb}: {result.outgoing_id}")
+        console.print("try:")
+        console.print("  .venv/bin/lienthong agencies list")
+        console.print("  .venv/bin/lienthong docs list --agency 000.00.00.H41 --incoming")
+        console.print(f"  .venv/bin/lienthong audit history {result.outgoing_id}")
+        console.print("  .venv/bin/lienthong mail list")
+        console.print("  .venv/bin/lienthong stats 000.00.12.H41")
+    console.print("Ctrl-C stops everything.")
+    stop.wait()
+    with console.status("stopping…"):
+        codes = platform.stop()
+    failed = {name: code for name, code in codes.items() if code not in (0, None)}
+    console.print("stopped" + (f" (non-zero exits: {failed})" if failed else " cleanly"))
+
+
+# ---- agencies ---------------------------------------------------------------------------------------
+
+
+@agencies_app.command("list")
+def agencies_list() -> None:
+    """List the registered agencies."""
+    with clients.identifiers() as stub:
+        response = _call(stub.ListAgencies, ids.ListAgenciesRequest())
+    table = Table("code", "short name", "name", "e-mail", "state")
+    for agency in response.agencies:
+        state = ids.AgencyState.Name(agency.state).removeprefix("AGENCY_STATE_").lower()
+        table.add_row(agency.code, agency.short_name, agency.name, agency.email, state)
+    console.print(table)
+
+
+@agencies_app.command("add")
+def agencies_add(
+    code: Annotated[str, typer.Argument(help="Identifier code, NNN.NN.NN.XNN")],
+    name: Annotated[str, typer.Argument(help="Full name")],
+    short_name: Annotated[str, typer.Argument(help="Short name used in notations, e.g. STTTT")],
+    email: Annotated[str, typer.Option(help="Official e-mail address")] = "",
+) -> None:
+    """Register an agency."""
+    with clients.identifiers() as stub:
+        response = _call(
+            stub.RegisterAgency, ids.RegisterAgencyRequest(code=code, name=name, short_name=short_name, email=email)
+        )
+    console.print(f"registered {response.agency.code} {response.agency.name}")
+
+
+# ---- docs -------------------------------------------------------------------------------------------
+
+
+@docs_app.command("send")
+def docs_send(
+    sender: Annotated[str, typer.Option("--from", help="Identifier code of the issuing agency")],
+    recipients: Annotated[list[str], typer.Option("--to", help="Identifier code of a recipient (repeatable)")],
+    subject: Annotated[str, typer.Option(help="Subject (trích yếu)")],
+    doc_type: Annotated[str, typer.Option("--type", help="Document type, e.g. BAO_CAO, CONG_VAN")] = "CONG_VAN",
+    pdf: Annotated[Path | None, typer.Option(help="The PDF; rendered from the metadata when omitted")] = None,
+) -> None:
+    """Draft, register, seal-sign and send a document in one go."""
+    try:
+        type_value = docs.DocumentType.Value(f"DOCUMENT_TYPE_{doc_type.upper()}")
+    except ValueError:
+        err.print(f"[red]unknown document type {doc_type}[/red]")
+        raise typer.Exit(2) from None
+    with clients.documents() as stub:
+        created = _call(
+            stub.CreateOutgoing,
+            docs.CreateOutgoingRequest(
+                sender_code=sender, type=type_value, subject=subject, content_pdf=pdf.read_bytes() if pdf else b""
+            ),
+        ).document
+        _call(stub.RegisterOutgoing, docs.RegisterOutgoingRequest(document_id=created.id))
+        _call(stub.SignOutgoing, docs.SignOutgoingRequest(document_id=created.id))
+        sent = _call(stub.SendOutgoing, docs.SendOutgoingRequest(document_id=created.id, recipient_codes=recipients))
+    document = sent.document
+    console.print(f"sent {document.number}/{document.notation} ({document.id}) to {', '.join(recipients)}")
+
+
+@docs_app.command("list")
+def docs_list(
+    agency: Annotated[str, typer.Option(help="Identifier code of the agency")],
+    incoming: Annotated[bool, typer.Option("--incoming/--outgoing", help="Incoming or outgoing register")] = False,
+) -> None:
+    """An agency's outgoing or incoming register."""
+    with clients.documents() as stub:
+        if incoming:
+            response = _call(stub.ListIncoming, docs.ListIncomingRequest(recipient_code=agency))
+            table = Table("id", "code", "from", "subject", "status", "arrival no.", "arrived")
+            for d in response.documents:
+                table.add_row(
+                    d.id,
+                    d.code,
+                    d.sender_code,
+                    d.subject,
+                    docs.StatusCode.Name(d.status)[12:],
+                    str(d.arrival_number or ""),
+                    _when(d.arrived_at),
+                )
+        else:
+            response = _call(stub.ListOutgoing, docs.ListOutgoingRequest(sender_code=agency))
+            table = Table("id", "code", "state", "subject", "recipients")
+            for d in response.documents:
+                code = f"{d.number}/{d.notation}" if d.number else ""
+                state = docs.OutgoingState.Name(d.state).removeprefix("OUTGOING_STATE_").lower()
+                listed = ", ".join(f"{r.recipient_code}:{docs.StatusCode.Name(r.status)[12:]}" for r in d.recipients)
+                table.add_row(d.id, code, state, d.subject, listed)
+    console.print(table)
+
+
+@docs_app.command("show")
+def docs_show(document_id: str) -> None:
+    """One outgoing document, as JSON."""
+    with clients.documents() as stub:
+        response = _call(stub.GetOutgoing, docs.GetOutgoingRequest(document_id=document_id))
+    console.print_json(json.dumps(MessageToDict(response.document), ensure_ascii=False))
+
+
+@docs_app.command("accept")
+def docs_accept(incoming_id: str) -> None:
+    """Accept an arrived document (status 03) with the next arrival number."""
+    with clients.documents() as stub:
+        response = _call(stub.AcceptIncoming, docs.AcceptIncomingRequest(incoming_id=incoming_id))
+    console.print(f"accepted {response.document.code} with arrival number {response.document.arrival_number}")
+
+
+# ---- audit ------------------------------------------------------------------------------------------
+
+
+@audit_app.command("history")
+def audit_history(
+    document_id: str,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per event")] = False,
+) -> None:
+    """Every event of a document (and its incoming copies) in order: time, actor, version, event."""
+    with clients.documents() as stub:
+        response = _call(stub.GetHistory, docs.GetHistoryRequest(document_id=document_id))
+    if as_json:
+        for event in response.events:
+            print(json.dumps(MessageToDict(event, preserving_proto_field_name=True), ensure_ascii=False))
+        return
+    table = Table("time", "aggregate", "version", "event", "actor", "trace id")
+    for event in response.events:
+        table.add_row(
+            _when(event.occurred_at),
+            f"{event.aggregate} {event.aggregate_id[:8]}",
+            str(event.version),
+            event.event,
+            event.actor,
+            event.trace_id,
+        )
+    console.print(table)
+
+
+# ---- mail and stats ---------------------------------------------------------------------------------
+
+
+@mail_app.command("list")
+def mail_list(
+    mail_dir: Annotated[Path, typer.Option("--dir", help="The SMTP sink's folder")] = Path("var/mail"),
+) -> None:
+    """Mail the development SMTP sink received, oldest first."""
+    table = Table("received", "to", "subject")
+    for path in sorted(mail_dir.rglob("*.eml")):
+        message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+        table.add_row(path.stem.split("-")[0], str(message["To"]), str(message["Subject"]))
+    console.print(table)
+
+
+@app.command()
+def stats(
+    agency: Annotated[str, typer.Argument(help="Identifier code of the agency")],
+    from_day: Annotated[str, typer.Option(help="YYYY-MM-DD")] = "",
+    to_day: Annotated[str, typer.Option(help="YYYY-MM-DD")] = "",
+) -> None:
+    """Documents sent and received per day (from the reporting read model)."""
+    with clients.reporting() as stub:
+        response = _call(
+            stub.GetAgencyStats, rep.GetAgencyStatsRequest(agency_code=agency, from_day=from_day, to_day=to_day)
+        )
+    table = Table("day", "sent", "received", title=f"{agency}: {response.sent} sent, {response.received} received")
+    for day in response.days:
+        table.add_row(day.day, str(day.sent), str(day.received))
+    console.print(table)
+
+
+if __name__ == "__main__":
+    app()

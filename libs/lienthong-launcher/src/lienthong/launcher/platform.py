@@ -1,0 +1,180 @@
+"""The whole platform as child processes: NATS (unless one is given), the SMTP sink, the five services."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from lienthong.launcher.nats_server import NatsServer
+from lienthong.launcher.ports import wait_for_port
+
+# Start order: who others call comes first (documents calls identifiers and signing).
+SERVICES = ("identifiers", "signing", "documents", "email", "reporting")
+DEFAULT_PORTS = {"identifiers": 50051, "documents": 50052, "signing": 50053, "email": 50054, "reporting": 50055}
+DEFAULT_NATS_PORT = 14222  # not 4222, so that `make run` never collides with a NATS already on the machine
+DEFAULT_SMTP_PORT = 2525
+
+
+@dataclass
+class PlatformConfig:
+    """Where the platform keeps its state and how its parts find each other."""
+
+    data_dir: Path
+    nats_url: str | None = None  # None: start an embedded NATS server on nats_port
+    database_url: str | None = None  # None: one SQLite file per service under data_dir
+    instance: str = "lienthong"
+    ports: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
+    nats_port: int = DEFAULT_NATS_PORT
+    smtp_port: int = DEFAULT_SMTP_PORT
+    extra_env: Mapping[str, str] = field(default_factory=dict)
+
+    def address(self, service: str) -> str:
+        return f"127.0.0.1:{self.ports[service]}"
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.data_dir / "mail"
+
+    @property
+    def traces_dir(self) -> Path:
+        return self.data_dir / "traces"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+
+class Platform:
+    """Starts, stops, kills and restarts the platform's processes."""
+
+    def __init__(self, config: PlatformConfig) -> None:
+        self.config = config
+        self.nats: NatsServer | None = None
+        self._processes: dict[str, subprocess.Popen[bytes]] = {}
+
+    @property
+    def nats_url(self) -> str:
+        if self.config.nats_url:
+            return self.config.nats_url
+        return f"nats://127.0.0.1:{self.config.nats_port}"
+
+    def env(self) -> dict[str, str]:
+        """The environment every service process gets."""
+        env = dict(os.environ)
+        env.update(
+            {
+                "LIENTHONG_DATA_DIR": str(self.config.data_dir),
+                "LIENTHONG_NATS_URL": self.nats_url,
+                "LIENTHONG_INSTANCE": self.config.instance,
+                "LIENTHONG_TRACES_DIR": str(self.config.traces_dir),
+                "LIENTHONG_SMTP_HOST": "127.0.0.1",
+                "LIENTHONG_SMTP_PORT": str(self.config.smtp_port),
+                "LIENTHONG_MAIL_DIR": str(self.config.mail_dir),
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        for service in SERVICES:
+            env[f"LIENTHONG_{service.upper()}_ADDR"] = self.config.address(service)
+        if self.config.database_url:
+            env["LIENTHONG_DATABASE_URL"] = self.config.database_url
+        else:
+            env.pop("LIENTHONG_DATABASE_URL", None)
+        env.pop("LIENTHONG_LISTEN_ADDR", None)
+        env.update(self.config.extra_env)
+        return env
+
+    def start(self, timeout: float = 60.0) -> None:
+        """Start every part and wait until each service answers SERVING on the gRPC health protocol."""
+        self.config.data_dir.mkdir(parents=True, exist_ok=True)
+        self.config.logs_dir.mkdir(parents=True, exist_ok=True)
+        if not self.config.nats_url:
+            self.nats = NatsServer(self.config.nats_port, self.config.data_dir / "nats")
+            self.nats.start()
+        self._spawn(
+            "smtp-sink",
+            "lienthong.email.sink",
+            "--port",
+            str(self.config.smtp_port),
+            "--dir",
+            str(self.config.mail_dir),
+        )
+        wait_for_port("127.0.0.1", self.config.smtp_port, timeout)
+        for service in SERVICES:
+            self.start_service(service, wait=False)
+        for service in SERVICES:
+            self.wait_serving(service, timeout)
+
+    def start_service(self, service: str, *, wait: bool = True, timeout: float = 60.0) -> None:
+        self._spawn(service, f"lienthong.{service}.main")
+        if wait:
+            self.wait_serving(service, timeout)
+
+    def _spawn(self, name: str, module: str, *args: str) -> None:
+        log = (self.config.logs_dir / f"{name}.log").open("ab")
+        self._processes[name] = subprocess.Popen(
+            [sys.executable, "-m", module, *args], env=self.env(), stdout=log, stderr=subprocess.STDOUT
+        )
+        log.close()
+
+    def wait_serving(self, service: str, timeout: float = 60.0) -> None:
+        """Wait until `service` reports SERVING; fail early, with its log, if its process died."""
+        deadline = time.monotonic() + timeout
+        with grpc.insecure_channel(self.config.address(service)) as channel:
+            stub = health_pb2_grpc.HealthStub(channel)
+            while True:
+                process = self._processes[service]
+                if process.poll() is not None:
+                    raise RuntimeError(f"{service} exited with {process.returncode}:\n{self.log_tail(service)}")
+                try:
+                    answer = stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=1)
+                    if answer.status == health_pb2.HealthCheckResponse.SERVING:
+                        return
+                except grpc.RpcError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{service} not serving after {timeout:.0f}s:\n{self.log_tail(service)}")
+                time.sleep(0.1)
+
+    def log_tail(self, name: str, lines: int = 40) -> str:
+        path = self.config.logs_dir / f"{name}.log"
+        if not path.exists():
+            return "(no log)"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop_service(self, name: str, timeout: float = 15.0) -> int | None:
+        """SIGTERM and wait (kill after `timeout`); return the exit code."""
+        process = self._processes.pop(name, None)
+        if process is None:
+            return None
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        return process.returncode
+
+    def kill_service(self, name: str) -> None:
+        """kill -9, as a crash would."""
+        process = self._processes.pop(name, None)
+        if process is not None:
+            process.kill()
+            process.wait()
+
+    def stop(self) -> dict[str, int | None]:
+        """Stop everything, services first (they drain), then the sink and NATS; return exit codes."""
+        codes = {name: self.stop_service(name) for name in reversed(list(self._processes))}
+        if self.nats is not None:
+            self.nats.stop()
+            self.nats = None
+        return codes

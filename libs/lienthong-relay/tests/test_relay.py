@@ -13,7 +13,7 @@ from eventsourcing.domain import Aggregate, event
 from lienthong.events.v1 import events_pb2
 from lienthong.eventstore import StoredApplication, event_context, store_environment
 from lienthong.launcher.nats_server import NatsServer
-from lienthong.relay import EventRelay, StreamNames
+from lienthong.relay import EventRelay, NatsLink, StreamNames
 
 
 class Parcel(Aggregate):
@@ -50,8 +50,8 @@ async def stream_messages(url: str, stream: str) -> list[tuple[str, str, events_
 
 @contextlib.asynccontextmanager
 async def running_relay(app: StoredApplication, url: str, instance: str) -> AsyncIterator[EventRelay]:
-    nc = await nats.connect(url, max_reconnect_attempts=-1, reconnect_time_wait=0.2)
-    relay = EventRelay(app, nc, service="parcels", names=StreamNames(instance), poll_interval=0.2, publish_timeout=1)
+    link = NatsLink(url, "relay-test")
+    relay = EventRelay(app, link, service="parcels", names=StreamNames(instance), poll_interval=0.2, publish_timeout=1)
     task = asyncio.create_task(relay.run())
     try:
         yield relay
@@ -59,7 +59,7 @@ async def running_relay(app: StoredApplication, url: str, instance: str) -> Asyn
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        await nc.close()
+        await link.close()
 
 
 async def wait_until(predicate, limit: float = 20.0) -> None:  # type: ignore[no-untyped-def]

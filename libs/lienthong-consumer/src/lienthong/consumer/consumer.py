@@ -12,7 +12,6 @@ import contextlib
 import logging
 from typing import Protocol
 
-from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
@@ -22,6 +21,7 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 
 from lienthong.events.v1 import events_pb2
+from lienthong.relay import NatsLink
 from lienthong.telemetry import context_from_headers
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ class StreamConsumer:
 
     def __init__(
         self,
-        nc: Client,
+        link: NatsLink,
         *,
         stream: str,
         durable: str,
@@ -54,7 +54,7 @@ class StreamConsumer:
         batch_size: int = 100,
         fetch_timeout: float = 1.0,
     ) -> None:
-        self._js = nc.jetstream()
+        self._link = link
         self._stream = stream
         self._durable = durable
         self._sink = sink
@@ -81,8 +81,9 @@ class StreamConsumer:
             backoff = min(backoff * 2, 5.0)
 
     async def _consume(self) -> None:
+        js = (await self._link.client()).jetstream()
         position = await asyncio.to_thread(self._sink.last_position, self._stream)
-        subscription = await self._subscribe(position)
+        subscription = await self._subscribe(js, position)
         try:
             while True:
                 try:
@@ -94,9 +95,9 @@ class StreamConsumer:
         finally:
             await subscription.unsubscribe()
 
-    async def _subscribe(self, position: int) -> JetStreamContext.PullSubscription:
+    async def _subscribe(self, js: JetStreamContext, position: int) -> JetStreamContext.PullSubscription:
         with contextlib.suppress(NotFoundError):
-            await self._js.delete_consumer(self._stream, self._durable)
+            await js.delete_consumer(self._stream, self._durable)
         config = ConsumerConfig(
             durable_name=self._durable,
             ack_policy=AckPolicy.EXPLICIT,
@@ -106,7 +107,7 @@ class StreamConsumer:
             ack_wait=30.0,
         )
         subject = self._filter_subject or ""
-        return await self._js.pull_subscribe(subject, durable=self._durable, stream=self._stream, config=config)
+        return await js.pull_subscribe(subject, durable=self._durable, stream=self._stream, config=config)
 
     async def _handle(self, message: Msg) -> None:
         position = message.metadata.sequence.stream

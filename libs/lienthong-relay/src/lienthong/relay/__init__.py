@@ -3,10 +3,11 @@
 from lienthong.relay.envelopes import envelope_of, subject_of
 from lienthong.relay.positions import PositionTable
 from lienthong.relay.relay import EventRelay
-from lienthong.relay.streams import StreamNames, connect_nats, ensure_stream
+from lienthong.relay.streams import NatsLink, StreamNames, connect_nats, ensure_stream
 
 __all__ = [
     "EventRelay",
+    "NatsLink",
     "PositionTable",
     "StreamNames",
     "connect_nats",

@@ -12,15 +12,15 @@ import contextlib
 import logging
 from typing import Any
 
-from nats.aio.client import Client
 from nats.errors import Error as NatsError
+from nats.js import JetStreamContext
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 
 from lienthong.eventstore import EventRecord, StoredApplication, read_events
 from lienthong.relay.envelopes import envelope_of, message_id_of, subject_of
 from lienthong.relay.positions import PositionTable
-from lienthong.relay.streams import StreamNames, ensure_stream
+from lienthong.relay.streams import NatsLink, StreamNames, ensure_stream
 from lienthong.telemetry import context_from_headers, headers_with_context
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ class EventRelay:
     def __init__(
         self,
         app: StoredApplication,
-        nc: Client,
+        link: NatsLink,
         *,
         service: str,
         names: StreamNames,
@@ -42,8 +42,7 @@ class EventRelay:
         publish_timeout: float = 5.0,
     ) -> None:
         self._app = app
-        self._nc = nc
-        self._js = nc.jetstream(timeout=publish_timeout)
+        self._link = link
         self._service = service
         self._names = names
         self._batch_size = batch_size
@@ -51,6 +50,7 @@ class EventRelay:
         self._publish_timeout = publish_timeout
         self._positions = PositionTable(app.engine, prefix=app.name.lower())
         self._position_name = f"relay:{names.stream(service)}"
+        self._js: JetStreamContext | None = None
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self.published = 0  # events acknowledged by JetStream since start, for metrics and tests
@@ -63,12 +63,13 @@ class EventRelay:
         """Relay until cancelled. Errors (NATS down, database busy) are retried with back-off."""
         self._loop = asyncio.get_running_loop()
         self._app.add_save_listener(self._wake_from_thread)
+        self._js = (await self._link.client()).jetstream(timeout=self._publish_timeout)
         backoff = 0.2
         stream_ready = False
         while True:
             try:
                 if not stream_ready:
-                    await ensure_stream(self._js, self._names, self._service)
+                    await ensure_stream(self._jetstream(), self._names, self._service)
                     stream_ready = True
                 moved = await self._relay_batch()
                 backoff = 0.2
@@ -111,10 +112,14 @@ class EventRelay:
             span.set_attribute("lienthong.aggregate_id", record.aggregate_id)
             headers: dict[str, Any] = headers_with_context({"Nats-Msg-Id": message_id_of(record)})
             payload = envelope_of(self._service, record).SerializeToString()
-            ack = await self._js.publish(subject, payload, timeout=self._publish_timeout, headers=headers)
+            ack = await self._jetstream().publish(subject, payload, timeout=self._publish_timeout, headers=headers)
             span.set_attribute("messaging.nats.stream_sequence", ack.seq)
             if ack.duplicate:
                 log.info("event %s was already in JetStream", message_id_of(record))
+
+    def _jetstream(self) -> JetStreamContext:
+        assert self._js is not None, "run() connects first"
+        return self._js
 
     def _wake_from_thread(self) -> None:
         if self._loop is not None and not self._loop.is_closed():

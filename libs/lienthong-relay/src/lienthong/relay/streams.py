@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from dataclasses import dataclass
 
 import nats
 from nats.aio.client import Client
+from nats.errors import NoServersError
 from nats.js import JetStreamContext
 from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import BadRequestError
@@ -68,6 +70,36 @@ async def connect_nats(url: str, name: str) -> Client:
         disconnected_cb=on_disconnect,
         reconnected_cb=on_reconnect,
     )
+
+
+class NatsLink:
+    """A NATS connection made on first use and retried until NATS answers.
+
+    A service starts and serves its gRPC API while NATS is down: its events wait in the event store
+    (the outbox) and its consumers wait for the link, instead of the process failing to start.
+    """
+
+    def __init__(self, url: str, name: str) -> None:
+        self._url = url
+        self._name = name
+        self._client: Client | None = None
+        self._lock = asyncio.Lock()
+
+    async def client(self) -> Client:
+        """The connection, connecting first (and retrying every second) if need be."""
+        async with self._lock:
+            while self._client is None:
+                try:
+                    self._client = await connect_nats(self._url, self._name)
+                except (NoServersError, OSError, TimeoutError) as error:
+                    log.warning("cannot reach NATS at %s, retrying: %s", self._url, error)
+                    await asyncio.sleep(1.0)
+            return self._client
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
 
 
 async def ensure_stream(js: JetStreamContext, names: StreamNames, service: str) -> None:

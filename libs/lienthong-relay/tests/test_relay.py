@@ -6,13 +6,13 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
-import nats
 import pytest
 from eventsourcing.domain import Aggregate, event
 
 from lienthong.events.v1 import events_pb2
 from lienthong.eventstore import StoredApplication, event_context, store_environment
 from lienthong.launcher.nats_server import NatsServer
+from lienthong.launcher.testing import stream_messages
 from lienthong.relay import EventRelay, NatsLink, StreamNames
 
 
@@ -32,20 +32,11 @@ class ParcelApp(StoredApplication):
     name = "Parcels"
 
 
-async def stream_messages(url: str, stream: str) -> list[tuple[str, str, events_pb2.EventEnvelope]]:
-    """Every message of a stream: (subject, Nats-Msg-Id, envelope), in stream order."""
-    nc = await nats.connect(url)
-    try:
-        js = nc.jetstream()
-        info = await js.stream_info(stream)
-        result = []
-        for seq in range(info.state.first_seq, info.state.last_seq + 1):
-            msg = await js.get_msg(stream, seq)
-            envelope = events_pb2.EventEnvelope.FromString(msg.data or b"")
-            result.append((msg.subject, (msg.headers or {}).get("Nats-Msg-Id", ""), envelope))
-        return result
-    finally:
-        await nc.close()
+def envelopes(url: str, stream: str) -> list[tuple[str, str, events_pb2.EventEnvelope]]:
+    """(subject, Nats-Msg-Id, envelope) of every message of a stream."""
+    return [
+        (m.subject, m.message_id, events_pb2.EventEnvelope.FromString(m.data)) for m in stream_messages(url, stream)
+    ]
 
 
 @contextlib.asynccontextmanager
@@ -82,7 +73,7 @@ async def test_every_stored_event_is_published_with_its_subject_and_message_id(
     async with running_relay(app, nats_url, instance) as relay:
         await wait_until(lambda: _ready(relay.published >= 2))
 
-    messages = await stream_messages(nats_url, StreamNames(instance).stream("parcels"))
+    messages = await asyncio.to_thread(envelopes, nats_url, StreamNames(instance).stream("parcels"))
     assert [(m[0], m[1]) for m in messages] == [
         (f"{instance}.parcels.parcel.posted", f"{parcel.id}:1"),
         (f"{instance}.parcels.parcel.stamped", f"{parcel.id}:2"),
@@ -113,7 +104,7 @@ async def test_a_restarted_relay_resumes_and_republishing_is_deduplicated(
     async with running_relay(app, nats_url, instance) as relay:
         await wait_until(lambda: _ready(relay.published >= 2))
 
-    messages = await stream_messages(nats_url, StreamNames(instance).stream("parcels"))
+    messages = await asyncio.to_thread(envelopes, nats_url, StreamNames(instance).stream("parcels"))
     assert [m[2].data["label"] for m in messages] == ["a", "b"]
 
 
@@ -131,7 +122,7 @@ async def test_events_stored_while_nats_is_down_arrive_once_it_is_back(
         owned_nats.start()
         await wait_until(lambda: _ready(relay.published >= 4))
 
-    messages = await stream_messages(owned_nats.url, StreamNames(instance).stream("parcels"))
+    messages = await asyncio.to_thread(envelopes, owned_nats.url, StreamNames(instance).stream("parcels"))
     assert [m[2].data["label"] for m in messages] == ["before", "during-1", "during-2", "during-3"]
     assert len({m[1] for m in messages}) == 4
 

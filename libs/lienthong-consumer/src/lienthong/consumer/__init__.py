@@ -2,6 +2,6 @@
 
 from lienthong.consumer.consumer import Sink, StreamConsumer
 from lienthong.consumer.local import LOCAL_SOURCE, LocalFollower
-from lienthong.consumer.projection import SqlProjection
+from lienthong.consumer.projection import SqlProjection, utc, utc_row
 
-__all__ = ["LOCAL_SOURCE", "LocalFollower", "Sink", "SqlProjection", "StreamConsumer"]
+__all__ = ["LOCAL_SOURCE", "LocalFollower", "Sink", "SqlProjection", "StreamConsumer", "utc", "utc_row"]

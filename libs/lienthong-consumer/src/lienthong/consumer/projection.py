@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Connection, Engine, MetaData
 
@@ -49,3 +52,13 @@ class SqlProjection(ABC):
             for table in reversed(self.metadata.sorted_tables):
                 connection.execute(table.delete())
             self._positions.delete_all(connection)
+
+
+def utc_row(row: Mapping[Any, Any]) -> dict[str, Any]:
+    """A row with every datetime aware: SQLite returns them naive, and read models store UTC."""
+    return {str(key): utc(value) if isinstance(value, datetime) else value for key, value in row.items()}
+
+
+def utc(moment: datetime) -> datetime:
+    """`moment` as an aware UTC datetime (a naive one is taken to be UTC)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -1,7 +1,8 @@
 """gRPC server bootstrap shared by the five services: health, reflection, tracing, errors, shutdown."""
 
 from lienthong.grpcserver.channels import ACTOR_METADATA_KEY, open_channel
-from lienthong.grpcserver.server import Service, serve, setup_process
+from lienthong.grpcserver.convert import timestamp_of
+from lienthong.grpcserver.server import Service, run_service, serve, setup_process
 from lienthong.grpcserver.settings import SERVICE_PORTS, Settings
 
 __all__ = [
@@ -10,6 +11,8 @@ __all__ = [
     "Service",
     "Settings",
     "open_channel",
+    "run_service",
     "serve",
     "setup_process",
+    "timestamp_of",
 ]

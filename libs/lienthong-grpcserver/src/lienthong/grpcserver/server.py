@@ -6,8 +6,9 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -36,6 +37,13 @@ def setup_process(settings: Settings) -> None:
     """JSON logs and tracing for the process, before anything else runs."""
     configure_logging(settings.service)
     configure_tracing(settings.service)
+
+
+def run_service(service: str, run: Callable[[Settings], Coroutine[Any, Any, None]]) -> None:
+    """A service process's entry point: settings from the environment, logs and tracing, then `run`."""
+    settings = Settings.from_env(service)
+    setup_process(settings)
+    asyncio.run(run(settings))
 
 
 async def serve(

@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -71,6 +72,35 @@ async def delete_streams(url: str, instance: str) -> None:
                 await js.delete_stream(info.config.name)
     finally:
         await nc.close()
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    """A message as JetStream keeps it."""
+
+    subject: str
+    message_id: str  # the Nats-Msg-Id header
+    data: bytes
+
+
+def stream_messages(url: str, stream: str) -> list[StoredMessage]:
+    """Every message of a stream, in stream order (read directly, without a consumer)."""
+
+    async def read() -> list[StoredMessage]:
+        nc = await nats.connect(url)
+        try:
+            js = nc.jetstream()
+            info = await js.stream_info(stream)
+            found = []
+            for seq in range(info.state.first_seq, info.state.last_seq + 1):
+                msg = await js.get_msg(stream, seq)
+                headers = msg.headers or {}
+                found.append(StoredMessage(str(msg.subject), headers.get("Nats-Msg-Id", ""), msg.data or b""))
+            return found
+        finally:
+            await nc.close()
+
+    return asyncio.run(read())
 
 
 @pytest.fixture

@@ -1,0 +1,172 @@
+"""A signed document travels from one agency to another across the five services, NATS and the database."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import defaultdict
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+
+import grpc
+import pytest
+
+from lienthong.documents.v1 import documents_pb2 as docs
+from lienthong.documents.v1 import documents_pb2_grpc
+from lienthong.email.v1 import email_pb2, email_pb2_grpc
+from lienthong.identifiers.v1 import identifiers_pb2 as ids
+from lienthong.identifiers.v1 import identifiers_pb2_grpc
+from lienthong.launcher.platform import Platform
+from lienthong.launcher.testing import stream_messages, wait_for
+from lienthong.reporting.v1 import reporting_pb2, reporting_pb2_grpc
+
+CLERK = (("x-lienthong-actor", "clerk@000.00.12.H41"),)
+PROVINCE = ids.RegisterAgencyRequest(
+    code="000.00.00.H41", name="Ủy ban nhân dân tỉnh Khánh Hòa", short_name="UBND", email="vanthu@khanhhoa.gov.vn"
+)
+DEPARTMENT = ids.RegisterAgencyRequest(
+    code="000.00.12.H41",
+    name="Sở Thông tin và Truyền thông tỉnh Khánh Hòa",
+    short_name="STTTT",
+    email="vanthu.stttt@khanhhoa.gov.vn",
+)
+
+
+@pytest.fixture(scope="module")
+def agencies(channels: dict[str, grpc.Channel]) -> identifiers_pb2_grpc.IdentifiersServiceStub:
+    stub = identifiers_pb2_grpc.IdentifiersServiceStub(channels["identifiers"])
+    stub.RegisterAgency(PROVINCE, metadata=CLERK)
+    stub.RegisterAgency(DEPARTMENT, metadata=CLERK)
+    return stub
+
+
+@pytest.fixture(scope="module")
+def documents(channels: dict[str, grpc.Channel]) -> documents_pb2_grpc.DocumentsServiceStub:
+    return documents_pb2_grpc.DocumentsServiceStub(channels["documents"])
+
+
+def draft(documents: documents_pb2_grpc.DocumentsServiceStub, subject: str) -> docs.OutgoingDocument:
+    request = docs.CreateOutgoingRequest(sender_code=DEPARTMENT.code, type=docs.DOCUMENT_TYPE_BAO_CAO, subject=subject)
+    return documents.CreateOutgoing(request, metadata=CLERK).document
+
+
+def spans_by_trace(traces_dir: Path) -> dict[str, set[str]]:
+    """trace id (32 hex) → names of the services that recorded a span in it."""
+    services: dict[str, set[str]] = defaultdict(set)
+    for path in traces_dir.glob("*.jsonl"):
+        for line in path.read_text().splitlines():
+            span = json.loads(line)
+            trace_id = span["context"]["trace_id"].removeprefix("0x")
+            services[trace_id].add(span["resource"]["attributes"]["service.name"])
+    return services
+
+
+def test_a_signed_document_is_exchanged_end_to_end(
+    platform: Platform,
+    channels: dict[str, grpc.Channel],
+    agencies: identifiers_pb2_grpc.IdentifiersServiceStub,
+    documents: documents_pb2_grpc.DocumentsServiceStub,
+) -> None:
+    subject = "Báo cáo tình hình ứng dụng công nghệ thông tin quý IV năm 2026"
+    document = draft(documents, subject)
+    registered = documents.RegisterOutgoing(docs.RegisterOutgoingRequest(document_id=document.id), metadata=CLERK)
+    signed = documents.SignOutgoing(docs.SignOutgoingRequest(document_id=document.id), metadata=CLERK)
+    sent = documents.SendOutgoing(
+        docs.SendOutgoingRequest(document_id=document.id, recipient_codes=[PROVINCE.code]), metadata=CLERK
+    ).document
+
+    # Numbered per agency per year, with a leading zero; sealed by the agency's certificate.
+    assert registered.document.number == "01"
+    assert registered.document.notation == "BC-STTTT"
+    assert signed.document.signer_certificate_serial
+    assert sent.state == docs.OUTGOING_STATE_SENT
+    content = documents.GetContent(docs.GetContentRequest(document_id=document.id), metadata=CLERK)
+    assert content.content_pdf.startswith(b"%PDF-")
+    assert content.sha256 == sent.content_sha256
+
+    # The recipient sees it as arrived (01) and accepts it (03) with arrival number 1.
+    incoming = documents.ListIncoming(docs.ListIncomingRequest(recipient_code=PROVINCE.code), metadata=CLERK)
+    arrived = [d for d in incoming.documents if d.outgoing_id == document.id]
+    assert [(d.status, d.code, d.sender_code) for d in arrived] == [
+        (docs.STATUS_CODE_ARRIVED, "01/BC-STTTT", DEPARTMENT.code)
+    ]
+    accepted = documents.AcceptIncoming(docs.AcceptIncomingRequest(incoming_id=arrived[0].id), metadata=CLERK)
+    assert (accepted.document.status, accepted.document.arrival_number) == (docs.STATUS_CODE_ACCEPTED, 1)
+    tracked = documents.GetOutgoing(docs.GetOutgoingRequest(document_id=document.id), metadata=CLERK).document
+    assert [(r.recipient_code, r.status) for r in tracked.recipients] == [(PROVINCE.code, docs.STATUS_CODE_ACCEPTED)]
+
+    # The audit history: every step in order, with who did it.
+    history = documents.GetHistory(docs.GetHistoryRequest(document_id=document.id), metadata=CLERK).events
+    steps = [(e.aggregate, e.event) for e in history]
+    assert steps == [
+        ("OutgoingDocument", "Drafted"),
+        ("OutgoingDocument", "Registered"),
+        ("OutgoingDocument", "Signed"),
+        ("OutgoingDocument", "Sent"),
+        ("IncomingDocument", "Arrived"),
+        ("IncomingDocument", "Accepted"),
+        ("OutgoingDocument", "RecipientStatusChanged"),
+    ]
+    assert {e.actor for e in history} == {"clerk@000.00.12.H41"}
+    assert [e.version for e in history if e.aggregate == "OutgoingDocument"] == [1, 2, 3, 4, 5]
+
+    # The same history from the CLI an auditor uses.
+    cli = subprocess.run(
+        [sys.executable, "-m", "lienthong.cli.main", "audit", "history", document.id, "--json"],
+        env=platform.env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert cli.returncode == 0, cli.stderr
+    assert [json.loads(line)["event"] for line in cli.stdout.splitlines()] == [event for _, event in steps]
+
+    # Every event is on NATS, on its subject, with Nats-Msg-Id = <aggregate id>:<version>.
+    instance = platform.config.instance
+    stream = stream_messages(platform.nats_url, f"{instance}_DOCUMENTS".upper())
+    mine = [(m.subject, m.message_id) for m in stream if m.message_id.startswith(document.id)]
+    assert mine == [
+        (f"{instance}.documents.outgoing_document.drafted", f"{document.id}:1"),
+        (f"{instance}.documents.outgoing_document.registered", f"{document.id}:2"),
+        (f"{instance}.documents.outgoing_document.signed", f"{document.id}:3"),
+        (f"{instance}.documents.outgoing_document.sent", f"{document.id}:4"),
+        (f"{instance}.documents.outgoing_document.recipient_status_changed", f"{document.id}:5"),
+    ]
+
+    # The recipient's official mailbox got exactly one notification, in Vietnamese.
+    def mails_to_province() -> list[EmailMessage]:
+        found: list[EmailMessage] = []
+        for path in sorted(platform.config.mail_dir.rglob("*.eml")):
+            message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+            assert isinstance(message, EmailMessage)
+            if message["To"] == PROVINCE.email and message["X-Lienthong-Document-Id"] in (document.id, arrived[0].id):
+                found.append(message)
+        return found
+
+    mails = wait_for(mails_to_province, what="the arrival notification in the SMTP sink")
+    assert len(mails) == 1
+    assert "01/BC-STTTT" in str(mails[0]["Subject"])
+    notifications = email_pb2_grpc.EmailServiceStub(channels["email"]).ListNotifications(
+        email_pb2.ListNotificationsRequest(agency_code=PROVINCE.code)
+    )
+    assert [n.state for n in notifications.notifications] == [email_pb2.DELIVERY_STATE_SENT]
+
+    # Reporting counted it for both agencies.
+    reporting = reporting_pb2_grpc.ReportingServiceStub(channels["reporting"])
+
+    def counted() -> bool:
+        sender = reporting.GetAgencyStats(reporting_pb2.GetAgencyStatsRequest(agency_code=DEPARTMENT.code))
+        recipient = reporting.GetAgencyStats(reporting_pb2.GetAgencyStatsRequest(agency_code=PROVINCE.code))
+        return (sender.sent, recipient.received) == (1, 1)
+
+    wait_for(counted, what="reporting to count the document")
+
+    # One trace follows the send through documents, identifiers, signing and, over NATS, email and reporting.
+    sent_trace = next(e.trace_id for e in history if e.event == "Sent")
+    assert sent_trace
+    expected = {"documents", "identifiers", "signing", "email", "reporting"}
+    wait_for(lambda: expected <= spans_by_trace(platform.config.traces_dir)[sent_trace], what=f"spans of {expected}")

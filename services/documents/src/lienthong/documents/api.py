@@ -1,0 +1,173 @@
+"""The gRPC face of the documents service: protobuf in, use case, protobuf out. No business rule here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from google.protobuf import struct_pb2
+
+from lienthong.documents.domain.doctypes import DocumentType
+from lienthong.documents.domain.outgoing import Confidentiality, Urgency
+from lienthong.documents.projections.registers import IncomingRow, OutgoingRow
+from lienthong.documents.usecases import DocumentUseCases, parse_id
+from lienthong.documents.v1 import documents_pb2 as pb
+from lienthong.documents.v1 import documents_pb2_grpc
+from lienthong.errors import InvalidArgument
+from lienthong.eventstore import EventRecord
+from lienthong.grpcserver import timestamp_of
+from lienthong.telemetry.propagation import trace_id_of
+
+Context = Any  # grpc.aio.ServicerContext; unused by the handlers, errors travel as DomainError
+
+
+class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
+    """Implements `lienthong.documents.v1.DocumentsService`."""
+
+    def __init__(self, usecases: DocumentUseCases) -> None:
+        self._documents = usecases
+
+    async def CreateOutgoing(self, request: pb.CreateOutgoingRequest, context: Context) -> pb.CreateOutgoingResponse:
+        row = await self._documents.create_outgoing(
+            sender_code=request.sender_code,
+            doc_type=_doc_type(request.type),
+            subject=request.subject,
+            urgency=_urgency(request.urgency),
+            confidentiality=_confidentiality(request.confidentiality),
+            content_pdf=request.content_pdf,
+        )
+        return pb.CreateOutgoingResponse(document=_outgoing(row))
+
+    async def RegisterOutgoing(
+        self, request: pb.RegisterOutgoingRequest, context: Context
+    ) -> pb.RegisterOutgoingResponse:
+        row = await self._documents.register_outgoing(parse_id(request.document_id, "document_id"))
+        return pb.RegisterOutgoingResponse(document=_outgoing(row))
+
+    async def SignOutgoing(self, request: pb.SignOutgoingRequest, context: Context) -> pb.SignOutgoingResponse:
+        row = await self._documents.sign_outgoing(parse_id(request.document_id, "document_id"))
+        return pb.SignOutgoingResponse(document=_outgoing(row))
+
+    async def SendOutgoing(self, request: pb.SendOutgoingRequest, context: Context) -> pb.SendOutgoingResponse:
+        row = await self._documents.send_outgoing(
+            parse_id(request.document_id, "document_id"), list(request.recipient_codes)
+        )
+        return pb.SendOutgoingResponse(document=_outgoing(row))
+
+    async def GetOutgoing(self, request: pb.GetOutgoingRequest, context: Context) -> pb.GetOutgoingResponse:
+        row = await self._documents.outgoing(parse_id(request.document_id, "document_id"))
+        return pb.GetOutgoingResponse(document=_outgoing(row))
+
+    async def ListOutgoing(self, request: pb.ListOutgoingRequest, context: Context) -> pb.ListOutgoingResponse:
+        rows = await self._documents.outgoing_of(request.sender_code)
+        return pb.ListOutgoingResponse(documents=[_outgoing(row) for row in rows])
+
+    async def ListIncoming(self, request: pb.ListIncomingRequest, context: Context) -> pb.ListIncomingResponse:
+        rows = await self._documents.incoming_of(request.recipient_code)
+        return pb.ListIncomingResponse(documents=[_incoming(row) for row in rows])
+
+    async def AcceptIncoming(self, request: pb.AcceptIncomingRequest, context: Context) -> pb.AcceptIncomingResponse:
+        row = await self._documents.accept_incoming(parse_id(request.incoming_id, "incoming_id"))
+        return pb.AcceptIncomingResponse(document=_incoming(row))
+
+    async def GetContent(self, request: pb.GetContentRequest, context: Context) -> pb.GetContentResponse:
+        content, sha = await self._documents.content(parse_id(request.document_id, "document_id"))
+        return pb.GetContentResponse(content_pdf=content, sha256=sha)
+
+    async def GetHistory(self, request: pb.GetHistoryRequest, context: Context) -> pb.GetHistoryResponse:
+        records = await self._documents.history(parse_id(request.document_id, "document_id"))
+        return pb.GetHistoryResponse(events=[_history_event(r) for r in records])
+
+
+def _doc_type(value: pb.DocumentType.ValueType) -> DocumentType:
+    if value == pb.DOCUMENT_TYPE_UNSPECIFIED or value not in pb.DocumentType.values():
+        raise InvalidArgument("type is required: one of the 29 document types of NĐ 30/2020")
+    return DocumentType[pb.DocumentType.Name(value).removeprefix("DOCUMENT_TYPE_")]
+
+
+def _urgency(value: pb.Urgency.ValueType) -> Urgency:
+    if value == pb.URGENCY_UNSPECIFIED:
+        return Urgency.NORMAL
+    if value not in pb.Urgency.values():
+        raise InvalidArgument(f"urgency {value} is not one of normal, khẩn, thượng khẩn, hỏa tốc")
+    return Urgency[pb.Urgency.Name(value).removeprefix("URGENCY_")]
+
+
+def _confidentiality(value: pb.Confidentiality.ValueType) -> Confidentiality:
+    if value == pb.CONFIDENTIALITY_UNSPECIFIED:
+        return Confidentiality.NORMAL
+    if value not in pb.Confidentiality.values():
+        raise InvalidArgument(f"confidentiality {value} is not one of normal, mật, tối mật, tuyệt mật")
+    return Confidentiality[pb.Confidentiality.Name(value).removeprefix("CONFIDENTIALITY_")]
+
+
+def _status(code: str) -> pb.StatusCode.ValueType:
+    return {
+        "01": pb.STATUS_CODE_ARRIVED,
+        "02": pb.STATUS_CODE_REFUSED,
+        "03": pb.STATUS_CODE_ACCEPTED,
+        "04": pb.STATUS_CODE_ASSIGNED,
+        "05": pb.STATUS_CODE_IN_PROGRESS,
+        "06": pb.STATUS_CODE_DONE,
+        "13": pb.STATUS_CODE_RECALL_REQUESTED,
+        "15": pb.STATUS_CODE_RECALLED,
+        "16": pb.STATUS_CODE_RECALL_REFUSED,
+    }.get(code, pb.STATUS_CODE_UNSPECIFIED)
+
+
+def _outgoing(row: OutgoingRow) -> pb.OutgoingDocument:
+    return pb.OutgoingDocument(
+        id=row.id,
+        sender_code=row.sender_code,
+        type=pb.DocumentType.Value(f"DOCUMENT_TYPE_{row.doc_type}"),
+        subject=row.subject,
+        urgency=pb.Urgency.Value(f"URGENCY_{row.urgency}"),
+        confidentiality=pb.Confidentiality.Value(f"CONFIDENTIALITY_{row.confidentiality}"),
+        state=pb.OutgoingState.Value(f"OUTGOING_STATE_{row.state.upper()}"),
+        number=f"{row.number:02d}" if row.number else "",
+        notation=row.notation,
+        issued_at=timestamp_of(row.issued_at),
+        content_sha256=row.content_sha256,
+        signer_certificate_serial=row.certificate_serial,
+        recipients=[
+            pb.RecipientStatus(
+                recipient_code=r.recipient_code,
+                incoming_id=r.incoming_id,
+                status=_status(r.status),
+                updated_at=timestamp_of(r.updated_at),
+            )
+            for r in row.recipients
+        ],
+        created_at=timestamp_of(row.created_at),
+    )
+
+
+def _incoming(row: IncomingRow) -> pb.IncomingDocument:
+    return pb.IncomingDocument(
+        id=row.id,
+        recipient_code=row.recipient_code,
+        outgoing_id=row.outgoing_id,
+        sender_code=row.sender_code,
+        type=pb.DocumentType.Value(f"DOCUMENT_TYPE_{row.doc_type}"),
+        subject=row.subject,
+        code=row.code,
+        urgency=pb.Urgency.Value(f"URGENCY_{row.urgency}"),
+        status=_status(row.status),
+        arrival_number=row.arrival_number,
+        arrived_at=timestamp_of(row.arrived_at),
+        accepted_at=timestamp_of(row.accepted_at),
+    )
+
+
+def _history_event(record: EventRecord) -> pb.HistoryEvent:
+    data = struct_pb2.Struct()
+    data.update(record.data)
+    return pb.HistoryEvent(
+        version=record.version,
+        event=record.event,
+        occurred_at=timestamp_of(record.occurred_at),
+        actor=record.actor,
+        trace_id=trace_id_of(record.traceparent),
+        data=data,
+        aggregate_id=record.aggregate_id,
+        aggregate=record.aggregate,
+    )

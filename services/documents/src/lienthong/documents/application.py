@@ -1,0 +1,173 @@
+"""The documents application: use cases on the event-sourced aggregates, with everything they need passed in."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from lienthong.documents.domain.doctypes import DocumentType
+from lienthong.documents.domain.incoming import IncomingDocument, id_of_incoming
+from lienthong.documents.domain.numbering import document_code, notation, series_key
+from lienthong.documents.domain.outgoing import Confidentiality, OutgoingDocument, Urgency
+from lienthong.documents.domain.series import NumberSeries, id_of_series
+from lienthong.documents.domain.timezone import vietnam_date
+from lienthong.errors import Conflict, NotFound
+from lienthong.eventstore import EventRecord, StoredApplication, aggregate_history
+
+T = TypeVar("T")
+A = TypeVar("A")
+
+# Clerks registering in the same agency at the same instant collide on the number series; the loser
+# takes the next number. More collisions than this in a row means something is wrong.
+_ATTEMPTS = 30
+
+
+class DocumentsApp(StoredApplication):
+    """Outgoing and incoming documents and their registers."""
+
+    name = "Documents"
+
+    def create_outgoing(
+        self,
+        *,
+        sender_code: str,
+        doc_type: DocumentType,
+        subject: str,
+        urgency: Urgency,
+        confidentiality: Confidentiality,
+        content_sha256: str,
+    ) -> OutgoingDocument:
+        document = OutgoingDocument.draft(
+            sender_code=sender_code,
+            doc_type=doc_type.name,
+            subject=subject,
+            urgency=urgency,
+            confidentiality=confidentiality,
+            content_sha256=content_sha256,
+        )
+        self.save(document)
+        return document
+
+    def register_outgoing(
+        self,
+        document_id: UUID,
+        *,
+        agency_short_name: str,
+        issued_at: datetime,
+        content_for: Callable[[OutgoingDocument, str], str],
+    ) -> OutgoingDocument:
+        """Number the draft in its agency's series for the year; `content_for(document, code)` returns the
+        SHA-256 of the PDF that carries the code (the draft's own, or one rendered for it)."""
+
+        def attempt() -> OutgoingDocument:
+            document = self.outgoing(document_id)
+            doc_type = DocumentType[document.doc_type]
+            series = self._series(series_key(document.sender_code, vietnam_date(issued_at).year, None))
+            document.check_registrable()
+            number = series.take()
+            note = notation(doc_type, agency_short_name)
+            code = document_code(number, note)
+            sha = content_for(document, code)
+            document.register(number=number, notation=note, code=code, issued_at=issued_at, content_sha256=sha)
+            self.save(document, series)
+            return document
+
+        return _retrying(attempt)
+
+    def sign_outgoing(
+        self, document_id: UUID, *, content_sha256: str, certificate_serial: str, signed_at: datetime
+    ) -> OutgoingDocument:
+        document = self.outgoing(document_id)
+        document.sign(content_sha256=content_sha256, certificate_serial=certificate_serial, signed_at=signed_at)
+        self.save(document)
+        return document
+
+    def send_outgoing(self, document_id: UUID, *, recipient_codes: list[str], sent_at: datetime) -> OutgoingDocument:
+        """Send to every recipient: the outgoing document and one arrived copy per recipient, in one transaction."""
+        document = self.outgoing(document_id)
+        codes = list(dict.fromkeys(recipient_codes))
+        document.send(recipients={code: str(id_of_incoming(document.id, code)) for code in codes}, sent_at=sent_at)
+        copies = [
+            IncomingDocument(
+                outgoing_id=document.id,
+                sender_code=document.sender_code,
+                recipient_code=code,
+                doc_type=document.doc_type,
+                subject=document.subject,
+                code=document.code,
+                urgency=document.urgency,
+                arrived_at=sent_at,
+            )
+            for code in codes
+        ]
+        self.save(document, *copies)
+        return document
+
+    def accept_incoming(self, incoming_id: UUID, *, accepted_at: datetime) -> IncomingDocument:
+        """Accept an arrived copy with the next arrival number of its recipient's year, and tell the sender."""
+
+        def attempt() -> IncomingDocument:
+            incoming = self.incoming(incoming_id)
+            series = self._series(f"arrival:{incoming.recipient_code}:{vietnam_date(accepted_at).year}")
+            incoming.check_acceptable()
+            incoming.accept(arrival_number=series.take(), accepted_at=accepted_at)
+            outgoing = self.outgoing(incoming.outgoing_id)
+            outgoing.record_status(recipient_code=incoming.recipient_code, status=incoming.status.value, at=accepted_at)
+            self.save(incoming, series, outgoing)
+            return incoming
+
+        return _retrying(attempt)
+
+    def outgoing(self, document_id: UUID) -> OutgoingDocument:
+        return self._get(document_id, OutgoingDocument, "outgoing document")
+
+    def incoming(self, incoming_id: UUID) -> IncomingDocument:
+        return self._get(incoming_id, IncomingDocument, "incoming document")
+
+    def history(self, document_id: UUID) -> list[EventRecord]:
+        """Every event of a document in order: an outgoing document with all its incoming copies, or one copy."""
+        records = aggregate_history(self, document_id)
+        if not records:
+            raise NotFound(f"no document has id {document_id}")
+        if records[0].aggregate == OutgoingDocument.__name__:
+            document = self.outgoing(document_id)
+            for incoming_id in document.recipients.values():
+                records += aggregate_history(self, UUID(incoming_id))
+        elif records[0].aggregate != IncomingDocument.__name__:
+            raise NotFound(f"no document has id {document_id}")
+        return sorted(records, key=lambda r: (r.occurred_at, r.aggregate_id, r.version))
+
+    def _series(self, key: str) -> NumberSeries:
+        try:
+            series: NumberSeries = self.repository.get(id_of_series(key))
+        except AggregateNotFoundError:
+            series = NumberSeries(key)
+        return series
+
+    def _get(self, aggregate_id: UUID, kind: type[A], label: str) -> A:
+        try:
+            aggregate: Any = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"no {label} has id {aggregate_id}") from None
+        if not isinstance(aggregate, kind):
+            raise NotFound(f"no {label} has id {aggregate_id}")
+        return aggregate
+
+
+def _retrying(attempt: Callable[[], T]) -> T:
+    """Run `attempt`, again after a short random pause each time a concurrent save won the race."""
+    for round_ in range(_ATTEMPTS):
+        try:
+            return attempt()
+        except IntegrityError as error:
+            if round_ == _ATTEMPTS - 1:
+                raise Conflict("the register changed concurrently too often; try again") from error
+            time.sleep(random.uniform(0, 0.005 * (round_ + 1)))
+    raise AssertionError("unreachable")

@@ -1,0 +1,1 @@
+"""The documents service's domain: official documents, their types, numbering and statuses (pure, no I/O)."""

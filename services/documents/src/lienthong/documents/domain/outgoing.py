@@ -1,0 +1,164 @@
+"""The outgoing document (văn bản đi): draft → registered → signed → sent, each step an event."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from eventsourcing.domain import Aggregate, event
+
+from lienthong.errors import FailedPrecondition, InvalidArgument
+
+SUBJECT_LIMIT = 500  # trích yếu, Phụ lục VI NĐ 30/2020
+
+
+class OutgoingState(enum.Enum):
+    """Where an outgoing document is in its life."""
+
+    DRAFT = "draft"
+    REGISTERED = "registered"
+    SIGNED = "signed"
+    SENT = "sent"
+
+
+class Urgency(enum.Enum):
+    """Độ khẩn; the value is the edXML Priority."""
+
+    NORMAL = 0
+    KHAN = 1
+    THUONG_KHAN = 2
+    HOA_TOC = 3
+
+
+class Confidentiality(enum.Enum):
+    """Độ mật."""
+
+    NORMAL = 0
+    MAT = 1
+    TOI_MAT = 2
+    TUYET_MAT = 3
+
+
+class OutgoingDocument(Aggregate):
+    """A document an agency issues. Commands check the rule, then record the event that changes state."""
+
+    @event("Drafted")
+    def __init__(
+        self,
+        sender_code: str,
+        doc_type: str,
+        subject: str,
+        urgency: str,
+        confidentiality: str,
+        content_sha256: str,
+    ) -> None:
+        self.sender_code = sender_code
+        self.doc_type = doc_type
+        self.subject = subject
+        self.urgency = urgency
+        self.confidentiality = confidentiality
+        self.content_sha256 = content_sha256
+        self.state = OutgoingState.DRAFT
+        self.number = 0
+        self.notation = ""
+        self.code = ""
+        self.issued_at: datetime | None = None
+        self.certificate_serial = ""
+        self.recipients: dict[str, str] = {}  # recipient code → incoming copy id
+        self.recipient_status: dict[str, tuple[str, datetime]] = {}
+
+    @classmethod
+    def draft(
+        cls,
+        *,
+        sender_code: str,
+        doc_type: str,
+        subject: str,
+        urgency: Urgency,
+        confidentiality: Confidentiality,
+        content_sha256: str,
+    ) -> OutgoingDocument:
+        """Draft a document, checking its subject (trích yếu): present and at most 500 characters."""
+        subject = subject.strip()
+        if not subject:
+            raise InvalidArgument("subject (trích yếu) is required")
+        if len(subject) > SUBJECT_LIMIT:
+            raise InvalidArgument(f"subject (trích yếu) has {len(subject)} characters; the limit is {SUBJECT_LIMIT}")
+        return cls(sender_code, doc_type, subject, urgency.name, confidentiality.name, content_sha256)
+
+    def check_registrable(self) -> None:
+        """Refuse to register a document that already has its number."""
+        if self.state is not OutgoingState.DRAFT:
+            raise FailedPrecondition(f"document {self.id} is already registered as {self.code}")
+
+    def register(self, *, number: int, notation: str, code: str, issued_at: datetime, content_sha256: str) -> None:
+        """Give the draft its number and notation (văn thư đăng ký): only a draft can be registered."""
+        self.check_registrable()
+        self._registered(number, notation, code, issued_at, content_sha256)
+
+    @event("Registered")
+    def _registered(self, number: int, notation: str, code: str, issued_at: datetime, content_sha256: str) -> None:
+        self.number = number
+        self.notation = notation
+        self.code = code
+        self.issued_at = issued_at
+        self.content_sha256 = content_sha256
+        self.state = OutgoingState.REGISTERED
+
+    def check_signable(self) -> None:
+        """Only a registered, not yet signed document takes the agency's seal signature."""
+        if self.state is OutgoingState.DRAFT:
+            raise FailedPrecondition(f"document {self.id} is a draft: register it (number and notation) before signing")
+        if self.state is not OutgoingState.REGISTERED:
+            raise FailedPrecondition(f"document {self.code} is already signed")
+
+    def sign(self, *, content_sha256: str, certificate_serial: str, signed_at: datetime) -> None:
+        """Record the agency's seal signature."""
+        self.check_signable()
+        self._signed(content_sha256, certificate_serial, signed_at)
+
+    @event("Signed")
+    def _signed(self, content_sha256: str, certificate_serial: str, signed_at: datetime) -> None:
+        self.content_sha256 = content_sha256
+        self.certificate_serial = certificate_serial
+        self.state = OutgoingState.SIGNED
+
+    def check_sendable(self) -> None:
+        """Refuse, with the reason, a document that is not registered and signed, or already sent."""
+        if self.state is OutgoingState.DRAFT:
+            raise FailedPrecondition(
+                f"document {self.id} is not registered: register it (number and notation) before sending"
+            )
+        if self.state is OutgoingState.REGISTERED:
+            raise FailedPrecondition(
+                f"document {self.code} is not signed: the agency's signature is required before sending"
+            )
+        if self.state is OutgoingState.SENT:
+            raise FailedPrecondition(f"document {self.code} has already been sent")
+
+    def send(self, *, recipients: dict[str, str], sent_at: datetime) -> None:
+        """Send to `recipients` (recipient code → id of its incoming copy)."""
+        self.check_sendable()
+        if not recipients:
+            raise InvalidArgument("at least one recipient identifier code is required")
+        if self.sender_code in recipients:
+            raise InvalidArgument(f"agency {self.sender_code} cannot send a document to itself")
+        listed = [{"recipient_code": code, "incoming_id": incoming} for code, incoming in sorted(recipients.items())]
+        self._sent(self.sender_code, listed, sent_at)
+
+    @event("Sent")
+    def _sent(self, sender_code: str, recipients: list[dict[str, Any]], sent_at: datetime) -> None:
+        self.recipients = {r["recipient_code"]: r["incoming_id"] for r in recipients}
+        self.recipient_status = {code: ("01", sent_at) for code in self.recipients}
+        self.state = OutgoingState.SENT
+
+    def record_status(self, *, recipient_code: str, status: str, at: datetime) -> None:
+        """A recipient's new status (from its incoming copy) for the sender's tracking."""
+        if recipient_code not in self.recipients:
+            raise FailedPrecondition(f"{recipient_code} is not a recipient of document {self.code}")
+        self._status_changed(recipient_code, status, at)
+
+    @event("RecipientStatusChanged")
+    def _status_changed(self, recipient_code: str, status: str, at: datetime) -> None:
+        self.recipient_status[recipient_code] = (status, at)

@@ -1,0 +1,12 @@
+"""Vietnam time (UTC+07:00, no daylight saving): the calendar that numbering and issue dates follow."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+VIETNAM = timezone(timedelta(hours=7), "ICT")
+
+
+def vietnam_date(moment: datetime) -> date:
+    """The calendar date in Vietnam at `moment` (an aware datetime)."""
+    return moment.astimezone(VIETNAM).date()

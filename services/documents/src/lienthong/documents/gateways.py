@@ -1,0 +1,92 @@
+"""The documents service's view of the other services it calls: the agency registry and the signer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import grpc
+
+from lienthong.errors import DomainError, from_grpc_status
+from lienthong.identifiers.v1 import identifiers_pb2, identifiers_pb2_grpc
+from lienthong.signing.v1 import signing_pb2, signing_pb2_grpc
+
+
+@dataclass(frozen=True)
+class AgencyInfo:
+    """What documents needs to know of an agency."""
+
+    code: str
+    name: str
+    short_name: str
+    active: bool
+    state: str
+
+
+@dataclass(frozen=True)
+class Seal:
+    """The result of sealing a PDF."""
+
+    signed_pdf: bytes
+    certificate_serial: str
+    signed_at: datetime
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a PDF carries a valid seal signature of the expected agency, and why not."""
+
+    passed: bool
+    reason: str
+
+
+def _domain_error(error: grpc.aio.AioRpcError, service: str) -> DomainError:
+    return from_grpc_status(error.code(), error.details() or "", service)
+
+
+class AgencyDirectory:
+    """Looks agencies up in the identifiers service."""
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self._stub = identifiers_pb2_grpc.IdentifiersServiceStub(channel)
+
+    async def get(self, code: str) -> AgencyInfo:
+        try:
+            response = await self._stub.GetAgency(identifiers_pb2.GetAgencyRequest(code=code), timeout=10)
+        except grpc.aio.AioRpcError as error:
+            raise _domain_error(error, "identifiers") from error
+        agency = response.agency
+        return AgencyInfo(
+            code=agency.code,
+            name=agency.name,
+            short_name=agency.short_name,
+            active=agency.state == identifiers_pb2.AGENCY_STATE_ACTIVE,
+            state=identifiers_pb2.AgencyState.Name(agency.state).removeprefix("AGENCY_STATE_").lower(),
+        )
+
+
+class SealSigner:
+    """Has the signing service seal-sign and verify PDFs; the keys never leave it."""
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self._stub = signing_pb2_grpc.SigningServiceStub(channel)
+
+    async def seal(self, agency_code: str, pdf: bytes, reason: str) -> Seal:
+        request = signing_pb2.SignPdfRequest(agency_code=agency_code, pdf=pdf, reason=reason)
+        try:
+            response = await self._stub.SignPdf(request, timeout=30)
+        except grpc.aio.AioRpcError as error:
+            raise _domain_error(error, "signing") from error
+        return Seal(
+            signed_pdf=response.signed_pdf,
+            certificate_serial=response.certificate.serial,
+            signed_at=response.signed_at.ToDatetime(tzinfo=UTC),
+        )
+
+    async def verify(self, pdf: bytes, agency_code: str) -> Verdict:
+        request = signing_pb2.VerifyPdfRequest(pdf=pdf, expected_agency_code=agency_code)
+        try:
+            response = await self._stub.VerifyPdf(request, timeout=30)
+        except grpc.aio.AioRpcError as error:
+            raise _domain_error(error, "signing") from error
+        return Verdict(passed=response.indication == signing_pb2.INDICATION_TOTAL_PASSED, reason=response.reason)

@@ -1,0 +1,61 @@
+"""Wiring of the documents service: configuration, event store, registers, relay, clients, server."""
+
+from __future__ import annotations
+
+from lienthong.consumer import LocalFollower
+from lienthong.documents.api import DocumentsServicer
+from lienthong.documents.application import DocumentsApp
+from lienthong.documents.blobs import BlobStore
+from lienthong.documents.gateways import AgencyDirectory, SealSigner
+from lienthong.documents.projections.registers import Registers
+from lienthong.documents.usecases import DocumentUseCases
+from lienthong.documents.v1 import documents_pb2, documents_pb2_grpc
+from lienthong.eventstore import store_environment
+from lienthong.grpcserver import Service, Settings, open_channel, run_service, serve
+from lienthong.relay import EventRelay, NatsLink, StreamNames
+
+SERVICE = "documents"
+
+
+def main() -> None:
+    run_service(SERVICE, run)
+
+
+async def run(settings: Settings) -> None:
+    app = DocumentsApp(store_environment(SERVICE, settings.database_url))
+    registers = Registers(app.engine)
+    follower = LocalFollower(app, registers, service=SERVICE)
+    identifiers = open_channel("identifiers")
+    signing = open_channel("signing")
+    usecases = DocumentUseCases(
+        app,
+        registers,
+        follower,
+        BlobStore(settings.data_dir / "blobs"),
+        AgencyDirectory(identifiers),
+        SealSigner(signing),
+    )
+    servicer = DocumentsServicer(usecases)
+    link = NatsLink(settings.nats_url, name=SERVICE)
+    relay = EventRelay(app, link, service=SERVICE, names=StreamNames(settings.instance))
+
+    async def close() -> None:
+        await identifiers.close(None)
+        await signing.close(None)
+        await link.close()
+
+    await serve(
+        settings,
+        [
+            Service(
+                documents_pb2.DESCRIPTOR.services_by_name["DocumentsService"].full_name,
+                lambda server: documents_pb2_grpc.add_DocumentsServiceServicer_to_server(servicer, server),
+            )
+        ],
+        background=[relay.run, follower.run],
+        cleanup=[close],
+    )
+
+
+if __name__ == "__main__":
+    main()

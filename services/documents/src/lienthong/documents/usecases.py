@@ -1,0 +1,185 @@
+"""What clerks do with documents, across services: checks with the agency registry and the signer,
+then the event-sourced change, then the register read model brought up to date for the caller."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime
+from uuid import UUID
+
+from lienthong.consumer import LocalFollower
+from lienthong.documents.application import DocumentsApp
+from lienthong.documents.blobs import BlobStore
+from lienthong.documents.domain.doctypes import DocumentType
+from lienthong.documents.domain.outgoing import Confidentiality, OutgoingDocument, Urgency
+from lienthong.documents.domain.timezone import vietnam_date
+from lienthong.documents.gateways import AgencyDirectory, AgencyInfo, SealSigner
+from lienthong.documents.projections.registers import IncomingRow, OutgoingRow, Registers
+from lienthong.documents.rendering import render_document_pdf
+from lienthong.errors import FailedPrecondition, InvalidArgument, NotFound
+from lienthong.eventstore import EventRecord
+
+PDF_MAGIC = b"%PDF-"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def parse_id(text: str, field: str) -> UUID:
+    """A UUID from a request field, or INVALID_ARGUMENT naming the field."""
+    try:
+        return UUID(text)
+    except ValueError:
+        raise InvalidArgument(f"{field} must be a UUID, got {text!r}") from None
+
+
+class DocumentUseCases:
+    """The documents service's use cases; each returns what the caller reads back from the registers."""
+
+    def __init__(
+        self,
+        app: DocumentsApp,
+        registers: Registers,
+        follower: LocalFollower,
+        blobs: BlobStore,
+        directory: AgencyDirectory,
+        signer: SealSigner,
+        clock: Callable[[], datetime] = _now,
+    ) -> None:
+        self._app = app
+        self._registers = registers
+        self._follower = follower
+        self._blobs = blobs
+        self._directory = directory
+        self._signer = signer
+        self._clock = clock
+
+    async def create_outgoing(
+        self,
+        *,
+        sender_code: str,
+        doc_type: DocumentType,
+        subject: str,
+        urgency: Urgency,
+        confidentiality: Confidentiality,
+        content_pdf: bytes,
+    ) -> OutgoingRow:
+        await self._active_agency(sender_code, role="sender")
+        sha = ""
+        if content_pdf:
+            if not content_pdf.startswith(PDF_MAGIC):
+                raise InvalidArgument("content_pdf is not a PDF (it does not start with %PDF-)")
+            sha = await asyncio.to_thread(self._blobs.put, content_pdf)
+        document = await asyncio.to_thread(
+            self._app.create_outgoing,
+            sender_code=sender_code,
+            doc_type=doc_type,
+            subject=subject,
+            urgency=urgency,
+            confidentiality=confidentiality,
+            content_sha256=sha,
+        )
+        return await self._outgoing_after_change(document.id)
+
+    async def register_outgoing(self, document_id: UUID) -> OutgoingRow:
+        document = await asyncio.to_thread(self._app.outgoing, document_id)
+        document.check_registrable()
+        agency = await self._active_agency(document.sender_code, role="sender")
+        issued_at = self._clock()
+
+        def content_for(draft: OutgoingDocument, code: str) -> str:
+            if draft.content_sha256:
+                return draft.content_sha256
+            pdf = render_document_pdf(
+                agency_name=agency.name,
+                code=code,
+                issued_on=vietnam_date(issued_at),
+                type_name=DocumentType[draft.doc_type].vietnamese_name,
+                subject=draft.subject,
+            )
+            return self._blobs.put(pdf)
+
+        await asyncio.to_thread(
+            self._app.register_outgoing,
+            document_id,
+            agency_short_name=agency.short_name,
+            issued_at=issued_at,
+            content_for=content_for,
+        )
+        return await self._outgoing_after_change(document_id)
+
+    async def sign_outgoing(self, document_id: UUID) -> OutgoingRow:
+        document = await asyncio.to_thread(self._app.outgoing, document_id)
+        document.check_signable()
+        pdf = await asyncio.to_thread(self._blobs.get, document.content_sha256)
+        seal = await self._signer.seal(document.sender_code, pdf, reason=f"Ban hành văn bản {document.code}")
+        sha = await asyncio.to_thread(self._blobs.put, seal.signed_pdf)
+        await asyncio.to_thread(
+            self._app.sign_outgoing,
+            document_id,
+            content_sha256=sha,
+            certificate_serial=seal.certificate_serial,
+            signed_at=seal.signed_at,
+        )
+        return await self._outgoing_after_change(document_id)
+
+    async def send_outgoing(self, document_id: UUID, recipient_codes: list[str]) -> OutgoingRow:
+        document = await asyncio.to_thread(self._app.outgoing, document_id)
+        document.check_sendable()
+        if not recipient_codes:
+            raise InvalidArgument("at least one recipient identifier code is required")
+        for code in dict.fromkeys(recipient_codes):
+            await self._active_agency(code, role="recipient")
+        pdf = await asyncio.to_thread(self._blobs.get, document.content_sha256)
+        verdict = await self._signer.verify(pdf, document.sender_code)
+        if not verdict.passed:
+            raise FailedPrecondition(
+                f"document {document.code} carries no valid signature of agency {document.sender_code}: {verdict.reason}"
+            )
+        await asyncio.to_thread(
+            self._app.send_outgoing, document_id, recipient_codes=list(recipient_codes), sent_at=self._clock()
+        )
+        return await self._outgoing_after_change(document_id)
+
+    async def accept_incoming(self, incoming_id: UUID) -> IncomingRow:
+        await asyncio.to_thread(self._app.accept_incoming, incoming_id, accepted_at=self._clock())
+        await asyncio.to_thread(self._follower.catch_up)
+        row = await asyncio.to_thread(self._registers.incoming_by_id, str(incoming_id))
+        if row is None:  # pragma: no cover - the follower has just applied it
+            raise NotFound(f"no incoming document has id {incoming_id}")
+        return row
+
+    async def outgoing(self, document_id: UUID) -> OutgoingRow:
+        row = await asyncio.to_thread(self._registers.outgoing_by_id, str(document_id))
+        if row is None:
+            raise NotFound(f"no outgoing document has id {document_id}")
+        return row
+
+    async def outgoing_of(self, sender_code: str) -> list[OutgoingRow]:
+        return await asyncio.to_thread(self._registers.outgoing_of, sender_code)
+
+    async def incoming_of(self, recipient_code: str) -> list[IncomingRow]:
+        return await asyncio.to_thread(self._registers.incoming_of, recipient_code)
+
+    async def content(self, document_id: UUID) -> tuple[bytes, str]:
+        row = await self.outgoing(document_id)
+        if not row.content_sha256:
+            raise FailedPrecondition(f"document {document_id} has no PDF yet: it is rendered at registration")
+        return await asyncio.to_thread(self._blobs.get, row.content_sha256), row.content_sha256
+
+    async def history(self, document_id: UUID) -> list[EventRecord]:
+        return await asyncio.to_thread(self._app.history, document_id)
+
+    async def _active_agency(self, code: str, *, role: str) -> AgencyInfo:
+        if not code:
+            raise InvalidArgument(f"the {role}'s identifier code is required")
+        agency = await self._directory.get(code)
+        if not agency.active:
+            raise FailedPrecondition(f"{role} agency {code} is {agency.state} and cannot exchange documents")
+        return agency
+
+    async def _outgoing_after_change(self, document_id: UUID) -> OutgoingRow:
+        await asyncio.to_thread(self._follower.catch_up)
+        return await self.outgoing(document_id)

@@ -1,0 +1,112 @@
+"""The outgoing document's life: each command checks its rule and records one event."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from lienthong.documents.domain.incoming import IncomingDocument
+from lienthong.documents.domain.outgoing import Confidentiality, OutgoingDocument, OutgoingState, Urgency
+from lienthong.documents.domain.series import NumberSeries, id_of_series
+from lienthong.errors import FailedPrecondition, InvalidArgument
+
+NOON = datetime(2026, 11, 24, 5, 0, tzinfo=UTC)
+
+
+def drafted(subject: str = "Báo cáo tháng 11") -> OutgoingDocument:
+    return OutgoingDocument.draft(
+        sender_code="000.00.12.H41",
+        doc_type="BAO_CAO",
+        subject=subject,
+        urgency=Urgency.NORMAL,
+        confidentiality=Confidentiality.NORMAL,
+        content_sha256="",
+    )
+
+
+def registered() -> OutgoingDocument:
+    document = drafted()
+    document.register(number=5, notation="BC-STTTT", code="05/BC-STTTT", issued_at=NOON, content_sha256="a" * 64)
+    return document
+
+
+def signed() -> OutgoingDocument:
+    document = registered()
+    document.sign(content_sha256="b" * 64, certificate_serial="0a1b", signed_at=NOON)
+    return document
+
+
+def test_a_draft_records_drafted_with_its_fields() -> None:
+    document = drafted("  Báo cáo tháng 11  ")
+    events = document.collect_events()
+    assert [type(e).__name__ for e in events] == ["Drafted"]
+    assert (document.subject, document.state) == ("Báo cáo tháng 11", OutgoingState.DRAFT)
+
+
+@pytest.mark.parametrize(("subject", "reason"), [("   ", "required"), ("x" * 501, "501 characters; the limit is 500")])
+def test_a_draft_without_a_proper_subject_is_refused(subject: str, reason: str) -> None:
+    with pytest.raises(InvalidArgument, match=reason):
+        drafted(subject)
+
+
+def test_registration_gives_number_and_notation_once() -> None:
+    document = registered()
+    assert (document.number, document.code, document.state) == (5, "05/BC-STTTT", OutgoingState.REGISTERED)
+    with pytest.raises(FailedPrecondition, match="already registered as 05/BC-STTTT"):
+        document.register(number=6, notation="BC-STTTT", code="06/BC-STTTT", issued_at=NOON, content_sha256="c" * 64)
+
+
+def test_a_draft_cannot_be_signed() -> None:
+    with pytest.raises(FailedPrecondition, match="register it"):
+        drafted().sign(content_sha256="b" * 64, certificate_serial="0a1b", signed_at=NOON)
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [(drafted, "is not registered"), (registered, "is not signed")],
+)
+def test_only_a_signed_document_can_be_sent(make: object, reason: str) -> None:
+    document = make()  # type: ignore[operator]
+    with pytest.raises(FailedPrecondition, match=reason):
+        document.send(recipients={"000.00.00.H41": "x"}, sent_at=NOON)
+
+
+def test_sending_records_every_recipient_as_arrived() -> None:
+    document = signed()
+    document.send(recipients={"000.00.00.H41": "i-1", "000.00.07.H41": "i-2"}, sent_at=NOON)
+    assert document.state == OutgoingState.SENT
+    assert document.recipient_status == {"000.00.00.H41": ("01", NOON), "000.00.07.H41": ("01", NOON)}
+    with pytest.raises(FailedPrecondition, match="already been sent"):
+        document.send(recipients={"000.00.00.H41": "i-3"}, sent_at=NOON)
+
+
+def test_a_document_is_not_sent_to_its_own_agency_or_to_nobody() -> None:
+    with pytest.raises(InvalidArgument, match="to itself"):
+        signed().send(recipients={"000.00.12.H41": "i"}, sent_at=NOON)
+    with pytest.raises(InvalidArgument, match="at least one recipient"):
+        signed().send(recipients={}, sent_at=NOON)
+
+
+def test_an_incoming_copy_is_accepted_once() -> None:
+    copy = IncomingDocument(
+        outgoing_id=signed().id,
+        sender_code="000.00.12.H41",
+        recipient_code="000.00.00.H41",
+        doc_type="BAO_CAO",
+        subject="Báo cáo",
+        code="05/BC-STTTT",
+        urgency="NORMAL",
+        arrived_at=NOON,
+    )
+    copy.accept(arrival_number=1, accepted_at=NOON)
+    assert (copy.status.value, copy.arrival_number) == ("03", 1)
+    with pytest.raises(FailedPrecondition, match=r"status 03 \(accepted\)"):
+        copy.accept(arrival_number=2, accepted_at=NOON)
+
+
+def test_a_number_series_hands_out_consecutive_numbers_and_has_a_stable_id() -> None:
+    series = NumberSeries("outgoing:000.00.12.H41:2026")
+    assert [series.take() for _ in range(3)] == [1, 2, 3]
+    assert series.id == id_of_series("outgoing:000.00.12.H41:2026")
+    assert id_of_series("outgoing:000.00.12.H41:2027") != series.id

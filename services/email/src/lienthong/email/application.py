@@ -1,0 +1,62 @@
+"""The email application: notifications queued from consumed events, and their delivery outcomes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import Tracking
+
+from lienthong.email.domain.notification import Notification, id_of_notification
+from lienthong.errors import NotFound
+from lienthong.eventstore import StoredApplication
+
+
+class EmailApp(StoredApplication):
+    """Notifications; the positions of the streams it consumes are stored with the events they cause."""
+
+    name = "Email"
+    tracks_positions = True
+
+    def queue(self, notification: Notification | None, *, stream: str, position: int) -> bool:
+        """Queue `notification` (unless it exists) and record the consumed position, in one transaction.
+
+        Returns whether a new notification was queued. A redelivered event finds its position recorded
+        and changes nothing.
+        """
+        if position <= self.last_tracked_position(stream):
+            return False
+        new = notification is not None and not self.exists(notification.source_event, notification.agency_code)
+        objects = [notification] if new else []
+        self.save_tracked(*objects, tracking=Tracking(application_name=stream, notification_id=position))
+        return new
+
+    def exists(self, source_event: str, agency_code: str) -> bool:
+        try:
+            self.repository.get(id_of_notification(source_event, agency_code))
+        except AggregateNotFoundError:
+            return False
+        return True
+
+    def notification(self, notification_id: UUID) -> Notification:
+        try:
+            found: Notification = self.repository.get(notification_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"no notification has id {notification_id}") from None
+        return found
+
+    def record_sent(self, notification_id: UUID, at: datetime) -> None:
+        notification = self.notification(notification_id)
+        notification.record_sent(at)
+        self.save(notification)
+
+    def record_temporary_failure(self, notification_id: UUID, reason: str, at: datetime) -> None:
+        notification = self.notification(notification_id)
+        notification.record_temporary_failure(reason, at)
+        self.save(notification)
+
+    def record_permanent_failure(self, notification_id: UUID, reason: str, at: datetime) -> None:
+        notification = self.notification(notification_id)
+        notification.record_permanent_failure(reason, at)
+        self.save(notification)

@@ -1,0 +1,54 @@
+"""Notification mails rendered from Jinja2 templates: plain text and HTML, Vietnamese, RFC 2047 subjects."""
+
+from __future__ import annotations
+
+import email.policy
+from datetime import datetime, timedelta, timezone
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+VIETNAM = timezone(timedelta(hours=7))
+SUBJECT_LIMIT = 120
+
+_templates = Environment(
+    loader=PackageLoader("lienthong.email", "templates"),
+    autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+    undefined=StrictUndefined,
+    keep_trailing_newline=True,
+)
+
+
+def render_arrival_notification(
+    *,
+    agency_name: str,
+    to_address: str,
+    from_address: str,
+    sender_name: str,
+    code: str,
+    subject: str,
+    document_id: str,
+    arrived_at: datetime,
+    message_id: str,
+) -> EmailMessage:
+    """The mail telling an agency that a document arrived, ready to send (the SMTP policy encodes headers)."""
+    context = {
+        "agency_name": agency_name,
+        "sender_name": sender_name,
+        "code": code,
+        "subject": subject,
+        "document_id": document_id,
+        "arrived_at": arrived_at.astimezone(VIETNAM).strftime("%H:%M ngày %d/%m/%Y"),
+    }
+    short = subject if len(subject) <= SUBJECT_LIMIT else subject[: SUBJECT_LIMIT - 1] + "…"
+    message = EmailMessage(policy=email.policy.SMTP)
+    message["From"] = from_address
+    message["To"] = to_address
+    message["Subject"] = f"Văn bản đến: {code} — {short}"
+    message["Date"] = format_datetime(arrived_at.astimezone(VIETNAM))
+    message["Message-ID"] = message_id
+    message["X-Lienthong-Document-Id"] = document_id
+    message.set_content(_templates.get_template("arrival.txt").render(context))
+    message.add_alternative(_templates.get_template("arrival.html").render(context), subtype="html")
+    return message

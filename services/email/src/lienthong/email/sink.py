@@ -1,0 +1,101 @@
+"""An SMTP sink for development and tests (aiosmtpd): every message is stored as an .eml file.
+
+Run it with `python -m lienthong.email.sink --port 2525 --dir var/mail`. A message is on disk before the
+sink answers 250, so a sender that got 250 finds it there. `fail_next(code)` makes it refuse the next
+messages with that code, to exercise retries (4xx) and bounces (5xx).
+"""
+
+from __future__ import annotations
+
+import argparse
+import email.policy
+import os
+import signal
+import threading
+import uuid
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+
+class _Handler:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._failures: list[int] = []
+        self._lock = threading.Lock()
+
+    def fail_next(self, code: int, count: int) -> None:
+        with self._lock:
+            self._failures.extend([code] * count)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self._lock:
+            failure = self._failures.pop(0) if self._failures else None
+        if failure is not None:
+            return f"{failure} {'try again later' if failure < 500 else 'mailbox unavailable'} (sink told to fail)"
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+        path = self.directory / f"{stamp}-{uuid.uuid4().hex}.eml"
+        temporary = path.with_suffix(".tmp")
+        temporary.write_bytes(envelope.original_content or envelope.content)
+        os.replace(temporary, path)
+        return "250 Message accepted for delivery"
+
+
+class MailSink:
+    """An SMTP server on 127.0.0.1 storing mail under `directory`."""
+
+    def __init__(self, directory: Path, port: int = 0, host: str = "127.0.0.1") -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.directory = directory
+        self._handler = _Handler(directory)
+        if port == 0:
+            from lienthong.email.ports import free_port
+
+            port = free_port()
+        self.host = host
+        self.port = port
+        self._controller = Controller(self._handler, hostname=host, port=port)
+
+    def start(self) -> None:
+        self._controller.start()
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+    def fail_next(self, code: int, count: int = 1) -> None:
+        """Answer `code` to the next `count` messages instead of storing them."""
+        self._handler.fail_next(code, count)
+
+
+def read_mailbox(directory: Path) -> list[EmailMessage]:
+    """The stored messages, oldest first."""
+    parser = BytesParser(policy=email.policy.default)
+    messages = []
+    for path in sorted(directory.glob("*.eml")):
+        message = parser.parsebytes(path.read_bytes())
+        assert isinstance(message, EmailMessage)
+        messages.append(message)
+    return messages
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="lienthong development SMTP sink")
+    parser.add_argument("--port", type=int, default=2525)
+    parser.add_argument("--dir", type=Path, default=Path("var/mail"))
+    args = parser.parse_args()
+    sink = MailSink(args.dir, port=args.port)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    sink.start()
+    print(f"SMTP sink on {sink.host}:{sink.port}, storing mail in {args.dir}", flush=True)
+    stop.wait()
+    sink.stop()
+
+
+if __name__ == "__main__":
+    main()

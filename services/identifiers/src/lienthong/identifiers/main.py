@@ -1,0 +1,45 @@
+"""Wiring of the identifiers service: configuration, event store, registry read model, relay, server."""
+
+from __future__ import annotations
+
+import asyncio
+
+from lienthong.consumer import LocalFollower
+from lienthong.eventstore import store_environment
+from lienthong.grpcserver import Service, Settings, run_service, serve
+from lienthong.identifiers.api import IdentifiersServicer
+from lienthong.identifiers.application import IdentifiersApp
+from lienthong.identifiers.projections.registry import Registry
+from lienthong.identifiers.v1 import identifiers_pb2, identifiers_pb2_grpc
+from lienthong.relay import EventRelay, NatsLink, StreamNames
+
+SERVICE = "identifiers"
+
+
+def main() -> None:
+    run_service(SERVICE, run)
+
+
+async def run(settings: Settings) -> None:
+    app = IdentifiersApp(store_environment(SERVICE, settings.database_url))
+    registry = Registry(app.engine)
+    follower = LocalFollower(app, registry, service=SERVICE)
+    await asyncio.to_thread(follower.catch_up)
+    servicer = IdentifiersServicer(app, registry, follower)
+    link = NatsLink(settings.nats_url, name=SERVICE)
+    relay = EventRelay(app, link, service=SERVICE, names=StreamNames(settings.instance))
+    await serve(
+        settings,
+        [
+            Service(
+                identifiers_pb2.DESCRIPTOR.services_by_name["IdentifiersService"].full_name,
+                lambda server: identifiers_pb2_grpc.add_IdentifiersServiceServicer_to_server(servicer, server),
+            )
+        ],
+        background=[relay.run, follower.run],
+        cleanup=[link.close],
+    )
+
+
+if __name__ == "__main__":
+    main()

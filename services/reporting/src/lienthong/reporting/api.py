@@ -1,0 +1,37 @@
+"""The gRPC face of the reporting service."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from lienthong.errors import InvalidArgument
+from lienthong.reporting.domain.days import parse_day
+from lienthong.reporting.projections.activity import DocumentActivity
+from lienthong.reporting.v1 import reporting_pb2 as pb
+from lienthong.reporting.v1 import reporting_pb2_grpc
+
+Context = Any  # grpc.aio.ServicerContext; errors travel as DomainError
+
+
+class ReportingServicer(reporting_pb2_grpc.ReportingServiceServicer):
+    """Implements `lienthong.reporting.v1.ReportingService`."""
+
+    def __init__(self, activity: DocumentActivity) -> None:
+        self._activity = activity
+
+    async def GetAgencyStats(self, request: pb.GetAgencyStatsRequest, context: Context) -> pb.GetAgencyStatsResponse:
+        if not request.agency_code:
+            raise InvalidArgument("agency_code is required")
+        try:
+            from_day = parse_day(request.from_day, "from_day")
+            to_day = parse_day(request.to_day, "to_day")
+        except ValueError as error:
+            raise InvalidArgument(str(error)) from None
+        activity = await asyncio.to_thread(self._activity.agency_activity, request.agency_code, from_day, to_day)
+        return pb.GetAgencyStatsResponse(
+            agency_code=activity.agency_code,
+            sent=activity.sent,
+            received=activity.received,
+            days=[pb.DayCount(day=d.day.isoformat(), sent=d.sent, received=d.received) for d in activity.days],
+        )

@@ -1,0 +1,1 @@
+"""The signing service's domain: certificates and verification verdicts (pure, no I/O)."""

@@ -45,7 +45,7 @@ class IdentifierCode:
     def parse(cls, text: str) -> IdentifierCode:
         """The code written as `text`, or InvalidIdentifierCode with the reason."""
         raw = text
-        text = text.strip().upper()
+        text = text.strip()
         if len(text) != 13:
             raise InvalidIdentifierCode(
                 f"identifier code {raw!r} has {len(text)} characters; it must have 13 (NNN.NN.NN.XNN)"
@@ -60,7 +60,7 @@ class IdentifierCode:
                 raise InvalidIdentifierCode(
                     f"identifier code {raw!r}: the level-{level} group {part!r} must be {width} digits"
                 )
-        match = _LEVEL1.match(parts[3])
+        match = _LEVEL1.match(parts[3].upper())
         if match is None:
             raise InvalidIdentifierCode(
                 f"identifier code {raw!r}: the level-1 group {parts[3]!r} must be a letter and two digits"

@@ -50,7 +50,7 @@ class NatsServer:
         )
         with self.log_file.open("ab") as log:
             self._process = subprocess.Popen(
-                [nats_server_binary(), "-c", str(config)], stdout=log, stderr=subprocess.STDOUT
+                [nats_server_binary(), "-c", str(config)], stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
         wait_for_port("127.0.0.1", self.port, timeout)
 

@@ -54,7 +54,11 @@ class PlatformConfig:
 
 
 class Platform:
-    """Starts, stops, kills and restarts the platform's processes."""
+    """Starts, stops, kills and restarts the platform's processes.
+
+    Children run in sessions of their own, so that Ctrl-C reaches only the launcher, which then stops
+    them in order: services first (they drain and flush), then the SMTP sink and NATS.
+    """
 
     def __init__(self, config: PlatformConfig) -> None:
         self.config = config
@@ -121,7 +125,11 @@ class Platform:
     def _spawn(self, name: str, module: str, *args: str) -> None:
         log = (self.config.logs_dir / f"{name}.log").open("ab")
         self._processes[name] = subprocess.Popen(
-            [sys.executable, "-m", module, *args], env=self.env(), stdout=log, stderr=subprocess.STDOUT
+            [sys.executable, "-m", module, *args],
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         log.close()
 

@@ -84,3 +84,46 @@ def test_every_ancestor_is_one_level_up_the_parent_chain(code: IdentifierCode) -
         parent = parent.parent
     assert [a.level for a in ancestors] == list(range(code.level - 1, 0, -1))
     assert all(a.is_ancestor_of(code) for a in ancestors)
+
+
+MUTATIONS = [
+    "drop a character",
+    "add a character",
+    "dot to dash",
+    "letter in a digit group",
+    "unknown letter",
+    "level-1 number 00",
+    "skip a level",
+]
+
+
+@given(codes(), st.sampled_from(MUTATIONS), st.data())
+def test_every_mutation_that_breaks_a_rule_is_refused_with_its_reason(
+    code: IdentifierCode, mutation: str, data: st.DataObject
+) -> None:
+    text = str(code)
+    groups = text.split(".")
+    if mutation == "drop a character":
+        position = data.draw(st.integers(0, 12))
+        broken, reason = text[:position] + text[position + 1 :], "has 12 characters"
+    elif mutation == "add a character":
+        position = data.draw(st.integers(0, 13))
+        broken, reason = text[:position] + "0" + text[position:], "has 14 characters"
+    elif mutation == "dot to dash":
+        dot = data.draw(st.sampled_from([3, 6, 9]))
+        broken, reason = text[:dot] + "-" + text[dot + 1 :], "four groups separated by dots"
+    elif mutation == "letter in a digit group":
+        index = data.draw(st.integers(0, 2))
+        groups[index] = "X" + groups[index][1:]
+        broken, reason = ".".join(groups), f"level-{4 - index} group"
+    elif mutation == "unknown letter":
+        groups[3] = data.draw(st.sampled_from("LMNOPQRSTUVWXYZ")) + groups[3][1:]
+        broken, reason = ".".join(groups), "unknown level-1 letter"
+    elif mutation == "level-1 number 00":
+        groups[3] = groups[3][0] + "00"
+        broken, reason = ".".join(groups), "level-1 number must not be 00"
+    else:  # a lower level set while the level above it is zero
+        groups[0], groups[1], groups[2] = "001", "00", data.draw(st.sampled_from(["00", "05"]))
+        broken, reason = ".".join(groups), "is set while level"
+    with pytest.raises(InvalidIdentifierCode, match=reason):
+        IdentifierCode.parse(broken)

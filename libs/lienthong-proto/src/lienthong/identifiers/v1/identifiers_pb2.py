@@ -22,32 +22,85 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*lienthong/identifiers/v1/identifiers.proto\x12\x18lienthong.identifiers.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd4\x01\n\x06\x41gency\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x12\n\nshort_name\x18\x03 \x01(\t\x12\x13\n\x0bparent_code\x18\x04 \x01(\t\x12\r\n\x05\x65mail\x18\x05 \x01(\t\x12\x34\n\x05state\x18\x06 \x01(\x0e\x32%.lienthong.identifiers.v1.AgencyState\x12\r\n\x05level\x18\x07 \x01(\x05\x12\x31\n\rregistered_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"V\n\x15RegisterAgencyRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x12\n\nshort_name\x18\x03 \x01(\t\x12\r\n\x05\x65mail\x18\x04 \x01(\t\"J\n\x16RegisterAgencyResponse\x12\x30\n\x06\x61gency\x18\x01 \x01(\x0b\x32 .lienthong.identifiers.v1.Agency\" \n\x10GetAgencyRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\"E\n\x11GetAgencyResponse\x12\x30\n\x06\x61gency\x18\x01 \x01(\x0b\x32 .lienthong.identifiers.v1.Agency\"\x15\n\x13ListAgenciesRequest\"J\n\x14ListAgenciesResponse\x12\x32\n\x08\x61gencies\x18\x01 \x03(\x0b\x32 .lienthong.identifiers.v1.Agency*y\n\x0b\x41gencyState\x12\x1c\n\x18\x41GENCY_STATE_UNSPECIFIED\x10\x00\x12\x17\n\x13\x41GENCY_STATE_ACTIVE\x10\x01\x12\x17\n\x13\x41GENCY_STATE_LOCKED\x10\x02\x12\x1a\n\x16\x41GENCY_STATE_DISSOLVED\x10\x03\x32\xde\x02\n\x12IdentifiersService\x12s\n\x0eRegisterAgency\x12/.lienthong.identifiers.v1.RegisterAgencyRequest\x1a\x30.lienthong.identifiers.v1.RegisterAgencyResponse\x12\x64\n\tGetAgency\x12*.lienthong.identifiers.v1.GetAgencyRequest\x1a+.lienthong.identifiers.v1.GetAgencyResponse\x12m\n\x0cListAgencies\x12-.lienthong.identifiers.v1.ListAgenciesRequest\x1a..lienthong.identifiers.v1.ListAgenciesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*lienthong/identifiers/v1/identifiers.proto\x12\x18lienthong.identifiers.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xdd\x02\n\x06\x41gency\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x12\n\nshort_name\x18\x03 \x01(\t\x12\x13\n\x0bparent_code\x18\x04 \x01(\t\x12\r\n\x05\x65mail\x18\x05 \x01(\t\x12\x34\n\x05state\x18\x06 \x01(\x0e\x32%.lienthong.identifiers.v1.AgencyState\x12\r\n\x05level\x18\x07 \x01(\x05\x12\x31\n\rregistered_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07\x61\x64\x64ress\x18\t \x01(\t\x12\x0f\n\x07\x63ontact\x18\n \x01(\t\x12:\n\x08\x65nded_by\x18\x0b \x01(\x0e\x32(.lienthong.identifiers.v1.Reorganisation\x12\x17\n\x0fsuccessor_codes\x18\x0c \x03(\t\x12\x10\n\x08\x65nded_on\x18\r \x01(\t\"a\n\x0c\x41gencyFields\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x12\n\nshort_name\x18\x02 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x03 \x01(\t\x12\r\n\x05\x65mail\x18\x04 \x01(\t\x12\x0f\n\x07\x63ontact\x18\x05 \x01(\t\"\x8d\x01\n\x15RegisterAgencyRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x12\n\nshort_name\x18\x03 \x01(\t\x12\r\n\x05\x65mail\x18\x04 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x05 \x01(\t\x12\x0f\n\x07\x63ontact\x18\x06 \x01(\t\x12\x13\n\x0bparent_code\x18\x07 \x01(\t\"J\n\x16RegisterAgencyResponse\x12\x30\n\x06\x61gency\x18\x01 \x01(\x0b\x32 .lienthong.identifiers.v1.Agency\" \n\x10GetAgencyRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\"E\n\x11GetAgencyResponse\x12\x30\n\x06\x61gency\x18\x01 \x01(\x0b\x32 .lienthong.identifiers.v1.Agency\"\x15\n\x13ListAgenciesRequest\"J\n\x14ListAgenciesResponse\x12\x32\n\x08\x61gencies\x18\x01 \x03(\x0b\x32 .lienthong.identifiers.v1.Agency\"$\n\x14ResolveAgencyRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\"W\n\x15ResolveAgencyResponse\x12\x30\n\x06\x61gency\x18\x01 \x01(\x0b\x32 .lienthong.identifiers.v1.Agency\x12\x0c\n\x04path\x18\x02 \x03(\t\"\x98\x01\n\x15SearchAgenciesRequest\x12\r\n\x05query\x18\x01 \x01(\t\x12\x13\n\x0bparent_code\x18\x02 \x01(\t\x12\x34\n\x05state\x18\x03 \x01(\x0e\x32%.lienthong.identifiers.v1.AgencyState\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x12\n\npage_token\x18\x05 \x01(\t\"e\n\x16SearchAgenciesResponse\x12\x32\n\x08\x61gencies\x18\x01 \x03(\x0b\x32 .lienthong.identifiers.v1.Agency\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"[\n\x13UpdateAgencyRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x36\n\x06\x66ields\x18\x02 \x01(\x0b\x32&.lienthong.identifiers.v1.AgencyFields\"H\n\x14UpdateAgencyResponse\x12\x30\n\x06\x61gency\x18\x01 \x01(\x0b\x32 .lienthong.identifiers.v1.Agency\"1\n\x11LockAgencyRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"F\n\x12LockAgencyResponse\x12\x30\n\x06\x61gency\x18\x01 \x01(\x0b\x32 .lienthong.identifiers.v1.Agency\"#\n\x13UnlockAgencyRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\"H\n\x14UnlockAgencyResponse\x12\x30\n\x06\x61gency\x18\x01 \x01(\x0b\x32 .lienthong.identifiers.v1.Agency\"K\n\x15\x44issolveAgencyRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x14\n\x0c\x65\x66\x66\x65\x63tive_on\x18\x03 \x01(\t\"J\n\x16\x44issolveAgencyResponse\x12\x30\n\x06\x61gency\x18\x01 \x01(\x0b\x32 .lienthong.identifiers.v1.Agency\"\xe1\x01\n\x19ReorganiseAgenciesRequest\x12\x36\n\x04kind\x18\x01 \x01(\x0e\x32(.lienthong.identifiers.v1.Reorganisation\x12\x14\n\x0csource_codes\x18\x02 \x03(\t\x12\x14\n\x0ctarget_codes\x18\x03 \x03(\t\x12:\n\nnew_fields\x18\x04 \x03(\x0b\x32&.lienthong.identifiers.v1.AgencyFields\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\x14\n\x0c\x65\x66\x66\x65\x63tive_on\x18\x06 \x01(\t\"P\n\x1aReorganiseAgenciesResponse\x12\x32\n\x08\x61gencies\x18\x01 \x03(\x0b\x32 .lienthong.identifiers.v1.Agency\"Q\n\tImportRow\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x36\n\x06\x66ields\x18\x02 \x01(\x0b\x32&.lienthong.identifiers.v1.AgencyFields\"[\n\x15ImportAgenciesRequest\x12\x31\n\x04rows\x18\x01 \x03(\x0b\x32#.lienthong.identifiers.v1.ImportRow\x12\x0f\n\x07\x64ry_run\x18\x02 \x01(\x08\"n\n\x0cImportChange\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x38\n\x07outcome\x18\x02 \x01(\x0e\x32\'.lienthong.identifiers.v1.ImportOutcome\x12\x16\n\x0e\x63hanged_fields\x18\x03 \x03(\t\"\x86\x01\n\x16ImportAgenciesResponse\x12\x0f\n\x07\x63reated\x18\x01 \x01(\x05\x12\x0f\n\x07updated\x18\x02 \x01(\x05\x12\x11\n\tunchanged\x18\x03 \x01(\x05\x12\x37\n\x07\x63hanges\x18\x04 \x03(\x0b\x32&.lienthong.identifiers.v1.ImportChange\"\x17\n\x15\x45xportAgenciesRequest\"L\n\x16\x45xportAgenciesResponse\x12\x32\n\x08\x61gencies\x18\x01 \x03(\x0b\x32 .lienthong.identifiers.v1.Agency\"\'\n\x17GetAgencyHistoryRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\"\xa6\x01\n\x0b\x41gencyEvent\x12\x0f\n\x07version\x18\x01 \x01(\x04\x12\r\n\x05\x65vent\x18\x02 \x01(\t\x12/\n\x0boccurred_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x61\x63tor\x18\x04 \x01(\t\x12\x10\n\x08trace_id\x18\x05 \x01(\t\x12%\n\x04\x64\x61ta\x18\x06 \x01(\x0b\x32\x17.google.protobuf.Struct\"Q\n\x18GetAgencyHistoryResponse\x12\x35\n\x06\x65vents\x18\x01 \x03(\x0b\x32%.lienthong.identifiers.v1.AgencyEvent*y\n\x0b\x41gencyState\x12\x1c\n\x18\x41GENCY_STATE_UNSPECIFIED\x10\x00\x12\x17\n\x13\x41GENCY_STATE_ACTIVE\x10\x01\x12\x17\n\x13\x41GENCY_STATE_LOCKED\x10\x02\x12\x1a\n\x16\x41GENCY_STATE_DISSOLVED\x10\x03*\x9d\x01\n\x0eReorganisation\x12\x1e\n\x1aREORGANISATION_UNSPECIFIED\x10\x00\x12\x1c\n\x18REORGANISATION_DISSOLVED\x10\x01\x12\x19\n\x15REORGANISATION_MERGED\x10\x02\x12\x18\n\x14REORGANISATION_SPLIT\x10\x03\x12\x18\n\x14REORGANISATION_MOVED\x10\x04*\x85\x01\n\rImportOutcome\x12\x1e\n\x1aIMPORT_OUTCOME_UNSPECIFIED\x10\x00\x12\x1a\n\x16IMPORT_OUTCOME_CREATED\x10\x01\x12\x1a\n\x16IMPORT_OUTCOME_UPDATED\x10\x02\x12\x1c\n\x18IMPORT_OUTCOME_UNCHANGED\x10\x03\x32\xe9\x0b\n\x12IdentifiersService\x12s\n\x0eRegisterAgency\x12/.lienthong.identifiers.v1.RegisterAgencyRequest\x1a\x30.lienthong.identifiers.v1.RegisterAgencyResponse\x12\x64\n\tGetAgency\x12*.lienthong.identifiers.v1.GetAgencyRequest\x1a+.lienthong.identifiers.v1.GetAgencyResponse\x12m\n\x0cListAgencies\x12-.lienthong.identifiers.v1.ListAgenciesRequest\x1a..lienthong.identifiers.v1.ListAgenciesResponse\x12p\n\rResolveAgency\x12..lienthong.identifiers.v1.ResolveAgencyRequest\x1a/.lienthong.identifiers.v1.ResolveAgencyResponse\x12s\n\x0eSearchAgencies\x12/.lienthong.identifiers.v1.SearchAgenciesRequest\x1a\x30.lienthong.identifiers.v1.SearchAgenciesResponse\x12m\n\x0cUpdateAgency\x12-.lienthong.identifiers.v1.UpdateAgencyRequest\x1a..lienthong.identifiers.v1.UpdateAgencyResponse\x12g\n\nLockAgency\x12+.lienthong.identifiers.v1.LockAgencyRequest\x1a,.lienthong.identifiers.v1.LockAgencyResponse\x12m\n\x0cUnlockAgency\x12-.lienthong.identifiers.v1.UnlockAgencyRequest\x1a..lienthong.identifiers.v1.UnlockAgencyResponse\x12s\n\x0e\x44issolveAgency\x12/.lienthong.identifiers.v1.DissolveAgencyRequest\x1a\x30.lienthong.identifiers.v1.DissolveAgencyResponse\x12\x7f\n\x12ReorganiseAgencies\x12\x33.lienthong.identifiers.v1.ReorganiseAgenciesRequest\x1a\x34.lienthong.identifiers.v1.ReorganiseAgenciesResponse\x12s\n\x0eImportAgencies\x12/.lienthong.identifiers.v1.ImportAgenciesRequest\x1a\x30.lienthong.identifiers.v1.ImportAgenciesResponse\x12u\n\x0e\x45xportAgencies\x12/.lienthong.identifiers.v1.ExportAgenciesRequest\x1a\x30.lienthong.identifiers.v1.ExportAgenciesResponse0\x01\x12y\n\x10GetAgencyHistory\x12\x31.lienthong.identifiers.v1.GetAgencyHistoryRequest\x1a\x32.lienthong.identifiers.v1.GetAgencyHistoryResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'lienthong.identifiers.v1.identifiers_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_AGENCYSTATE']._serialized_start=688
-  _globals['_AGENCYSTATE']._serialized_end=809
-  _globals['_AGENCY']._serialized_start=106
-  _globals['_AGENCY']._serialized_end=318
-  _globals['_REGISTERAGENCYREQUEST']._serialized_start=320
-  _globals['_REGISTERAGENCYREQUEST']._serialized_end=406
-  _globals['_REGISTERAGENCYRESPONSE']._serialized_start=408
-  _globals['_REGISTERAGENCYRESPONSE']._serialized_end=482
-  _globals['_GETAGENCYREQUEST']._serialized_start=484
-  _globals['_GETAGENCYREQUEST']._serialized_end=516
-  _globals['_GETAGENCYRESPONSE']._serialized_start=518
-  _globals['_GETAGENCYRESPONSE']._serialized_end=587
-  _globals['_LISTAGENCIESREQUEST']._serialized_start=589
-  _globals['_LISTAGENCIESREQUEST']._serialized_end=610
-  _globals['_LISTAGENCIESRESPONSE']._serialized_start=612
-  _globals['_LISTAGENCIESRESPONSE']._serialized_end=686
-  _globals['_IDENTIFIERSSERVICE']._serialized_start=812
-  _globals['_IDENTIFIERSSERVICE']._serialized_end=1162
+  _globals['_AGENCYSTATE']._serialized_start=3080
+  _globals['_AGENCYSTATE']._serialized_end=3201
+  _globals['_REORGANISATION']._serialized_start=3204
+  _globals['_REORGANISATION']._serialized_end=3361
+  _globals['_IMPORTOUTCOME']._serialized_start=3364
+  _globals['_IMPORTOUTCOME']._serialized_end=3497
+  _globals['_AGENCY']._serialized_start=136
+  _globals['_AGENCY']._serialized_end=485
+  _globals['_AGENCYFIELDS']._serialized_start=487
+  _globals['_AGENCYFIELDS']._serialized_end=584
+  _globals['_REGISTERAGENCYREQUEST']._serialized_start=587
+  _globals['_REGISTERAGENCYREQUEST']._serialized_end=728
+  _globals['_REGISTERAGENCYRESPONSE']._serialized_start=730
+  _globals['_REGISTERAGENCYRESPONSE']._serialized_end=804
+  _globals['_GETAGENCYREQUEST']._serialized_start=806
+  _globals['_GETAGENCYREQUEST']._serialized_end=838
+  _globals['_GETAGENCYRESPONSE']._serialized_start=840
+  _globals['_GETAGENCYRESPONSE']._serialized_end=909
+  _globals['_LISTAGENCIESREQUEST']._serialized_start=911
+  _globals['_LISTAGENCIESREQUEST']._serialized_end=932
+  _globals['_LISTAGENCIESRESPONSE']._serialized_start=934
+  _globals['_LISTAGENCIESRESPONSE']._serialized_end=1008
+  _globals['_RESOLVEAGENCYREQUEST']._serialized_start=1010
+  _globals['_RESOLVEAGENCYREQUEST']._serialized_end=1046
+  _globals['_RESOLVEAGENCYRESPONSE']._serialized_start=1048
+  _globals['_RESOLVEAGENCYRESPONSE']._serialized_end=1135
+  _globals['_SEARCHAGENCIESREQUEST']._serialized_start=1138
+  _globals['_SEARCHAGENCIESREQUEST']._serialized_end=1290
+  _globals['_SEARCHAGENCIESRESPONSE']._serialized_start=1292
+  _globals['_SEARCHAGENCIESRESPONSE']._serialized_end=1393
+  _globals['_UPDATEAGENCYREQUEST']._serialized_start=1395
+  _globals['_UPDATEAGENCYREQUEST']._serialized_end=1486
+  _globals['_UPDATEAGENCYRESPONSE']._serialized_start=1488
+  _globals['_UPDATEAGENCYRESPONSE']._serialized_end=1560
+  _globals['_LOCKAGENCYREQUEST']._serialized_start=1562
+  _globals['_LOCKAGENCYREQUEST']._serialized_end=1611
+  _globals['_LOCKAGENCYRESPONSE']._serialized_start=1613
+  _globals['_LOCKAGENCYRESPONSE']._serialized_end=1683
+  _globals['_UNLOCKAGENCYREQUEST']._serialized_start=1685
+  _globals['_UNLOCKAGENCYREQUEST']._serialized_end=1720
+  _globals['_UNLOCKAGENCYRESPONSE']._serialized_start=1722
+  _globals['_UNLOCKAGENCYRESPONSE']._serialized_end=1794
+  _globals['_DISSOLVEAGENCYREQUEST']._serialized_start=1796
+  _globals['_DISSOLVEAGENCYREQUEST']._serialized_end=1871
+  _globals['_DISSOLVEAGENCYRESPONSE']._serialized_start=1873
+  _globals['_DISSOLVEAGENCYRESPONSE']._serialized_end=1947
+  _globals['_REORGANISEAGENCIESREQUEST']._serialized_start=1950
+  _globals['_REORGANISEAGENCIESREQUEST']._serialized_end=2175
+  _globals['_REORGANISEAGENCIESRESPONSE']._serialized_start=2177
+  _globals['_REORGANISEAGENCIESRESPONSE']._serialized_end=2257
+  _globals['_IMPORTROW']._serialized_start=2259
+  _globals['_IMPORTROW']._serialized_end=2340
+  _globals['_IMPORTAGENCIESREQUEST']._serialized_start=2342
+  _globals['_IMPORTAGENCIESREQUEST']._serialized_end=2433
+  _globals['_IMPORTCHANGE']._serialized_start=2435
+  _globals['_IMPORTCHANGE']._serialized_end=2545
+  _globals['_IMPORTAGENCIESRESPONSE']._serialized_start=2548
+  _globals['_IMPORTAGENCIESRESPONSE']._serialized_end=2682
+  _globals['_EXPORTAGENCIESREQUEST']._serialized_start=2684
+  _globals['_EXPORTAGENCIESREQUEST']._serialized_end=2707
+  _globals['_EXPORTAGENCIESRESPONSE']._serialized_start=2709
+  _globals['_EXPORTAGENCIESRESPONSE']._serialized_end=2785
+  _globals['_GETAGENCYHISTORYREQUEST']._serialized_start=2787
+  _globals['_GETAGENCYHISTORYREQUEST']._serialized_end=2826
+  _globals['_AGENCYEVENT']._serialized_start=2829
+  _globals['_AGENCYEVENT']._serialized_end=2995
+  _globals['_GETAGENCYHISTORYRESPONSE']._serialized_start=2997
+  _globals['_GETAGENCYHISTORYRESPONSE']._serialized_end=3078
+  _globals['_IDENTIFIERSSERVICE']._serialized_start=3500
+  _globals['_IDENTIFIERSSERVICE']._serialized_end=5013
 # @@protoc_insertion_point(module_scope)

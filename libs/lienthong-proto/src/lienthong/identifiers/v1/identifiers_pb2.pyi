@@ -6,6 +6,7 @@ The agency registry: identifier codes of QĐ 20/2020/QĐ-TTg (mã định danh) 
 from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
+from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -48,6 +49,66 @@ AGENCY_STATE_DISSOLVED: AgencyState.ValueType  # 3
 """The agency no longer exists; its code is never reused."""
 Global___AgencyState: _TypeAlias = AgencyState  # noqa: Y015
 
+class _Reorganisation:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ReorganisationEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Reorganisation.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    REORGANISATION_UNSPECIFIED: _Reorganisation.ValueType  # 0
+    """Not set: the agency is not dissolved."""
+    REORGANISATION_DISSOLVED: _Reorganisation.ValueType  # 1
+    """Dissolved without successor."""
+    REORGANISATION_MERGED: _Reorganisation.ValueType  # 2
+    """Merged into another agency, which receives its documents."""
+    REORGANISATION_SPLIT: _Reorganisation.ValueType  # 3
+    """Split into several agencies: documents must be addressed to one of them."""
+    REORGANISATION_MOVED: _Reorganisation.ValueType  # 4
+    """Moved under another parent with a new code, which receives its documents."""
+
+class Reorganisation(_Reorganisation, metaclass=_ReorganisationEnumTypeWrapper):
+    """Reorganisation is how an agency's code stopped being current."""
+
+REORGANISATION_UNSPECIFIED: Reorganisation.ValueType  # 0
+"""Not set: the agency is not dissolved."""
+REORGANISATION_DISSOLVED: Reorganisation.ValueType  # 1
+"""Dissolved without successor."""
+REORGANISATION_MERGED: Reorganisation.ValueType  # 2
+"""Merged into another agency, which receives its documents."""
+REORGANISATION_SPLIT: Reorganisation.ValueType  # 3
+"""Split into several agencies: documents must be addressed to one of them."""
+REORGANISATION_MOVED: Reorganisation.ValueType  # 4
+"""Moved under another parent with a new code, which receives its documents."""
+Global___Reorganisation: _TypeAlias = Reorganisation  # noqa: Y015
+
+class _ImportOutcome:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ImportOutcomeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ImportOutcome.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    IMPORT_OUTCOME_UNSPECIFIED: _ImportOutcome.ValueType  # 0
+    """Not set."""
+    IMPORT_OUTCOME_CREATED: _ImportOutcome.ValueType  # 1
+    """A new agency."""
+    IMPORT_OUTCOME_UPDATED: _ImportOutcome.ValueType  # 2
+    """An existing agency with changed fields."""
+    IMPORT_OUTCOME_UNCHANGED: _ImportOutcome.ValueType  # 3
+    """Already as in the file."""
+
+class ImportOutcome(_ImportOutcome, metaclass=_ImportOutcomeEnumTypeWrapper):
+    """ImportOutcome is what an import did (or would do) to one row."""
+
+IMPORT_OUTCOME_UNSPECIFIED: ImportOutcome.ValueType  # 0
+"""Not set."""
+IMPORT_OUTCOME_CREATED: ImportOutcome.ValueType  # 1
+"""A new agency."""
+IMPORT_OUTCOME_UPDATED: ImportOutcome.ValueType  # 2
+"""An existing agency with changed fields."""
+IMPORT_OUTCOME_UNCHANGED: ImportOutcome.ValueType  # 3
+"""Already as in the file."""
+Global___ImportOutcome: _TypeAlias = ImportOutcome  # noqa: Y015
+
 @_typing.final
 class Agency(_message.Message):
     """Agency is a state agency (cơ quan, tổ chức) with its identifier code."""
@@ -62,6 +123,11 @@ class Agency(_message.Message):
     STATE_FIELD_NUMBER: _builtins.int
     LEVEL_FIELD_NUMBER: _builtins.int
     REGISTERED_AT_FIELD_NUMBER: _builtins.int
+    ADDRESS_FIELD_NUMBER: _builtins.int
+    CONTACT_FIELD_NUMBER: _builtins.int
+    ENDED_BY_FIELD_NUMBER: _builtins.int
+    SUCCESSOR_CODES_FIELD_NUMBER: _builtins.int
+    ENDED_ON_FIELD_NUMBER: _builtins.int
     code: _builtins.str
     """Identifier code, `NNN.NN.NN.XNN`, e.g. `000.00.12.H41`."""
     name: _builtins.str
@@ -76,9 +142,21 @@ class Agency(_message.Message):
     """Whether the agency may exchange documents."""
     level: _builtins.int
     """Level in the hierarchy, 1 (rightmost group) to 4."""
+    address: _builtins.str
+    """Postal address."""
+    contact: _builtins.str
+    """Contact person or telephone."""
+    ended_by: Global___Reorganisation.ValueType
+    """For a dissolved agency: how it ended."""
+    ended_on: _builtins.str
+    """For a dissolved agency: the date its dissolution took effect, `YYYY-MM-DD`."""
     @_builtins.property
     def registered_at(self) -> _timestamp_pb2.Timestamp:
         """When the agency was registered."""
+
+    @_builtins.property
+    def successor_codes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """For a dissolved agency: the codes that took over from it."""
 
     def __init__(
         self,
@@ -91,14 +169,57 @@ class Agency(_message.Message):
         state: Global___AgencyState.ValueType = ...,
         level: _builtins.int = ...,
         registered_at: _timestamp_pb2.Timestamp | None = ...,
+        address: _builtins.str = ...,
+        contact: _builtins.str = ...,
+        ended_by: Global___Reorganisation.ValueType = ...,
+        successor_codes: _abc.Iterable[_builtins.str] | None = ...,
+        ended_on: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["registered_at", b"registered_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "email", b"email", "level", b"level", "name", b"name", "parent_code", b"parent_code", "registered_at", b"registered_at", "short_name", b"short_name", "state", b"state"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["address", b"address", "code", b"code", "contact", b"contact", "email", b"email", "ended_by", b"ended_by", "ended_on", b"ended_on", "level", b"level", "name", b"name", "parent_code", b"parent_code", "registered_at", b"registered_at", "short_name", b"short_name", "state", b"state", "successor_codes", b"successor_codes"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Agency: _TypeAlias = Agency  # noqa: Y015
+
+@_typing.final
+class AgencyFields(_message.Message):
+    """AgencyFields are the fields of an agency a registrar sets."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    SHORT_NAME_FIELD_NUMBER: _builtins.int
+    ADDRESS_FIELD_NUMBER: _builtins.int
+    EMAIL_FIELD_NUMBER: _builtins.int
+    CONTACT_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """Full name."""
+    short_name: _builtins.str
+    """Short name used in document notation."""
+    address: _builtins.str
+    """Postal address."""
+    email: _builtins.str
+    """Official e-mail address."""
+    contact: _builtins.str
+    """Contact person or telephone."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        short_name: _builtins.str = ...,
+        address: _builtins.str = ...,
+        email: _builtins.str = ...,
+        contact: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["address", b"address", "contact", b"contact", "email", b"email", "name", b"name", "short_name", b"short_name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AgencyFields: _TypeAlias = AgencyFields  # noqa: Y015
 
 @_typing.final
 class RegisterAgencyRequest(_message.Message):
@@ -110,6 +231,9 @@ class RegisterAgencyRequest(_message.Message):
     NAME_FIELD_NUMBER: _builtins.int
     SHORT_NAME_FIELD_NUMBER: _builtins.int
     EMAIL_FIELD_NUMBER: _builtins.int
+    ADDRESS_FIELD_NUMBER: _builtins.int
+    CONTACT_FIELD_NUMBER: _builtins.int
+    PARENT_CODE_FIELD_NUMBER: _builtins.int
     code: _builtins.str
     """Identifier code of the new agency."""
     name: _builtins.str
@@ -118,6 +242,12 @@ class RegisterAgencyRequest(_message.Message):
     """Short name used in document notation."""
     email: _builtins.str
     """Official e-mail address."""
+    address: _builtins.str
+    """Postal address."""
+    contact: _builtins.str
+    """Contact person or telephone."""
+    parent_code: _builtins.str
+    """When set (and `code` is empty), the code is the next free one under this parent."""
     def __init__(
         self,
         *,
@@ -125,10 +255,13 @@ class RegisterAgencyRequest(_message.Message):
         name: _builtins.str = ...,
         short_name: _builtins.str = ...,
         email: _builtins.str = ...,
+        address: _builtins.str = ...,
+        contact: _builtins.str = ...,
+        parent_code: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "email", b"email", "name", b"name", "short_name", b"short_name"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["address", b"address", "code", b"code", "contact", b"contact", "email", b"email", "name", b"name", "parent_code", b"parent_code", "short_name", b"short_name"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -244,3 +377,656 @@ class ListAgenciesResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListAgenciesResponse: _TypeAlias = ListAgenciesResponse  # noqa: Y015
+
+@_typing.final
+class ResolveAgencyRequest(_message.Message):
+    """ResolveAgencyRequest names a code, current or old."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CODE_FIELD_NUMBER: _builtins.int
+    code: _builtins.str
+    """Identifier code."""
+    def __init__(
+        self,
+        *,
+        code: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ResolveAgencyRequest: _TypeAlias = ResolveAgencyRequest  # noqa: Y015
+
+@_typing.final
+class ResolveAgencyResponse(_message.Message):
+    """ResolveAgencyResponse is the agency that now stands for the code."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENCY_FIELD_NUMBER: _builtins.int
+    PATH_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def agency(self) -> Global___Agency:
+        """The current agency."""
+
+    @_builtins.property
+    def path(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The codes passed through, from the one asked to the current one (just the code when it is current)."""
+
+    def __init__(
+        self,
+        *,
+        agency: Global___Agency | None = ...,
+        path: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["agency", b"agency"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency", b"agency", "path", b"path"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ResolveAgencyResponse: _TypeAlias = ResolveAgencyResponse  # noqa: Y015
+
+@_typing.final
+class SearchAgenciesRequest(_message.Message):
+    """SearchAgenciesRequest filters the registry; every field is optional."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    QUERY_FIELD_NUMBER: _builtins.int
+    PARENT_CODE_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    query: _builtins.str
+    """Words of the name; "so noi vu" finds "Sở Nội vụ"."""
+    parent_code: _builtins.str
+    """Only the direct children of this code."""
+    state: Global___AgencyState.ValueType
+    """Only agencies in this state."""
+    page_size: _builtins.int
+    """At most this many results (default 50, at most 500)."""
+    page_token: _builtins.str
+    """The next_page_token of the previous page."""
+    def __init__(
+        self,
+        *,
+        query: _builtins.str = ...,
+        parent_code: _builtins.str = ...,
+        state: Global___AgencyState.ValueType = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_size", b"page_size", "page_token", b"page_token", "parent_code", b"parent_code", "query", b"query", "state", b"state"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SearchAgenciesRequest: _TypeAlias = SearchAgenciesRequest  # noqa: Y015
+
+@_typing.final
+class SearchAgenciesResponse(_message.Message):
+    """SearchAgenciesResponse is one page of results, ordered by code."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENCIES_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Pass it to get the next page; empty on the last one."""
+    @_builtins.property
+    def agencies(self) -> _containers.RepeatedCompositeFieldContainer[Global___Agency]:
+        """The agencies found."""
+
+    def __init__(
+        self,
+        *,
+        agencies: _abc.Iterable[Global___Agency] | None = ...,
+        next_page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agencies", b"agencies", "next_page_token", b"next_page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SearchAgenciesResponse: _TypeAlias = SearchAgenciesResponse  # noqa: Y015
+
+@_typing.final
+class UpdateAgencyRequest(_message.Message):
+    """UpdateAgencyRequest names the agency and its new fields."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CODE_FIELD_NUMBER: _builtins.int
+    FIELDS_FIELD_NUMBER: _builtins.int
+    code: _builtins.str
+    """Identifier code."""
+    @_builtins.property
+    def fields(self) -> Global___AgencyFields:
+        """The fields as they should now be."""
+
+    def __init__(
+        self,
+        *,
+        code: _builtins.str = ...,
+        fields: Global___AgencyFields | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["fields", b"fields"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "fields", b"fields"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpdateAgencyRequest: _TypeAlias = UpdateAgencyRequest  # noqa: Y015
+
+@_typing.final
+class UpdateAgencyResponse(_message.Message):
+    """UpdateAgencyResponse returns the agency as updated."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENCY_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def agency(self) -> Global___Agency:
+        """The agency."""
+
+    def __init__(
+        self,
+        *,
+        agency: Global___Agency | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["agency", b"agency"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency", b"agency"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpdateAgencyResponse: _TypeAlias = UpdateAgencyResponse  # noqa: Y015
+
+@_typing.final
+class LockAgencyRequest(_message.Message):
+    """LockAgencyRequest names the agency and why it is locked."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CODE_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    code: _builtins.str
+    """Identifier code."""
+    reason: _builtins.str
+    """Why, as senders will be told."""
+    def __init__(
+        self,
+        *,
+        code: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LockAgencyRequest: _TypeAlias = LockAgencyRequest  # noqa: Y015
+
+@_typing.final
+class LockAgencyResponse(_message.Message):
+    """LockAgencyResponse returns the locked agency."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENCY_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def agency(self) -> Global___Agency:
+        """The agency."""
+
+    def __init__(
+        self,
+        *,
+        agency: Global___Agency | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["agency", b"agency"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency", b"agency"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LockAgencyResponse: _TypeAlias = LockAgencyResponse  # noqa: Y015
+
+@_typing.final
+class UnlockAgencyRequest(_message.Message):
+    """UnlockAgencyRequest names the agency."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CODE_FIELD_NUMBER: _builtins.int
+    code: _builtins.str
+    """Identifier code."""
+    def __init__(
+        self,
+        *,
+        code: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UnlockAgencyRequest: _TypeAlias = UnlockAgencyRequest  # noqa: Y015
+
+@_typing.final
+class UnlockAgencyResponse(_message.Message):
+    """UnlockAgencyResponse returns the unlocked agency."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENCY_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def agency(self) -> Global___Agency:
+        """The agency."""
+
+    def __init__(
+        self,
+        *,
+        agency: Global___Agency | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["agency", b"agency"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency", b"agency"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UnlockAgencyResponse: _TypeAlias = UnlockAgencyResponse  # noqa: Y015
+
+@_typing.final
+class DissolveAgencyRequest(_message.Message):
+    """DissolveAgencyRequest names the agency and why it ends."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CODE_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    EFFECTIVE_ON_FIELD_NUMBER: _builtins.int
+    code: _builtins.str
+    """Identifier code."""
+    reason: _builtins.str
+    """Why, as senders will be told."""
+    effective_on: _builtins.str
+    """When it takes effect, `YYYY-MM-DD`; today when empty."""
+    def __init__(
+        self,
+        *,
+        code: _builtins.str = ...,
+        reason: _builtins.str = ...,
+        effective_on: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "effective_on", b"effective_on", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DissolveAgencyRequest: _TypeAlias = DissolveAgencyRequest  # noqa: Y015
+
+@_typing.final
+class DissolveAgencyResponse(_message.Message):
+    """DissolveAgencyResponse returns the dissolved agency."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENCY_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def agency(self) -> Global___Agency:
+        """The agency."""
+
+    def __init__(
+        self,
+        *,
+        agency: Global___Agency | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["agency", b"agency"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency", b"agency"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DissolveAgencyResponse: _TypeAlias = DissolveAgencyResponse  # noqa: Y015
+
+@_typing.final
+class ReorganiseAgenciesRequest(_message.Message):
+    """ReorganiseAgenciesRequest describes one reorganisation."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KIND_FIELD_NUMBER: _builtins.int
+    SOURCE_CODES_FIELD_NUMBER: _builtins.int
+    TARGET_CODES_FIELD_NUMBER: _builtins.int
+    NEW_FIELDS_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    EFFECTIVE_ON_FIELD_NUMBER: _builtins.int
+    kind: Global___Reorganisation.ValueType
+    """Merge, split or move."""
+    reason: _builtins.str
+    """Why, as senders will be told."""
+    effective_on: _builtins.str
+    """When it takes effect, `YYYY-MM-DD`; today when empty. A future date is refused."""
+    @_builtins.property
+    def source_codes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The agencies that end: several for a merge, one for a split or a move."""
+
+    @_builtins.property
+    def target_codes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Merge: the one receiving agency (existing, or registered here with `new_fields`). Split: the agencies
+        taking over (existing or registered here). Move: the new code under the new parent.
+        """
+
+    @_builtins.property
+    def new_fields(self) -> _containers.RepeatedCompositeFieldContainer[Global___AgencyFields]:
+        """Fields of targets to register now, by position in target_codes; empty for existing targets. For a move
+        the moving agency's own fields are used when empty.
+        """
+
+    def __init__(
+        self,
+        *,
+        kind: Global___Reorganisation.ValueType = ...,
+        source_codes: _abc.Iterable[_builtins.str] | None = ...,
+        target_codes: _abc.Iterable[_builtins.str] | None = ...,
+        new_fields: _abc.Iterable[Global___AgencyFields] | None = ...,
+        reason: _builtins.str = ...,
+        effective_on: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["effective_on", b"effective_on", "kind", b"kind", "new_fields", b"new_fields", "reason", b"reason", "source_codes", b"source_codes", "target_codes", b"target_codes"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReorganiseAgenciesRequest: _TypeAlias = ReorganiseAgenciesRequest  # noqa: Y015
+
+@_typing.final
+class ReorganiseAgenciesResponse(_message.Message):
+    """ReorganiseAgenciesResponse returns every agency the reorganisation touched."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENCIES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def agencies(self) -> _containers.RepeatedCompositeFieldContainer[Global___Agency]:
+        """The sources (now dissolved) and the targets."""
+
+    def __init__(
+        self,
+        *,
+        agencies: _abc.Iterable[Global___Agency] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agencies", b"agencies"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReorganiseAgenciesResponse: _TypeAlias = ReorganiseAgenciesResponse  # noqa: Y015
+
+@_typing.final
+class ImportRow(_message.Message):
+    """ImportRow is one agency of an import file."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CODE_FIELD_NUMBER: _builtins.int
+    FIELDS_FIELD_NUMBER: _builtins.int
+    code: _builtins.str
+    """Identifier code."""
+    @_builtins.property
+    def fields(self) -> Global___AgencyFields:
+        """The fields."""
+
+    def __init__(
+        self,
+        *,
+        code: _builtins.str = ...,
+        fields: Global___AgencyFields | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["fields", b"fields"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "fields", b"fields"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ImportRow: _TypeAlias = ImportRow  # noqa: Y015
+
+@_typing.final
+class ImportAgenciesRequest(_message.Message):
+    """ImportAgenciesRequest is one batch of rows; parents must come before (or in an earlier batch than) children."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ROWS_FIELD_NUMBER: _builtins.int
+    DRY_RUN_FIELD_NUMBER: _builtins.int
+    dry_run: _builtins.bool
+    """Only say what would change."""
+    @_builtins.property
+    def rows(self) -> _containers.RepeatedCompositeFieldContainer[Global___ImportRow]:
+        """The rows."""
+
+    def __init__(
+        self,
+        *,
+        rows: _abc.Iterable[Global___ImportRow] | None = ...,
+        dry_run: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["dry_run", b"dry_run", "rows", b"rows"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ImportAgenciesRequest: _TypeAlias = ImportAgenciesRequest  # noqa: Y015
+
+@_typing.final
+class ImportChange(_message.Message):
+    """ImportChange is one created or updated row."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CODE_FIELD_NUMBER: _builtins.int
+    OUTCOME_FIELD_NUMBER: _builtins.int
+    CHANGED_FIELDS_FIELD_NUMBER: _builtins.int
+    code: _builtins.str
+    """Identifier code."""
+    outcome: Global___ImportOutcome.ValueType
+    """What happened."""
+    @_builtins.property
+    def changed_fields(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The names of the fields that changed, for an update."""
+
+    def __init__(
+        self,
+        *,
+        code: _builtins.str = ...,
+        outcome: Global___ImportOutcome.ValueType = ...,
+        changed_fields: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["changed_fields", b"changed_fields", "code", b"code", "outcome", b"outcome"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ImportChange: _TypeAlias = ImportChange  # noqa: Y015
+
+@_typing.final
+class ImportAgenciesResponse(_message.Message):
+    """ImportAgenciesResponse counts what the batch did (or would do)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CREATED_FIELD_NUMBER: _builtins.int
+    UPDATED_FIELD_NUMBER: _builtins.int
+    UNCHANGED_FIELD_NUMBER: _builtins.int
+    CHANGES_FIELD_NUMBER: _builtins.int
+    created: _builtins.int
+    """Rows registered."""
+    updated: _builtins.int
+    """Rows updated."""
+    unchanged: _builtins.int
+    """Rows already as in the file."""
+    @_builtins.property
+    def changes(self) -> _containers.RepeatedCompositeFieldContainer[Global___ImportChange]:
+        """The created and updated rows."""
+
+    def __init__(
+        self,
+        *,
+        created: _builtins.int = ...,
+        updated: _builtins.int = ...,
+        unchanged: _builtins.int = ...,
+        changes: _abc.Iterable[Global___ImportChange] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["changes", b"changes", "created", b"created", "unchanged", b"unchanged", "updated", b"updated"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ImportAgenciesResponse: _TypeAlias = ImportAgenciesResponse  # noqa: Y015
+
+@_typing.final
+class ExportAgenciesRequest(_message.Message):
+    """ExportAgenciesRequest asks for the whole registry."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExportAgenciesRequest: _TypeAlias = ExportAgenciesRequest  # noqa: Y015
+
+@_typing.final
+class ExportAgenciesResponse(_message.Message):
+    """ExportAgenciesResponse carries a page of the export."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENCIES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def agencies(self) -> _containers.RepeatedCompositeFieldContainer[Global___Agency]:
+        """Agencies ordered by code."""
+
+    def __init__(
+        self,
+        *,
+        agencies: _abc.Iterable[Global___Agency] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agencies", b"agencies"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExportAgenciesResponse: _TypeAlias = ExportAgenciesResponse  # noqa: Y015
+
+@_typing.final
+class GetAgencyHistoryRequest(_message.Message):
+    """GetAgencyHistoryRequest names the agency."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CODE_FIELD_NUMBER: _builtins.int
+    code: _builtins.str
+    """Identifier code."""
+    def __init__(
+        self,
+        *,
+        code: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetAgencyHistoryRequest: _TypeAlias = GetAgencyHistoryRequest  # noqa: Y015
+
+@_typing.final
+class AgencyEvent(_message.Message):
+    """AgencyEvent is one stored event of an agency."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    VERSION_FIELD_NUMBER: _builtins.int
+    EVENT_FIELD_NUMBER: _builtins.int
+    OCCURRED_AT_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    TRACE_ID_FIELD_NUMBER: _builtins.int
+    DATA_FIELD_NUMBER: _builtins.int
+    version: _builtins.int
+    """Version of the agency this event produced."""
+    event: _builtins.str
+    """Event name, e.g. "Dissolved"."""
+    actor: _builtins.str
+    """Who did it."""
+    trace_id: _builtins.str
+    """W3C trace id of the request that caused it."""
+    @_builtins.property
+    def occurred_at(self) -> _timestamp_pb2.Timestamp:
+        """When it happened."""
+
+    @_builtins.property
+    def data(self) -> _struct_pb2.Struct:
+        """The event's own fields."""
+
+    def __init__(
+        self,
+        *,
+        version: _builtins.int = ...,
+        event: _builtins.str = ...,
+        occurred_at: _timestamp_pb2.Timestamp | None = ...,
+        actor: _builtins.str = ...,
+        trace_id: _builtins.str = ...,
+        data: _struct_pb2.Struct | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["data", b"data", "occurred_at", b"occurred_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "data", b"data", "event", b"event", "occurred_at", b"occurred_at", "trace_id", b"trace_id", "version", b"version"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AgencyEvent: _TypeAlias = AgencyEvent  # noqa: Y015
+
+@_typing.final
+class GetAgencyHistoryResponse(_message.Message):
+    """GetAgencyHistoryResponse lists the events in order."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EVENTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def events(self) -> _containers.RepeatedCompositeFieldContainer[Global___AgencyEvent]:
+        """Events ordered by version."""
+
+    def __init__(
+        self,
+        *,
+        events: _abc.Iterable[Global___AgencyEvent] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["events", b"events"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetAgencyHistoryResponse: _TypeAlias = GetAgencyHistoryResponse  # noqa: Y015

@@ -50,6 +50,56 @@ class IdentifiersServiceStub:
                 request_serializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.ListAgenciesRequest.SerializeToString,
                 response_deserializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.ListAgenciesResponse.FromString,
                 _registered_method=True)
+        self.ResolveAgency = channel.unary_unary(
+                '/lienthong.identifiers.v1.IdentifiersService/ResolveAgency',
+                request_serializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.ResolveAgencyRequest.SerializeToString,
+                response_deserializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.ResolveAgencyResponse.FromString,
+                _registered_method=True)
+        self.SearchAgencies = channel.unary_unary(
+                '/lienthong.identifiers.v1.IdentifiersService/SearchAgencies',
+                request_serializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.SearchAgenciesRequest.SerializeToString,
+                response_deserializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.SearchAgenciesResponse.FromString,
+                _registered_method=True)
+        self.UpdateAgency = channel.unary_unary(
+                '/lienthong.identifiers.v1.IdentifiersService/UpdateAgency',
+                request_serializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.UpdateAgencyRequest.SerializeToString,
+                response_deserializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.UpdateAgencyResponse.FromString,
+                _registered_method=True)
+        self.LockAgency = channel.unary_unary(
+                '/lienthong.identifiers.v1.IdentifiersService/LockAgency',
+                request_serializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.LockAgencyRequest.SerializeToString,
+                response_deserializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.LockAgencyResponse.FromString,
+                _registered_method=True)
+        self.UnlockAgency = channel.unary_unary(
+                '/lienthong.identifiers.v1.IdentifiersService/UnlockAgency',
+                request_serializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.UnlockAgencyRequest.SerializeToString,
+                response_deserializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.UnlockAgencyResponse.FromString,
+                _registered_method=True)
+        self.DissolveAgency = channel.unary_unary(
+                '/lienthong.identifiers.v1.IdentifiersService/DissolveAgency',
+                request_serializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.DissolveAgencyRequest.SerializeToString,
+                response_deserializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.DissolveAgencyResponse.FromString,
+                _registered_method=True)
+        self.ReorganiseAgencies = channel.unary_unary(
+                '/lienthong.identifiers.v1.IdentifiersService/ReorganiseAgencies',
+                request_serializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.ReorganiseAgenciesRequest.SerializeToString,
+                response_deserializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.ReorganiseAgenciesResponse.FromString,
+                _registered_method=True)
+        self.ImportAgencies = channel.unary_unary(
+                '/lienthong.identifiers.v1.IdentifiersService/ImportAgencies',
+                request_serializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.ImportAgenciesRequest.SerializeToString,
+                response_deserializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.ImportAgenciesResponse.FromString,
+                _registered_method=True)
+        self.ExportAgencies = channel.unary_stream(
+                '/lienthong.identifiers.v1.IdentifiersService/ExportAgencies',
+                request_serializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.ExportAgenciesRequest.SerializeToString,
+                response_deserializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.ExportAgenciesResponse.FromString,
+                _registered_method=True)
+        self.GetAgencyHistory = channel.unary_unary(
+                '/lienthong.identifiers.v1.IdentifiersService/GetAgencyHistory',
+                request_serializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.GetAgencyHistoryRequest.SerializeToString,
+                response_deserializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.GetAgencyHistoryResponse.FromString,
+                _registered_method=True)
 
 
 class IdentifiersServiceServicer:
@@ -77,6 +127,78 @@ class IdentifiersServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ResolveAgency(self, request, context):
+        """ResolveAgency answers the agency that now stands for a code: itself, or the successor of a merged or
+        moved agency. A code that cannot receive (locked, dissolved, split) is FAILED_PRECONDITION with the reason.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SearchAgencies(self, request, context):
+        """SearchAgencies finds agencies by name (with or without Vietnamese diacritics), parent and state.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateAgency(self, request, context):
+        """UpdateAgency changes an agency's name, short name, address, e-mail or contact (a rename is an update).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def LockAgency(self, request, context):
+        """LockAgency stops an agency from receiving documents until it is unlocked.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UnlockAgency(self, request, context):
+        """UnlockAgency lets a locked agency receive again.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DissolveAgency(self, request, context):
+        """DissolveAgency ends an agency without successor; its code is never reused.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReorganiseAgencies(self, request, context):
+        """ReorganiseAgencies merges agencies into one, splits one into several, or moves one under a new parent,
+        recording old code → new code mappings with their effective date.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ImportAgencies(self, request, context):
+        """ImportAgencies registers or updates a batch of agencies; importing the same rows again changes nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportAgencies(self, request, context):
+        """ExportAgencies streams the whole registry, ordered by code.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetAgencyHistory(self, request, context):
+        """GetAgencyHistory returns every stored event of an agency in order, for auditors.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IdentifiersServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -94,6 +216,56 @@ def add_IdentifiersServiceServicer_to_server(servicer, server):
                     servicer.ListAgencies,
                     request_deserializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.ListAgenciesRequest.FromString,
                     response_serializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.ListAgenciesResponse.SerializeToString,
+            ),
+            'ResolveAgency': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResolveAgency,
+                    request_deserializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.ResolveAgencyRequest.FromString,
+                    response_serializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.ResolveAgencyResponse.SerializeToString,
+            ),
+            'SearchAgencies': grpc.unary_unary_rpc_method_handler(
+                    servicer.SearchAgencies,
+                    request_deserializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.SearchAgenciesRequest.FromString,
+                    response_serializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.SearchAgenciesResponse.SerializeToString,
+            ),
+            'UpdateAgency': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateAgency,
+                    request_deserializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.UpdateAgencyRequest.FromString,
+                    response_serializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.UpdateAgencyResponse.SerializeToString,
+            ),
+            'LockAgency': grpc.unary_unary_rpc_method_handler(
+                    servicer.LockAgency,
+                    request_deserializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.LockAgencyRequest.FromString,
+                    response_serializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.LockAgencyResponse.SerializeToString,
+            ),
+            'UnlockAgency': grpc.unary_unary_rpc_method_handler(
+                    servicer.UnlockAgency,
+                    request_deserializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.UnlockAgencyRequest.FromString,
+                    response_serializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.UnlockAgencyResponse.SerializeToString,
+            ),
+            'DissolveAgency': grpc.unary_unary_rpc_method_handler(
+                    servicer.DissolveAgency,
+                    request_deserializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.DissolveAgencyRequest.FromString,
+                    response_serializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.DissolveAgencyResponse.SerializeToString,
+            ),
+            'ReorganiseAgencies': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReorganiseAgencies,
+                    request_deserializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.ReorganiseAgenciesRequest.FromString,
+                    response_serializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.ReorganiseAgenciesResponse.SerializeToString,
+            ),
+            'ImportAgencies': grpc.unary_unary_rpc_method_handler(
+                    servicer.ImportAgencies,
+                    request_deserializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.ImportAgenciesRequest.FromString,
+                    response_serializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.ImportAgenciesResponse.SerializeToString,
+            ),
+            'ExportAgencies': grpc.unary_stream_rpc_method_handler(
+                    servicer.ExportAgencies,
+                    request_deserializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.ExportAgenciesRequest.FromString,
+                    response_serializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.ExportAgenciesResponse.SerializeToString,
+            ),
+            'GetAgencyHistory': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAgencyHistory,
+                    request_deserializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.GetAgencyHistoryRequest.FromString,
+                    response_serializer=lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.GetAgencyHistoryResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -178,6 +350,276 @@ class IdentifiersService:
             '/lienthong.identifiers.v1.IdentifiersService/ListAgencies',
             lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.ListAgenciesRequest.SerializeToString,
             lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.ListAgenciesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResolveAgency(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.identifiers.v1.IdentifiersService/ResolveAgency',
+            lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.ResolveAgencyRequest.SerializeToString,
+            lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.ResolveAgencyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SearchAgencies(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.identifiers.v1.IdentifiersService/SearchAgencies',
+            lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.SearchAgenciesRequest.SerializeToString,
+            lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.SearchAgenciesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateAgency(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.identifiers.v1.IdentifiersService/UpdateAgency',
+            lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.UpdateAgencyRequest.SerializeToString,
+            lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.UpdateAgencyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LockAgency(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.identifiers.v1.IdentifiersService/LockAgency',
+            lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.LockAgencyRequest.SerializeToString,
+            lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.LockAgencyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UnlockAgency(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.identifiers.v1.IdentifiersService/UnlockAgency',
+            lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.UnlockAgencyRequest.SerializeToString,
+            lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.UnlockAgencyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DissolveAgency(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.identifiers.v1.IdentifiersService/DissolveAgency',
+            lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.DissolveAgencyRequest.SerializeToString,
+            lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.DissolveAgencyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReorganiseAgencies(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.identifiers.v1.IdentifiersService/ReorganiseAgencies',
+            lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.ReorganiseAgenciesRequest.SerializeToString,
+            lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.ReorganiseAgenciesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ImportAgencies(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.identifiers.v1.IdentifiersService/ImportAgencies',
+            lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.ImportAgenciesRequest.SerializeToString,
+            lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.ImportAgenciesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportAgencies(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/lienthong.identifiers.v1.IdentifiersService/ExportAgencies',
+            lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.ExportAgenciesRequest.SerializeToString,
+            lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.ExportAgenciesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAgencyHistory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.identifiers.v1.IdentifiersService/GetAgencyHistory',
+            lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.GetAgencyHistoryRequest.SerializeToString,
+            lienthong_dot_identifiers_dot_v1_dot_identifiers__pb2.GetAgencyHistoryResponse.FromString,
             options,
             channel_credentials,
             insecure,

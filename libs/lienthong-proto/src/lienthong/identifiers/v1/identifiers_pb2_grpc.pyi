@@ -39,6 +39,30 @@ class IdentifiersServiceStub:
     """GetAgency returns one agency by its identifier code."""
     ListAgencies: _grpc.UnaryUnaryMultiCallable[_identifiers_pb2.ListAgenciesRequest, _identifiers_pb2.ListAgenciesResponse]
     """ListAgencies returns the registered agencies ordered by code."""
+    ResolveAgency: _grpc.UnaryUnaryMultiCallable[_identifiers_pb2.ResolveAgencyRequest, _identifiers_pb2.ResolveAgencyResponse]
+    """ResolveAgency answers the agency that now stands for a code: itself, or the successor of a merged or
+    moved agency. A code that cannot receive (locked, dissolved, split) is FAILED_PRECONDITION with the reason.
+    """
+    SearchAgencies: _grpc.UnaryUnaryMultiCallable[_identifiers_pb2.SearchAgenciesRequest, _identifiers_pb2.SearchAgenciesResponse]
+    """SearchAgencies finds agencies by name (with or without Vietnamese diacritics), parent and state."""
+    UpdateAgency: _grpc.UnaryUnaryMultiCallable[_identifiers_pb2.UpdateAgencyRequest, _identifiers_pb2.UpdateAgencyResponse]
+    """UpdateAgency changes an agency's name, short name, address, e-mail or contact (a rename is an update)."""
+    LockAgency: _grpc.UnaryUnaryMultiCallable[_identifiers_pb2.LockAgencyRequest, _identifiers_pb2.LockAgencyResponse]
+    """LockAgency stops an agency from receiving documents until it is unlocked."""
+    UnlockAgency: _grpc.UnaryUnaryMultiCallable[_identifiers_pb2.UnlockAgencyRequest, _identifiers_pb2.UnlockAgencyResponse]
+    """UnlockAgency lets a locked agency receive again."""
+    DissolveAgency: _grpc.UnaryUnaryMultiCallable[_identifiers_pb2.DissolveAgencyRequest, _identifiers_pb2.DissolveAgencyResponse]
+    """DissolveAgency ends an agency without successor; its code is never reused."""
+    ReorganiseAgencies: _grpc.UnaryUnaryMultiCallable[_identifiers_pb2.ReorganiseAgenciesRequest, _identifiers_pb2.ReorganiseAgenciesResponse]
+    """ReorganiseAgencies merges agencies into one, splits one into several, or moves one under a new parent,
+    recording old code → new code mappings with their effective date.
+    """
+    ImportAgencies: _grpc.UnaryUnaryMultiCallable[_identifiers_pb2.ImportAgenciesRequest, _identifiers_pb2.ImportAgenciesResponse]
+    """ImportAgencies registers or updates a batch of agencies; importing the same rows again changes nothing."""
+    ExportAgencies: _grpc.UnaryStreamMultiCallable[_identifiers_pb2.ExportAgenciesRequest, _identifiers_pb2.ExportAgenciesResponse]
+    """ExportAgencies streams the whole registry, ordered by code."""
+    GetAgencyHistory: _grpc.UnaryUnaryMultiCallable[_identifiers_pb2.GetAgencyHistoryRequest, _identifiers_pb2.GetAgencyHistoryResponse]
+    """GetAgencyHistory returns every stored event of an agency in order, for auditors."""
 
 @_typing.type_check_only
 class IdentifiersServiceAsyncStub(IdentifiersServiceStub):
@@ -51,6 +75,30 @@ class IdentifiersServiceAsyncStub(IdentifiersServiceStub):
     """GetAgency returns one agency by its identifier code."""
     ListAgencies: _aio.UnaryUnaryMultiCallable[_identifiers_pb2.ListAgenciesRequest, _identifiers_pb2.ListAgenciesResponse]  # type: ignore[assignment]
     """ListAgencies returns the registered agencies ordered by code."""
+    ResolveAgency: _aio.UnaryUnaryMultiCallable[_identifiers_pb2.ResolveAgencyRequest, _identifiers_pb2.ResolveAgencyResponse]  # type: ignore[assignment]
+    """ResolveAgency answers the agency that now stands for a code: itself, or the successor of a merged or
+    moved agency. A code that cannot receive (locked, dissolved, split) is FAILED_PRECONDITION with the reason.
+    """
+    SearchAgencies: _aio.UnaryUnaryMultiCallable[_identifiers_pb2.SearchAgenciesRequest, _identifiers_pb2.SearchAgenciesResponse]  # type: ignore[assignment]
+    """SearchAgencies finds agencies by name (with or without Vietnamese diacritics), parent and state."""
+    UpdateAgency: _aio.UnaryUnaryMultiCallable[_identifiers_pb2.UpdateAgencyRequest, _identifiers_pb2.UpdateAgencyResponse]  # type: ignore[assignment]
+    """UpdateAgency changes an agency's name, short name, address, e-mail or contact (a rename is an update)."""
+    LockAgency: _aio.UnaryUnaryMultiCallable[_identifiers_pb2.LockAgencyRequest, _identifiers_pb2.LockAgencyResponse]  # type: ignore[assignment]
+    """LockAgency stops an agency from receiving documents until it is unlocked."""
+    UnlockAgency: _aio.UnaryUnaryMultiCallable[_identifiers_pb2.UnlockAgencyRequest, _identifiers_pb2.UnlockAgencyResponse]  # type: ignore[assignment]
+    """UnlockAgency lets a locked agency receive again."""
+    DissolveAgency: _aio.UnaryUnaryMultiCallable[_identifiers_pb2.DissolveAgencyRequest, _identifiers_pb2.DissolveAgencyResponse]  # type: ignore[assignment]
+    """DissolveAgency ends an agency without successor; its code is never reused."""
+    ReorganiseAgencies: _aio.UnaryUnaryMultiCallable[_identifiers_pb2.ReorganiseAgenciesRequest, _identifiers_pb2.ReorganiseAgenciesResponse]  # type: ignore[assignment]
+    """ReorganiseAgencies merges agencies into one, splits one into several, or moves one under a new parent,
+    recording old code → new code mappings with their effective date.
+    """
+    ImportAgencies: _aio.UnaryUnaryMultiCallable[_identifiers_pb2.ImportAgenciesRequest, _identifiers_pb2.ImportAgenciesResponse]  # type: ignore[assignment]
+    """ImportAgencies registers or updates a batch of agencies; importing the same rows again changes nothing."""
+    ExportAgencies: _aio.UnaryStreamMultiCallable[_identifiers_pb2.ExportAgenciesRequest, _identifiers_pb2.ExportAgenciesResponse]  # type: ignore[assignment]
+    """ExportAgencies streams the whole registry, ordered by code."""
+    GetAgencyHistory: _aio.UnaryUnaryMultiCallable[_identifiers_pb2.GetAgencyHistoryRequest, _identifiers_pb2.GetAgencyHistoryResponse]  # type: ignore[assignment]
+    """GetAgencyHistory returns every stored event of an agency in order, for auditors."""
 
 class IdentifiersServiceServicer(metaclass=_abc_1.ABCMeta):
     """IdentifiersService answers who an agency is and whether it may send or receive."""
@@ -78,5 +126,89 @@ class IdentifiersServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_identifiers_pb2.ListAgenciesResponse, _abc.Awaitable[_identifiers_pb2.ListAgenciesResponse]]:
         """ListAgencies returns the registered agencies ordered by code."""
+
+    @_abc_1.abstractmethod
+    def ResolveAgency(
+        self,
+        request: _identifiers_pb2.ResolveAgencyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identifiers_pb2.ResolveAgencyResponse, _abc.Awaitable[_identifiers_pb2.ResolveAgencyResponse]]:
+        """ResolveAgency answers the agency that now stands for a code: itself, or the successor of a merged or
+        moved agency. A code that cannot receive (locked, dissolved, split) is FAILED_PRECONDITION with the reason.
+        """
+
+    @_abc_1.abstractmethod
+    def SearchAgencies(
+        self,
+        request: _identifiers_pb2.SearchAgenciesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identifiers_pb2.SearchAgenciesResponse, _abc.Awaitable[_identifiers_pb2.SearchAgenciesResponse]]:
+        """SearchAgencies finds agencies by name (with or without Vietnamese diacritics), parent and state."""
+
+    @_abc_1.abstractmethod
+    def UpdateAgency(
+        self,
+        request: _identifiers_pb2.UpdateAgencyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identifiers_pb2.UpdateAgencyResponse, _abc.Awaitable[_identifiers_pb2.UpdateAgencyResponse]]:
+        """UpdateAgency changes an agency's name, short name, address, e-mail or contact (a rename is an update)."""
+
+    @_abc_1.abstractmethod
+    def LockAgency(
+        self,
+        request: _identifiers_pb2.LockAgencyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identifiers_pb2.LockAgencyResponse, _abc.Awaitable[_identifiers_pb2.LockAgencyResponse]]:
+        """LockAgency stops an agency from receiving documents until it is unlocked."""
+
+    @_abc_1.abstractmethod
+    def UnlockAgency(
+        self,
+        request: _identifiers_pb2.UnlockAgencyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identifiers_pb2.UnlockAgencyResponse, _abc.Awaitable[_identifiers_pb2.UnlockAgencyResponse]]:
+        """UnlockAgency lets a locked agency receive again."""
+
+    @_abc_1.abstractmethod
+    def DissolveAgency(
+        self,
+        request: _identifiers_pb2.DissolveAgencyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identifiers_pb2.DissolveAgencyResponse, _abc.Awaitable[_identifiers_pb2.DissolveAgencyResponse]]:
+        """DissolveAgency ends an agency without successor; its code is never reused."""
+
+    @_abc_1.abstractmethod
+    def ReorganiseAgencies(
+        self,
+        request: _identifiers_pb2.ReorganiseAgenciesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identifiers_pb2.ReorganiseAgenciesResponse, _abc.Awaitable[_identifiers_pb2.ReorganiseAgenciesResponse]]:
+        """ReorganiseAgencies merges agencies into one, splits one into several, or moves one under a new parent,
+        recording old code → new code mappings with their effective date.
+        """
+
+    @_abc_1.abstractmethod
+    def ImportAgencies(
+        self,
+        request: _identifiers_pb2.ImportAgenciesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identifiers_pb2.ImportAgenciesResponse, _abc.Awaitable[_identifiers_pb2.ImportAgenciesResponse]]:
+        """ImportAgencies registers or updates a batch of agencies; importing the same rows again changes nothing."""
+
+    @_abc_1.abstractmethod
+    def ExportAgencies(
+        self,
+        request: _identifiers_pb2.ExportAgenciesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_identifiers_pb2.ExportAgenciesResponse], _abc.AsyncIterator[_identifiers_pb2.ExportAgenciesResponse]]:
+        """ExportAgencies streams the whole registry, ordered by code."""
+
+    @_abc_1.abstractmethod
+    def GetAgencyHistory(
+        self,
+        request: _identifiers_pb2.GetAgencyHistoryRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identifiers_pb2.GetAgencyHistoryResponse, _abc.Awaitable[_identifiers_pb2.GetAgencyHistoryResponse]]:
+        """GetAgencyHistory returns every stored event of an agency in order, for auditors."""
 
 def add_IdentifiersServiceServicer_to_server(servicer: IdentifiersServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -88,6 +88,13 @@ class IdentifierCode:
         return 1 + sum(1 for group in self.groups if group)
 
     @property
+    def own_number(self) -> int:
+        """The number this code was given by its parent (the lowest set group)."""
+        if self.level == 1:
+            return self.number
+        return self.groups[4 - self.level]
+
+    @property
     def level1_letter(self) -> str:
         return self.letter
 

@@ -1,17 +1,20 @@
-"""The agency registry as an SQL table, fed by the identifiers service's own events."""
+"""The agency registry as an SQL table, fed by the identifiers service's own events, with an in-memory
+copy for lookups that must answer in microseconds (Get, Resolve)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from google.protobuf.json_format import MessageToDict
-from sqlalchemy import Column, Connection, DateTime, Integer, MetaData, String, Table, Text, insert, select
+from sqlalchemy import Column, Connection, DateTime, Integer, MetaData, String, Table, Text, insert, select, update
 
 from lienthong.consumer import SqlProjection, utc_row
 from lienthong.events.v1 import events_pb2
+from lienthong.identifiers.domain.names import fold
+from lienthong.identifiers.domain.resolution import RegistryEntry
 
 
 @dataclass(frozen=True)
@@ -21,57 +24,159 @@ class AgencyRow:
     short_name: str
     parent_code: str
     email: str
+    address: str
+    contact: str
     state: str
     level: int
     registered_at: datetime
+    lock_reason: str
+    ending: str
+    successors: str  # comma-separated codes
+    ended_on: str
+
+    @property
+    def entry(self) -> RegistryEntry:
+        return RegistryEntry(
+            code=self.code,
+            state=self.state,
+            ending=self.ending,
+            successors=tuple(s for s in self.successors.split(",") if s),
+            ended_on=self.ended_on,
+            lock_reason=self.lock_reason,
+        )
 
 
 class Registry(SqlProjection):
-    """One row per agency, as the other services and the CLI read it."""
+    """One row per agency, as the other services, the CLI and search read it."""
 
     name = "identifiers_registry"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._cache: dict[str, AgencyRow] | None = None
+        self._stale: set[str] = set()
+        self._pending: set[str] = set()
+        self._lock = threading.Lock()
+        super().__init__(*args, **kwargs)
 
     def define_tables(self, metadata: MetaData) -> None:
         self.agencies = Table(
             "identifiers_agencies",
             metadata,
             Column("code", String(13), primary_key=True),
+            Column("agency_id", String(36), nullable=False, unique=True),
             Column("name", Text, nullable=False),
+            Column("name_folded", Text, nullable=False),
             Column("short_name", String(20), nullable=False),
             Column("parent_code", String(13), nullable=False, index=True),
             Column("email", Text, nullable=False),
-            Column("state", String(12), nullable=False),
+            Column("address", Text, nullable=False, default=""),
+            Column("contact", Text, nullable=False, default=""),
+            Column("state", String(12), nullable=False, index=True),
             Column("level", Integer, nullable=False),
             Column("registered_at", DateTime(timezone=True), nullable=False),
+            Column("lock_reason", Text, nullable=False, default=""),
+            Column("ending", String(12), nullable=False, default=""),
+            Column("successors", Text, nullable=False, default=""),
+            Column("ended_on", String(10), nullable=False, default=""),
         )
 
     def apply(self, connection: Connection, envelope: events_pb2.EventEnvelope) -> None:
-        if (envelope.aggregate, envelope.event) != ("Agency", "Registered"):
+        if envelope.aggregate != "Agency":
             return
         data = MessageToDict(envelope.data)
-        connection.execute(
-            insert(self.agencies).values(
-                code=data["code"],
-                name=data["name"],
-                short_name=data["short_name"],
-                parent_code=data["parent_code"],
-                email=data["email"],
-                state="active",
-                level=int(data["level"]),
-                registered_at=envelope.occurred_at.ToDatetime(tzinfo=UTC),
+        table = self.agencies
+        if envelope.event == "Registered":
+            connection.execute(
+                insert(table).values(
+                    code=data["code"],
+                    agency_id=envelope.aggregate_id,
+                    name=data["name"],
+                    name_folded=fold(data["name"]),
+                    short_name=data["short_name"],
+                    parent_code=data["parent_code"],
+                    email=data["email"],
+                    address=data.get("address", ""),
+                    contact=data.get("contact", ""),
+                    state="active",
+                    level=int(data["level"]),
+                    registered_at=envelope.occurred_at.ToDatetime(tzinfo=UTC),
+                )
             )
-        )
+            self._mark_stale(envelope.aggregate_id)
+            return
+        values: dict[str, Any]
+        match envelope.event:
+            case "Updated":
+                values = {k: data[k] for k in ("name", "short_name", "address", "email", "contact")}
+                values["name_folded"] = fold(data["name"])
+            case "Locked":
+                values = {"state": "locked", "lock_reason": data["reason"]}
+            case "Unlocked":
+                values = {"state": "active", "lock_reason": ""}
+            case "Dissolved":
+                values = {
+                    "state": "dissolved",
+                    "ending": data["ending"],
+                    "successors": ",".join(data["successors"]),
+                    "ended_on": data["effective_on"],
+                }
+            case _:
+                return
+        connection.execute(update(table).where(table.c.agency_id == envelope.aggregate_id).values(**values))
+        self._mark_stale(envelope.aggregate_id)
+
+    def _mark_stale(self, agency_id: str) -> None:
+        # Pending until the transaction commits (see process): a refresh before that would read the old row.
+        self._pending.add(agency_id)
+
+    def process(self, stream: str, position: int, envelope: events_pb2.EventEnvelope) -> None:
+        self._pending = set()
+        super().process(stream, position, envelope)
+        with self._lock:
+            self._stale |= self._pending
+
+    # ---- reads -------------------------------------------------------------------------------------
 
     def get(self, code: str) -> AgencyRow | None:
+        """One agency, from memory (loaded once, refreshed for the codes that changed)."""
+        return self._memory().get(code)
+
+    def _memory(self) -> dict[str, AgencyRow]:
+        with self._lock:
+            if self._cache is None:
+                self._cache = {row.code: row for row in self._select()}
+                self._stale.clear()
+            elif self._stale:
+                ids, self._stale = self._stale, set()
+                for row in self._select(ids):
+                    self._cache[row.code] = row
+            return self._cache
+
+    def _select(self, agency_ids: set[str] | None = None) -> list[AgencyRow]:
+        query = select(*self._row_columns()).order_by(self.agencies.c.code)
+        if agency_ids is not None:
+            query = query.where(self.agencies.c.agency_id.in_(sorted(agency_ids)))
         with self.engine.connect() as connection:
-            row = connection.execute(select(self.agencies).where(self.agencies.c.code == code)).first()
-        return _row(row._mapping) if row else None
+            return [AgencyRow(**utc_row(row._mapping)) for row in connection.execute(query)]
+
+    def _row_columns(self) -> list[Any]:
+        return [c for c in self.agencies.c if c.name not in ("name_folded", "agency_id")]
 
     def all(self) -> list[AgencyRow]:
+        return sorted(self._memory().values(), key=lambda row: row.code)
+
+    def search(
+        self, *, query: str, parent_code: str, state: str, limit: int, offset: int
+    ) -> tuple[list[AgencyRow], bool]:
+        """A page of agencies whose folded name holds every folded word of `query`; whether more follow."""
+        table = self.agencies
+        statement = select(*self._row_columns()).order_by(table.c.code)
+        for word in fold(query).split():
+            statement = statement.where(table.c.name_folded.contains(word, autoescape=True))
+        if parent_code:
+            statement = statement.where(table.c.parent_code == parent_code)
+        if state:
+            statement = statement.where(table.c.state == state)
         with self.engine.connect() as connection:
-            rows = connection.execute(select(self.agencies).order_by(self.agencies.c.code)).all()
-        return [_row(r._mapping) for r in rows]
-
-
-def _row(mapping: Mapping[Any, Any]) -> AgencyRow:
-    return AgencyRow(**utc_row(mapping))
+            rows = connection.execute(statement.offset(offset).limit(limit + 1)).all()
+        return [AgencyRow(**utc_row(row._mapping)) for row in rows[:limit]], len(rows) > limit

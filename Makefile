@@ -60,7 +60,7 @@ breaking: $(BUF) ## check the contract for breaking changes against main
 lint: .venv/.synced ## ruff and mypy
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	MYPYPATH=$$(ls -d libs/*/src services/*/src | tr '\n' ':') .venv/bin/mypy libs/*/src services/*/src e2e
+	MYPYPATH=$$(ls -d libs/*/src services/*/src | tr '\n' ':') .venv/bin/mypy libs/*/src services/*/src e2e bench
 
 .PHONY: unit
 unit: .venv/.synced ## unit and integration tests of libs and services
@@ -72,6 +72,12 @@ e2e: .venv/.synced ## end-to-end tests: the platform as real processes
 
 .PHONY: test
 test: setup lint buf-lint proto-check unit e2e ## every check CI runs
+
+.PHONY: bench
+bench: .venv/.synced ## benchmarks (never part of test); figures in bench/results.json
+	LIENTHONG_BENCH_DATABASE_URL=$${LIENTHONG_BENCH_DATABASE_URL-$$LIENTHONG_TEST_DATABASE_URL} \
+	LIENTHONG_BENCH_NATS_URL=$${LIENTHONG_BENCH_NATS_URL-$$LIENTHONG_TEST_NATS_URL} \
+	$(PY) bench/identifiers.py
 
 .PHONY: clean
 clean: ## remove local state (var/) and caches

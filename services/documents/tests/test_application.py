@@ -68,7 +68,9 @@ def test_sending_creates_the_copies_and_the_registers_show_them(database_url: st
     with event_context("clerk"):
         document = register(app, draft(app))
         app.sign_outgoing(document.id, content_sha256="e" * 64, certificate_serial="01", signed_at=ISSUED)
-        app.send_outgoing(document.id, recipient_codes=["000.00.00.H41", "000.00.07.H41"], sent_at=ISSUED)
+        app.send_outgoing(
+            document.id, routes={"000.00.00.H41": "000.00.00.H41", "000.00.07.H41": "000.00.07.H41"}, sent_at=ISSUED
+        )
     follower.catch_up()
 
     row = registers.outgoing_by_id(str(document.id))

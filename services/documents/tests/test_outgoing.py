@@ -110,3 +110,18 @@ def test_a_number_series_hands_out_consecutive_numbers_and_has_a_stable_id() -> 
     assert [series.take() for _ in range(3)] == [1, 2, 3]
     assert series.id == id_of_series("outgoing:000.00.12.H41:2026")
     assert id_of_series("outgoing:000.00.12.H41:2027") != series.id
+
+
+def test_a_document_addressed_to_old_codes_records_where_it_was_routed() -> None:
+    document = signed()
+    document.send(
+        recipients={"000.00.33.H41": "i-1"},
+        addressed={"000.00.31.H41": "000.00.33.H41", "000.00.32.H41": "000.00.33.H41"},
+        sent_at=NOON,
+    )
+    [recipient] = document.collect_events()[-1].recipients  # type: ignore[attr-defined]
+    assert recipient == {
+        "recipient_code": "000.00.33.H41",
+        "incoming_id": "i-1",
+        "addressed_to": ["000.00.31.H41", "000.00.32.H41"],
+    }

@@ -159,18 +159,15 @@ def test_importing_the_same_rows_twice_changes_nothing(app: IdentifiersApp) -> N
     follower.catch_up()
     rows = [(DEPARTMENT, fields())] + [(DEPARTMENT.child(n), fields(f"Phòng {n}", f"P{n}")) for n in range(1, 21)]
 
-    def known(code: str) -> bool:
-        return registry.get(code) is not None
-
-    first = app.import_rows(rows, dry_run=False, known=known)
+    first = app.import_rows(rows, dry_run=False, current=registry.fields_of)
     follower.catch_up()
     assert [r.outcome for r in first] == ["created"] * 21
     position = app.recorder.max_notification_id()
-    second = app.import_rows(rows, dry_run=False, known=known)
+    second = app.import_rows(rows, dry_run=False, current=registry.fields_of)
     assert [r.outcome for r in second] == ["unchanged"] * 21
     assert app.recorder.max_notification_id() == position
 
     renamed = [(DEPARTMENT, fields("Sở Khoa học, Công nghệ và Thông tin", "SKHCN"))]
-    dry = app.import_rows(renamed, dry_run=True, known=known)
+    dry = app.import_rows(renamed, dry_run=True, current=registry.fields_of)
     assert [(r.outcome, r.changed_fields) for r in dry] == [("updated", ("name", "short_name"))]
     assert app.recorder.max_notification_id() == position

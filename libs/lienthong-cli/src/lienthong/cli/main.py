@@ -17,9 +17,11 @@ import typer
 from google.protobuf.json_format import MessageToDict
 from google.protobuf.timestamp_pb2 import Timestamp
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
 from lienthong.cli import clients
+from lienthong.cli.agency_files import AgencyFileError, read_rows, write_rows
 from lienthong.documents.v1 import documents_pb2 as docs
 from lienthong.identifiers.v1 import identifiers_pb2 as ids
 from lienthong.reporting.v1 import reporting_pb2 as rep
@@ -123,10 +125,107 @@ def agencies_list() -> None:
     """List the registered agencies."""
     with clients.identifiers() as stub:
         response = _call(stub.ListAgencies, ids.ListAgenciesRequest())
+    _agency_table(response.agencies)
+
+
+def _agency_table(agencies: Any) -> None:
     table = Table("code", "short name", "name", "e-mail", "state")
-    for agency in response.agencies:
+    for agency in agencies:
         state = ids.AgencyState.Name(agency.state).removeprefix("AGENCY_STATE_").lower()
         table.add_row(agency.code, agency.short_name, agency.name, agency.email, state)
+    console.print(table)
+
+
+@agencies_app.command("import")
+def agencies_import(
+    file: Annotated[Path, typer.Argument(help="CSV or JSON: code, name, short_name, address, email, contact")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only print what would change")] = False,
+    batch: Annotated[int, typer.Option(help="Rows per request")] = 500,
+) -> None:
+    """Register new agencies and update changed ones; importing the same file twice changes nothing."""
+    try:
+        rows = read_rows(file)
+    except (OSError, AgencyFileError) as error:
+        err.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    totals = {"created": 0, "updated": 0, "unchanged": 0}
+    changes: list[ids.ImportChange] = []
+    # A dry run goes in one request: children may depend on parents that are only in the file.
+    size = len(rows) if dry_run else batch
+    with clients.identifiers() as stub, Progress(console=err) as progress:
+        task = progress.add_task("dry run" if dry_run else "importing", total=len(rows))
+        for start in range(0, len(rows), max(size, 1)):
+            part = rows[start : start + size]
+            answer = _call(stub.ImportAgencies, ids.ImportAgenciesRequest(rows=part, dry_run=dry_run))
+            totals["created"] += answer.created
+            totals["updated"] += answer.updated
+            totals["unchanged"] += answer.unchanged
+            changes.extend(answer.changes)
+            progress.advance(task, len(part))
+    if dry_run:
+        for change in changes:
+            what = ids.ImportOutcome.Name(change.outcome).removeprefix("IMPORT_OUTCOME_").lower()
+            fields = f" ({', '.join(change.changed_fields)})" if change.changed_fields else ""
+            console.print(f"would be {what}: {change.code}{fields}")
+    verb = "would be" if dry_run else "were"
+    console.print(
+        f"{len(rows)} rows: {totals['created']} {verb} created, {totals['updated']} {verb} updated, "
+        f"{totals['unchanged']} unchanged"
+    )
+
+
+@agencies_app.command("export")
+def agencies_export(
+    file: Annotated[Path | None, typer.Argument(help="Where to write (standard output when omitted)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of CSV")] = False,
+) -> None:
+    """The whole registry as CSV (or JSON), ordered by code."""
+    with clients.identifiers() as stub:
+        try:
+            agencies = [
+                a
+                for page in stub.ExportAgencies(ids.ExportAgenciesRequest(), metadata=clients.actor_metadata())
+                for a in page.agencies
+            ]
+        except grpc.RpcError as error:
+            err.print(f"[red]{error.code().name}[/red]: {error.details()}")
+            raise typer.Exit(1) from None
+    text = write_rows(agencies, file, as_json)
+    if file is None:
+        print(text, end="")
+    else:
+        err.print(f"{len(agencies)} agencies written to {file}")
+
+
+@agencies_app.command("resolve")
+def agencies_resolve(code: str) -> None:
+    """The agency that now stands for a code (after merges and moves), or why it cannot receive."""
+    with clients.identifiers() as stub:
+        answer = _call(stub.ResolveAgency, ids.ResolveAgencyRequest(code=code))
+    console.print(f"{' → '.join(answer.path)}: {answer.agency.name} ({answer.agency.short_name})")
+
+
+@agencies_app.command("search")
+def agencies_search(
+    query: Annotated[str, typer.Argument(help="Words of the name, with or without diacritics")] = "",
+    parent: Annotated[str, typer.Option(help="Only children of this code")] = "",
+    limit: Annotated[int, typer.Option(help="At most this many")] = 50,
+) -> None:
+    """Find agencies by name: "so noi vu" finds "Sở Nội vụ"."""
+    with clients.identifiers() as stub:
+        answer = _call(stub.SearchAgencies, ids.SearchAgenciesRequest(query=query, parent_code=parent, page_size=limit))
+    _agency_table(answer.agencies)
+
+
+@agencies_app.command("history")
+def agencies_history(code: str) -> None:
+    """Every event of an agency in order: registration, updates, locks, reorganisations."""
+    with clients.identifiers() as stub:
+        answer = _call(stub.GetAgencyHistory, ids.GetAgencyHistoryRequest(code=code))
+    table = Table("time", "version", "event", "actor", "details")
+    for event in answer.events:
+        details = json.dumps(MessageToDict(event.data), ensure_ascii=False)
+        table.add_row(_when(event.occurred_at), str(event.version), event.event, event.actor, details)
     console.print(table)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import threading
 
-from lienthong.consumer.consumer import Sink
+from lienthong.consumer.projection import SqlProjection
 from lienthong.eventstore import StoredApplication, read_events
 from lienthong.relay import envelope_of
 
@@ -19,7 +19,7 @@ LOCAL_SOURCE = "local"
 class LocalFollower:
     """Applies the events of `app`'s log to `sink` in order, each once."""
 
-    def __init__(self, app: StoredApplication, sink: Sink, *, service: str, batch_size: int = 500) -> None:
+    def __init__(self, app: StoredApplication, sink: SqlProjection, *, service: str, batch_size: int = 500) -> None:
         self._app = app
         self._sink = sink
         self._service = service
@@ -33,8 +33,9 @@ class LocalFollower:
             while True:
                 position = self._sink.last_position(LOCAL_SOURCE)
                 records = read_events(self._app, position + 1, self._batch_size)
-                for record in records:
-                    self._sink.process(LOCAL_SOURCE, record.position, envelope_of(self._service, record))
+                if records:
+                    events = [(record.position, envelope_of(self._service, record)) for record in records]
+                    self._sink.process_many(LOCAL_SOURCE, events)
                 applied += len(records)
                 if len(records) < self._batch_size:
                     return applied

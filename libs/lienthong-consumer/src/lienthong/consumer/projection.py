@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,11 +40,24 @@ class SqlProjection(ABC):
         return self._positions.read(stream)
 
     def process(self, stream: str, position: int, envelope: events_pb2.EventEnvelope) -> None:
+        self.process_many(stream, [(position, envelope)])
+
+    def process_many(self, stream: str, events: Sequence[tuple[int, events_pb2.EventEnvelope]]) -> None:
+        """Apply events in position order in one transaction, skipping those already applied."""
         with self.engine.begin() as connection:
-            if self._positions.get(connection, stream) >= position:
-                return  # redelivered: already applied
-            self.apply(connection, envelope)
-            self._positions.set(connection, stream, position)
+            done = self._positions.get(connection, stream)
+            last = done
+            for position, envelope in events:
+                if position <= last:
+                    continue  # redelivered: already applied
+                self.apply(connection, envelope)
+                last = position
+            if last > done:
+                self._positions.set(connection, stream, last)
+        self.after_commit()
+
+    def after_commit(self) -> None:  # noqa: B027 - a hook subclasses may use, doing nothing by default
+        """Called after each transaction of `process_many` commits (for caches of the read model)."""
 
     def reset(self) -> None:
         """Empty the read model and forget every position: the next run rebuilds it from zero."""

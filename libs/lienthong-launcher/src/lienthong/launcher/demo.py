@@ -1,4 +1,4 @@
-"""The demo province that `make run` seeds: two agencies and one document exchanged between them."""
+"""What `make run` seeds: the demo province's agencies and one document exchanged between two of them."""
 
 from __future__ import annotations
 
@@ -10,19 +10,10 @@ from lienthong.documents.v1 import documents_pb2 as docs
 from lienthong.documents.v1 import documents_pb2_grpc
 from lienthong.identifiers.v1 import identifiers_pb2 as ids
 from lienthong.identifiers.v1 import identifiers_pb2_grpc
+from lienthong.launcher.province import PROVINCE_CODE, demo_province
 
-PROVINCE = ids.RegisterAgencyRequest(
-    code="000.00.00.H41",
-    name="Ủy ban nhân dân tỉnh Khánh Hòa",
-    short_name="UBND",
-    email="vanthu@khanhhoa.gov.vn",
-)
-DEPARTMENT = ids.RegisterAgencyRequest(
-    code="000.00.12.H41",
-    name="Sở Thông tin và Truyền thông tỉnh Khánh Hòa",
-    short_name="STTTT",
-    email="vanthu.stttt@khanhhoa.gov.vn",
-)
+SENDER = "000.00.12.H41"  # Sở Thông tin và Truyền thông
+RECIPIENT = PROVINCE_CODE  # Ủy ban nhân dân tỉnh
 DEMO_SUBJECT = "Báo cáo tình hình ứng dụng công nghệ thông tin trong cơ quan nhà nước quý IV năm 2026"
 ACTOR = (("x-lienthong-actor", "demo-seed"),)
 
@@ -38,23 +29,20 @@ class DemoResult:
 
 
 def seed_demo(identifiers_addr: str, documents_addr: str) -> DemoResult:
-    """Register the two agencies and exchange one signed report, unless a previous run did so."""
+    """Import the demo province and exchange one signed report, unless a previous run did so."""
     with grpc.insecure_channel(identifiers_addr) as id_channel, grpc.insecure_channel(documents_addr) as doc_channel:
         agencies = identifiers_pb2_grpc.IdentifiersServiceStub(id_channel)
         documents = documents_pb2_grpc.DocumentsServiceStub(doc_channel)
-        existing = documents.ListOutgoing(docs.ListOutgoingRequest(sender_code=DEPARTMENT.code), metadata=ACTOR)
+        rows = demo_province()
+        for start in range(0, len(rows), 200):
+            agencies.ImportAgencies(ids.ImportAgenciesRequest(rows=rows[start : start + 200]), metadata=ACTOR)
+        existing = documents.ListOutgoing(docs.ListOutgoingRequest(sender_code=SENDER), metadata=ACTOR)
         for document in existing.documents:
             if document.subject == DEMO_SUBJECT and document.recipients:
                 return DemoResult(
                     False, document.id, document.recipients[0].incoming_id, f"{document.number}/{document.notation}"
                 )
-        for request in (PROVINCE, DEPARTMENT):
-            try:
-                agencies.RegisterAgency(request, metadata=ACTOR)
-            except grpc.RpcError as error:
-                if error.code() != grpc.StatusCode.ALREADY_EXISTS:
-                    raise
-        return exchange(documents, DEPARTMENT.code, PROVINCE.code, DEMO_SUBJECT)
+        return exchange(documents, SENDER, RECIPIENT, DEMO_SUBJECT)
 
 
 def exchange(

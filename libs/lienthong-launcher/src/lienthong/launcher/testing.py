@@ -111,9 +111,10 @@ def database_url(tmp_path: Path) -> Iterator[str]:
 
 
 @contextmanager
-def fresh_database(sqlite_path: Path) -> Iterator[str]:
-    """A new, empty PostgreSQL database on the test server (dropped afterwards), else a SQLite URL."""
-    base = os.environ.get(TEST_DATABASE_URL)
+def fresh_database(sqlite_path: Path, base: str | None = None) -> Iterator[str]:
+    """A new, empty PostgreSQL database on the server of `base` (default: the test server), dropped
+    afterwards; a SQLite URL when there is no server."""
+    base = base if base is not None else os.environ.get(TEST_DATABASE_URL)
     if not base:
         yield f"sqlite:///{sqlite_path}"
         return

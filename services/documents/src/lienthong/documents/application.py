@@ -89,11 +89,19 @@ class DocumentsApp(StoredApplication):
         self.save(document)
         return document
 
-    def send_outgoing(self, document_id: UUID, *, recipient_codes: list[str], sent_at: datetime) -> OutgoingDocument:
-        """Send to every recipient: the outgoing document and one arrived copy per recipient, in one transaction."""
+    def send_outgoing(self, document_id: UUID, *, routes: dict[str, str], sent_at: datetime) -> OutgoingDocument:
+        """Send to every recipient: the outgoing document and one arrived copy per recipient, in one transaction.
+
+        `routes` maps each code the sender addressed to the code that receives for it (itself, or the
+        successor of a reorganised agency); two addressed codes with one successor make one copy.
+        """
         document = self.outgoing(document_id)
-        codes = list(dict.fromkeys(recipient_codes))
-        document.send(recipients={code: str(id_of_incoming(document.id, code)) for code in codes}, sent_at=sent_at)
+        codes = list(dict.fromkeys(routes.values()))
+        document.send(
+            recipients={code: str(id_of_incoming(document.id, code)) for code in codes},
+            addressed={addressed: code for addressed, code in routes.items() if addressed != code},
+            sent_at=sent_at,
+        )
         copies = [
             IncomingDocument(
                 outgoing_id=document.id,

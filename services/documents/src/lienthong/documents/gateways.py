@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import grpc
+from nats.aio.msg import Msg
 
 from lienthong.errors import DomainError, from_grpc_status
 from lienthong.identifiers.v1 import identifiers_pb2, identifiers_pb2_grpc
+from lienthong.relay import NatsLink, StreamNames
 from lienthong.signing.v1 import signing_pb2, signing_pb2_grpc
 
 
@@ -45,24 +49,72 @@ def _domain_error(error: grpc.aio.AioRpcError, service: str) -> DomainError:
 
 
 class AgencyDirectory:
-    """Looks agencies up in the identifiers service."""
+    """Looks agencies up in the identifiers service, caching answers until the registry changes.
 
-    def __init__(self, channel: grpc.aio.Channel) -> None:
+    `watch()` drops the cache whenever an identifiers event passes on NATS; entries also expire after
+    `ttl` seconds, in case NATS is down when a change happens.
+    """
+
+    def __init__(self, channel: grpc.aio.Channel, ttl: float = 60.0) -> None:
         self._stub = identifiers_pb2_grpc.IdentifiersServiceStub(channel)
+        self._ttl = ttl
+        self._agencies: dict[str, tuple[float, AgencyInfo]] = {}
+        self._routes: dict[str, tuple[float, AgencyInfo, list[str]]] = {}
 
     async def get(self, code: str) -> AgencyInfo:
+        """The agency registered at `code`, whatever its state."""
+        cached = self._agencies.get(code)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
         try:
             response = await self._stub.GetAgency(identifiers_pb2.GetAgencyRequest(code=code), timeout=10)
         except grpc.aio.AioRpcError as error:
             raise _domain_error(error, "identifiers") from error
-        agency = response.agency
-        return AgencyInfo(
-            code=agency.code,
-            name=agency.name,
-            short_name=agency.short_name,
-            active=agency.state == identifiers_pb2.AGENCY_STATE_ACTIVE,
-            state=identifiers_pb2.AgencyState.Name(agency.state).removeprefix("AGENCY_STATE_").lower(),
-        )
+        agency = _info(response.agency)
+        self._agencies[code] = (time.monotonic() + self._ttl, agency)
+        return agency
+
+    async def resolve(self, code: str) -> tuple[AgencyInfo, list[str]]:
+        """The agency that now receives for `code` and the codes passed on the way (merges, moves);
+        FAILED_PRECONDITION with the reason when nobody does (locked, dissolved, split)."""
+        cached = self._routes.get(code)
+        if cached and cached[0] > time.monotonic():
+            return cached[1], cached[2]
+        try:
+            response = await self._stub.ResolveAgency(identifiers_pb2.ResolveAgencyRequest(code=code), timeout=10)
+        except grpc.aio.AioRpcError as error:
+            raise _domain_error(error, "identifiers") from error
+        agency, path = _info(response.agency), list(response.path)
+        self._routes[code] = (time.monotonic() + self._ttl, agency, path)
+        return agency, path
+
+    def forget(self) -> None:
+        """Drop every cached answer."""
+        self._agencies.clear()
+        self._routes.clear()
+
+    async def watch(self, link: NatsLink, names: StreamNames) -> None:
+        """Forget the cache on every identifiers event published on NATS, until cancelled."""
+
+        async def changed(_: Msg) -> None:
+            self.forget()
+
+        nc = await link.client()
+        subscription = await nc.subscribe(names.subjects("identifiers"), cb=changed)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await subscription.unsubscribe()
+
+
+def _info(agency: identifiers_pb2.Agency) -> AgencyInfo:
+    return AgencyInfo(
+        code=agency.code,
+        name=agency.name,
+        short_name=agency.short_name,
+        active=agency.state == identifiers_pb2.AGENCY_STATE_ACTIVE,
+        state=identifiers_pb2.AgencyState.Name(agency.state).removeprefix("AGENCY_STATE_").lower(),
+    )
 
 
 class SealSigner:

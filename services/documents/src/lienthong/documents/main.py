@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from lienthong.consumer import LocalFollower
 from lienthong.documents.api import DocumentsServicer
 from lienthong.documents.application import DocumentsApp
@@ -27,17 +29,20 @@ async def run(settings: Settings) -> None:
     follower = LocalFollower(app, registers, service=SERVICE)
     identifiers = open_channel("identifiers")
     signing = open_channel("signing")
+    directory = AgencyDirectory(identifiers)
     usecases = DocumentUseCases(
         app,
         registers,
         follower,
         BlobStore(settings.data_dir / "blobs"),
-        AgencyDirectory(identifiers),
+        directory,
         SealSigner(signing),
+        route_to_successor=os.environ.get("LIENTHONG_ROUTE_TO_SUCCESSOR", "yes").lower() in ("1", "yes", "true"),
     )
     servicer = DocumentsServicer(usecases)
     link = NatsLink(settings.nats_url, name=SERVICE)
-    relay = EventRelay(app, link, service=SERVICE, names=StreamNames(settings.instance))
+    names = StreamNames(settings.instance)
+    relay = EventRelay(app, link, service=SERVICE, names=names)
 
     async def close() -> None:
         await identifiers.close(None)
@@ -52,7 +57,7 @@ async def run(settings: Settings) -> None:
                 lambda server: documents_pb2_grpc.add_DocumentsServiceServicer_to_server(servicer, server),
             )
         ],
-        background=[relay.run, follower.run],
+        background=[relay.run, follower.run, lambda: directory.watch(link, names)],
         cleanup=[close],
     )
 

@@ -47,6 +47,7 @@ class DocumentUseCases:
         directory: AgencyDirectory,
         signer: SealSigner,
         clock: Callable[[], datetime] = _now,
+        route_to_successor: bool = True,
     ) -> None:
         self._app = app
         self._registers = registers
@@ -55,6 +56,7 @@ class DocumentUseCases:
         self._directory = directory
         self._signer = signer
         self._clock = clock
+        self._route_to_successor = route_to_successor
 
     async def create_outgoing(
         self,
@@ -130,17 +132,14 @@ class DocumentUseCases:
         document.check_sendable()
         if not recipient_codes:
             raise InvalidArgument("at least one recipient identifier code is required")
-        for code in dict.fromkeys(recipient_codes):
-            await self._active_agency(code, role="recipient")
+        routes = {code: await self._recipient(code) for code in dict.fromkeys(recipient_codes)}
         pdf = await asyncio.to_thread(self._blobs.get, document.content_sha256)
         verdict = await self._signer.verify(pdf, document.sender_code)
         if not verdict.passed:
             raise FailedPrecondition(
                 f"document {document.code} carries no valid signature of agency {document.sender_code}: {verdict.reason}"
             )
-        await asyncio.to_thread(
-            self._app.send_outgoing, document_id, recipient_codes=list(recipient_codes), sent_at=self._clock()
-        )
+        await asyncio.to_thread(self._app.send_outgoing, document_id, routes=routes, sent_at=self._clock())
         return await self._outgoing_after_change(document_id)
 
     async def accept_incoming(self, incoming_id: UUID) -> IncomingRow:
@@ -171,6 +170,19 @@ class DocumentUseCases:
 
     async def history(self, document_id: UUID) -> list[EventRecord]:
         return await asyncio.to_thread(self._app.history, document_id)
+
+    async def _recipient(self, code: str) -> str:
+        """The code that receives for `code`: itself, or the successor of a merged or moved agency when the
+        routing policy allows; otherwise FAILED_PRECONDITION saying where documents now go."""
+        if not code:
+            raise InvalidArgument("a recipient identifier code is empty")
+        agency, path = await self._directory.resolve(code)
+        if len(path) > 1 and not self._route_to_successor:
+            raise FailedPrecondition(
+                f"agency {code} was reorganised: its documents now go to {agency.code} ({agency.name}); "
+                f"address {agency.code}"
+            )
+        return agency.code
 
     async def _active_agency(self, code: str, *, role: str) -> AgencyInfo:
         if not code:

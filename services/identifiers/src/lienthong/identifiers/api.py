@@ -140,7 +140,7 @@ class IdentifiersServicer(identifiers_pb2_grpc.IdentifiersServiceServicer):
             self._app.import_rows,
             rows,
             dry_run=request.dry_run,
-            known=lambda code: self._registry.get(code) is not None,
+            current=self._registry.fields_of,
         )
         if not request.dry_run:
             await asyncio.to_thread(self._follower.catch_up)

@@ -130,38 +130,49 @@ class IdentifiersApp(StoredApplication):
         return source_agencies + registered
 
     def import_rows(
-        self, rows: Sequence[tuple[IdentifierCode, AgencyFields]], *, dry_run: bool, known: Callable[[str], bool]
+        self,
+        rows: Sequence[tuple[IdentifierCode, AgencyFields]],
+        *,
+        dry_run: bool,
+        current: Callable[[str], AgencyFields | None],
     ) -> list[ImportResult]:
         """Register new rows and update changed ones, in one transaction; unchanged rows cost nothing.
 
-        `known(code)` answers from the read model whether a code is registered, so that a second import
-        of the same file reads no aggregate. Parents come before their children.
+        `current(code)` answers from the read model what a registered code holds (None if unregistered),
+        so that importing the same file again reads no aggregate. Parents come before their children.
         """
         results: list[ImportResult] = []
         touched: dict[str, Agency] = {}
+        child_numbers: dict[str, int] = {}  # parent code → highest number given in this batch
         for code, fields in rows:
             key = str(code)
-            if key in touched or known(key):
-                agency = touched.get(key) or self._agency(code)
-                changes = agency.changes_to(fields)
-                if agency.state is AgencyState.DISSOLVED and changes:
-                    raise FailedPrecondition(f"row {key}: the agency is dissolved and cannot be updated")
+            known = current(key)
+            if key in touched or known is not None:
+                base = touched[key].fields if key in touched else known
+                assert base is not None
+                changes = base.changes_to(fields)
                 if changes:
+                    agency = touched.get(key) or self._agency(code)
+                    if agency.state is AgencyState.DISSOLVED:
+                        raise FailedPrecondition(f"row {key}: the agency is dissolved and cannot be updated")
                     agency.update(fields)
                     touched[key] = agency
                 results.append(ImportResult(key, "updated" if changes else "unchanged", tuple(changes)))
                 continue
             if code.parent is not None:
                 parent_key = str(code.parent)
-                if parent_key not in touched and not known(parent_key):
-                    raise FailedPrecondition(f"row {key}: parent agency {parent_key} is not registered")
-                parent = touched.get(parent_key) or self._agency(code.parent)
-                parent.note_child_number(code.own_number)
-                touched[parent_key] = parent
+                if parent_key not in touched:
+                    if current(parent_key) is None:
+                        raise FailedPrecondition(f"row {key}: parent agency {parent_key} is not registered")
+                    touched[parent_key] = self._agency(code.parent)
+                child_numbers[parent_key] = max(child_numbers.get(parent_key, 0), code.own_number)
             touched[key] = Agency.register(code=code, fields=fields)
             results.append(ImportResult(key, "created"))
-        if not dry_run and touched:
-            self.save(*touched.values())
+        for parent_key, number in child_numbers.items():
+            touched[parent_key].note_child_number(number)
+        changed = [agency for agency in touched.values() if agency.pending_events]
+        if not dry_run and changed:
+            self.save(*changed)
         return results
 
     def history(self, code: IdentifierCode) -> list[EventRecord]:

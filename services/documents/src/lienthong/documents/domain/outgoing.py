@@ -137,14 +137,21 @@ class OutgoingDocument(Aggregate):
         if self.state is OutgoingState.SENT:
             raise FailedPrecondition(f"document {self.code} has already been sent")
 
-    def send(self, *, recipients: dict[str, str], sent_at: datetime) -> None:
-        """Send to `recipients` (recipient code → id of its incoming copy)."""
+    def send(self, *, recipients: dict[str, str], sent_at: datetime, addressed: dict[str, str] | None = None) -> None:
+        """Send to `recipients` (recipient code → id of its incoming copy); `addressed` records the old codes
+        the sender used that were routed to a successor (old code → recipient code)."""
         self.check_sendable()
         if not recipients:
             raise InvalidArgument("at least one recipient identifier code is required")
         if self.sender_code in recipients:
             raise InvalidArgument(f"agency {self.sender_code} cannot send a document to itself")
-        listed = [{"recipient_code": code, "incoming_id": incoming} for code, incoming in sorted(recipients.items())]
+        routed_from: dict[str, list[str]] = {}
+        for old, new in (addressed or {}).items():
+            routed_from.setdefault(new, []).append(old)
+        listed = [
+            {"recipient_code": code, "incoming_id": incoming, "addressed_to": sorted(routed_from.get(code, [code]))}
+            for code, incoming in sorted(recipients.items())
+        ]
         self._sent(self.sender_code, listed, sent_at)
 
     @event("Sent")

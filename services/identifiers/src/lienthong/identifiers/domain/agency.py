@@ -66,6 +66,25 @@ class AgencyFields:
             raise InvalidArgument(f"e-mail address {self.email!r} is not valid")
         object.__setattr__(self, "name", name)
 
+    @classmethod
+    def unchecked(cls, name: str, short_name: str, address: str, email: str, contact: str) -> AgencyFields:
+        """Fields as stored (already checked when they were recorded), without checking them again."""
+        fields = object.__new__(cls)
+        for key, value in (
+            ("name", name),
+            ("short_name", short_name),
+            ("address", address),
+            ("email", email),
+            ("contact", contact),
+        ):
+            object.__setattr__(fields, key, value)
+        return fields
+
+    def changes_to(self, other: AgencyFields) -> list[str]:
+        """The names of the fields whose values differ in `other`."""
+        mine, theirs = self.as_dict(), other.as_dict()
+        return [name for name in mine if mine[name] != theirs[name]]
+
     def as_dict(self) -> dict[str, str]:
         return {
             "name": self.name,
@@ -131,8 +150,7 @@ class Agency(Aggregate):
 
     def changes_to(self, fields: AgencyFields) -> list[str]:
         """The names of the fields that `fields` would change."""
-        mine, theirs = self.fields.as_dict(), fields.as_dict()
-        return [name for name in mine if mine[name] != theirs[name]]
+        return self.fields.changes_to(fields)
 
     def update(self, fields: AgencyFields) -> None:
         """Change the registrar's fields (a rename is an update); nothing is recorded when nothing changes."""

@@ -13,6 +13,7 @@ from sqlalchemy import Column, Connection, DateTime, Integer, MetaData, String, 
 
 from lienthong.consumer import SqlProjection, utc_row
 from lienthong.events.v1 import events_pb2
+from lienthong.identifiers.domain.agency import AgencyFields
 from lienthong.identifiers.domain.names import fold
 from lienthong.identifiers.domain.resolution import RegistryEntry
 
@@ -129,11 +130,10 @@ class Registry(SqlProjection):
         # Pending until the transaction commits (see process): a refresh before that would read the old row.
         self._pending.add(agency_id)
 
-    def process(self, stream: str, position: int, envelope: events_pb2.EventEnvelope) -> None:
-        self._pending = set()
-        super().process(stream, position, envelope)
+    def after_commit(self) -> None:
         with self._lock:
             self._stale |= self._pending
+        self._pending = set()
 
     # ---- reads -------------------------------------------------------------------------------------
 
@@ -161,6 +161,13 @@ class Registry(SqlProjection):
 
     def _row_columns(self) -> list[Any]:
         return [c for c in self.agencies.c if c.name not in ("name_folded", "agency_id")]
+
+    def fields_of(self, code: str) -> AgencyFields | None:
+        """The registrar's fields of a registered agency, or None."""
+        row = self.get(code)
+        if row is None:
+            return None
+        return AgencyFields.unchecked(row.name, row.short_name, row.address, row.email, row.contact)
 
     def all(self) -> list[AgencyRow]:
         return sorted(self._memory().values(), key=lambda row: row.code)

@@ -1,0 +1,72 @@
+"""Agency registry files: CSV or JSON rows `code, name, short_name, address, email, contact`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from lienthong.identifiers.v1 import identifiers_pb2 as ids
+
+COLUMNS = ("code", "name", "short_name", "address", "email", "contact")
+
+
+class AgencyFileError(ValueError):
+    """The file cannot be read as an agency list; the message says where and why."""
+
+
+def read_rows(path: Path) -> list[ids.ImportRow]:
+    """The rows of a CSV or JSON file (by its extension), parents before children."""
+    text = path.read_text(encoding="utf-8-sig")
+    records = _json_records(text, path) if path.suffix.lower() == ".json" else _csv_records(text, path)
+    rows = []
+    for number, record in enumerate(records, start=1):
+        if not str(record.get("code", "")).strip():
+            raise AgencyFileError(f"{path}: row {number} has no code")
+        rows.append(
+            ids.ImportRow(
+                code=str(record["code"]).strip(),
+                fields=ids.AgencyFields(**{k: str(record.get(k) or "").strip() for k in COLUMNS if k != "code"}),
+            )
+        )
+    # A code's level is the number of its set groups: parents (fewer) come first, file order otherwise.
+    return sorted(rows, key=lambda row: sum(1 for group in row.code.split(".")[:3] if group.strip("0")))
+
+
+def _csv_records(text: str, path: Path) -> list[dict[str, str]]:
+    reader = csv.DictReader(io.StringIO(text))
+    missing = {"code", "name", "short_name"} - set(reader.fieldnames or ())
+    if missing:
+        raise AgencyFileError(f"{path}: the header lacks {', '.join(sorted(missing))} (columns: {', '.join(COLUMNS)})")
+    return list(reader)
+
+
+def _json_records(text: str, path: Path) -> list[dict[str, str]]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise AgencyFileError(f"{path}: not JSON: {error}") from None
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        raise AgencyFileError(f"{path}: expected a JSON list of objects with {', '.join(COLUMNS)}")
+    return data
+
+
+def write_rows(agencies: list[ids.Agency], path: Path | None, as_json: bool) -> str:
+    """The registry as CSV or JSON, written to `path` (returned as text when `path` is None)."""
+    records = [{k: getattr(agency, k) for k in COLUMNS} | {"state": _state(agency)} for agency in agencies]
+    if as_json:
+        text = json.dumps(records, ensure_ascii=False, indent=1) + "\n"
+    else:
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=[*COLUMNS, "state"], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(records)
+        text = out.getvalue()
+    if path is not None:
+        path.write_text(text, encoding="utf-8")
+    return text
+
+
+def _state(agency: ids.Agency) -> str:
+    return ids.AgencyState.Name(agency.state).removeprefix("AGENCY_STATE_").lower()

@@ -229,6 +229,73 @@ def agencies_history(code: str) -> None:
     console.print(table)
 
 
+@agencies_app.command("lock")
+def agencies_lock(code: str, reason: Annotated[str, typer.Option(help="Why, as senders will be told")] = "") -> None:
+    """Stop an agency from receiving documents."""
+    with clients.identifiers() as stub:
+        _call(stub.LockAgency, ids.LockAgencyRequest(code=code, reason=reason))
+    console.print(f"{code} locked")
+
+
+@agencies_app.command("unlock")
+def agencies_unlock(code: str) -> None:
+    """Let a locked agency receive again."""
+    with clients.identifiers() as stub:
+        _call(stub.UnlockAgency, ids.UnlockAgencyRequest(code=code))
+    console.print(f"{code} unlocked")
+
+
+@agencies_app.command("dissolve")
+def agencies_dissolve(
+    code: str,
+    reason: Annotated[str, typer.Option(help="Why, as senders will be told")] = "",
+    effective_on: Annotated[str, typer.Option(help="YYYY-MM-DD; today when omitted")] = "",
+) -> None:
+    """End an agency without successor; its code is never given again."""
+    with clients.identifiers() as stub:
+        _call(stub.DissolveAgency, ids.DissolveAgencyRequest(code=code, reason=reason, effective_on=effective_on))
+    console.print(f"{code} dissolved")
+
+
+@agencies_app.command("merge")
+def agencies_merge(
+    sources: Annotated[list[str], typer.Argument(help="Codes of the agencies that merge")],
+    into: Annotated[str, typer.Option(help="Code of the receiving agency (registered if --name is given)")],
+    name: Annotated[str, typer.Option(help="Name of a new receiving agency")] = "",
+    short_name: Annotated[str, typer.Option(help="Short name of a new receiving agency")] = "",
+    reason: Annotated[str, typer.Option(help="The decision behind it")] = "",
+    effective_on: Annotated[str, typer.Option(help="YYYY-MM-DD; today when omitted")] = "",
+) -> None:
+    """Merge agencies into one: documents to their old codes go to it."""
+    new_fields = [ids.AgencyFields(name=name, short_name=short_name)] if name else []
+    request = ids.ReorganiseAgenciesRequest(
+        kind=ids.REORGANISATION_MERGED,
+        source_codes=sources,
+        target_codes=[into],
+        new_fields=new_fields,
+        reason=reason,
+        effective_on=effective_on,
+    )
+    with clients.identifiers() as stub:
+        _call(stub.ReorganiseAgencies, request)
+    console.print(f"{', '.join(sources)} merged into {into}")
+
+
+@agencies_app.command("move")
+def agencies_move(
+    source: str,
+    to: Annotated[str, typer.Option(help="The new code, under the new parent")],
+    reason: Annotated[str, typer.Option(help="The decision behind it")] = "",
+) -> None:
+    """Move an agency under another parent with a new code; documents to the old code follow it."""
+    request = ids.ReorganiseAgenciesRequest(
+        kind=ids.REORGANISATION_MOVED, source_codes=[source], target_codes=[to], reason=reason
+    )
+    with clients.identifiers() as stub:
+        _call(stub.ReorganiseAgencies, request)
+    console.print(f"{source} moved to {to}")
+
+
 @agencies_app.command("add")
 def agencies_add(
     code: Annotated[str, typer.Argument(help="Identifier code, NNN.NN.NN.XNN")],

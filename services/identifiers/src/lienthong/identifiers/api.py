@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from google.protobuf import struct_pb2
@@ -37,6 +37,7 @@ _OUTCOMES = {
     "unchanged": pb.IMPORT_OUTCOME_UNCHANGED,
 }
 EXPORT_PAGE = 500
+VIETNAM = timezone(timedelta(hours=7))  # effective dates are Vietnamese calendar days
 MAX_PAGE = 500
 
 
@@ -210,13 +211,14 @@ def _fields(fields: pb.AgencyFields) -> AgencyFields:
 
 
 def _effective(text: str) -> date:
+    today = datetime.now(VIETNAM).date()
     if not text:
-        return date.today()
+        return today
     try:
         day = date.fromisoformat(text)
     except ValueError:
         raise InvalidArgument(f"effective_on must be YYYY-MM-DD, got {text!r}") from None
-    if day > date.today():
+    if day > today:
         raise FailedPrecondition(f"effective_on {day} is in the future; record the change on that day")
     return day
 

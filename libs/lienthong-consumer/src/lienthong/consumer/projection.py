@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, MetaData
+from sqlalchemy import Connection, Engine, MetaData, inspect
 
 from lienthong.events.v1 import events_pb2
 from lienthong.relay import PositionTable
+
+log = logging.getLogger(__name__)
 
 
 class SqlProjection(ABC):
@@ -25,8 +28,24 @@ class SqlProjection(ABC):
         self.engine = engine
         self.metadata = MetaData()
         self.define_tables(self.metadata)
-        self.metadata.create_all(engine)
         self._positions = PositionTable(engine, prefix=self.name)
+        if self._schema_changed():
+            # A read model is derived data: when its tables changed shape, drop them and replay from zero.
+            log.warning("read model %s changed shape; rebuilding it from zero", self.name)
+            self.metadata.drop_all(engine)
+            with engine.begin() as connection:
+                self._positions.delete_all(connection)
+        self.metadata.create_all(engine)
+
+    def _schema_changed(self) -> bool:
+        existing = inspect(self.engine)
+        for table in self.metadata.sorted_tables:
+            if not existing.has_table(table.name):
+                continue
+            columns = {column["name"] for column in existing.get_columns(table.name)}
+            if columns != {column.name for column in table.columns}:
+                return True
+        return False
 
     @abstractmethod
     def define_tables(self, metadata: MetaData) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from google.protobuf import struct_pb2
@@ -25,6 +26,9 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
 
     def __init__(self, usecases: DocumentUseCases) -> None:
         self._documents = usecases
+
+    def _incoming(self, row: IncomingRow) -> pb.IncomingDocument:
+        return _incoming(row, self._documents.today())
 
     async def CreateOutgoing(self, request: pb.CreateOutgoingRequest, context: Context) -> pb.CreateOutgoingResponse:
         row = await self._documents.create_outgoing(
@@ -63,11 +67,41 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
 
     async def ListIncoming(self, request: pb.ListIncomingRequest, context: Context) -> pb.ListIncomingResponse:
         rows = await self._documents.incoming_of(request.recipient_code)
-        return pb.ListIncomingResponse(documents=[_incoming(row) for row in rows])
+        return pb.ListIncomingResponse(documents=[self._incoming(row) for row in rows])
 
     async def AcceptIncoming(self, request: pb.AcceptIncomingRequest, context: Context) -> pb.AcceptIncomingResponse:
         row = await self._documents.accept_incoming(parse_id(request.incoming_id, "incoming_id"))
-        return pb.AcceptIncomingResponse(document=_incoming(row))
+        return pb.AcceptIncomingResponse(document=self._incoming(row))
+
+    async def RefuseIncoming(self, request: pb.RefuseIncomingRequest, context: Context) -> pb.RefuseIncomingResponse:
+        row = await self._documents.refuse_incoming(parse_id(request.incoming_id, "incoming_id"), request.reason)
+        return pb.RefuseIncomingResponse(document=self._incoming(row))
+
+    async def AssignIncoming(self, request: pb.AssignIncomingRequest, context: Context) -> pb.AssignIncomingResponse:
+        row = await self._documents.assign_incoming(
+            parse_id(request.incoming_id, "incoming_id"), request.assignee, _day(request.due_on, "due_on")
+        )
+        return pb.AssignIncomingResponse(document=self._incoming(row))
+
+    async def StartIncoming(self, request: pb.StartIncomingRequest, context: Context) -> pb.StartIncomingResponse:
+        row = await self._documents.start_incoming(parse_id(request.incoming_id, "incoming_id"))
+        return pb.StartIncomingResponse(document=self._incoming(row))
+
+    async def CompleteIncoming(
+        self, request: pb.CompleteIncomingRequest, context: Context
+    ) -> pb.CompleteIncomingResponse:
+        row = await self._documents.complete_incoming(parse_id(request.incoming_id, "incoming_id"))
+        return pb.CompleteIncomingResponse(document=self._incoming(row))
+
+    async def RecallOutgoing(self, request: pb.RecallOutgoingRequest, context: Context) -> pb.RecallOutgoingResponse:
+        row = await self._documents.recall_outgoing(
+            parse_id(request.document_id, "document_id"), list(request.recipient_codes), request.reason
+        )
+        return pb.RecallOutgoingResponse(document=_outgoing(row))
+
+    async def AnswerRecall(self, request: pb.AnswerRecallRequest, context: Context) -> pb.AnswerRecallResponse:
+        row = await self._documents.answer_recall(parse_id(request.incoming_id, "incoming_id"), request.give_back)
+        return pb.AnswerRecallResponse(document=self._incoming(row))
 
     async def GetContent(self, request: pb.GetContentRequest, context: Context) -> pb.GetContentResponse:
         content, sha = await self._documents.content(parse_id(request.document_id, "document_id"))
@@ -141,7 +175,16 @@ def _outgoing(row: OutgoingRow) -> pb.OutgoingDocument:
     )
 
 
-def _incoming(row: IncomingRow) -> pb.IncomingDocument:
+def _day(text: str, field: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidArgument(f"{field} must be YYYY-MM-DD, got {text!r}") from None
+
+
+def _incoming(row: IncomingRow, today: date) -> pb.IncomingDocument:
     return pb.IncomingDocument(
         id=row.id,
         recipient_code=row.recipient_code,
@@ -155,6 +198,9 @@ def _incoming(row: IncomingRow) -> pb.IncomingDocument:
         arrival_number=row.arrival_number,
         arrived_at=timestamp_of(row.arrived_at),
         accepted_at=timestamp_of(row.accepted_at),
+        assignee=row.assignee,
+        due_on=row.due_on,
+        overdue=row.overdue(today),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -17,8 +17,9 @@ from lienthong.documents.domain.incoming import IncomingDocument, id_of_incoming
 from lienthong.documents.domain.numbering import document_code, notation, series_key
 from lienthong.documents.domain.outgoing import Confidentiality, OutgoingDocument, Urgency
 from lienthong.documents.domain.series import NumberSeries, id_of_series
+from lienthong.documents.domain.status import StatusCode
 from lienthong.documents.domain.timezone import vietnam_date
-from lienthong.errors import Conflict, NotFound
+from lienthong.errors import Conflict, InvalidArgument, NotFound
 from lienthong.eventstore import EventRecord, StoredApplication, aggregate_history
 
 T = TypeVar("T")
@@ -132,6 +133,60 @@ class DocumentsApp(StoredApplication):
             return incoming
 
         return _retrying(attempt)
+
+    def refuse_incoming(self, incoming_id: UUID, *, reason: str, at: datetime) -> IncomingDocument:
+        """Return an arrived document to its sender with the reason (02)."""
+        return self._on_incoming(incoming_id, lambda copy: copy.refuse(reason=reason, at=at), at)
+
+    def assign_incoming(
+        self, incoming_id: UUID, *, assignee: str, due_on: date | None, at: datetime
+    ) -> IncomingDocument:
+        """Hand an accepted document to a unit or officer with its deadline (04)."""
+        return self._on_incoming(incoming_id, lambda copy: copy.assign(assignee=assignee, due_on=due_on, at=at), at)
+
+    def start_incoming(self, incoming_id: UUID, *, at: datetime) -> IncomingDocument:
+        """Processing has begun (05)."""
+        return self._on_incoming(incoming_id, lambda copy: copy.start(at=at), at)
+
+    def complete_incoming(self, incoming_id: UUID, *, at: datetime) -> IncomingDocument:
+        """Processing is done (06)."""
+        return self._on_incoming(incoming_id, lambda copy: copy.complete(at=at), at)
+
+    def request_recall(self, document_id: UUID, *, recipient_codes: list[str], reason: str, at: datetime) -> None:
+        """The sender asks its recipients (all when none are named) for their copies back (13)."""
+        document = self.outgoing(document_id)
+        document.check_recallable()
+        codes = recipient_codes or sorted(document.recipients)
+        copies = []
+        for code in codes:
+            if code not in document.recipients:
+                raise InvalidArgument(f"{code} is not a recipient of document {document.code}")
+            copy = self.incoming(UUID(document.recipients[code]))
+            copy.request_recall(reason=reason, at=at)
+            document.record_status(recipient_code=code, status=copy.status.value, at=at)
+            copies.append(copy)
+        self.save(document, *copies)
+
+    def answer_recall(self, incoming_id: UUID, *, give_back: bool, at: datetime) -> IncomingDocument:
+        """The recipient gives its copy back (15) or keeps it (16, shown to the sender)."""
+
+        def answer(copy: IncomingDocument) -> str:
+            copy.answer_recall(give_back=give_back, at=at)
+            return StatusCode.RECALLED.value if give_back else StatusCode.RECALL_REFUSED.value
+
+        return self._on_incoming(incoming_id, answer, at)
+
+    def _on_incoming(
+        self, incoming_id: UUID, change: Callable[[IncomingDocument], object], at: datetime
+    ) -> IncomingDocument:
+        """Apply `change` to a copy and tell the sender the status it returns (or the copy's new one)."""
+        copy = self.incoming(incoming_id)
+        reported = change(copy)
+        status = reported if isinstance(reported, str) else copy.status.value
+        outgoing = self.outgoing(copy.outgoing_id)
+        outgoing.record_status(recipient_code=copy.recipient_code, status=status, at=at)
+        self.save(copy, outgoing)
+        return copy
 
     def outgoing(self, document_id: UUID) -> OutgoingDocument:
         return self._get(document_id, OutgoingDocument, "outgoing document")

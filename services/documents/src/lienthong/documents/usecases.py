@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from typing import Any
 from uuid import UUID
 
 from lienthong.consumer import LocalFollower
@@ -143,7 +144,37 @@ class DocumentUseCases:
         return await self._outgoing_after_change(document_id)
 
     async def accept_incoming(self, incoming_id: UUID) -> IncomingRow:
-        await asyncio.to_thread(self._app.accept_incoming, incoming_id, accepted_at=self._clock())
+        return await self._incoming_change(self._app.accept_incoming, incoming_id, accepted_at=self._clock())
+
+    async def refuse_incoming(self, incoming_id: UUID, reason: str) -> IncomingRow:
+        return await self._incoming_change(self._app.refuse_incoming, incoming_id, reason=reason, at=self._clock())
+
+    async def assign_incoming(self, incoming_id: UUID, assignee: str, due_on: date | None) -> IncomingRow:
+        return await self._incoming_change(
+            self._app.assign_incoming, incoming_id, assignee=assignee, due_on=due_on, at=self._clock()
+        )
+
+    async def start_incoming(self, incoming_id: UUID) -> IncomingRow:
+        return await self._incoming_change(self._app.start_incoming, incoming_id, at=self._clock())
+
+    async def complete_incoming(self, incoming_id: UUID) -> IncomingRow:
+        return await self._incoming_change(self._app.complete_incoming, incoming_id, at=self._clock())
+
+    async def answer_recall(self, incoming_id: UUID, give_back: bool) -> IncomingRow:
+        return await self._incoming_change(self._app.answer_recall, incoming_id, give_back=give_back, at=self._clock())
+
+    async def recall_outgoing(self, document_id: UUID, recipient_codes: list[str], reason: str) -> OutgoingRow:
+        await asyncio.to_thread(
+            self._app.request_recall, document_id, recipient_codes=recipient_codes, reason=reason, at=self._clock()
+        )
+        return await self._outgoing_after_change(document_id)
+
+    def today(self) -> date:
+        """Today in Vietnam, for deadlines."""
+        return vietnam_date(self._clock())
+
+    async def _incoming_change(self, change: Callable[..., object], incoming_id: UUID, **arguments: Any) -> IncomingRow:
+        await asyncio.to_thread(change, incoming_id, **arguments)
         await asyncio.to_thread(self._follower.catch_up)
         row = await asyncio.to_thread(self._registers.incoming_by_id, str(incoming_id))
         if row is None:  # pragma: no cover - the follower has just applied it

@@ -435,6 +435,9 @@ class IncomingDocument(_message.Message):
     ARRIVAL_NUMBER_FIELD_NUMBER: _builtins.int
     ARRIVED_AT_FIELD_NUMBER: _builtins.int
     ACCEPTED_AT_FIELD_NUMBER: _builtins.int
+    ASSIGNEE_FIELD_NUMBER: _builtins.int
+    DUE_ON_FIELD_NUMBER: _builtins.int
+    OVERDUE_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Id of this incoming copy (UUID)."""
     recipient_code: _builtins.str
@@ -455,6 +458,12 @@ class IncomingDocument(_message.Message):
     """Latest status at the recipient."""
     arrival_number: _builtins.int
     """Arrival number (số đến), consecutive per recipient per year; 0 until accepted."""
+    assignee: _builtins.str
+    """The unit or officer it is assigned to."""
+    due_on: _builtins.str
+    """Processing deadline (hạn xử lý), `YYYY-MM-DD`; empty when none."""
+    overdue: _builtins.bool
+    """Past its deadline and not done (Vietnamese calendar day)."""
     @_builtins.property
     def arrived_at(self) -> _timestamp_pb2.Timestamp:
         """When it arrived."""
@@ -478,10 +487,13 @@ class IncomingDocument(_message.Message):
         arrival_number: _builtins.int = ...,
         arrived_at: _timestamp_pb2.Timestamp | None = ...,
         accepted_at: _timestamp_pb2.Timestamp | None = ...,
+        assignee: _builtins.str = ...,
+        due_on: _builtins.str = ...,
+        overdue: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["accepted_at", b"accepted_at", "arrived_at", b"arrived_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["accepted_at", b"accepted_at", "arrival_number", b"arrival_number", "arrived_at", b"arrived_at", "code", b"code", "id", b"id", "outgoing_id", b"outgoing_id", "recipient_code", b"recipient_code", "sender_code", b"sender_code", "status", b"status", "subject", b"subject", "type", b"type", "urgency", b"urgency"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["accepted_at", b"accepted_at", "arrival_number", b"arrival_number", "arrived_at", b"arrived_at", "assignee", b"assignee", "code", b"code", "due_on", b"due_on", "id", b"id", "outgoing_id", b"outgoing_id", "overdue", b"overdue", "recipient_code", b"recipient_code", "sender_code", b"sender_code", "status", b"status", "subject", b"subject", "type", b"type", "urgency", b"urgency"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1028,3 +1040,305 @@ class GetHistoryResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetHistoryResponse: _TypeAlias = GetHistoryResponse  # noqa: Y015
+
+@_typing.final
+class RefuseIncomingRequest(_message.Message):
+    """RefuseIncomingRequest names the arrived copy and why it is refused."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INCOMING_ID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    incoming_id: _builtins.str
+    """Id of the incoming copy."""
+    reason: _builtins.str
+    """The reason, sent to the sender."""
+    def __init__(
+        self,
+        *,
+        incoming_id: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["incoming_id", b"incoming_id", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RefuseIncomingRequest: _TypeAlias = RefuseIncomingRequest  # noqa: Y015
+
+@_typing.final
+class RefuseIncomingResponse(_message.Message):
+    """RefuseIncomingResponse returns the refused copy."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOCUMENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def document(self) -> Global___IncomingDocument:
+        """The incoming document, status 02."""
+
+    def __init__(
+        self,
+        *,
+        document: Global___IncomingDocument | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["document", b"document"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["document", b"document"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RefuseIncomingResponse: _TypeAlias = RefuseIncomingResponse  # noqa: Y015
+
+@_typing.final
+class AssignIncomingRequest(_message.Message):
+    """AssignIncomingRequest names the accepted copy, who handles it and by when."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INCOMING_ID_FIELD_NUMBER: _builtins.int
+    ASSIGNEE_FIELD_NUMBER: _builtins.int
+    DUE_ON_FIELD_NUMBER: _builtins.int
+    incoming_id: _builtins.str
+    """Id of the incoming copy."""
+    assignee: _builtins.str
+    """The unit or officer."""
+    due_on: _builtins.str
+    """Processing deadline, `YYYY-MM-DD`; empty for none."""
+    def __init__(
+        self,
+        *,
+        incoming_id: _builtins.str = ...,
+        assignee: _builtins.str = ...,
+        due_on: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["assignee", b"assignee", "due_on", b"due_on", "incoming_id", b"incoming_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AssignIncomingRequest: _TypeAlias = AssignIncomingRequest  # noqa: Y015
+
+@_typing.final
+class AssignIncomingResponse(_message.Message):
+    """AssignIncomingResponse returns the assigned copy."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOCUMENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def document(self) -> Global___IncomingDocument:
+        """The incoming document, status 04."""
+
+    def __init__(
+        self,
+        *,
+        document: Global___IncomingDocument | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["document", b"document"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["document", b"document"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AssignIncomingResponse: _TypeAlias = AssignIncomingResponse  # noqa: Y015
+
+@_typing.final
+class StartIncomingRequest(_message.Message):
+    """StartIncomingRequest names the assigned copy."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INCOMING_ID_FIELD_NUMBER: _builtins.int
+    incoming_id: _builtins.str
+    """Id of the incoming copy."""
+    def __init__(
+        self,
+        *,
+        incoming_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["incoming_id", b"incoming_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StartIncomingRequest: _TypeAlias = StartIncomingRequest  # noqa: Y015
+
+@_typing.final
+class StartIncomingResponse(_message.Message):
+    """StartIncomingResponse returns the copy in progress."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOCUMENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def document(self) -> Global___IncomingDocument:
+        """The incoming document, status 05."""
+
+    def __init__(
+        self,
+        *,
+        document: Global___IncomingDocument | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["document", b"document"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["document", b"document"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StartIncomingResponse: _TypeAlias = StartIncomingResponse  # noqa: Y015
+
+@_typing.final
+class CompleteIncomingRequest(_message.Message):
+    """CompleteIncomingRequest names the copy whose processing is done."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INCOMING_ID_FIELD_NUMBER: _builtins.int
+    incoming_id: _builtins.str
+    """Id of the incoming copy."""
+    def __init__(
+        self,
+        *,
+        incoming_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["incoming_id", b"incoming_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CompleteIncomingRequest: _TypeAlias = CompleteIncomingRequest  # noqa: Y015
+
+@_typing.final
+class CompleteIncomingResponse(_message.Message):
+    """CompleteIncomingResponse returns the done copy."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOCUMENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def document(self) -> Global___IncomingDocument:
+        """The incoming document, status 06."""
+
+    def __init__(
+        self,
+        *,
+        document: Global___IncomingDocument | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["document", b"document"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["document", b"document"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CompleteIncomingResponse: _TypeAlias = CompleteIncomingResponse  # noqa: Y015
+
+@_typing.final
+class RecallOutgoingRequest(_message.Message):
+    """RecallOutgoingRequest names the sent document and the recipients asked."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOCUMENT_ID_FIELD_NUMBER: _builtins.int
+    RECIPIENT_CODES_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    document_id: _builtins.str
+    """Document id."""
+    reason: _builtins.str
+    """Why, shown to the recipients."""
+    @_builtins.property
+    def recipient_codes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Recipients asked for their copies back; every recipient when empty."""
+
+    def __init__(
+        self,
+        *,
+        document_id: _builtins.str = ...,
+        recipient_codes: _abc.Iterable[_builtins.str] | None = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["document_id", b"document_id", "reason", b"reason", "recipient_codes", b"recipient_codes"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecallOutgoingRequest: _TypeAlias = RecallOutgoingRequest  # noqa: Y015
+
+@_typing.final
+class RecallOutgoingResponse(_message.Message):
+    """RecallOutgoingResponse returns the document with its recipients' statuses."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOCUMENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def document(self) -> Global___OutgoingDocument:
+        """The outgoing document."""
+
+    def __init__(
+        self,
+        *,
+        document: Global___OutgoingDocument | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["document", b"document"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["document", b"document"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecallOutgoingResponse: _TypeAlias = RecallOutgoingResponse  # noqa: Y015
+
+@_typing.final
+class AnswerRecallRequest(_message.Message):
+    """AnswerRecallRequest names the copy and the answer."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INCOMING_ID_FIELD_NUMBER: _builtins.int
+    GIVE_BACK_FIELD_NUMBER: _builtins.int
+    incoming_id: _builtins.str
+    """Id of the incoming copy."""
+    give_back: _builtins.bool
+    """True to give the copy back (15), false to keep it (16)."""
+    def __init__(
+        self,
+        *,
+        incoming_id: _builtins.str = ...,
+        give_back: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["give_back", b"give_back", "incoming_id", b"incoming_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AnswerRecallRequest: _TypeAlias = AnswerRecallRequest  # noqa: Y015
+
+@_typing.final
+class AnswerRecallResponse(_message.Message):
+    """AnswerRecallResponse returns the copy after the answer."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOCUMENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def document(self) -> Global___IncomingDocument:
+        """The incoming document."""
+
+    def __init__(
+        self,
+        *,
+        document: Global___IncomingDocument | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["document", b"document"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["document", b"document"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AnswerRecallResponse: _TypeAlias = AnswerRecallResponse  # noqa: Y015

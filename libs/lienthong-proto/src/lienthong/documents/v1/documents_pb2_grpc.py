@@ -75,6 +75,36 @@ class DocumentsServiceStub:
                 request_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.AcceptIncomingRequest.SerializeToString,
                 response_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.AcceptIncomingResponse.FromString,
                 _registered_method=True)
+        self.RefuseIncoming = channel.unary_unary(
+                '/lienthong.documents.v1.DocumentsService/RefuseIncoming',
+                request_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.RefuseIncomingRequest.SerializeToString,
+                response_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.RefuseIncomingResponse.FromString,
+                _registered_method=True)
+        self.AssignIncoming = channel.unary_unary(
+                '/lienthong.documents.v1.DocumentsService/AssignIncoming',
+                request_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.AssignIncomingRequest.SerializeToString,
+                response_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.AssignIncomingResponse.FromString,
+                _registered_method=True)
+        self.StartIncoming = channel.unary_unary(
+                '/lienthong.documents.v1.DocumentsService/StartIncoming',
+                request_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.StartIncomingRequest.SerializeToString,
+                response_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.StartIncomingResponse.FromString,
+                _registered_method=True)
+        self.CompleteIncoming = channel.unary_unary(
+                '/lienthong.documents.v1.DocumentsService/CompleteIncoming',
+                request_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.CompleteIncomingRequest.SerializeToString,
+                response_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.CompleteIncomingResponse.FromString,
+                _registered_method=True)
+        self.RecallOutgoing = channel.unary_unary(
+                '/lienthong.documents.v1.DocumentsService/RecallOutgoing',
+                request_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.RecallOutgoingRequest.SerializeToString,
+                response_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.RecallOutgoingResponse.FromString,
+                _registered_method=True)
+        self.AnswerRecall = channel.unary_unary(
+                '/lienthong.documents.v1.DocumentsService/AnswerRecall',
+                request_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.AnswerRecallRequest.SerializeToString,
+                response_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.AnswerRecallResponse.FromString,
+                _registered_method=True)
         self.GetContent = channel.unary_unary(
                 '/lienthong.documents.v1.DocumentsService/GetContent',
                 request_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.GetContentRequest.SerializeToString,
@@ -147,6 +177,48 @@ class DocumentsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RefuseIncoming(self, request, context):
+        """RefuseIncoming returns an arrived document to its sender with a reason, status 02.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AssignIncoming(self, request, context):
+        """AssignIncoming hands an accepted document to a unit or officer with its deadline, status 04.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StartIncoming(self, request, context):
+        """StartIncoming records that processing has begun, status 05.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CompleteIncoming(self, request, context):
+        """CompleteIncoming records that processing is done, status 06.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecallOutgoing(self, request, context):
+        """RecallOutgoing asks recipients for their copies back (lấy lại), status 13 at each.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AnswerRecall(self, request, context):
+        """AnswerRecall gives a copy back (15: it leaves the registers) or keeps it (16).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetContent(self, request, context):
         """GetContent returns the PDF of an outgoing document (signed when it has been signed).
         """
@@ -203,6 +275,36 @@ def add_DocumentsServiceServicer_to_server(servicer, server):
                     servicer.AcceptIncoming,
                     request_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.AcceptIncomingRequest.FromString,
                     response_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.AcceptIncomingResponse.SerializeToString,
+            ),
+            'RefuseIncoming': grpc.unary_unary_rpc_method_handler(
+                    servicer.RefuseIncoming,
+                    request_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.RefuseIncomingRequest.FromString,
+                    response_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.RefuseIncomingResponse.SerializeToString,
+            ),
+            'AssignIncoming': grpc.unary_unary_rpc_method_handler(
+                    servicer.AssignIncoming,
+                    request_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.AssignIncomingRequest.FromString,
+                    response_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.AssignIncomingResponse.SerializeToString,
+            ),
+            'StartIncoming': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartIncoming,
+                    request_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.StartIncomingRequest.FromString,
+                    response_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.StartIncomingResponse.SerializeToString,
+            ),
+            'CompleteIncoming': grpc.unary_unary_rpc_method_handler(
+                    servicer.CompleteIncoming,
+                    request_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.CompleteIncomingRequest.FromString,
+                    response_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.CompleteIncomingResponse.SerializeToString,
+            ),
+            'RecallOutgoing': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecallOutgoing,
+                    request_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.RecallOutgoingRequest.FromString,
+                    response_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.RecallOutgoingResponse.SerializeToString,
+            ),
+            'AnswerRecall': grpc.unary_unary_rpc_method_handler(
+                    servicer.AnswerRecall,
+                    request_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.AnswerRecallRequest.FromString,
+                    response_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.AnswerRecallResponse.SerializeToString,
             ),
             'GetContent': grpc.unary_unary_rpc_method_handler(
                     servicer.GetContent,
@@ -432,6 +534,168 @@ class DocumentsService:
             '/lienthong.documents.v1.DocumentsService/AcceptIncoming',
             lienthong_dot_documents_dot_v1_dot_documents__pb2.AcceptIncomingRequest.SerializeToString,
             lienthong_dot_documents_dot_v1_dot_documents__pb2.AcceptIncomingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RefuseIncoming(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.documents.v1.DocumentsService/RefuseIncoming',
+            lienthong_dot_documents_dot_v1_dot_documents__pb2.RefuseIncomingRequest.SerializeToString,
+            lienthong_dot_documents_dot_v1_dot_documents__pb2.RefuseIncomingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AssignIncoming(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.documents.v1.DocumentsService/AssignIncoming',
+            lienthong_dot_documents_dot_v1_dot_documents__pb2.AssignIncomingRequest.SerializeToString,
+            lienthong_dot_documents_dot_v1_dot_documents__pb2.AssignIncomingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartIncoming(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.documents.v1.DocumentsService/StartIncoming',
+            lienthong_dot_documents_dot_v1_dot_documents__pb2.StartIncomingRequest.SerializeToString,
+            lienthong_dot_documents_dot_v1_dot_documents__pb2.StartIncomingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CompleteIncoming(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.documents.v1.DocumentsService/CompleteIncoming',
+            lienthong_dot_documents_dot_v1_dot_documents__pb2.CompleteIncomingRequest.SerializeToString,
+            lienthong_dot_documents_dot_v1_dot_documents__pb2.CompleteIncomingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecallOutgoing(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.documents.v1.DocumentsService/RecallOutgoing',
+            lienthong_dot_documents_dot_v1_dot_documents__pb2.RecallOutgoingRequest.SerializeToString,
+            lienthong_dot_documents_dot_v1_dot_documents__pb2.RecallOutgoingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AnswerRecall(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.documents.v1.DocumentsService/AnswerRecall',
+            lienthong_dot_documents_dot_v1_dot_documents__pb2.AnswerRecallRequest.SerializeToString,
+            lienthong_dot_documents_dot_v1_dot_documents__pb2.AnswerRecallResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -49,6 +49,18 @@ class DocumentsServiceStub:
     """ListIncoming returns the documents that arrived at an agency (văn bản đến), newest first."""
     AcceptIncoming: _grpc.UnaryUnaryMultiCallable[_documents_pb2.AcceptIncomingRequest, _documents_pb2.AcceptIncomingResponse]
     """AcceptIncoming accepts an arrived document and gives it its arrival number (số đến), status 03."""
+    RefuseIncoming: _grpc.UnaryUnaryMultiCallable[_documents_pb2.RefuseIncomingRequest, _documents_pb2.RefuseIncomingResponse]
+    """RefuseIncoming returns an arrived document to its sender with a reason, status 02."""
+    AssignIncoming: _grpc.UnaryUnaryMultiCallable[_documents_pb2.AssignIncomingRequest, _documents_pb2.AssignIncomingResponse]
+    """AssignIncoming hands an accepted document to a unit or officer with its deadline, status 04."""
+    StartIncoming: _grpc.UnaryUnaryMultiCallable[_documents_pb2.StartIncomingRequest, _documents_pb2.StartIncomingResponse]
+    """StartIncoming records that processing has begun, status 05."""
+    CompleteIncoming: _grpc.UnaryUnaryMultiCallable[_documents_pb2.CompleteIncomingRequest, _documents_pb2.CompleteIncomingResponse]
+    """CompleteIncoming records that processing is done, status 06."""
+    RecallOutgoing: _grpc.UnaryUnaryMultiCallable[_documents_pb2.RecallOutgoingRequest, _documents_pb2.RecallOutgoingResponse]
+    """RecallOutgoing asks recipients for their copies back (lấy lại), status 13 at each."""
+    AnswerRecall: _grpc.UnaryUnaryMultiCallable[_documents_pb2.AnswerRecallRequest, _documents_pb2.AnswerRecallResponse]
+    """AnswerRecall gives a copy back (15: it leaves the registers) or keeps it (16)."""
     GetContent: _grpc.UnaryUnaryMultiCallable[_documents_pb2.GetContentRequest, _documents_pb2.GetContentResponse]
     """GetContent returns the PDF of an outgoing document (signed when it has been signed)."""
     GetHistory: _grpc.UnaryUnaryMultiCallable[_documents_pb2.GetHistoryRequest, _documents_pb2.GetHistoryResponse]
@@ -75,6 +87,18 @@ class DocumentsServiceAsyncStub(DocumentsServiceStub):
     """ListIncoming returns the documents that arrived at an agency (văn bản đến), newest first."""
     AcceptIncoming: _aio.UnaryUnaryMultiCallable[_documents_pb2.AcceptIncomingRequest, _documents_pb2.AcceptIncomingResponse]  # type: ignore[assignment]
     """AcceptIncoming accepts an arrived document and gives it its arrival number (số đến), status 03."""
+    RefuseIncoming: _aio.UnaryUnaryMultiCallable[_documents_pb2.RefuseIncomingRequest, _documents_pb2.RefuseIncomingResponse]  # type: ignore[assignment]
+    """RefuseIncoming returns an arrived document to its sender with a reason, status 02."""
+    AssignIncoming: _aio.UnaryUnaryMultiCallable[_documents_pb2.AssignIncomingRequest, _documents_pb2.AssignIncomingResponse]  # type: ignore[assignment]
+    """AssignIncoming hands an accepted document to a unit or officer with its deadline, status 04."""
+    StartIncoming: _aio.UnaryUnaryMultiCallable[_documents_pb2.StartIncomingRequest, _documents_pb2.StartIncomingResponse]  # type: ignore[assignment]
+    """StartIncoming records that processing has begun, status 05."""
+    CompleteIncoming: _aio.UnaryUnaryMultiCallable[_documents_pb2.CompleteIncomingRequest, _documents_pb2.CompleteIncomingResponse]  # type: ignore[assignment]
+    """CompleteIncoming records that processing is done, status 06."""
+    RecallOutgoing: _aio.UnaryUnaryMultiCallable[_documents_pb2.RecallOutgoingRequest, _documents_pb2.RecallOutgoingResponse]  # type: ignore[assignment]
+    """RecallOutgoing asks recipients for their copies back (lấy lại), status 13 at each."""
+    AnswerRecall: _aio.UnaryUnaryMultiCallable[_documents_pb2.AnswerRecallRequest, _documents_pb2.AnswerRecallResponse]  # type: ignore[assignment]
+    """AnswerRecall gives a copy back (15: it leaves the registers) or keeps it (16)."""
     GetContent: _aio.UnaryUnaryMultiCallable[_documents_pb2.GetContentRequest, _documents_pb2.GetContentResponse]  # type: ignore[assignment]
     """GetContent returns the PDF of an outgoing document (signed when it has been signed)."""
     GetHistory: _aio.UnaryUnaryMultiCallable[_documents_pb2.GetHistoryRequest, _documents_pb2.GetHistoryResponse]  # type: ignore[assignment]
@@ -146,6 +170,54 @@ class DocumentsServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_documents_pb2.AcceptIncomingResponse, _abc.Awaitable[_documents_pb2.AcceptIncomingResponse]]:
         """AcceptIncoming accepts an arrived document and gives it its arrival number (số đến), status 03."""
+
+    @_abc_1.abstractmethod
+    def RefuseIncoming(
+        self,
+        request: _documents_pb2.RefuseIncomingRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_documents_pb2.RefuseIncomingResponse, _abc.Awaitable[_documents_pb2.RefuseIncomingResponse]]:
+        """RefuseIncoming returns an arrived document to its sender with a reason, status 02."""
+
+    @_abc_1.abstractmethod
+    def AssignIncoming(
+        self,
+        request: _documents_pb2.AssignIncomingRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_documents_pb2.AssignIncomingResponse, _abc.Awaitable[_documents_pb2.AssignIncomingResponse]]:
+        """AssignIncoming hands an accepted document to a unit or officer with its deadline, status 04."""
+
+    @_abc_1.abstractmethod
+    def StartIncoming(
+        self,
+        request: _documents_pb2.StartIncomingRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_documents_pb2.StartIncomingResponse, _abc.Awaitable[_documents_pb2.StartIncomingResponse]]:
+        """StartIncoming records that processing has begun, status 05."""
+
+    @_abc_1.abstractmethod
+    def CompleteIncoming(
+        self,
+        request: _documents_pb2.CompleteIncomingRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_documents_pb2.CompleteIncomingResponse, _abc.Awaitable[_documents_pb2.CompleteIncomingResponse]]:
+        """CompleteIncoming records that processing is done, status 06."""
+
+    @_abc_1.abstractmethod
+    def RecallOutgoing(
+        self,
+        request: _documents_pb2.RecallOutgoingRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_documents_pb2.RecallOutgoingResponse, _abc.Awaitable[_documents_pb2.RecallOutgoingResponse]]:
+        """RecallOutgoing asks recipients for their copies back (lấy lại), status 13 at each."""
+
+    @_abc_1.abstractmethod
+    def AnswerRecall(
+        self,
+        request: _documents_pb2.AnswerRecallRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_documents_pb2.AnswerRecallResponse, _abc.Awaitable[_documents_pb2.AnswerRecallResponse]]:
+        """AnswerRecall gives a copy back (15: it leaves the registers) or keeps it (16)."""
 
     @_abc_1.abstractmethod
     def GetContent(

@@ -160,6 +160,11 @@ class OutgoingDocument(Aggregate):
         self.recipient_status = {code: ("01", sent_at) for code in self.recipients}
         self.state = OutgoingState.SENT
 
+    def check_recallable(self) -> None:
+        """Only a sent document can be recalled (lấy lại)."""
+        if self.state is not OutgoingState.SENT:
+            raise FailedPrecondition(f"document {self.code or self.id} has not been sent; there is nothing to recall")
+
     def record_status(self, *, recipient_code: str, status: str, at: datetime) -> None:
         """A recipient's new status (from its incoming copy) for the sender's tracking."""
         if recipient_code not in self.recipients:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC as _UTC
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from google.protobuf.json_format import MessageToDict
@@ -67,6 +67,13 @@ class IncomingRow:
     arrival_number: int
     arrived_at: datetime
     accepted_at: datetime | None
+    assignee: str
+    due_on: str
+    status_before_recall: str
+
+    def overdue(self, today: date) -> bool:
+        """Past its deadline (a Vietnamese calendar day) and not done."""
+        return bool(self.due_on) and today > date.fromisoformat(self.due_on) and self.status != "06"
 
 
 class Registers(SqlProjection):
@@ -119,6 +126,9 @@ class Registers(SqlProjection):
             Column("arrival_number", BigInteger, nullable=False, default=0),
             Column("arrived_at", DateTime(timezone=True), nullable=False),
             Column("accepted_at", DateTime(timezone=True)),
+            Column("assignee", Text, nullable=False, default=""),
+            Column("due_on", String(10), nullable=False, default=""),
+            Column("status_before_recall", String(2), nullable=False, default=""),
         )
 
     def apply(self, connection: Connection, envelope: events_pb2.EventEnvelope) -> None:
@@ -202,8 +212,33 @@ class Registers(SqlProjection):
                         accepted_at=_utc(data["accepted_at"]),
                     )
                 )
+            case "IncomingDocument", "Refused":
+                self._set_status(connection, key, "02")
+            case "IncomingDocument", "Assigned":
+                self._set_status(connection, key, "04", assignee=data["assignee"], due_on=data["due_on"])
+            case "IncomingDocument", "Started":
+                self._set_status(connection, key, "05")
+            case "IncomingDocument", "Completed":
+                self._set_status(connection, key, "06")
+            case "IncomingDocument", "RecallRequested":
+                connection.execute(
+                    update(self.incoming)
+                    .where(self.incoming.c.id == key)
+                    .values(status_before_recall=self.incoming.c.status, status="13")
+                )
+            case "IncomingDocument", "Recalled":
+                self._set_status(connection, key, "15")
+            case "IncomingDocument", "RecallRefused":
+                connection.execute(
+                    update(self.incoming)
+                    .where(self.incoming.c.id == key)
+                    .values(status=self.incoming.c.status_before_recall)
+                )
             case _:
                 pass  # number series and events without a register column
+
+    def _set_status(self, connection: Connection, key: str, status: str, **values: Any) -> None:
+        connection.execute(update(self.incoming).where(self.incoming.c.id == key).values(status=status, **values))
 
     def _update_outgoing(self, connection: Connection, key: str, **values: Any) -> None:
         connection.execute(update(self.outgoing).where(self.outgoing.c.id == key).values(**values))
@@ -224,11 +259,12 @@ class Registers(SqlProjection):
             return self._outgoing_row(connection, row._mapping) if row else None
 
     def incoming_of(self, recipient_code: str) -> list[IncomingRow]:
-        """The documents that arrived at an agency, newest first."""
+        """The documents that arrived at an agency, newest first; recalled copies have left the register."""
         with self.engine.connect() as connection:
             rows = connection.execute(
                 select(self.incoming)
                 .where(self.incoming.c.recipient_code == recipient_code)
+                .where(self.incoming.c.status != "15")
                 .order_by(self.incoming.c.arrived_at.desc())
             ).all()
         return [IncomingRow(**utc_row(row._mapping)) for row in rows]

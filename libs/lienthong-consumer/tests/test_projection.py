@@ -1,0 +1,52 @@
+"""SQL projections: positions kept with the rows, redelivery ignored, a changed schema rebuilt from zero."""
+
+from __future__ import annotations
+
+from google.protobuf import struct_pb2
+from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, create_engine, func, insert, select
+
+from lienthong.consumer import SqlProjection
+from lienthong.events.v1 import events_pb2
+
+
+class Names(SqlProjection):
+    name = "names_test"
+    extra_column = False
+
+    def define_tables(self, metadata: MetaData) -> None:
+        columns = [Column("id", Integer, primary_key=True, autoincrement=True), Column("name", String(50))]
+        if self.extra_column:
+            columns.append(Column("shout", String(50)))
+        self.names = Table("names_test_names", metadata, *columns)
+
+    def apply(self, connection: Connection, envelope: events_pb2.EventEnvelope) -> None:
+        connection.execute(insert(self.names).values(name=envelope.data["name"]))
+
+    def count(self) -> int:
+        with self.engine.connect() as connection:
+            return int(connection.execute(select(func.count()).select_from(self.names)).scalar_one())
+
+
+class LouderNames(Names):
+    extra_column = True
+
+
+def event(name: str) -> events_pb2.EventEnvelope:
+    data = struct_pb2.Struct()
+    data.update({"name": name})
+    return events_pb2.EventEnvelope(event="Named", data=data)
+
+
+def test_each_position_is_applied_once(database_url: str) -> None:
+    projection = Names(create_engine(database_url))
+    projection.process_many("S", [(1, event("a")), (2, event("b"))])
+    projection.process_many("S", [(2, event("b")), (3, event("c"))])  # 2 is redelivered
+    projection.process("S", 1, event("a"))
+    assert (projection.count(), projection.last_position("S")) == (3, 3)
+
+
+def test_a_read_model_whose_tables_changed_shape_is_rebuilt_from_zero(database_url: str) -> None:
+    engine = create_engine(database_url)
+    Names(engine).process_many("S", [(1, event("a")), (2, event("b"))])
+    louder = LouderNames(engine)
+    assert (louder.count(), louder.last_position("S")) == (0, 0)

@@ -147,4 +147,4 @@ def test_accepting_twice_is_failed_precondition(documents: documents_pb2_grpc.Do
     documents.AcceptIncoming(docs.AcceptIncomingRequest(incoming_id=incoming_id), metadata=CLERK)
     error_code, error_reason = refused(documents.AcceptIncoming, docs.AcceptIncomingRequest(incoming_id=incoming_id))
     assert error_code == grpc.StatusCode.FAILED_PRECONDITION
-    assert "only an arrived document (01) can be accepted" in error_reason
+    assert "only a document with status 01 (arrived) can be accepted" in error_reason

@@ -6,7 +6,13 @@ import enum
 
 
 class DocumentType(enum.Enum):
-    """A document type; member names mirror the protobuf enum `DOCUMENT_TYPE_<NAME>`, values 1..29."""
+    """A document type (loại văn bản hành chính); member names mirror the protobuf enum `DOCUMENT_TYPE_<NAME>`.
+
+    Values run 1..29 in the order of the decree and of the protobuf enum. `vietnamese_name` is the name
+    printed on the document and sent as edXML `TypeName` ("Quyết định"); the decree lists nghị quyết and
+    quyết định as "(cá biệt)", individual acts, as opposed to legal normative documents, which lienthong
+    does not issue. `abbreviation` stands first in the notation (ký hiệu), "" for công văn and thư công.
+    """
 
     def __new__(cls, value: int, vietnamese_name: str, abbreviation: str) -> DocumentType:
         member = object.__new__(cls)
@@ -18,8 +24,8 @@ class DocumentType(enum.Enum):
     vietnamese_name: str
     abbreviation: str  # "" for Công văn and Thư công, which carry none in the notation
 
-    NGHI_QUYET = (1, "Nghị quyết (cá biệt)", "NQ")
-    QUYET_DINH = (2, "Quyết định (cá biệt)", "QĐ")
+    NGHI_QUYET = (1, "Nghị quyết", "NQ")  # nghị quyết cá biệt
+    QUYET_DINH = (2, "Quyết định", "QĐ")  # quyết định cá biệt
     CHI_THI = (3, "Chỉ thị", "CT")
     QUY_CHE = (4, "Quy chế", "QC")
     QUY_DINH = (5, "Quy định", "QyĐ")

@@ -1,0 +1,1 @@
+"""The identifiers service's domain: identifier codes, agencies and their reorganisations (pure, no I/O)."""

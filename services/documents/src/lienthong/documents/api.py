@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
 from typing import Any
 
 from google.protobuf import struct_pb2
 
 from lienthong.documents.domain.doctypes import DocumentType
 from lienthong.documents.domain.outgoing import Confidentiality, Urgency
-from lienthong.documents.projections.registers import IncomingRow, OutgoingRow
+from lienthong.documents.domain.timezone import start_of_vietnam_day
+from lienthong.documents.projections.registers import DocumentSearch, IncomingRow, OutgoingRow
 from lienthong.documents.usecases import DocumentUseCases, parse_id
 from lienthong.documents.v1 import documents_pb2 as pb
 from lienthong.documents.v1 import documents_pb2_grpc
@@ -19,6 +21,7 @@ from lienthong.grpcserver import timestamp_of
 from lienthong.telemetry.propagation import trace_id_of
 
 Context = Any  # grpc.aio.ServicerContext; unused by the handlers, errors travel as DomainError
+MAX_PAGE = 500
 
 
 class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
@@ -102,6 +105,49 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
     async def AnswerRecall(self, request: pb.AnswerRecallRequest, context: Context) -> pb.AnswerRecallResponse:
         row = await self._documents.answer_recall(parse_id(request.incoming_id, "incoming_id"), request.give_back)
         return pb.AnswerRecallResponse(document=self._incoming(row))
+
+    async def WatchIncoming(
+        self, request: pb.WatchIncomingRequest, context: Context
+    ) -> AsyncIterator[pb.WatchIncomingResponse]:
+        async for row in self._documents.watch_incoming(request.recipient_code, request.include_waiting):
+            yield pb.WatchIncomingResponse(document=self._incoming(row))
+
+    async def SearchDocuments(self, request: pb.SearchDocumentsRequest, context: Context) -> pb.SearchDocumentsResponse:
+        size = request.page_size or 50
+        if not 1 <= size <= MAX_PAGE:
+            raise InvalidArgument(f"page_size must be between 1 and {MAX_PAGE}, got {size}")
+        try:
+            offset = int(request.page_token or "0")
+        except ValueError:
+            raise InvalidArgument(f"page_token {request.page_token!r} was not given by a previous page") from None
+        from_day, to_day = _day(request.from_day, "from_day"), _day(request.to_day, "to_day")
+        search = DocumentSearch(
+            agency_code=request.agency_code,
+            query=request.query,
+            code=request.code,
+            doc_type="" if request.type == pb.DOCUMENT_TYPE_UNSPECIFIED else _doc_type(request.type).name,
+            outgoing=request.outgoing if request.HasField("outgoing") else None,
+            from_at=start_of_vietnam_day(from_day) if from_day else None,
+            to_at=start_of_vietnam_day(to_day + timedelta(days=1)) if to_day else None,
+            limit=size,
+            offset=offset,
+        )
+        hits, more = await self._documents.search(search)
+        return pb.SearchDocumentsResponse(
+            documents=[
+                pb.DocumentHit(
+                    id=hit.id,
+                    outgoing=hit.outgoing,
+                    code=hit.code,
+                    type=pb.DocumentType.Value(f"DOCUMENT_TYPE_{hit.doc_type}"),
+                    subject=hit.subject,
+                    sender_code=hit.sender_code,
+                    at=timestamp_of(hit.at),
+                )
+                for hit in hits
+            ],
+            next_page_token=str(offset + size) if more else "",
+        )
 
     async def GetContent(self, request: pb.GetContentRequest, context: Context) -> pb.GetContentResponse:
         content, sha = await self._documents.content(parse_id(request.document_id, "document_id"))

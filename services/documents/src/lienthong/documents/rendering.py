@@ -7,15 +7,14 @@ without diacritics; a document drafted with its own PDF keeps that PDF untouched
 from __future__ import annotations
 
 import textwrap
-import unicodedata
 from datetime import date
+
+from lienthong.vietnamese import without_diacritics
 
 
 def ascii_text(text: str) -> str:
-    """Vietnamese text without diacritics ("Báo cáo" → "Bao cao", "Đ" → "D")."""
-    text = text.replace("Đ", "D").replace("đ", "d")
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).encode("ascii", "replace").decode()
+    """Vietnamese text without diacritics ("Báo cáo" → "Bao cao"); anything else non-ASCII becomes "?"."""
+    return without_diacritics(text).encode("ascii", "replace").decode()
 
 
 def _pdf_string(text: str) -> str:

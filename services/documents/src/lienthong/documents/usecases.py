@@ -4,7 +4,7 @@ then the event-sourced change, then the register read model brought up to date f
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
@@ -16,7 +16,13 @@ from lienthong.documents.domain.doctypes import DocumentType
 from lienthong.documents.domain.outgoing import Confidentiality, OutgoingDocument, Urgency
 from lienthong.documents.domain.timezone import vietnam_date
 from lienthong.documents.gateways import AgencyDirectory, AgencyInfo, SealSigner
-from lienthong.documents.projections.registers import IncomingRow, OutgoingRow, Registers
+from lienthong.documents.projections.registers import (
+    DocumentHitRow,
+    DocumentSearch,
+    IncomingRow,
+    OutgoingRow,
+    Registers,
+)
 from lienthong.documents.rendering import render_document_pdf
 from lienthong.errors import FailedPrecondition, InvalidArgument, NotFound
 from lienthong.eventstore import EventRecord
@@ -168,6 +174,37 @@ class DocumentUseCases:
             self._app.request_recall, document_id, recipient_codes=recipient_codes, reason=reason, at=self._clock()
         )
         return await self._outgoing_after_change(document_id)
+
+    async def search(self, search: DocumentSearch) -> tuple[list[DocumentHitRow], bool]:
+        if not search.agency_code:
+            raise InvalidArgument("agency_code is required: a search is within one agency's registers")
+        return await asyncio.to_thread(self._registers.search, search)
+
+    async def watch_incoming(self, recipient_code: str, include_waiting: bool) -> AsyncIterator[IncomingRow]:
+        """The copies arriving at an agency from now on (after those waiting, if asked), as they commit."""
+        if not recipient_code:
+            raise InvalidArgument("recipient_code is required")
+        loop = asyncio.get_running_loop()
+        arrived: asyncio.Queue[str] = asyncio.Queue()
+
+        def notify(incoming_id: str) -> None:
+            loop.call_soon_threadsafe(arrived.put_nowait, incoming_id)
+
+        stop = self._registers.watch(recipient_code, notify)
+        try:
+            seen: set[str] = set()
+            if include_waiting:
+                for row in await asyncio.to_thread(self._registers.waiting, recipient_code):
+                    seen.add(row.id)
+                    yield row
+            while True:
+                incoming_id = await arrived.get()
+                found = await asyncio.to_thread(self._registers.incoming_by_id, incoming_id)
+                if found is not None and incoming_id not in seen:
+                    seen.add(incoming_id)
+                    yield found
+        finally:
+            stop()
 
     def today(self) -> date:
         """Today in Vietnam, for deadlines."""

@@ -27,6 +27,7 @@ from lienthong.signing.domain.verification import (
     VerificationReport,
     overall,
 )
+from lienthong.vietnamese import without_diacritics
 
 VIETNAM = timezone(timedelta(hours=7))
 SEAL_FIELD = "AgencySeal"
@@ -88,7 +89,7 @@ def sign_pdf(
         output=output,
         appearance_text_params={
             "vn_time": signed_at.astimezone(VIETNAM).isoformat(timespec="seconds"),
-            "why": _ascii(reason),
+            "why": without_diacritics(reason),
         },
     )
     return output.getvalue(), signed_at
@@ -101,13 +102,6 @@ def _free_field_name(pdf: bytes) -> str:
         counter += 1
         name = f"{SEAL_FIELD}{counter}"
     return name
-
-
-def _ascii(text: str) -> str:
-    import unicodedata
-
-    text = text.replace("Đ", "D").replace("đ", "d")
-    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
 
 
 def verify_pdf(

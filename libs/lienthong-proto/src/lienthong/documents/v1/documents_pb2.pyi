@@ -1342,3 +1342,185 @@ class AnswerRecallResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___AnswerRecallResponse: _TypeAlias = AnswerRecallResponse  # noqa: Y015
+
+@_typing.final
+class WatchIncomingRequest(_message.Message):
+    """WatchIncomingRequest names the receiving agency."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RECIPIENT_CODE_FIELD_NUMBER: _builtins.int
+    INCLUDE_WAITING_FIELD_NUMBER: _builtins.int
+    recipient_code: _builtins.str
+    """Identifier code of the receiving agency."""
+    include_waiting: _builtins.bool
+    """First send the documents already waiting (status 01), then the new ones."""
+    def __init__(
+        self,
+        *,
+        recipient_code: _builtins.str = ...,
+        include_waiting: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["include_waiting", b"include_waiting", "recipient_code", b"recipient_code"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WatchIncomingRequest: _TypeAlias = WatchIncomingRequest  # noqa: Y015
+
+@_typing.final
+class WatchIncomingResponse(_message.Message):
+    """WatchIncomingResponse carries one arrived document."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOCUMENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def document(self) -> Global___IncomingDocument:
+        """The incoming document."""
+
+    def __init__(
+        self,
+        *,
+        document: Global___IncomingDocument | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["document", b"document"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["document", b"document"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WatchIncomingResponse: _TypeAlias = WatchIncomingResponse  # noqa: Y015
+
+@_typing.final
+class SearchDocumentsRequest(_message.Message):
+    """SearchDocumentsRequest filters an agency's registers; every filter but the agency is optional."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENCY_CODE_FIELD_NUMBER: _builtins.int
+    QUERY_FIELD_NUMBER: _builtins.int
+    CODE_FIELD_NUMBER: _builtins.int
+    TYPE_FIELD_NUMBER: _builtins.int
+    OUTGOING_FIELD_NUMBER: _builtins.int
+    FROM_DAY_FIELD_NUMBER: _builtins.int
+    TO_DAY_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    agency_code: _builtins.str
+    """The agency whose documents are searched (as sender or recipient)."""
+    query: _builtins.str
+    """Words of the subject: "quyet dinh" finds "Quyết định"."""
+    code: _builtins.str
+    """Number and notation, exact, e.g. "05/BC-STTTT"."""
+    type: Global___DocumentType.ValueType
+    """Document type."""
+    outgoing: _builtins.bool
+    """Only outgoing (true) or only incoming (false) documents; both when unset."""
+    from_day: _builtins.str
+    """First day, `YYYY-MM-DD`, of the issue (outgoing) or arrival (incoming) date."""
+    to_day: _builtins.str
+    """Last day, `YYYY-MM-DD`."""
+    page_size: _builtins.int
+    """At most this many results (default 50, at most 500)."""
+    page_token: _builtins.str
+    """The next_page_token of the previous page."""
+    def __init__(
+        self,
+        *,
+        agency_code: _builtins.str = ...,
+        query: _builtins.str = ...,
+        code: _builtins.str = ...,
+        type: Global___DocumentType.ValueType = ...,
+        outgoing: _builtins.bool | None = ...,
+        from_day: _builtins.str = ...,
+        to_day: _builtins.str = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_outgoing", b"_outgoing", "outgoing", b"outgoing"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_outgoing", b"_outgoing", "agency_code", b"agency_code", "code", b"code", "from_day", b"from_day", "outgoing", b"outgoing", "page_size", b"page_size", "page_token", b"page_token", "query", b"query", "to_day", b"to_day", "type", b"type"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__outgoing: _TypeAlias = _typing.Literal["outgoing"]  # noqa: Y015
+    _WhichOneofArgType__outgoing: _TypeAlias = _typing.Literal["_outgoing", b"_outgoing"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__outgoing) -> _WhichOneofReturnType__outgoing | None: ...
+
+Global___SearchDocumentsRequest: _TypeAlias = SearchDocumentsRequest  # noqa: Y015
+
+@_typing.final
+class DocumentHit(_message.Message):
+    """DocumentHit is one document found."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    OUTGOING_FIELD_NUMBER: _builtins.int
+    CODE_FIELD_NUMBER: _builtins.int
+    TYPE_FIELD_NUMBER: _builtins.int
+    SUBJECT_FIELD_NUMBER: _builtins.int
+    SENDER_CODE_FIELD_NUMBER: _builtins.int
+    AT_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """Id of the outgoing document or of the incoming copy."""
+    outgoing: _builtins.bool
+    """True for an outgoing document, false for an incoming copy."""
+    code: _builtins.str
+    """Number and notation."""
+    type: Global___DocumentType.ValueType
+    """Document type."""
+    subject: _builtins.str
+    """Subject / abstract."""
+    sender_code: _builtins.str
+    """The other agency: the sender of an incoming copy; empty for an outgoing document."""
+    @_builtins.property
+    def at(self) -> _timestamp_pb2.Timestamp:
+        """Issue (outgoing) or arrival (incoming) time."""
+
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        outgoing: _builtins.bool = ...,
+        code: _builtins.str = ...,
+        type: Global___DocumentType.ValueType = ...,
+        subject: _builtins.str = ...,
+        sender_code: _builtins.str = ...,
+        at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["at", b"at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["at", b"at", "code", b"code", "id", b"id", "outgoing", b"outgoing", "sender_code", b"sender_code", "subject", b"subject", "type", b"type"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DocumentHit: _TypeAlias = DocumentHit  # noqa: Y015
+
+@_typing.final
+class SearchDocumentsResponse(_message.Message):
+    """SearchDocumentsResponse is one page of results, newest first."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOCUMENTS_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Pass it to get the next page; empty on the last one."""
+    @_builtins.property
+    def documents(self) -> _containers.RepeatedCompositeFieldContainer[Global___DocumentHit]:
+        """The documents found."""
+
+    def __init__(
+        self,
+        *,
+        documents: _abc.Iterable[Global___DocumentHit] | None = ...,
+        next_page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["documents", b"documents", "next_page_token", b"next_page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SearchDocumentsResponse: _TypeAlias = SearchDocumentsResponse  # noqa: Y015

@@ -105,6 +105,16 @@ class DocumentsServiceStub:
                 request_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.AnswerRecallRequest.SerializeToString,
                 response_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.AnswerRecallResponse.FromString,
                 _registered_method=True)
+        self.WatchIncoming = channel.unary_stream(
+                '/lienthong.documents.v1.DocumentsService/WatchIncoming',
+                request_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.WatchIncomingRequest.SerializeToString,
+                response_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.WatchIncomingResponse.FromString,
+                _registered_method=True)
+        self.SearchDocuments = channel.unary_unary(
+                '/lienthong.documents.v1.DocumentsService/SearchDocuments',
+                request_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.SearchDocumentsRequest.SerializeToString,
+                response_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.SearchDocumentsResponse.FromString,
+                _registered_method=True)
         self.GetContent = channel.unary_unary(
                 '/lienthong.documents.v1.DocumentsService/GetContent',
                 request_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.GetContentRequest.SerializeToString,
@@ -219,6 +229,21 @@ class DocumentsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WatchIncoming(self, request, context):
+        """WatchIncoming streams documents as they arrive at an agency, for integrators (iDesk and others).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SearchDocuments(self, request, context):
+        """SearchDocuments finds an agency's outgoing and incoming documents by code, type, status, dates and words
+        of the subject (with or without Vietnamese diacritics).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetContent(self, request, context):
         """GetContent returns the PDF of an outgoing document (signed when it has been signed).
         """
@@ -305,6 +330,16 @@ def add_DocumentsServiceServicer_to_server(servicer, server):
                     servicer.AnswerRecall,
                     request_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.AnswerRecallRequest.FromString,
                     response_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.AnswerRecallResponse.SerializeToString,
+            ),
+            'WatchIncoming': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchIncoming,
+                    request_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.WatchIncomingRequest.FromString,
+                    response_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.WatchIncomingResponse.SerializeToString,
+            ),
+            'SearchDocuments': grpc.unary_unary_rpc_method_handler(
+                    servicer.SearchDocuments,
+                    request_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.SearchDocumentsRequest.FromString,
+                    response_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.SearchDocumentsResponse.SerializeToString,
             ),
             'GetContent': grpc.unary_unary_rpc_method_handler(
                     servicer.GetContent,
@@ -696,6 +731,60 @@ class DocumentsService:
             '/lienthong.documents.v1.DocumentsService/AnswerRecall',
             lienthong_dot_documents_dot_v1_dot_documents__pb2.AnswerRecallRequest.SerializeToString,
             lienthong_dot_documents_dot_v1_dot_documents__pb2.AnswerRecallResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchIncoming(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/lienthong.documents.v1.DocumentsService/WatchIncoming',
+            lienthong_dot_documents_dot_v1_dot_documents__pb2.WatchIncomingRequest.SerializeToString,
+            lienthong_dot_documents_dot_v1_dot_documents__pb2.WatchIncomingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SearchDocuments(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.documents.v1.DocumentsService/SearchDocuments',
+            lienthong_dot_documents_dot_v1_dot_documents__pb2.SearchDocumentsRequest.SerializeToString,
+            lienthong_dot_documents_dot_v1_dot_documents__pb2.SearchDocumentsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -61,6 +61,12 @@ class DocumentsServiceStub:
     """RecallOutgoing asks recipients for their copies back (lấy lại), status 13 at each."""
     AnswerRecall: _grpc.UnaryUnaryMultiCallable[_documents_pb2.AnswerRecallRequest, _documents_pb2.AnswerRecallResponse]
     """AnswerRecall gives a copy back (15: it leaves the registers) or keeps it (16)."""
+    WatchIncoming: _grpc.UnaryStreamMultiCallable[_documents_pb2.WatchIncomingRequest, _documents_pb2.WatchIncomingResponse]
+    """WatchIncoming streams documents as they arrive at an agency, for integrators (iDesk and others)."""
+    SearchDocuments: _grpc.UnaryUnaryMultiCallable[_documents_pb2.SearchDocumentsRequest, _documents_pb2.SearchDocumentsResponse]
+    """SearchDocuments finds an agency's outgoing and incoming documents by code, type, status, dates and words
+    of the subject (with or without Vietnamese diacritics).
+    """
     GetContent: _grpc.UnaryUnaryMultiCallable[_documents_pb2.GetContentRequest, _documents_pb2.GetContentResponse]
     """GetContent returns the PDF of an outgoing document (signed when it has been signed)."""
     GetHistory: _grpc.UnaryUnaryMultiCallable[_documents_pb2.GetHistoryRequest, _documents_pb2.GetHistoryResponse]
@@ -99,6 +105,12 @@ class DocumentsServiceAsyncStub(DocumentsServiceStub):
     """RecallOutgoing asks recipients for their copies back (lấy lại), status 13 at each."""
     AnswerRecall: _aio.UnaryUnaryMultiCallable[_documents_pb2.AnswerRecallRequest, _documents_pb2.AnswerRecallResponse]  # type: ignore[assignment]
     """AnswerRecall gives a copy back (15: it leaves the registers) or keeps it (16)."""
+    WatchIncoming: _aio.UnaryStreamMultiCallable[_documents_pb2.WatchIncomingRequest, _documents_pb2.WatchIncomingResponse]  # type: ignore[assignment]
+    """WatchIncoming streams documents as they arrive at an agency, for integrators (iDesk and others)."""
+    SearchDocuments: _aio.UnaryUnaryMultiCallable[_documents_pb2.SearchDocumentsRequest, _documents_pb2.SearchDocumentsResponse]  # type: ignore[assignment]
+    """SearchDocuments finds an agency's outgoing and incoming documents by code, type, status, dates and words
+    of the subject (with or without Vietnamese diacritics).
+    """
     GetContent: _aio.UnaryUnaryMultiCallable[_documents_pb2.GetContentRequest, _documents_pb2.GetContentResponse]  # type: ignore[assignment]
     """GetContent returns the PDF of an outgoing document (signed when it has been signed)."""
     GetHistory: _aio.UnaryUnaryMultiCallable[_documents_pb2.GetHistoryRequest, _documents_pb2.GetHistoryResponse]  # type: ignore[assignment]
@@ -218,6 +230,24 @@ class DocumentsServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_documents_pb2.AnswerRecallResponse, _abc.Awaitable[_documents_pb2.AnswerRecallResponse]]:
         """AnswerRecall gives a copy back (15: it leaves the registers) or keeps it (16)."""
+
+    @_abc_1.abstractmethod
+    def WatchIncoming(
+        self,
+        request: _documents_pb2.WatchIncomingRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_documents_pb2.WatchIncomingResponse], _abc.AsyncIterator[_documents_pb2.WatchIncomingResponse]]:
+        """WatchIncoming streams documents as they arrive at an agency, for integrators (iDesk and others)."""
+
+    @_abc_1.abstractmethod
+    def SearchDocuments(
+        self,
+        request: _documents_pb2.SearchDocumentsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_documents_pb2.SearchDocumentsResponse, _abc.Awaitable[_documents_pb2.SearchDocumentsResponse]]:
+        """SearchDocuments finds an agency's outgoing and incoming documents by code, type, status, dates and words
+        of the subject (with or without Vietnamese diacritics).
+        """
 
     @_abc_1.abstractmethod
     def GetContent(

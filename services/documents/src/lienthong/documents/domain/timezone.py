@@ -10,3 +10,8 @@ VIETNAM = timezone(timedelta(hours=7), "ICT")
 def vietnam_date(moment: datetime) -> date:
     """The calendar date in Vietnam at `moment` (an aware datetime)."""
     return moment.astimezone(VIETNAM).date()
+
+
+def start_of_vietnam_day(day: date) -> datetime:
+    """The instant a Vietnamese calendar day begins (00:00 +07:00)."""
+    return datetime(day.year, day.month, day.day, tzinfo=VIETNAM)

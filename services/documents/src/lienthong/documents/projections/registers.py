@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC as _UTC
 from datetime import date, datetime
@@ -19,12 +21,15 @@ from sqlalchemy import (
     Table,
     Text,
     insert,
+    literal,
     select,
+    union_all,
     update,
 )
 
 from lienthong.consumer import SqlProjection, utc, utc_row
 from lienthong.events.v1 import events_pb2
+from lienthong.vietnamese import fold
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,7 @@ class OutgoingRow:
     sender_code: str
     doc_type: str
     subject: str
+    code: str
     urgency: str
     confidentiality: str
     state: str
@@ -76,13 +82,62 @@ class IncomingRow:
         return bool(self.due_on) and today > date.fromisoformat(self.due_on) and self.status != "06"
 
 
+@dataclass(frozen=True)
+class DocumentSearch:
+    """What a search asks: the agency, words of the subject, filters, and the page."""
+
+    agency_code: str
+    query: str = ""
+    code: str = ""
+    doc_type: str = ""
+    outgoing: bool | None = None
+    from_at: datetime | None = None  # inclusive, UTC
+    to_at: datetime | None = None  # exclusive, UTC
+    limit: int = 50
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class DocumentHitRow:
+    id: str
+    outgoing: bool
+    code: str
+    doc_type: str
+    subject: str
+    sender_code: str
+    at: datetime
+
+
 class Registers(SqlProjection):
     """Outgoing documents with their recipients' statuses, and incoming documents per recipient."""
 
     name = "documents_registers"
 
     def __init__(self, engine: Engine) -> None:
+        self._arrivals: list[tuple[str, str]] = []  # (recipient, incoming id) applied, not yet committed
+        self._watchers: dict[str, list[Callable[[str], None]]] = {}
+        self._watchers_lock = threading.Lock()
         super().__init__(engine)
+
+    def watch(self, recipient_code: str, callback: Callable[[str], None]) -> Callable[[], None]:
+        """Call `callback(incoming_id)` (from a worker thread) for every copy that arrives at the agency
+        from now on, once its row is committed; return the function that stops the watch."""
+        with self._watchers_lock:
+            self._watchers.setdefault(recipient_code, []).append(callback)
+
+        def stop() -> None:
+            with self._watchers_lock:
+                self._watchers.get(recipient_code, []).remove(callback)
+
+        return stop
+
+    def after_commit(self) -> None:
+        arrivals, self._arrivals = self._arrivals, []
+        for recipient_code, incoming_id in arrivals:
+            with self._watchers_lock:
+                callbacks = list(self._watchers.get(recipient_code, ()))
+            for callback in callbacks:
+                callback(incoming_id)
 
     def define_tables(self, metadata: MetaData) -> None:
         self.outgoing = Table(
@@ -92,6 +147,8 @@ class Registers(SqlProjection):
             Column("sender_code", String(13), nullable=False, index=True),
             Column("doc_type", String(40), nullable=False),
             Column("subject", Text, nullable=False),
+            Column("subject_folded", Text, nullable=False),
+            Column("code", String(42), nullable=False, default=""),
             Column("urgency", String(20), nullable=False),
             Column("confidentiality", String(20), nullable=False),
             Column("state", String(20), nullable=False),
@@ -120,6 +177,7 @@ class Registers(SqlProjection):
             Column("sender_code", String(13), nullable=False),
             Column("doc_type", String(40), nullable=False),
             Column("subject", Text, nullable=False),
+            Column("subject_folded", Text, nullable=False),
             Column("code", String(42), nullable=False),
             Column("urgency", String(20), nullable=False),
             Column("status", String(2), nullable=False),
@@ -143,6 +201,7 @@ class Registers(SqlProjection):
                         sender_code=data["sender_code"],
                         doc_type=data["doc_type"],
                         subject=data["subject"],
+                        subject_folded=fold(data["subject"]),
                         urgency=data["urgency"],
                         confidentiality=data["confidentiality"],
                         state="draft",
@@ -157,6 +216,7 @@ class Registers(SqlProjection):
                     state="registered",
                     number=int(data["number"]),
                     notation=data["notation"],
+                    code=data["code"],
                     issued_at=_utc(data["issued_at"]),
                     content_sha256=data["content_sha256"],
                 )
@@ -196,12 +256,14 @@ class Registers(SqlProjection):
                         sender_code=data["sender_code"],
                         doc_type=data["doc_type"],
                         subject=data["subject"],
+                        subject_folded=fold(data["subject"]),
                         code=data["code"],
                         urgency=data["urgency"],
                         status="01",
                         arrived_at=_utc(data["arrived_at"]),
                     )
                 )
+                self._arrivals.append((data["recipient_code"], key))
             case "IncomingDocument", "Accepted":
                 connection.execute(
                     update(self.incoming)
@@ -247,7 +309,7 @@ class Registers(SqlProjection):
         """An agency's outgoing documents, newest first."""
         with self.engine.connect() as connection:
             rows = connection.execute(
-                select(self.outgoing)
+                select(*self._columns(self.outgoing))
                 .where(self.outgoing.c.sender_code == sender_code)
                 .order_by(self.outgoing.c.created_at.desc())
             ).all()
@@ -255,14 +317,16 @@ class Registers(SqlProjection):
 
     def outgoing_by_id(self, document_id: str) -> OutgoingRow | None:
         with self.engine.connect() as connection:
-            row = connection.execute(select(self.outgoing).where(self.outgoing.c.id == document_id)).first()
+            row = connection.execute(
+                select(*self._columns(self.outgoing)).where(self.outgoing.c.id == document_id)
+            ).first()
             return self._outgoing_row(connection, row._mapping) if row else None
 
     def incoming_of(self, recipient_code: str) -> list[IncomingRow]:
         """The documents that arrived at an agency, newest first; recalled copies have left the register."""
         with self.engine.connect() as connection:
             rows = connection.execute(
-                select(self.incoming)
+                select(*self._columns(self.incoming))
                 .where(self.incoming.c.recipient_code == recipient_code)
                 .where(self.incoming.c.status != "15")
                 .order_by(self.incoming.c.arrived_at.desc())
@@ -271,8 +335,72 @@ class Registers(SqlProjection):
 
     def incoming_by_id(self, incoming_id: str) -> IncomingRow | None:
         with self.engine.connect() as connection:
-            row = connection.execute(select(self.incoming).where(self.incoming.c.id == incoming_id)).first()
+            row = connection.execute(
+                select(*self._columns(self.incoming)).where(self.incoming.c.id == incoming_id)
+            ).first()
         return IncomingRow(**utc_row(row._mapping)) if row else None
+
+    @staticmethod
+    def _columns(table: Table) -> list[Any]:
+        """The columns a row dataclass holds (the folded subject is for search only)."""
+        return [column for column in table.c if column.name != "subject_folded"]
+
+    def waiting(self, recipient_code: str) -> list[IncomingRow]:
+        """Copies that arrived and wait to be accepted or refused (01), oldest first."""
+        return [row for row in reversed(self.incoming_of(recipient_code)) if row.status == "01"]
+
+    def search(self, search: DocumentSearch) -> tuple[list[DocumentHitRow], bool]:
+        """A page of the agency's registered outgoing documents and incoming copies, newest first."""
+        out, inc = self.outgoing, self.incoming
+        outgoing = select(
+            out.c.id,
+            literal(True).label("outgoing"),
+            out.c.code,
+            out.c.doc_type,
+            out.c.subject,
+            literal("").label("sender_code"),
+            out.c.issued_at.label("at"),
+            out.c.subject_folded,
+        ).where(out.c.sender_code == search.agency_code, out.c.state != "draft")
+        incoming = select(
+            inc.c.id,
+            literal(False).label("outgoing"),
+            inc.c.code,
+            inc.c.doc_type,
+            inc.c.subject,
+            inc.c.sender_code,
+            inc.c.arrived_at.label("at"),
+            inc.c.subject_folded,
+        ).where(inc.c.recipient_code == search.agency_code, inc.c.status != "15")
+        parts = {True: [outgoing], False: [incoming], None: [outgoing, incoming]}[search.outgoing]
+        union = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+        query = select(
+            union.c.id,
+            union.c.outgoing,
+            union.c.code,
+            union.c.doc_type,
+            union.c.subject,
+            union.c.sender_code,
+            union.c.at,
+        )
+        for word in fold(search.query).split():
+            query = query.where(union.c.subject_folded.contains(word, autoescape=True))
+        if search.code:
+            query = query.where(union.c.code == search.code)
+        if search.doc_type:
+            query = query.where(union.c.doc_type == search.doc_type)
+        if search.from_at:
+            query = query.where(union.c.at >= search.from_at)
+        if search.to_at:
+            query = query.where(union.c.at < search.to_at)
+        query = query.order_by(union.c.at.desc(), union.c.id).offset(search.offset).limit(search.limit + 1)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        hits = [
+            DocumentHitRow(r.id, bool(r.outgoing), r.code, r.doc_type, r.subject, r.sender_code, utc(r.at))
+            for r in rows[: search.limit]
+        ]
+        return hits, len(rows) > search.limit
 
     def _outgoing_row(self, connection: Connection, mapping: Any) -> OutgoingRow:
         recipients = connection.execute(

@@ -14,8 +14,8 @@ from sqlalchemy import Column, Connection, DateTime, Integer, MetaData, String, 
 from lienthong.consumer import SqlProjection, utc_row
 from lienthong.events.v1 import events_pb2
 from lienthong.identifiers.domain.agency import AgencyFields
-from lienthong.identifiers.domain.names import fold
 from lienthong.identifiers.domain.resolution import RegistryEntry
+from lienthong.vietnamese import fold
 
 
 @dataclass(frozen=True)

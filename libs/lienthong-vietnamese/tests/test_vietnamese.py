@@ -1,0 +1,22 @@
+"""Folding Vietnamese for search and ASCII output."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lienthong.vietnamese import fold, without_diacritics
+
+
+def test_every_spelling_of_a_phrase_folds_the_same() -> None:
+    assert fold("Quyết Định") == fold("quyết định") == fold("QUYET  DINH") == "quyet dinh"
+    assert fold("Sở Nội vụ") == "so noi vu"
+
+
+def test_the_letter_d_with_stroke_becomes_d_and_case_is_kept() -> None:
+    assert without_diacritics("Đắk Lắk, đường") == "Dak Lak, duong"
+
+
+@given(st.text())
+def test_folding_is_idempotent(text: str) -> None:
+    assert fold(fold(text)) == fold(text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable
 from datetime import date, datetime
@@ -34,6 +35,19 @@ class DocumentsApp(StoredApplication):
     """Outgoing and incoming documents and their registers."""
 
     name = "Documents"
+    # A year's series takes thousands of numbers; a snapshot every 100 keeps loading it cheap.
+    snapshotting_intervals = {NumberSeries: 100}  # noqa: RUF012 - the eventsourcing library's class attribute
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        super().__init__(env)
+        # Registrations in one series take turns inside a process; replicas still race, and the event
+        # store's version check plus a retry settles that.
+        self._series_locks: dict[str, threading.Lock] = {}
+        self._series_locks_guard = threading.Lock()
+
+    def _series_lock(self, key: str) -> threading.Lock:
+        with self._series_locks_guard:
+            return self._series_locks.setdefault(key, threading.Lock())
 
     def create_outgoing(
         self,
@@ -70,7 +84,11 @@ class DocumentsApp(StoredApplication):
         def attempt() -> OutgoingDocument:
             document = self.outgoing(document_id)
             doc_type = DocumentType[document.doc_type]
-            series = self._series(series_key(document.sender_code, vietnam_date(issued_at).year, None))
+            key = series_key(document.sender_code, vietnam_date(issued_at).year, None)
+            with self._series_lock(key):
+                return numbered(document, doc_type, self._series(key))
+
+        def numbered(document: OutgoingDocument, doc_type: DocumentType, series: NumberSeries) -> OutgoingDocument:
             document.check_registrable()
             number = series.take()
             note = notation(doc_type, agency_short_name)
@@ -124,7 +142,11 @@ class DocumentsApp(StoredApplication):
 
         def attempt() -> IncomingDocument:
             incoming = self.incoming(incoming_id)
-            series = self._series(f"arrival:{incoming.recipient_code}:{vietnam_date(accepted_at).year}")
+            key = f"arrival:{incoming.recipient_code}:{vietnam_date(accepted_at).year}"
+            with self._series_lock(key):
+                return accepted(incoming, self._series(key))
+
+        def accepted(incoming: IncomingDocument, series: NumberSeries) -> IncomingDocument:
             incoming.check_acceptable()
             incoming.accept(arrival_number=series.take(), accepted_at=accepted_at)
             outgoing = self.outgoing(incoming.outgoing_id)

@@ -18,10 +18,10 @@ from lienthong.documents.v1 import documents_pb2_grpc
 from lienthong.errors import InvalidArgument
 from lienthong.eventstore import EventRecord
 from lienthong.grpcserver import timestamp_of
+from lienthong.grpcserver.paging import Page
 from lienthong.telemetry.propagation import trace_id_of
 
 Context = Any  # grpc.aio.ServicerContext; unused by the handlers, errors travel as DomainError
-MAX_PAGE = 500
 
 
 class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
@@ -113,13 +113,7 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
             yield pb.WatchIncomingResponse(document=self._incoming(row))
 
     async def SearchDocuments(self, request: pb.SearchDocumentsRequest, context: Context) -> pb.SearchDocumentsResponse:
-        size = request.page_size or 50
-        if not 1 <= size <= MAX_PAGE:
-            raise InvalidArgument(f"page_size must be between 1 and {MAX_PAGE}, got {size}")
-        try:
-            offset = int(request.page_token or "0")
-        except ValueError:
-            raise InvalidArgument(f"page_token {request.page_token!r} was not given by a previous page") from None
+        page = Page.of(request.page_size, request.page_token)
         from_day, to_day = _day(request.from_day, "from_day"), _day(request.to_day, "to_day")
         search = DocumentSearch(
             agency_code=request.agency_code,
@@ -129,8 +123,8 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
             outgoing=request.outgoing if request.HasField("outgoing") else None,
             from_at=start_of_vietnam_day(from_day) if from_day else None,
             to_at=start_of_vietnam_day(to_day + timedelta(days=1)) if to_day else None,
-            limit=size,
-            offset=offset,
+            limit=page.size,
+            offset=page.offset,
         )
         hits, more = await self._documents.search(search)
         return pb.SearchDocumentsResponse(
@@ -146,7 +140,7 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
                 )
                 for hit in hits
             ],
-            next_page_token=str(offset + size) if more else "",
+            next_page_token=page.next_token(more),
         )
 
     async def GetContent(self, request: pb.GetContentRequest, context: Context) -> pb.GetContentResponse:

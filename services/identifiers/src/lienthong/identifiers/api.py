@@ -12,6 +12,7 @@ from google.protobuf import struct_pb2
 from lienthong.consumer import LocalFollower
 from lienthong.errors import FailedPrecondition, InvalidArgument, NotFound
 from lienthong.grpcserver import timestamp_of
+from lienthong.grpcserver.paging import Page
 from lienthong.identifiers.application import IdentifiersApp
 from lienthong.identifiers.domain.agency import AgencyFields, Ending
 from lienthong.identifiers.domain.codes import IdentifierCode
@@ -38,7 +39,6 @@ _OUTCOMES = {
 }
 EXPORT_PAGE = 500
 VIETNAM = timezone(timedelta(hours=7))  # effective dates are Vietnamese calendar days
-MAX_PAGE = 500
 
 
 class IdentifiersServicer(identifiers_pb2_grpc.IdentifiersServiceServicer):
@@ -69,21 +69,18 @@ class IdentifiersServicer(identifiers_pb2_grpc.IdentifiersServiceServicer):
         return pb.ResolveAgencyResponse(agency=_agency(self._row(IdentifierCode.parse(entry.code))), path=path)
 
     async def SearchAgencies(self, request: pb.SearchAgenciesRequest, context: Context) -> pb.SearchAgenciesResponse:
-        size = request.page_size or 50
-        if not 1 <= size <= MAX_PAGE:
-            raise InvalidArgument(f"page_size must be between 1 and {MAX_PAGE}, got {size}")
-        try:
-            offset = int(request.page_token or "0")
-        except ValueError:
-            raise InvalidArgument(f"page_token {request.page_token!r} was not given by a previous page") from None
+        page = Page.of(request.page_size, request.page_token)
         state = "" if request.state == pb.AGENCY_STATE_UNSPECIFIED else _state_name(request.state)
         parent = str(IdentifierCode.parse(request.parent_code)) if request.parent_code else ""
         rows, more = await asyncio.to_thread(
-            self._registry.search, query=request.query, parent_code=parent, state=state, limit=size, offset=offset
+            self._registry.search,
+            query=request.query,
+            parent_code=parent,
+            state=state,
+            limit=page.size,
+            offset=page.offset,
         )
-        return pb.SearchAgenciesResponse(
-            agencies=[_agency(row) for row in rows], next_page_token=str(offset + size) if more else ""
-        )
+        return pb.SearchAgenciesResponse(agencies=[_agency(row) for row in rows], next_page_token=page.next_token(more))
 
     async def UpdateAgency(self, request: pb.UpdateAgencyRequest, context: Context) -> pb.UpdateAgencyResponse:
         code = IdentifierCode.parse(request.code)

@@ -339,7 +339,8 @@ def docs_send(
         _call(stub.SignOutgoing, docs.SignOutgoingRequest(document_id=created.id))
         sent = _call(stub.SendOutgoing, docs.SendOutgoingRequest(document_id=created.id, recipient_codes=recipients))
     document = sent.document
-    console.print(f"sent {document.number}/{document.notation} ({document.id}) to {', '.join(recipients)}")
+    delivered = ", ".join(r.recipient_code for r in document.recipients)
+    console.print(f"sent {document.number}/{document.notation} ({document.id}) to {delivered}")
 
 
 @docs_app.command("list")

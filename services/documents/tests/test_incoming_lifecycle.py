@@ -124,3 +124,22 @@ def test_overdue_is_past_the_deadline_and_not_done(app: DocumentsApp) -> None:
     follower.catch_up()
     [row] = registers.incoming_of(RECIPIENT)
     assert row.overdue(date(2026, 12, 1)) is False
+
+
+def test_hoa_toc_documents_come_first_in_the_incoming_register(app: DocumentsApp) -> None:
+    registers = Registers(app.engine)
+    follower = LocalFollower(app, registers, service="documents")
+    for urgency in (Urgency.NORMAL, Urgency.HOA_TOC, Urgency.KHAN):
+        document = app.create_outgoing(
+            sender_code=SENDER,
+            doc_type=DocumentType.CONG_DIEN,
+            subject=f"Công điện {urgency.name}",
+            urgency=urgency,
+            confidentiality=Confidentiality.NORMAL,
+            content_sha256="f" * 64,
+        )
+        app.register_outgoing(document.id, agency_short_name="STTTT", issued_at=AT, content_for=lambda d, c: "f" * 64)
+        app.sign_outgoing(document.id, content_sha256="e" * 64, certificate_serial="01", signed_at=AT)
+        app.send_outgoing(document.id, routes={RECIPIENT: RECIPIENT}, sent_at=AT)
+    follower.catch_up()
+    assert [row.urgency for row in registers.waiting(RECIPIENT)] == ["HOA_TOC", "KHAN", "NORMAL"]

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    case,
     insert,
     literal,
     select,
@@ -323,13 +324,14 @@ class Registers(SqlProjection):
             return self._outgoing_row(connection, row._mapping) if row else None
 
     def incoming_of(self, recipient_code: str) -> list[IncomingRow]:
-        """The documents that arrived at an agency, newest first; recalled copies have left the register."""
+        """The documents at an agency, hỏa tốc first, then by urgency, then newest first; recalled copies
+        have left the register."""
         with self.engine.connect() as connection:
             rows = connection.execute(
                 select(*self._columns(self.incoming))
                 .where(self.incoming.c.recipient_code == recipient_code)
                 .where(self.incoming.c.status != "15")
-                .order_by(self.incoming.c.arrived_at.desc())
+                .order_by(self._urgency_rank().desc(), self.incoming.c.arrived_at.desc())
             ).all()
         return [IncomingRow(**utc_row(row._mapping)) for row in rows]
 
@@ -340,14 +342,19 @@ class Registers(SqlProjection):
             ).first()
         return IncomingRow(**utc_row(row._mapping)) if row else None
 
+    def _urgency_rank(self) -> Any:
+        """0 for a normal document up to 3 for hỏa tốc (the edXML Priority)."""
+        urgency = self.incoming.c.urgency
+        return case({"KHAN": 1, "THUONG_KHAN": 2, "HOA_TOC": 3}, value=urgency, else_=0)
+
     @staticmethod
     def _columns(table: Table) -> list[Any]:
         """The columns a row dataclass holds (the folded subject is for search only)."""
         return [column for column in table.c if column.name != "subject_folded"]
 
     def waiting(self, recipient_code: str) -> list[IncomingRow]:
-        """Copies that arrived and wait to be accepted or refused (01), oldest first."""
-        return [row for row in reversed(self.incoming_of(recipient_code)) if row.status == "01"]
+        """Copies that arrived and wait to be accepted or refused (01): the most urgent first."""
+        return [row for row in self.incoming_of(recipient_code) if row.status == "01"]
 
     def search(self, search: DocumentSearch) -> tuple[list[DocumentHitRow], bool]:
         """A page of the agency's registered outgoing documents and incoming copies, newest first."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from google.protobuf import struct_pb2
 from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, create_engine, func, insert, select
 
@@ -50,3 +52,16 @@ def test_a_read_model_whose_tables_changed_shape_is_rebuilt_from_zero(database_u
     Names(engine).process_many("S", [(1, event("a")), (2, event("b"))])
     louder = LouderNames(engine)
     assert (louder.count(), louder.last_position("S")) == (0, 0)
+
+
+def test_two_replicas_feeding_one_read_model_apply_each_event_once(database_url: str) -> None:
+    first, second = Names(create_engine(database_url)), Names(create_engine(database_url))
+    events = [(position, event(f"n{position}")) for position in range(1, 201)]
+
+    def feed(projection: Names) -> None:
+        for start in range(0, len(events), 10):
+            projection.process_many("S", events[start : start + 10])
+
+    with ThreadPoolExecutor(2) as replicas:
+        list(replicas.map(feed, (first, second)))
+    assert (first.count(), first.last_position("S")) == (200, 200)

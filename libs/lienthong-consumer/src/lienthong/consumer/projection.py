@@ -29,6 +29,7 @@ class SqlProjection(ABC):
         self.metadata = MetaData()
         self.define_tables(self.metadata)
         self._positions = PositionTable(engine, prefix=self.name)
+        self._known_streams: set[str] = set()
         if self._schema_changed():
             # A read model is derived data: when its tables changed shape, drop them and replay from zero.
             log.warning("read model %s changed shape; rebuilding it from zero", self.name)
@@ -62,9 +63,15 @@ class SqlProjection(ABC):
         self.process_many(stream, [(position, envelope)])
 
     def process_many(self, stream: str, events: Sequence[tuple[int, events_pb2.EventEnvelope]]) -> None:
-        """Apply events in position order in one transaction, skipping those already applied."""
+        """Apply events in position order in one transaction, skipping those already applied.
+
+        The position row is locked for the transaction, so that replicas feeding one read model take turns.
+        """
+        if stream not in self._known_streams:
+            self._positions.ensure(stream)
+            self._known_streams.add(stream)
         with self.engine.begin() as connection:
-            done = self._positions.get(connection, stream)
+            done = self._positions.get(connection, stream, lock=True)
             last = done
             for position, envelope in events:
                 if position <= last:
@@ -84,6 +91,7 @@ class SqlProjection(ABC):
             for table in reversed(self.metadata.sorted_tables):
                 connection.execute(table.delete())
             self._positions.delete_all(connection)
+        self._known_streams.clear()
 
 
 def utc_row(row: Mapping[Any, Any]) -> dict[str, Any]:

@@ -23,8 +23,16 @@ class PositionTable:
         )
         self._table.create(engine, checkfirst=True)
 
-    def get(self, connection: Connection, name: str) -> int:
-        """The saved position of `name` (0 if none)."""
+    def get(self, connection: Connection, name: str, *, lock: bool = False) -> int:
+        """The saved position of `name` (0 if none); with `lock`, the row stays locked until the transaction
+        ends, so that two processes feeding one read model take turns instead of both applying.
+
+        The lock is taken by writing the row unchanged: a row lock in PostgreSQL, the database write lock
+        in SQLite (whose transactions otherwise start reading without any lock).
+        """
+        if lock:
+            row_of = self._table.c.name == name
+            connection.execute(update(self._table).where(row_of).values(position=self._table.c.position))
         row = connection.execute(select(self._table.c.position).where(self._table.c.name == name)).first()
         return int(row[0]) if row else 0
 
@@ -39,6 +47,15 @@ class PositionTable:
             connection.execute(lite.on_conflict_do_update(index_elements=["name"], set_={"position": position}))
         else:  # pragma: no cover - only SQLite and PostgreSQL are supported
             connection.execute(update(self._table).where(self._table.c.name == name).values(values))
+
+    def ensure(self, name: str) -> None:
+        """Create the row of `name` at position 0 if it is missing, so that it can be locked."""
+        values = {"name": name, "position": 0}
+        with self._engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(postgresql.insert(self._table).values(values).on_conflict_do_nothing())
+            else:
+                connection.execute(sqlite.insert(self._table).values(values).on_conflict_do_nothing())
 
     def read(self, name: str) -> int:
         """The saved position of `name`, in a transaction of its own."""

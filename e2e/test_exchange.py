@@ -24,6 +24,7 @@ from lienthong.launcher.testing import stream_messages, wait_for
 from lienthong.reporting.v1 import reporting_pb2, reporting_pb2_grpc
 
 CLERK = (("x-lienthong-actor", "clerk@000.00.12.H41"),)
+LEADER = (("x-lienthong-actor", "leader@000.00.12.H41"),)
 PROVINCE = ids.RegisterAgencyRequest(
     code="000.00.00.H41", name="Ủy ban nhân dân tỉnh Khánh Hòa", short_name="UBND", email="vanthu@khanhhoa.gov.vn"
 )
@@ -72,6 +73,11 @@ def test_a_signed_document_is_exchanged_end_to_end(
 ) -> None:
     subject = "Báo cáo tình hình ứng dụng công nghệ thông tin quý IV năm 2026"
     document = draft(documents, subject)
+    documents.SubmitOutgoing(docs.SubmitOutgoingRequest(document_id=document.id), metadata=CLERK)
+    approved = documents.ApproveOutgoing(
+        docs.ApproveOutgoingRequest(document_id=document.id, comment="Đồng ý ban hành"), metadata=LEADER
+    )
+    assert approved.document.state == docs.OUTGOING_STATE_APPROVED
     registered = documents.RegisterOutgoing(docs.RegisterOutgoingRequest(document_id=document.id), metadata=CLERK)
     signed = documents.SignOutgoing(docs.SignOutgoingRequest(document_id=document.id), metadata=CLERK)
     sent = documents.SendOutgoing(
@@ -103,6 +109,8 @@ def test_a_signed_document_is_exchanged_end_to_end(
     steps = [(e.aggregate, e.event) for e in history]
     assert steps == [
         ("OutgoingDocument", "Drafted"),
+        ("OutgoingDocument", "Submitted"),
+        ("OutgoingDocument", "Approved"),
         ("OutgoingDocument", "Registered"),
         ("OutgoingDocument", "Signed"),
         ("OutgoingDocument", "Sent"),
@@ -110,8 +118,9 @@ def test_a_signed_document_is_exchanged_end_to_end(
         ("IncomingDocument", "Accepted"),
         ("OutgoingDocument", "RecipientStatusChanged"),
     ]
-    assert {e.actor for e in history} == {"clerk@000.00.12.H41"}
-    assert [e.version for e in history if e.aggregate == "OutgoingDocument"] == [1, 2, 3, 4, 5]
+    assert {e.actor for e in history} == {"clerk@000.00.12.H41", "leader@000.00.12.H41"}
+    assert next(e.actor for e in history if e.event == "Approved") == "leader@000.00.12.H41"
+    assert [e.version for e in history if e.aggregate == "OutgoingDocument"] == [1, 2, 3, 4, 5, 6, 7]
 
     # The same history from the CLI an auditor uses.
     cli = subprocess.run(
@@ -131,10 +140,12 @@ def test_a_signed_document_is_exchanged_end_to_end(
     mine = [(m.subject, m.message_id) for m in stream if m.message_id.startswith(document.id)]
     assert mine == [
         (f"{instance}.documents.outgoing_document.drafted", f"{document.id}:1"),
-        (f"{instance}.documents.outgoing_document.registered", f"{document.id}:2"),
-        (f"{instance}.documents.outgoing_document.signed", f"{document.id}:3"),
-        (f"{instance}.documents.outgoing_document.sent", f"{document.id}:4"),
-        (f"{instance}.documents.outgoing_document.recipient_status_changed", f"{document.id}:5"),
+        (f"{instance}.documents.outgoing_document.submitted", f"{document.id}:2"),
+        (f"{instance}.documents.outgoing_document.approved", f"{document.id}:3"),
+        (f"{instance}.documents.outgoing_document.registered", f"{document.id}:4"),
+        (f"{instance}.documents.outgoing_document.signed", f"{document.id}:5"),
+        (f"{instance}.documents.outgoing_document.sent", f"{document.id}:6"),
+        (f"{instance}.documents.outgoing_document.recipient_status_changed", f"{document.id}:7"),
     ]
 
     # The recipient's official mailbox got exactly one notification, in Vietnamese.

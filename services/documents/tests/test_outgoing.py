@@ -125,3 +125,22 @@ def test_a_document_addressed_to_old_codes_records_where_it_was_routed() -> None
         "incoming_id": "i-1",
         "addressed_to": ["000.00.31.H41", "000.00.32.H41"],
     }
+
+
+def test_approval_comes_before_registration_and_a_returned_draft_is_submitted_again() -> None:
+    document = drafted()
+    document.submit(by="clerk", at=NOON)
+    with pytest.raises(FailedPrecondition, match="waiting for approval"):
+        document.register(number=1, notation="BC-STTTT", code="01/BC-STTTT", issued_at=NOON, content_sha256="a" * 64)
+    with pytest.raises(InvalidArgument, match="needs comments"):
+        document.return_with_comments(by="leader", comments=" ", at=NOON)
+    document.return_with_comments(by="leader", comments="Sửa số liệu mục 2", at=NOON)
+    with pytest.raises(FailedPrecondition, match="returned with comments; correct it and submit it again"):
+        document.register(number=1, notation="BC-STTTT", code="01/BC-STTTT", issued_at=NOON, content_sha256="a" * 64)
+    with pytest.raises(FailedPrecondition, match="only a submitted document is approved"):
+        document.approve(by="leader", comment="", at=NOON)
+    document.submit(by="clerk", at=NOON)
+    document.approve(by="leader", comment="Đồng ý", at=NOON)
+    document.register(number=1, notation="BC-STTTT", code="01/BC-STTTT", issued_at=NOON, content_sha256="a" * 64)
+    events = [type(e).__name__ for e in document.collect_events()]
+    assert events == ["Drafted", "Submitted", "Returned", "Submitted", "Approved", "Registered"]

@@ -382,6 +382,30 @@ def docs_show(document_id: str) -> None:
     console.print_json(json.dumps(MessageToDict(response.document), ensure_ascii=False))
 
 
+@docs_app.command("submit")
+def docs_submit(document_id: str) -> None:
+    """Submit a draft (or a corrected returned document) for approval."""
+    with clients.documents() as stub:
+        _call(stub.SubmitOutgoing, docs.SubmitOutgoingRequest(document_id=document_id))
+    console.print(f"{document_id} submitted for approval")
+
+
+@docs_app.command("approve")
+def docs_approve(document_id: str, comment: Annotated[str, typer.Option(help="Kept with the approval")] = "") -> None:
+    """Approve a submitted document (the leader)."""
+    with clients.documents() as stub:
+        _call(stub.ApproveOutgoing, docs.ApproveOutgoingRequest(document_id=document_id, comment=comment))
+    console.print(f"{document_id} approved")
+
+
+@docs_app.command("return")
+def docs_return(document_id: str, comments: Annotated[str, typer.Option(help="What to correct")]) -> None:
+    """Send a submitted document back to its drafter with comments."""
+    with clients.documents() as stub:
+        _call(stub.ReturnOutgoing, docs.ReturnOutgoingRequest(document_id=document_id, comments=comments))
+    console.print(f"{document_id} returned")
+
+
 @docs_app.command("accept")
 def docs_accept(incoming_id: str) -> None:
     """Accept an arrived document (status 03) with the next arrival number."""

@@ -48,12 +48,15 @@ def seed_demo(identifiers_addr: str, documents_addr: str) -> DemoResult:
 def exchange(
     documents: documents_pb2_grpc.DocumentsServiceStub, sender: str, recipient: str, subject: str
 ) -> DemoResult:
-    """Draft, register, seal-sign and send a report from `sender` to `recipient`, who accepts it."""
+    """Draft, submit, approve, register, seal-sign and send a report from `sender` to `recipient`, who
+    accepts it."""
     created = documents.CreateOutgoing(
         docs.CreateOutgoingRequest(sender_code=sender, type=docs.DOCUMENT_TYPE_BAO_CAO, subject=subject),
         metadata=ACTOR,
     )
     document_id = created.document.id
+    documents.SubmitOutgoing(docs.SubmitOutgoingRequest(document_id=document_id), metadata=ACTOR)
+    documents.ApproveOutgoing(docs.ApproveOutgoingRequest(document_id=document_id, comment="Đồng ý"), metadata=ACTOR)
     documents.RegisterOutgoing(docs.RegisterOutgoingRequest(document_id=document_id), metadata=ACTOR)
     documents.SignOutgoing(docs.SignOutgoingRequest(document_id=document_id), metadata=ACTOR)
     sent = documents.SendOutgoing(

@@ -44,6 +44,18 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
         )
         return pb.CreateOutgoingResponse(document=_outgoing(row))
 
+    async def SubmitOutgoing(self, request: pb.SubmitOutgoingRequest, context: Context) -> pb.SubmitOutgoingResponse:
+        row = await self._documents.submit_outgoing(parse_id(request.document_id, "document_id"))
+        return pb.SubmitOutgoingResponse(document=_outgoing(row))
+
+    async def ApproveOutgoing(self, request: pb.ApproveOutgoingRequest, context: Context) -> pb.ApproveOutgoingResponse:
+        row = await self._documents.approve_outgoing(parse_id(request.document_id, "document_id"), request.comment)
+        return pb.ApproveOutgoingResponse(document=_outgoing(row))
+
+    async def ReturnOutgoing(self, request: pb.ReturnOutgoingRequest, context: Context) -> pb.ReturnOutgoingResponse:
+        row = await self._documents.return_outgoing(parse_id(request.document_id, "document_id"), request.comments)
+        return pb.ReturnOutgoingResponse(document=_outgoing(row))
+
     async def RegisterOutgoing(
         self, request: pb.RegisterOutgoingRequest, context: Context
     ) -> pb.RegisterOutgoingResponse:

@@ -100,6 +100,23 @@ class DocumentsApp(StoredApplication):
 
         return _retrying(attempt)
 
+    def submit_outgoing(self, document_id: UUID, *, by: str, at: datetime) -> OutgoingDocument:
+        return self._on_outgoing(document_id, lambda document: document.submit(by=by, at=at))
+
+    def approve_outgoing(self, document_id: UUID, *, by: str, comment: str, at: datetime) -> OutgoingDocument:
+        return self._on_outgoing(document_id, lambda document: document.approve(by=by, comment=comment, at=at))
+
+    def return_outgoing(self, document_id: UUID, *, by: str, comments: str, at: datetime) -> OutgoingDocument:
+        return self._on_outgoing(
+            document_id, lambda document: document.return_with_comments(by=by, comments=comments, at=at)
+        )
+
+    def _on_outgoing(self, document_id: UUID, change: Callable[[OutgoingDocument], None]) -> OutgoingDocument:
+        document = self.outgoing(document_id)
+        change(document)
+        self.save(document)
+        return document
+
     def sign_outgoing(
         self, document_id: UUID, *, content_sha256: str, certificate_serial: str, signed_at: datetime
     ) -> OutgoingDocument:

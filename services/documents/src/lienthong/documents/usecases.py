@@ -25,7 +25,7 @@ from lienthong.documents.projections.registers import (
 )
 from lienthong.documents.rendering import render_document_pdf
 from lienthong.errors import FailedPrecondition, InvalidArgument, NotFound
-from lienthong.eventstore import EventRecord
+from lienthong.eventstore import EventRecord, current_actor
 
 PDF_MAGIC = b"%PDF-"
 
@@ -91,6 +91,22 @@ class DocumentUseCases:
             content_sha256=sha,
         )
         return await self._outgoing_after_change(document.id)
+
+    async def submit_outgoing(self, document_id: UUID) -> OutgoingRow:
+        await asyncio.to_thread(self._app.submit_outgoing, document_id, by=current_actor(), at=self._clock())
+        return await self._outgoing_after_change(document_id)
+
+    async def approve_outgoing(self, document_id: UUID, comment: str) -> OutgoingRow:
+        await asyncio.to_thread(
+            self._app.approve_outgoing, document_id, by=current_actor(), comment=comment, at=self._clock()
+        )
+        return await self._outgoing_after_change(document_id)
+
+    async def return_outgoing(self, document_id: UUID, comments: str) -> OutgoingRow:
+        await asyncio.to_thread(
+            self._app.return_outgoing, document_id, by=current_actor(), comments=comments, at=self._clock()
+        )
+        return await self._outgoing_after_change(document_id)
 
     async def register_outgoing(self, document_id: UUID) -> OutgoingRow:
         document = await asyncio.to_thread(self._app.outgoing, document_id)

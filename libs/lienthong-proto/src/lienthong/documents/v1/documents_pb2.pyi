@@ -233,6 +233,12 @@ class _OutgoingStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Outgoin
     """Signed with the agency's seal signature."""
     OUTGOING_STATE_SENT: _OutgoingState.ValueType  # 4
     """Sent to its recipients."""
+    OUTGOING_STATE_SUBMITTED: _OutgoingState.ValueType  # 5
+    """Submitted for approval."""
+    OUTGOING_STATE_RETURNED: _OutgoingState.ValueType  # 6
+    """Returned with comments, to be corrected and submitted again."""
+    OUTGOING_STATE_APPROVED: _OutgoingState.ValueType  # 7
+    """Approved, ready to be registered."""
 
 class OutgoingState(_OutgoingState, metaclass=_OutgoingStateEnumTypeWrapper):
     """OutgoingState is where an outgoing document is in its life."""
@@ -247,6 +253,12 @@ OUTGOING_STATE_SIGNED: OutgoingState.ValueType  # 3
 """Signed with the agency's seal signature."""
 OUTGOING_STATE_SENT: OutgoingState.ValueType  # 4
 """Sent to its recipients."""
+OUTGOING_STATE_SUBMITTED: OutgoingState.ValueType  # 5
+"""Submitted for approval."""
+OUTGOING_STATE_RETURNED: OutgoingState.ValueType  # 6
+"""Returned with comments, to be corrected and submitted again."""
+OUTGOING_STATE_APPROVED: OutgoingState.ValueType  # 7
+"""Approved, ready to be registered."""
 Global___OutgoingState: _TypeAlias = OutgoingState  # noqa: Y015
 
 class _StatusCode:
@@ -1524,3 +1536,149 @@ class SearchDocumentsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___SearchDocumentsResponse: _TypeAlias = SearchDocumentsResponse  # noqa: Y015
+
+@_typing.final
+class SubmitOutgoingRequest(_message.Message):
+    """SubmitOutgoingRequest names the document to submit."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOCUMENT_ID_FIELD_NUMBER: _builtins.int
+    document_id: _builtins.str
+    """Document id."""
+    def __init__(
+        self,
+        *,
+        document_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["document_id", b"document_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SubmitOutgoingRequest: _TypeAlias = SubmitOutgoingRequest  # noqa: Y015
+
+@_typing.final
+class SubmitOutgoingResponse(_message.Message):
+    """SubmitOutgoingResponse returns the submitted document."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOCUMENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def document(self) -> Global___OutgoingDocument:
+        """The document, state SUBMITTED."""
+
+    def __init__(
+        self,
+        *,
+        document: Global___OutgoingDocument | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["document", b"document"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["document", b"document"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SubmitOutgoingResponse: _TypeAlias = SubmitOutgoingResponse  # noqa: Y015
+
+@_typing.final
+class ApproveOutgoingRequest(_message.Message):
+    """ApproveOutgoingRequest names the document and the leader's comment."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOCUMENT_ID_FIELD_NUMBER: _builtins.int
+    COMMENT_FIELD_NUMBER: _builtins.int
+    document_id: _builtins.str
+    """Document id."""
+    comment: _builtins.str
+    """An optional comment kept with the approval."""
+    def __init__(
+        self,
+        *,
+        document_id: _builtins.str = ...,
+        comment: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["comment", b"comment", "document_id", b"document_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ApproveOutgoingRequest: _TypeAlias = ApproveOutgoingRequest  # noqa: Y015
+
+@_typing.final
+class ApproveOutgoingResponse(_message.Message):
+    """ApproveOutgoingResponse returns the approved document."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOCUMENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def document(self) -> Global___OutgoingDocument:
+        """The document, state APPROVED."""
+
+    def __init__(
+        self,
+        *,
+        document: Global___OutgoingDocument | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["document", b"document"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["document", b"document"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ApproveOutgoingResponse: _TypeAlias = ApproveOutgoingResponse  # noqa: Y015
+
+@_typing.final
+class ReturnOutgoingRequest(_message.Message):
+    """ReturnOutgoingRequest names the document and what to correct."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOCUMENT_ID_FIELD_NUMBER: _builtins.int
+    COMMENTS_FIELD_NUMBER: _builtins.int
+    document_id: _builtins.str
+    """Document id."""
+    comments: _builtins.str
+    """What to correct (required)."""
+    def __init__(
+        self,
+        *,
+        document_id: _builtins.str = ...,
+        comments: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["comments", b"comments", "document_id", b"document_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReturnOutgoingRequest: _TypeAlias = ReturnOutgoingRequest  # noqa: Y015
+
+@_typing.final
+class ReturnOutgoingResponse(_message.Message):
+    """ReturnOutgoingResponse returns the returned document."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOCUMENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def document(self) -> Global___OutgoingDocument:
+        """The document, state RETURNED."""
+
+    def __init__(
+        self,
+        *,
+        document: Global___OutgoingDocument | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["document", b"document"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["document", b"document"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReturnOutgoingResponse: _TypeAlias = ReturnOutgoingResponse  # noqa: Y015

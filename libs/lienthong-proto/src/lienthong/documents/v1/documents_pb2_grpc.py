@@ -40,6 +40,21 @@ class DocumentsServiceStub:
                 request_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.CreateOutgoingRequest.SerializeToString,
                 response_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.CreateOutgoingResponse.FromString,
                 _registered_method=True)
+        self.SubmitOutgoing = channel.unary_unary(
+                '/lienthong.documents.v1.DocumentsService/SubmitOutgoing',
+                request_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.SubmitOutgoingRequest.SerializeToString,
+                response_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.SubmitOutgoingResponse.FromString,
+                _registered_method=True)
+        self.ApproveOutgoing = channel.unary_unary(
+                '/lienthong.documents.v1.DocumentsService/ApproveOutgoing',
+                request_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.ApproveOutgoingRequest.SerializeToString,
+                response_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.ApproveOutgoingResponse.FromString,
+                _registered_method=True)
+        self.ReturnOutgoing = channel.unary_unary(
+                '/lienthong.documents.v1.DocumentsService/ReturnOutgoing',
+                request_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.ReturnOutgoingRequest.SerializeToString,
+                response_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.ReturnOutgoingResponse.FromString,
+                _registered_method=True)
         self.RegisterOutgoing = channel.unary_unary(
                 '/lienthong.documents.v1.DocumentsService/RegisterOutgoing',
                 request_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.RegisterOutgoingRequest.SerializeToString,
@@ -138,8 +153,30 @@ class DocumentsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SubmitOutgoing(self, request, context):
+        """SubmitOutgoing submits a draft (or a corrected returned document) for the leader's approval (trình ký).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ApproveOutgoing(self, request, context):
+        """ApproveOutgoing records the leader's approval of a submitted document.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReturnOutgoing(self, request, context):
+        """ReturnOutgoing sends a submitted document back to its drafter with comments to correct.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def RegisterOutgoing(self, request, context):
-        """RegisterOutgoing gives a drafted document its number and notation (per agency, per calendar year).
+        """RegisterOutgoing gives a document its number and notation (per agency, per calendar year): an approved
+        document, or a draft when approval happens outside lienthong; never one waiting for approval or returned.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -266,6 +303,21 @@ def add_DocumentsServiceServicer_to_server(servicer, server):
                     request_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.CreateOutgoingRequest.FromString,
                     response_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.CreateOutgoingResponse.SerializeToString,
             ),
+            'SubmitOutgoing': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitOutgoing,
+                    request_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.SubmitOutgoingRequest.FromString,
+                    response_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.SubmitOutgoingResponse.SerializeToString,
+            ),
+            'ApproveOutgoing': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApproveOutgoing,
+                    request_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.ApproveOutgoingRequest.FromString,
+                    response_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.ApproveOutgoingResponse.SerializeToString,
+            ),
+            'ReturnOutgoing': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReturnOutgoing,
+                    request_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.ReturnOutgoingRequest.FromString,
+                    response_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.ReturnOutgoingResponse.SerializeToString,
+            ),
             'RegisterOutgoing': grpc.unary_unary_rpc_method_handler(
                     servicer.RegisterOutgoing,
                     request_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.RegisterOutgoingRequest.FromString,
@@ -380,6 +432,87 @@ class DocumentsService:
             '/lienthong.documents.v1.DocumentsService/CreateOutgoing',
             lienthong_dot_documents_dot_v1_dot_documents__pb2.CreateOutgoingRequest.SerializeToString,
             lienthong_dot_documents_dot_v1_dot_documents__pb2.CreateOutgoingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitOutgoing(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.documents.v1.DocumentsService/SubmitOutgoing',
+            lienthong_dot_documents_dot_v1_dot_documents__pb2.SubmitOutgoingRequest.SerializeToString,
+            lienthong_dot_documents_dot_v1_dot_documents__pb2.SubmitOutgoingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ApproveOutgoing(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.documents.v1.DocumentsService/ApproveOutgoing',
+            lienthong_dot_documents_dot_v1_dot_documents__pb2.ApproveOutgoingRequest.SerializeToString,
+            lienthong_dot_documents_dot_v1_dot_documents__pb2.ApproveOutgoingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReturnOutgoing(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.documents.v1.DocumentsService/ReturnOutgoing',
+            lienthong_dot_documents_dot_v1_dot_documents__pb2.ReturnOutgoingRequest.SerializeToString,
+            lienthong_dot_documents_dot_v1_dot_documents__pb2.ReturnOutgoingResponse.FromString,
             options,
             channel_credentials,
             insecure,

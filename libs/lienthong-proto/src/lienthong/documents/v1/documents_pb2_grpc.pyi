@@ -35,8 +35,16 @@ class DocumentsServiceStub:
     def __new__(cls, channel: _aio.Channel) -> DocumentsServiceAsyncStub: ...
     CreateOutgoing: _grpc.UnaryUnaryMultiCallable[_documents_pb2.CreateOutgoingRequest, _documents_pb2.CreateOutgoingResponse]
     """CreateOutgoing drafts an outgoing document (văn bản đi) for the sending agency."""
+    SubmitOutgoing: _grpc.UnaryUnaryMultiCallable[_documents_pb2.SubmitOutgoingRequest, _documents_pb2.SubmitOutgoingResponse]
+    """SubmitOutgoing submits a draft (or a corrected returned document) for the leader's approval (trình ký)."""
+    ApproveOutgoing: _grpc.UnaryUnaryMultiCallable[_documents_pb2.ApproveOutgoingRequest, _documents_pb2.ApproveOutgoingResponse]
+    """ApproveOutgoing records the leader's approval of a submitted document."""
+    ReturnOutgoing: _grpc.UnaryUnaryMultiCallable[_documents_pb2.ReturnOutgoingRequest, _documents_pb2.ReturnOutgoingResponse]
+    """ReturnOutgoing sends a submitted document back to its drafter with comments to correct."""
     RegisterOutgoing: _grpc.UnaryUnaryMultiCallable[_documents_pb2.RegisterOutgoingRequest, _documents_pb2.RegisterOutgoingResponse]
-    """RegisterOutgoing gives a drafted document its number and notation (per agency, per calendar year)."""
+    """RegisterOutgoing gives a document its number and notation (per agency, per calendar year): an approved
+    document, or a draft when approval happens outside lienthong; never one waiting for approval or returned.
+    """
     SignOutgoing: _grpc.UnaryUnaryMultiCallable[_documents_pb2.SignOutgoingRequest, _documents_pb2.SignOutgoingResponse]
     """SignOutgoing has the signing service put the agency's seal signature (PAdES) on the registered PDF."""
     SendOutgoing: _grpc.UnaryUnaryMultiCallable[_documents_pb2.SendOutgoingRequest, _documents_pb2.SendOutgoingResponse]
@@ -79,8 +87,16 @@ class DocumentsServiceAsyncStub(DocumentsServiceStub):
     def __init__(self, channel: _aio.Channel) -> None: ...
     CreateOutgoing: _aio.UnaryUnaryMultiCallable[_documents_pb2.CreateOutgoingRequest, _documents_pb2.CreateOutgoingResponse]  # type: ignore[assignment]
     """CreateOutgoing drafts an outgoing document (văn bản đi) for the sending agency."""
+    SubmitOutgoing: _aio.UnaryUnaryMultiCallable[_documents_pb2.SubmitOutgoingRequest, _documents_pb2.SubmitOutgoingResponse]  # type: ignore[assignment]
+    """SubmitOutgoing submits a draft (or a corrected returned document) for the leader's approval (trình ký)."""
+    ApproveOutgoing: _aio.UnaryUnaryMultiCallable[_documents_pb2.ApproveOutgoingRequest, _documents_pb2.ApproveOutgoingResponse]  # type: ignore[assignment]
+    """ApproveOutgoing records the leader's approval of a submitted document."""
+    ReturnOutgoing: _aio.UnaryUnaryMultiCallable[_documents_pb2.ReturnOutgoingRequest, _documents_pb2.ReturnOutgoingResponse]  # type: ignore[assignment]
+    """ReturnOutgoing sends a submitted document back to its drafter with comments to correct."""
     RegisterOutgoing: _aio.UnaryUnaryMultiCallable[_documents_pb2.RegisterOutgoingRequest, _documents_pb2.RegisterOutgoingResponse]  # type: ignore[assignment]
-    """RegisterOutgoing gives a drafted document its number and notation (per agency, per calendar year)."""
+    """RegisterOutgoing gives a document its number and notation (per agency, per calendar year): an approved
+    document, or a draft when approval happens outside lienthong; never one waiting for approval or returned.
+    """
     SignOutgoing: _aio.UnaryUnaryMultiCallable[_documents_pb2.SignOutgoingRequest, _documents_pb2.SignOutgoingResponse]  # type: ignore[assignment]
     """SignOutgoing has the signing service put the agency's seal signature (PAdES) on the registered PDF."""
     SendOutgoing: _aio.UnaryUnaryMultiCallable[_documents_pb2.SendOutgoingRequest, _documents_pb2.SendOutgoingResponse]  # type: ignore[assignment]
@@ -128,12 +144,38 @@ class DocumentsServiceServicer(metaclass=_abc_1.ABCMeta):
         """CreateOutgoing drafts an outgoing document (văn bản đi) for the sending agency."""
 
     @_abc_1.abstractmethod
+    def SubmitOutgoing(
+        self,
+        request: _documents_pb2.SubmitOutgoingRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_documents_pb2.SubmitOutgoingResponse, _abc.Awaitable[_documents_pb2.SubmitOutgoingResponse]]:
+        """SubmitOutgoing submits a draft (or a corrected returned document) for the leader's approval (trình ký)."""
+
+    @_abc_1.abstractmethod
+    def ApproveOutgoing(
+        self,
+        request: _documents_pb2.ApproveOutgoingRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_documents_pb2.ApproveOutgoingResponse, _abc.Awaitable[_documents_pb2.ApproveOutgoingResponse]]:
+        """ApproveOutgoing records the leader's approval of a submitted document."""
+
+    @_abc_1.abstractmethod
+    def ReturnOutgoing(
+        self,
+        request: _documents_pb2.ReturnOutgoingRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_documents_pb2.ReturnOutgoingResponse, _abc.Awaitable[_documents_pb2.ReturnOutgoingResponse]]:
+        """ReturnOutgoing sends a submitted document back to its drafter with comments to correct."""
+
+    @_abc_1.abstractmethod
     def RegisterOutgoing(
         self,
         request: _documents_pb2.RegisterOutgoingRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_documents_pb2.RegisterOutgoingResponse, _abc.Awaitable[_documents_pb2.RegisterOutgoingResponse]]:
-        """RegisterOutgoing gives a drafted document its number and notation (per agency, per calendar year)."""
+        """RegisterOutgoing gives a document its number and notation (per agency, per calendar year): an approved
+        document, or a draft when approval happens outside lienthong; never one waiting for approval or returned.
+        """
 
     @_abc_1.abstractmethod
     def SignOutgoing(

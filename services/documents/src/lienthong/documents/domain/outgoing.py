@@ -17,9 +17,17 @@ class OutgoingState(enum.Enum):
     """Where an outgoing document is in its life."""
 
     DRAFT = "draft"
+    SUBMITTED = "submitted"  # trình ký: waiting for the leader's approval
+    RETURNED = "returned"  # trả lại: sent back with comments, to be corrected and submitted again
+    APPROVED = "approved"
     REGISTERED = "registered"
     SIGNED = "signed"
     SENT = "sent"
+
+
+_BEFORE_REGISTRATION = frozenset(
+    {OutgoingState.DRAFT, OutgoingState.SUBMITTED, OutgoingState.RETURNED, OutgoingState.APPROVED}
+)
 
 
 class Urgency(enum.Enum):
@@ -87,9 +95,50 @@ class OutgoingDocument(Aggregate):
             raise InvalidArgument(f"subject (trích yếu) has {len(subject)} characters; the limit is {SUBJECT_LIMIT}")
         return cls(sender_code, doc_type, subject, urgency.name, confidentiality.name, content_sha256)
 
+    def submit(self, *, by: str, at: datetime) -> None:
+        """Submit the draft (or the corrected returned one) for approval."""
+        if self.state not in (OutgoingState.DRAFT, OutgoingState.RETURNED):
+            raise FailedPrecondition(
+                f"document {self.id} is {self.state.value}; only a draft or a returned document is submitted"
+            )
+        self._submitted(by, at)
+
+    @event("Submitted")
+    def _submitted(self, by: str, at: datetime) -> None:
+        self.state = OutgoingState.SUBMITTED
+
+    def approve(self, *, by: str, comment: str, at: datetime) -> None:
+        """The leader approves the submitted document."""
+        self._check_submitted("approved")
+        self._approved(by, comment.strip(), at)
+
+    @event("Approved")
+    def _approved(self, by: str, comment: str, at: datetime) -> None:
+        self.state = OutgoingState.APPROVED
+
+    def return_with_comments(self, *, by: str, comments: str, at: datetime) -> None:
+        """The leader sends the submitted document back with comments (ý kiến) to correct."""
+        self._check_submitted("returned")
+        if not comments.strip():
+            raise InvalidArgument("returning a document needs comments saying what to correct")
+        self._returned(by, comments.strip(), at)
+
+    @event("Returned")
+    def _returned(self, by: str, comments: str, at: datetime) -> None:
+        self.state = OutgoingState.RETURNED
+
+    def _check_submitted(self, action: str) -> None:
+        if self.state is not OutgoingState.SUBMITTED:
+            raise FailedPrecondition(f"document {self.id} is {self.state.value}; only a submitted document is {action}")
+
     def check_registrable(self) -> None:
-        """Refuse to register a document that already has its number."""
-        if self.state is not OutgoingState.DRAFT:
+        """A draft (when the agency does not use approval here) or an approved document gets its number;
+        a document waiting for approval or returned with comments does not."""
+        if self.state is OutgoingState.SUBMITTED:
+            raise FailedPrecondition(f"document {self.id} is waiting for approval; it is registered once approved")
+        if self.state is OutgoingState.RETURNED:
+            raise FailedPrecondition(f"document {self.id} was returned with comments; correct it and submit it again")
+        if self.state not in (OutgoingState.DRAFT, OutgoingState.APPROVED):
             raise FailedPrecondition(f"document {self.id} is already registered as {self.code}")
 
     def register(self, *, number: int, notation: str, code: str, issued_at: datetime, content_sha256: str) -> None:
@@ -108,7 +157,7 @@ class OutgoingDocument(Aggregate):
 
     def check_signable(self) -> None:
         """Only a registered, not yet signed document takes the agency's seal signature."""
-        if self.state is OutgoingState.DRAFT:
+        if self.state in _BEFORE_REGISTRATION:
             raise FailedPrecondition(f"document {self.id} is a draft: register it (number and notation) before signing")
         if self.state is not OutgoingState.REGISTERED:
             raise FailedPrecondition(f"document {self.code} is already signed")
@@ -126,7 +175,7 @@ class OutgoingDocument(Aggregate):
 
     def check_sendable(self) -> None:
         """Refuse, with the reason, a document that is not registered and signed, or already sent."""
-        if self.state is OutgoingState.DRAFT:
+        if self.state in _BEFORE_REGISTRATION:
             raise FailedPrecondition(
                 f"document {self.id} is not registered: register it (number and notation) before sending"
             )

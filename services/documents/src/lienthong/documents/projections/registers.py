@@ -221,6 +221,8 @@ class Registers(SqlProjection):
                     issued_at=_utc(data["issued_at"]),
                     content_sha256=data["content_sha256"],
                 )
+            case "OutgoingDocument", "Submitted" | "Approved" | "Returned":
+                self._update_outgoing(connection, key, state=envelope.event.lower())
             case "OutgoingDocument", "Signed":
                 self._update_outgoing(
                     connection,

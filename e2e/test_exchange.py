@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -181,3 +182,56 @@ def test_a_signed_document_is_exchanged_end_to_end(
     assert sent_trace
     expected = {"documents", "identifiers", "signing", "email", "reporting"}
     wait_for(lambda: expected <= spans_by_trace(platform.config.traces_dir)[sent_trace], what=f"spans of {expected}")
+
+
+def test_attachments_reach_the_recipient_unchanged_and_a_revocation_names_its_document(
+    agencies: identifiers_pb2_grpc.IdentifiersServiceStub, documents: documents_pb2_grpc.DocumentsServiceStub
+) -> None:
+    appendix = "Phụ lục: danh sách đơn vị".encode() * 100
+    request = docs.CreateOutgoingRequest(
+        sender_code=DEPARTMENT.code,
+        type=docs.DOCUMENT_TYPE_QUYET_DINH,
+        subject="Quyết định ban hành quy chế",
+        attachments=[
+            docs.NewAttachment(
+                name="../phu-luc-1.txt", content_type="text/plain", kind=docs.ATTACHMENT_KIND_APPENDIX, content=appendix
+            )
+        ],
+    )
+    original = documents.CreateOutgoing(request, metadata=CLERK).document
+    [attachment] = original.attachments
+    assert (attachment.name, attachment.kind, attachment.size) == (
+        "phu-luc-1.txt",
+        docs.ATTACHMENT_KIND_APPENDIX,
+        len(appendix),
+    )
+    assert attachment.sha256 == hashlib.sha256(appendix).hexdigest()
+    sent = send_through(documents, original.id)
+    copy_id = sent.recipients[0].incoming_id
+    fetched = documents.GetAttachment(
+        docs.GetAttachmentRequest(document_id=copy_id, sha256=attachment.sha256), metadata=CLERK
+    )
+    assert fetched.content == appendix
+
+    revocation = documents.CreateOutgoing(
+        docs.CreateOutgoingRequest(
+            sender_code=DEPARTMENT.code,
+            type=docs.DOCUMENT_TYPE_QUYET_DINH,
+            subject="Quyết định thu hồi",
+            business_type=docs.BUSINESS_TYPE_REVOKE,
+            relates_to=original.id,
+        ),
+        metadata=CLERK,
+    ).document
+    revoked = send_through(documents, revocation.id)
+    arrived = documents.ListIncoming(docs.ListIncomingRequest(recipient_code=PROVINCE.code), metadata=CLERK)
+    [copy] = [d for d in arrived.documents if d.outgoing_id == revoked.id]
+    assert (copy.business_type, copy.relates_to_code) == (docs.BUSINESS_TYPE_REVOKE, f"{sent.number}/{sent.notation}")
+
+
+def send_through(documents: documents_pb2_grpc.DocumentsServiceStub, document_id: str) -> docs.OutgoingDocument:
+    documents.RegisterOutgoing(docs.RegisterOutgoingRequest(document_id=document_id), metadata=CLERK)
+    documents.SignOutgoing(docs.SignOutgoingRequest(document_id=document_id), metadata=CLERK)
+    return documents.SendOutgoing(
+        docs.SendOutgoingRequest(document_id=document_id, recipient_codes=[PROVINCE.code]), metadata=CLERK
+    ).document

@@ -144,3 +144,56 @@ def test_approval_comes_before_registration_and_a_returned_draft_is_submitted_ag
     document.register(number=1, notation="BC-STTTT", code="01/BC-STTTT", issued_at=NOON, content_sha256="a" * 64)
     events = [type(e).__name__ for e in document.collect_events()]
     assert events == ["Drafted", "Submitted", "Returned", "Submitted", "Approved", "Registered"]
+
+
+def test_file_names_lose_directories_and_reserved_characters() -> None:
+    from lienthong.documents.domain.attachments import safe_file_name
+
+    assert safe_file_name("../../etc/passwd") == "passwd"
+    assert safe_file_name("C:\\Users\\x\\Phụ lục 1.pdf") == "Phụ lục 1.pdf"
+    assert safe_file_name('bảng"kê?.xlsx') == "bảng_kê_.xlsx"
+    with pytest.raises(InvalidArgument, match="no usable characters"):
+        safe_file_name("../..")
+
+
+def test_a_revocation_names_a_sent_document_of_the_same_agency() -> None:
+    from lienthong.documents.domain.attachments import BusinessType
+
+    earlier = signed()
+    with pytest.raises(FailedPrecondition, match="has not been sent"):
+        OutgoingDocument.draft(
+            sender_code="000.00.12.H41",
+            doc_type="QUYET_DINH",
+            subject="Thu hồi",
+            urgency=Urgency.NORMAL,
+            confidentiality=Confidentiality.NORMAL,
+            content_sha256="",
+            business_type=BusinessType.REVOKE,
+            relates_to=earlier,
+        )
+    earlier.send(recipients={"000.00.00.H41": "i-1"}, sent_at=NOON)
+    with pytest.raises(InvalidArgument, match="names the earlier document"):
+        OutgoingDocument.draft(
+            sender_code="000.00.12.H41",
+            doc_type="QUYET_DINH",
+            subject="Thu hồi",
+            urgency=Urgency.NORMAL,
+            confidentiality=Confidentiality.NORMAL,
+            content_sha256="",
+            business_type=BusinessType.REVOKE,
+        )
+    revocation = OutgoingDocument.draft(
+        sender_code="000.00.12.H41",
+        doc_type="QUYET_DINH",
+        subject="Thu hồi",
+        urgency=Urgency.NORMAL,
+        confidentiality=Confidentiality.NORMAL,
+        content_sha256="",
+        business_type=BusinessType.REVOKE,
+        relates_to=earlier,
+    )
+    assert (revocation.business_type, revocation.relates_to, revocation.relates_to_code) == (
+        "REVOKE",
+        str(earlier.id),
+        "05/BC-STTTT",
+    )

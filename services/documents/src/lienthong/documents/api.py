@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from typing import Any
 
 from google.protobuf import struct_pb2
 
+from lienthong.documents.domain.attachments import AttachmentKind, BusinessType
 from lienthong.documents.domain.doctypes import DocumentType
 from lienthong.documents.domain.outgoing import Confidentiality, Urgency
 from lienthong.documents.domain.timezone import start_of_vietnam_day
 from lienthong.documents.projections.registers import DocumentSearch, IncomingRow, OutgoingRow
-from lienthong.documents.usecases import DocumentUseCases, parse_id
+from lienthong.documents.usecases import DocumentUseCases, NewAttachment, parse_id
 from lienthong.documents.v1 import documents_pb2 as pb
 from lienthong.documents.v1 import documents_pb2_grpc
 from lienthong.errors import InvalidArgument
@@ -41,6 +43,12 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
             urgency=_urgency(request.urgency),
             confidentiality=_confidentiality(request.confidentiality),
             content_pdf=request.content_pdf,
+            attachments=[
+                NewAttachment(a.name, a.content_type, _KINDS.get(a.kind, AttachmentKind.ATTACHMENT), a.content)
+                for a in request.attachments
+            ],
+            business_type=_business_type(request.business_type),
+            relates_to=parse_id(request.relates_to, "relates_to") if request.relates_to else None,
         )
         return pb.CreateOutgoingResponse(document=_outgoing(row))
 
@@ -155,6 +163,12 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
             next_page_token=page.next_token(more),
         )
 
+    async def GetAttachment(self, request: pb.GetAttachmentRequest, context: Context) -> pb.GetAttachmentResponse:
+        described, content = await self._documents.attachment(
+            parse_id(request.document_id, "document_id"), request.sha256
+        )
+        return pb.GetAttachmentResponse(attachment=_attachment(described), content=content)
+
     async def GetContent(self, request: pb.GetContentRequest, context: Context) -> pb.GetContentResponse:
         content, sha = await self._documents.content(parse_id(request.document_id, "document_id"))
         return pb.GetContentResponse(content_pdf=content, sha256=sha)
@@ -224,6 +238,33 @@ def _outgoing(row: OutgoingRow) -> pb.OutgoingDocument:
             for r in row.recipients
         ],
         created_at=timestamp_of(row.created_at),
+        attachments=[_attachment(a) for a in json.loads(row.attachments)],
+        business_type=BusinessType[row.business_type].value,  # type: ignore[arg-type]
+        relates_to=row.relates_to,
+    )
+
+
+_KINDS = {
+    pb.ATTACHMENT_KIND_MAIN_TEXT: AttachmentKind.MAIN_TEXT,
+    pb.ATTACHMENT_KIND_APPENDIX: AttachmentKind.APPENDIX,
+    pb.ATTACHMENT_KIND_ATTACHMENT: AttachmentKind.ATTACHMENT,
+}
+_KIND_VALUES = {kind.value: value for value, kind in _KINDS.items()}
+
+
+def _business_type(value: pb.BusinessType.ValueType) -> BusinessType:
+    if value not in pb.BusinessType.values():
+        raise InvalidArgument(f"business_type {value} is not new, revoke, update or replace")
+    return BusinessType(int(value))
+
+
+def _attachment(described: dict[str, Any]) -> pb.Attachment:
+    return pb.Attachment(
+        name=described["name"],
+        content_type=described["content_type"],
+        kind=_KIND_VALUES[described["kind"]],
+        sha256=described["sha256"],
+        size=int(described["size"]),
     )
 
 
@@ -253,6 +294,8 @@ def _incoming(row: IncomingRow, today: date) -> pb.IncomingDocument:
         assignee=row.assignee,
         due_on=row.due_on,
         overdue=row.overdue(today),
+        business_type=BusinessType[row.business_type].value,  # type: ignore[arg-type]
+        relates_to_code=row.relates_to_code,
     )
 
 

@@ -13,6 +13,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
+from lienthong.documents.domain.attachments import AttachmentRecord, BusinessType
 from lienthong.documents.domain.doctypes import DocumentType
 from lienthong.documents.domain.incoming import IncomingDocument, id_of_incoming
 from lienthong.documents.domain.numbering import document_code, notation, series_key
@@ -58,6 +59,9 @@ class DocumentsApp(StoredApplication):
         urgency: Urgency,
         confidentiality: Confidentiality,
         content_sha256: str,
+        attachments: list[AttachmentRecord] | None = None,
+        business_type: BusinessType = BusinessType.NEW,
+        relates_to: UUID | None = None,
     ) -> OutgoingDocument:
         document = OutgoingDocument.draft(
             sender_code=sender_code,
@@ -66,6 +70,9 @@ class DocumentsApp(StoredApplication):
             urgency=urgency,
             confidentiality=confidentiality,
             content_sha256=content_sha256,
+            attachments=attachments,
+            business_type=business_type,
+            relates_to=self.outgoing(relates_to) if relates_to else None,
         )
         self.save(document)
         return document
@@ -148,6 +155,8 @@ class DocumentsApp(StoredApplication):
                 code=document.code,
                 urgency=document.urgency,
                 arrived_at=sent_at,
+                business_type=document.business_type,
+                relates_to_code=document.relates_to_code,
             )
             for code in codes
         ]

@@ -4,7 +4,9 @@ then the event-sourced change, then the register read model brought up to date f
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+import json
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
@@ -12,6 +14,13 @@ from uuid import UUID
 from lienthong.consumer import LocalFollower
 from lienthong.documents.application import DocumentsApp
 from lienthong.documents.blobs import BlobStore
+from lienthong.documents.domain.attachments import (
+    AttachmentKind,
+    AttachmentRecord,
+    BusinessType,
+    check_attachment,
+    safe_file_name,
+)
 from lienthong.documents.domain.doctypes import DocumentType
 from lienthong.documents.domain.outgoing import Confidentiality, OutgoingDocument, Urgency
 from lienthong.documents.domain.timezone import vietnam_date
@@ -28,6 +37,16 @@ from lienthong.errors import FailedPrecondition, InvalidArgument, NotFound
 from lienthong.eventstore import EventRecord, current_actor
 
 PDF_MAGIC = b"%PDF-"
+
+
+@dataclass(frozen=True)
+class NewAttachment:
+    """A file given with a draft."""
+
+    name: str
+    content_type: str
+    kind: AttachmentKind
+    content: bytes
 
 
 def _now() -> datetime:
@@ -74,8 +93,25 @@ class DocumentUseCases:
         urgency: Urgency,
         confidentiality: Confidentiality,
         content_pdf: bytes,
+        attachments: Sequence[NewAttachment] = (),
+        business_type: BusinessType = BusinessType.NEW,
+        relates_to: UUID | None = None,
     ) -> OutgoingRow:
         await self._active_agency(sender_code, role="sender")
+        records = []
+        for attachment in attachments:
+            name = safe_file_name(attachment.name)
+            check_attachment(name, attachment.content)
+            sha = await asyncio.to_thread(self._blobs.put, attachment.content)
+            records.append(
+                AttachmentRecord(
+                    name,
+                    attachment.content_type or "application/octet-stream",
+                    attachment.kind,
+                    sha,
+                    len(attachment.content),
+                )
+            )
         sha = ""
         if content_pdf:
             if not content_pdf.startswith(PDF_MAGIC):
@@ -89,6 +125,9 @@ class DocumentUseCases:
             urgency=urgency,
             confidentiality=confidentiality,
             content_sha256=sha,
+            attachments=records,
+            business_type=business_type,
+            relates_to=relates_to,
         )
         return await self._outgoing_after_change(document.id)
 
@@ -245,6 +284,15 @@ class DocumentUseCases:
 
     async def incoming_of(self, recipient_code: str) -> list[IncomingRow]:
         return await asyncio.to_thread(self._registers.incoming_of, recipient_code)
+
+    async def attachment(self, document_id: UUID, sha256: str) -> tuple[dict[str, Any], bytes]:
+        """A file of an outgoing document, or of the document an incoming copy is a copy of."""
+        copy = await asyncio.to_thread(self._registers.incoming_by_id, str(document_id))
+        row = await self.outgoing(UUID(copy.outgoing_id) if copy else document_id)
+        for attachment in json.loads(row.attachments):
+            if attachment["sha256"] == sha256:
+                return attachment, await asyncio.to_thread(self._blobs.get, sha256)
+        raise NotFound(f"document {document_id} has no attachment with SHA-256 {sha256}")
 
     async def content(self, document_id: UUID) -> tuple[bytes, str]:
         row = await self.outgoing(document_id)

@@ -313,6 +313,134 @@ STATUS_CODE_RECALL_REFUSED: StatusCode.ValueType  # 16
 """16: recall refused (từ chối lấy lại)."""
 Global___StatusCode: _TypeAlias = StatusCode  # noqa: Y015
 
+class _AttachmentKind:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _AttachmentKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_AttachmentKind.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    ATTACHMENT_KIND_UNSPECIFIED: _AttachmentKind.ValueType  # 0
+    """Not set; treated as an attachment."""
+    ATTACHMENT_KIND_MAIN_TEXT: _AttachmentKind.ValueType  # 1
+    """The main text of the document."""
+    ATTACHMENT_KIND_APPENDIX: _AttachmentKind.ValueType  # 2
+    """An appendix (phụ lục)."""
+    ATTACHMENT_KIND_ATTACHMENT: _AttachmentKind.ValueType  # 3
+    """Any other attached file (tài liệu kèm theo)."""
+
+class AttachmentKind(_AttachmentKind, metaclass=_AttachmentKindEnumTypeWrapper):
+    """AttachmentKind says what a file of a document is."""
+
+ATTACHMENT_KIND_UNSPECIFIED: AttachmentKind.ValueType  # 0
+"""Not set; treated as an attachment."""
+ATTACHMENT_KIND_MAIN_TEXT: AttachmentKind.ValueType  # 1
+"""The main text of the document."""
+ATTACHMENT_KIND_APPENDIX: AttachmentKind.ValueType  # 2
+"""An appendix (phụ lục)."""
+ATTACHMENT_KIND_ATTACHMENT: AttachmentKind.ValueType  # 3
+"""Any other attached file (tài liệu kèm theo)."""
+Global___AttachmentKind: _TypeAlias = AttachmentKind  # noqa: Y015
+
+class _BusinessType:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _BusinessTypeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_BusinessType.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    BUSINESS_TYPE_UNSPECIFIED: _BusinessType.ValueType  # 0
+    """Not set: a new document (BussinessDocType 0)."""
+    BUSINESS_TYPE_REVOKE: _BusinessType.ValueType  # 1
+    """Revokes (thu hồi) an earlier document (1)."""
+    BUSINESS_TYPE_UPDATE: _BusinessType.ValueType  # 2
+    """Updates (sửa đổi) an earlier document (2)."""
+    BUSINESS_TYPE_REPLACE: _BusinessType.ValueType  # 3
+    """Replaces (thay thế) an earlier document (3)."""
+
+class BusinessType(_BusinessType, metaclass=_BusinessTypeEnumTypeWrapper):
+    """BusinessType is what a document does to an earlier one (edXML BussinessDocType)."""
+
+BUSINESS_TYPE_UNSPECIFIED: BusinessType.ValueType  # 0
+"""Not set: a new document (BussinessDocType 0)."""
+BUSINESS_TYPE_REVOKE: BusinessType.ValueType  # 1
+"""Revokes (thu hồi) an earlier document (1)."""
+BUSINESS_TYPE_UPDATE: BusinessType.ValueType  # 2
+"""Updates (sửa đổi) an earlier document (2)."""
+BUSINESS_TYPE_REPLACE: BusinessType.ValueType  # 3
+"""Replaces (thay thế) an earlier document (3)."""
+Global___BusinessType: _TypeAlias = BusinessType  # noqa: Y015
+
+@_typing.final
+class Attachment(_message.Message):
+    """Attachment is a file of a document, stored by its SHA-256 so that anyone can prove it unchanged."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    CONTENT_TYPE_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    SHA256_FIELD_NUMBER: _builtins.int
+    SIZE_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """File name, as the drafter gave it (sanitised)."""
+    content_type: _builtins.str
+    """MIME type, e.g. "application/pdf"."""
+    kind: Global___AttachmentKind.ValueType
+    """What the file is."""
+    sha256: _builtins.str
+    """SHA-256 (hex) of the content, recorded in the document's events."""
+    size: _builtins.int
+    """Size in bytes."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        content_type: _builtins.str = ...,
+        kind: Global___AttachmentKind.ValueType = ...,
+        sha256: _builtins.str = ...,
+        size: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["content_type", b"content_type", "kind", b"kind", "name", b"name", "sha256", b"sha256", "size", b"size"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Attachment: _TypeAlias = Attachment  # noqa: Y015
+
+@_typing.final
+class NewAttachment(_message.Message):
+    """NewAttachment is a file given when drafting."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    CONTENT_TYPE_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    CONTENT_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """File name."""
+    content_type: _builtins.str
+    """MIME type."""
+    kind: Global___AttachmentKind.ValueType
+    """What the file is."""
+    content: _builtins.bytes
+    """The content, at most 50 MiB."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        content_type: _builtins.str = ...,
+        kind: Global___AttachmentKind.ValueType = ...,
+        content: _builtins.bytes = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["content", b"content", "content_type", b"content_type", "kind", b"kind", "name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___NewAttachment: _TypeAlias = NewAttachment  # noqa: Y015
+
 @_typing.final
 class RecipientStatus(_message.Message):
     """RecipientStatus is the latest status of an outgoing document at one recipient."""
@@ -369,6 +497,9 @@ class OutgoingDocument(_message.Message):
     SIGNER_CERTIFICATE_SERIAL_FIELD_NUMBER: _builtins.int
     RECIPIENTS_FIELD_NUMBER: _builtins.int
     CREATED_AT_FIELD_NUMBER: _builtins.int
+    ATTACHMENTS_FIELD_NUMBER: _builtins.int
+    BUSINESS_TYPE_FIELD_NUMBER: _builtins.int
+    RELATES_TO_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Document id (UUID)."""
     sender_code: _builtins.str
@@ -391,6 +522,10 @@ class OutgoingDocument(_message.Message):
     """SHA-256 (hex) of the current PDF, the signed one once signed."""
     signer_certificate_serial: _builtins.str
     """Serial number (hex) of the agency seal certificate that signed it."""
+    business_type: Global___BusinessType.ValueType
+    """What this document does to an earlier one."""
+    relates_to: _builtins.str
+    """Id of the earlier document it revokes, updates or replaces."""
     @_builtins.property
     def issued_at(self) -> _timestamp_pb2.Timestamp:
         """Issue date (ngày ban hành), set at registration."""
@@ -402,6 +537,10 @@ class OutgoingDocument(_message.Message):
     @_builtins.property
     def created_at(self) -> _timestamp_pb2.Timestamp:
         """When it was drafted."""
+
+    @_builtins.property
+    def attachments(self) -> _containers.RepeatedCompositeFieldContainer[Global___Attachment]:
+        """The files besides the PDF of the document."""
 
     def __init__(
         self,
@@ -420,10 +559,13 @@ class OutgoingDocument(_message.Message):
         signer_certificate_serial: _builtins.str = ...,
         recipients: _abc.Iterable[Global___RecipientStatus] | None = ...,
         created_at: _timestamp_pb2.Timestamp | None = ...,
+        attachments: _abc.Iterable[Global___Attachment] | None = ...,
+        business_type: Global___BusinessType.ValueType = ...,
+        relates_to: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "issued_at", b"issued_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["confidentiality", b"confidentiality", "content_sha256", b"content_sha256", "created_at", b"created_at", "id", b"id", "issued_at", b"issued_at", "notation", b"notation", "number", b"number", "recipients", b"recipients", "sender_code", b"sender_code", "signer_certificate_serial", b"signer_certificate_serial", "state", b"state", "subject", b"subject", "type", b"type", "urgency", b"urgency"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attachments", b"attachments", "business_type", b"business_type", "confidentiality", b"confidentiality", "content_sha256", b"content_sha256", "created_at", b"created_at", "id", b"id", "issued_at", b"issued_at", "notation", b"notation", "number", b"number", "recipients", b"recipients", "relates_to", b"relates_to", "sender_code", b"sender_code", "signer_certificate_serial", b"signer_certificate_serial", "state", b"state", "subject", b"subject", "type", b"type", "urgency", b"urgency"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -450,6 +592,8 @@ class IncomingDocument(_message.Message):
     ASSIGNEE_FIELD_NUMBER: _builtins.int
     DUE_ON_FIELD_NUMBER: _builtins.int
     OVERDUE_FIELD_NUMBER: _builtins.int
+    BUSINESS_TYPE_FIELD_NUMBER: _builtins.int
+    RELATES_TO_CODE_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Id of this incoming copy (UUID)."""
     recipient_code: _builtins.str
@@ -476,6 +620,10 @@ class IncomingDocument(_message.Message):
     """Processing deadline (hạn xử lý), `YYYY-MM-DD`; empty when none."""
     overdue: _builtins.bool
     """Past its deadline and not done (Vietnamese calendar day)."""
+    business_type: Global___BusinessType.ValueType
+    """What this document does to an earlier one."""
+    relates_to_code: _builtins.str
+    """Number and notation of the earlier document it revokes, updates or replaces."""
     @_builtins.property
     def arrived_at(self) -> _timestamp_pb2.Timestamp:
         """When it arrived."""
@@ -502,10 +650,12 @@ class IncomingDocument(_message.Message):
         assignee: _builtins.str = ...,
         due_on: _builtins.str = ...,
         overdue: _builtins.bool = ...,
+        business_type: Global___BusinessType.ValueType = ...,
+        relates_to_code: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["accepted_at", b"accepted_at", "arrived_at", b"arrived_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["accepted_at", b"accepted_at", "arrival_number", b"arrival_number", "arrived_at", b"arrived_at", "assignee", b"assignee", "code", b"code", "due_on", b"due_on", "id", b"id", "outgoing_id", b"outgoing_id", "overdue", b"overdue", "recipient_code", b"recipient_code", "sender_code", b"sender_code", "status", b"status", "subject", b"subject", "type", b"type", "urgency", b"urgency"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["accepted_at", b"accepted_at", "arrival_number", b"arrival_number", "arrived_at", b"arrived_at", "assignee", b"assignee", "business_type", b"business_type", "code", b"code", "due_on", b"due_on", "id", b"id", "outgoing_id", b"outgoing_id", "overdue", b"overdue", "recipient_code", b"recipient_code", "relates_to_code", b"relates_to_code", "sender_code", b"sender_code", "status", b"status", "subject", b"subject", "type", b"type", "urgency", b"urgency"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -523,6 +673,9 @@ class CreateOutgoingRequest(_message.Message):
     URGENCY_FIELD_NUMBER: _builtins.int
     CONFIDENTIALITY_FIELD_NUMBER: _builtins.int
     CONTENT_PDF_FIELD_NUMBER: _builtins.int
+    ATTACHMENTS_FIELD_NUMBER: _builtins.int
+    BUSINESS_TYPE_FIELD_NUMBER: _builtins.int
+    RELATES_TO_FIELD_NUMBER: _builtins.int
     sender_code: _builtins.str
     """Identifier code of the issuing agency."""
     type: Global___DocumentType.ValueType
@@ -535,6 +688,14 @@ class CreateOutgoingRequest(_message.Message):
     """Confidentiality; normal when unspecified."""
     content_pdf: _builtins.bytes
     """The document as a PDF; when empty, the service renders one from the metadata at registration."""
+    business_type: Global___BusinessType.ValueType
+    """What this document does to an earlier one; a new document when unspecified."""
+    relates_to: _builtins.str
+    """Id of the earlier document of the same agency, sent already, that this one revokes, updates or replaces."""
+    @_builtins.property
+    def attachments(self) -> _containers.RepeatedCompositeFieldContainer[Global___NewAttachment]:
+        """Files besides the PDF: appendixes and attachments."""
+
     def __init__(
         self,
         *,
@@ -544,10 +705,13 @@ class CreateOutgoingRequest(_message.Message):
         urgency: Global___Urgency.ValueType = ...,
         confidentiality: Global___Confidentiality.ValueType = ...,
         content_pdf: _builtins.bytes = ...,
+        attachments: _abc.Iterable[Global___NewAttachment] | None = ...,
+        business_type: Global___BusinessType.ValueType = ...,
+        relates_to: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["confidentiality", b"confidentiality", "content_pdf", b"content_pdf", "sender_code", b"sender_code", "subject", b"subject", "type", b"type", "urgency", b"urgency"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attachments", b"attachments", "business_type", b"business_type", "confidentiality", b"confidentiality", "content_pdf", b"content_pdf", "relates_to", b"relates_to", "sender_code", b"sender_code", "subject", b"subject", "type", b"type", "urgency", b"urgency"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1682,3 +1846,57 @@ class ReturnOutgoingResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ReturnOutgoingResponse: _TypeAlias = ReturnOutgoingResponse  # noqa: Y015
+
+@_typing.final
+class GetAttachmentRequest(_message.Message):
+    """GetAttachmentRequest names the document and the file."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOCUMENT_ID_FIELD_NUMBER: _builtins.int
+    SHA256_FIELD_NUMBER: _builtins.int
+    document_id: _builtins.str
+    """Id of the outgoing document (or of an incoming copy of it)."""
+    sha256: _builtins.str
+    """SHA-256 of the file."""
+    def __init__(
+        self,
+        *,
+        document_id: _builtins.str = ...,
+        sha256: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["document_id", b"document_id", "sha256", b"sha256"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetAttachmentRequest: _TypeAlias = GetAttachmentRequest  # noqa: Y015
+
+@_typing.final
+class GetAttachmentResponse(_message.Message):
+    """GetAttachmentResponse carries the file."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ATTACHMENT_FIELD_NUMBER: _builtins.int
+    CONTENT_FIELD_NUMBER: _builtins.int
+    content: _builtins.bytes
+    """Its content."""
+    @_builtins.property
+    def attachment(self) -> Global___Attachment:
+        """The file's description."""
+
+    def __init__(
+        self,
+        *,
+        attachment: Global___Attachment | None = ...,
+        content: _builtins.bytes = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["attachment", b"attachment"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attachment", b"attachment", "content", b"content"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetAttachmentResponse: _TypeAlias = GetAttachmentResponse  # noqa: Y015

@@ -130,6 +130,11 @@ class DocumentsServiceStub:
                 request_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.SearchDocumentsRequest.SerializeToString,
                 response_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.SearchDocumentsResponse.FromString,
                 _registered_method=True)
+        self.GetAttachment = channel.unary_unary(
+                '/lienthong.documents.v1.DocumentsService/GetAttachment',
+                request_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.GetAttachmentRequest.SerializeToString,
+                response_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.GetAttachmentResponse.FromString,
+                _registered_method=True)
         self.GetContent = channel.unary_unary(
                 '/lienthong.documents.v1.DocumentsService/GetContent',
                 request_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.GetContentRequest.SerializeToString,
@@ -281,6 +286,13 @@ class DocumentsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetAttachment(self, request, context):
+        """GetAttachment returns one file of a document by its SHA-256.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetContent(self, request, context):
         """GetContent returns the PDF of an outgoing document (signed when it has been signed).
         """
@@ -392,6 +404,11 @@ def add_DocumentsServiceServicer_to_server(servicer, server):
                     servicer.SearchDocuments,
                     request_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.SearchDocumentsRequest.FromString,
                     response_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.SearchDocumentsResponse.SerializeToString,
+            ),
+            'GetAttachment': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAttachment,
+                    request_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.GetAttachmentRequest.FromString,
+                    response_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.GetAttachmentResponse.SerializeToString,
             ),
             'GetContent': grpc.unary_unary_rpc_method_handler(
                     servicer.GetContent,
@@ -918,6 +935,33 @@ class DocumentsService:
             '/lienthong.documents.v1.DocumentsService/SearchDocuments',
             lienthong_dot_documents_dot_v1_dot_documents__pb2.SearchDocumentsRequest.SerializeToString,
             lienthong_dot_documents_dot_v1_dot_documents__pb2.SearchDocumentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAttachment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.documents.v1.DocumentsService/GetAttachment',
+            lienthong_dot_documents_dot_v1_dot_documents__pb2.GetAttachmentRequest.SerializeToString,
+            lienthong_dot_documents_dot_v1_dot_documents__pb2.GetAttachmentResponse.FromString,
             options,
             channel_credentials,
             insecure,

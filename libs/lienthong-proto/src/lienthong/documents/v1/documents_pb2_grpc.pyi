@@ -75,6 +75,8 @@ class DocumentsServiceStub:
     """SearchDocuments finds an agency's outgoing and incoming documents by code, type, status, dates and words
     of the subject (with or without Vietnamese diacritics).
     """
+    GetAttachment: _grpc.UnaryUnaryMultiCallable[_documents_pb2.GetAttachmentRequest, _documents_pb2.GetAttachmentResponse]
+    """GetAttachment returns one file of a document by its SHA-256."""
     GetContent: _grpc.UnaryUnaryMultiCallable[_documents_pb2.GetContentRequest, _documents_pb2.GetContentResponse]
     """GetContent returns the PDF of an outgoing document (signed when it has been signed)."""
     GetHistory: _grpc.UnaryUnaryMultiCallable[_documents_pb2.GetHistoryRequest, _documents_pb2.GetHistoryResponse]
@@ -127,6 +129,8 @@ class DocumentsServiceAsyncStub(DocumentsServiceStub):
     """SearchDocuments finds an agency's outgoing and incoming documents by code, type, status, dates and words
     of the subject (with or without Vietnamese diacritics).
     """
+    GetAttachment: _aio.UnaryUnaryMultiCallable[_documents_pb2.GetAttachmentRequest, _documents_pb2.GetAttachmentResponse]  # type: ignore[assignment]
+    """GetAttachment returns one file of a document by its SHA-256."""
     GetContent: _aio.UnaryUnaryMultiCallable[_documents_pb2.GetContentRequest, _documents_pb2.GetContentResponse]  # type: ignore[assignment]
     """GetContent returns the PDF of an outgoing document (signed when it has been signed)."""
     GetHistory: _aio.UnaryUnaryMultiCallable[_documents_pb2.GetHistoryRequest, _documents_pb2.GetHistoryResponse]  # type: ignore[assignment]
@@ -290,6 +294,14 @@ class DocumentsServiceServicer(metaclass=_abc_1.ABCMeta):
         """SearchDocuments finds an agency's outgoing and incoming documents by code, type, status, dates and words
         of the subject (with or without Vietnamese diacritics).
         """
+
+    @_abc_1.abstractmethod
+    def GetAttachment(
+        self,
+        request: _documents_pb2.GetAttachmentRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_documents_pb2.GetAttachmentResponse, _abc.Awaitable[_documents_pb2.GetAttachmentResponse]]:
+        """GetAttachment returns one file of a document by its SHA-256."""
 
     @_abc_1.abstractmethod
     def GetContent(

@@ -40,7 +40,11 @@ class IncomingDocument(Aggregate):
         code: str,
         urgency: str,
         arrived_at: datetime,
+        business_type: str = "NEW",
+        relates_to_code: str = "",
     ) -> None:
+        self.business_type = business_type
+        self.relates_to_code = relates_to_code
         self.outgoing_id = outgoing_id
         self.sender_code = sender_code
         self.recipient_code = recipient_code

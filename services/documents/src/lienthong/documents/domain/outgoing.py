@@ -8,6 +8,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
+from lienthong.documents.domain.attachments import MAX_ATTACHMENTS, AttachmentRecord, BusinessType
 from lienthong.errors import FailedPrecondition, InvalidArgument
 
 SUBJECT_LIMIT = 500  # trích yếu, Phụ lục VI NĐ 30/2020
@@ -60,7 +61,15 @@ class OutgoingDocument(Aggregate):
         urgency: str,
         confidentiality: str,
         content_sha256: str,
+        attachments: list[dict[str, Any]] | None = None,
+        business_type: str = "NEW",
+        relates_to: str = "",
+        relates_to_code: str = "",
     ) -> None:
+        self.attachments = list(attachments or [])
+        self.business_type = business_type
+        self.relates_to = relates_to
+        self.relates_to_code = relates_to_code
         self.sender_code = sender_code
         self.doc_type = doc_type
         self.subject = subject
@@ -86,14 +95,39 @@ class OutgoingDocument(Aggregate):
         urgency: Urgency,
         confidentiality: Confidentiality,
         content_sha256: str,
+        attachments: list[AttachmentRecord] | None = None,
+        business_type: BusinessType = BusinessType.NEW,
+        relates_to: OutgoingDocument | None = None,
     ) -> OutgoingDocument:
-        """Draft a document, checking its subject (trích yếu): present and at most 500 characters."""
+        """Draft a document, checking its subject (trích yếu): present and at most 500 characters; a
+        revocation, update or replacement names an earlier document of the same agency that was sent."""
         subject = subject.strip()
         if not subject:
             raise InvalidArgument("subject (trích yếu) is required")
         if len(subject) > SUBJECT_LIMIT:
             raise InvalidArgument(f"subject (trích yếu) has {len(subject)} characters; the limit is {SUBJECT_LIMIT}")
-        return cls(sender_code, doc_type, subject, urgency.name, confidentiality.name, content_sha256)
+        files = list(attachments or [])
+        if len(files) > MAX_ATTACHMENTS:
+            raise InvalidArgument(f"a document has at most {MAX_ATTACHMENTS} attachments, got {len(files)}")
+        if (business_type is BusinessType.NEW) != (relates_to is None):
+            raise InvalidArgument("a revocation, update or replacement names the earlier document, and only they do")
+        if relates_to is not None:
+            if relates_to.sender_code != sender_code:
+                raise FailedPrecondition(f"document {relates_to.id} was issued by another agency")
+            if relates_to.state is not OutgoingState.SENT:
+                raise FailedPrecondition(f"document {relates_to.id} has not been sent; change the draft instead")
+        return cls(
+            sender_code,
+            doc_type,
+            subject,
+            urgency.name,
+            confidentiality.name,
+            content_sha256,
+            [f.as_dict() for f in files],
+            business_type.name,
+            str(relates_to.id) if relates_to else "",
+            relates_to.code if relates_to else "",
+        )
 
     def submit(self, *, by: str, at: datetime) -> None:
         """Submit the draft (or the corrected returned one) for approval."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -57,6 +58,9 @@ class OutgoingRow:
     content_sha256: str
     certificate_serial: str
     created_at: datetime
+    attachments: str  # JSON list of {name, content_type, kind, sha256, size}
+    business_type: str
+    relates_to: str
     recipients: tuple[RecipientRow, ...]
 
 
@@ -77,6 +81,8 @@ class IncomingRow:
     assignee: str
     due_on: str
     status_before_recall: str
+    business_type: str
+    relates_to_code: str
 
     def overdue(self, today: date) -> bool:
         """Past its deadline (a Vietnamese calendar day) and not done."""
@@ -159,6 +165,9 @@ class Registers(SqlProjection):
             Column("content_sha256", String(64), nullable=False),
             Column("certificate_serial", String(80), nullable=False, default=""),
             Column("created_at", DateTime(timezone=True), nullable=False),
+            Column("attachments", Text, nullable=False, default="[]"),
+            Column("business_type", String(10), nullable=False, default="NEW"),
+            Column("relates_to", String(36), nullable=False, default=""),
         )
         self.recipients = Table(
             "documents_outgoing_recipients",
@@ -188,6 +197,8 @@ class Registers(SqlProjection):
             Column("assignee", Text, nullable=False, default=""),
             Column("due_on", String(10), nullable=False, default=""),
             Column("status_before_recall", String(2), nullable=False, default=""),
+            Column("business_type", String(10), nullable=False, default="NEW"),
+            Column("relates_to_code", String(42), nullable=False, default=""),
         )
 
     def apply(self, connection: Connection, envelope: events_pb2.EventEnvelope) -> None:
@@ -208,6 +219,9 @@ class Registers(SqlProjection):
                         state="draft",
                         content_sha256=data["content_sha256"],
                         created_at=at,
+                        attachments=json.dumps(data.get("attachments", []), ensure_ascii=False),
+                        business_type=data.get("business_type", "NEW"),
+                        relates_to=data.get("relates_to", ""),
                     )
                 )
             case "OutgoingDocument", "Registered":
@@ -264,6 +278,8 @@ class Registers(SqlProjection):
                         urgency=data["urgency"],
                         status="01",
                         arrived_at=_utc(data["arrived_at"]),
+                        business_type=data.get("business_type", "NEW"),
+                        relates_to_code=data.get("relates_to_code", ""),
                     )
                 )
                 self._arrivals.append((data["recipient_code"], key))

@@ -135,6 +135,18 @@ def test_a_signed_document_is_exchanged_end_to_end(
     assert cli.returncode == 0, cli.stderr
     assert [json.loads(line)["event"] for line in cli.stdout.splitlines()] == [event for _, event in steps]
 
+    # The hash chain of every service's events verifies from the database.
+    verified = subprocess.run(
+        [sys.executable, "-m", "lienthong.cli.main", "audit", "verify"],
+        env=platform.env() | {"COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert verified.stdout.count("intact") == 4
+
     # Every event is on NATS, on its subject, with Nats-Msg-Id = <aggregate id>:<version>.
     instance = platform.config.instance
     stream = stream_messages(platform.nats_url, f"{instance}_DOCUMENTS".upper())

@@ -442,6 +442,36 @@ def audit_history(
     console.print(table)
 
 
+@audit_app.command("verify")
+def audit_verify(
+    data_dir: Annotated[
+        Path, typer.Option(help="Where the SQLite files are, when no database URL is set", envvar="LIENTHONG_DATA_DIR")
+    ] = Path("var"),
+) -> None:
+    """Re-compute the hash chain of every service's events from the database; report the first broken link.
+
+    Reads LIENTHONG_DATABASE_URL (PostgreSQL) when set, else the SQLite files under --data-dir. Exits 1 when
+    any chain is broken.
+    """
+    from lienthong.eventstore import StoredApplication, store_environment
+    from lienthong.eventstore.chain import verify_chain
+
+    shared = os.environ.get("LIENTHONG_DATABASE_URL")
+    broken = False
+    table = Table("service", "events checked", "verdict")
+    for service in ("identifiers", "documents", "signing", "email"):
+        url = shared or f"sqlite:///{data_dir / service}.db"
+        app_class = type(service.capitalize(), (StoredApplication,), {"name": service.capitalize()})
+        verdict = verify_chain(app_class(store_environment(service, url)))
+        broken = broken or not verdict.intact
+        table.add_row(
+            service, str(verdict.checked), "[green]intact[/green]" if verdict.intact else f"[red]{verdict.reason}[/red]"
+        )
+    console.print(table)
+    if broken:
+        raise typer.Exit(1)
+
+
 # ---- mail and stats ---------------------------------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ from lienthong.documents.projections.registers import Registers
 from lienthong.documents.usecases import DocumentUseCases
 from lienthong.documents.v1 import documents_pb2, documents_pb2_grpc
 from lienthong.eventstore import store_environment
+from lienthong.eventstore.chain import ChainSealer
 from lienthong.grpcserver import Service, Settings, open_channel, run_service, serve
 from lienthong.relay import EventRelay, NatsLink, StreamNames
 
@@ -57,7 +58,7 @@ async def run(settings: Settings) -> None:
                 lambda server: documents_pb2_grpc.add_DocumentsServiceServicer_to_server(servicer, server),
             )
         ],
-        background=[relay.run, follower.run, lambda: directory.watch(link, names)],
+        background=[relay.run, follower.run, lambda: directory.watch(link, names), ChainSealer(app).run],
         cleanup=[close],
     )
 

@@ -13,6 +13,7 @@ from lienthong.email.notifier import ArrivalNotifier
 from lienthong.email.projections.outbox import Outbox
 from lienthong.email.v1 import email_pb2, email_pb2_grpc
 from lienthong.eventstore import store_environment
+from lienthong.eventstore.chain import ChainSealer
 from lienthong.grpcserver import Service, Settings, run_service, serve
 from lienthong.grpcserver.settings import address_of
 from lienthong.relay import EventRelay, NatsLink, StreamNames
@@ -67,7 +68,7 @@ async def run(settings: Settings) -> None:
                 lambda server: email_pb2_grpc.add_EmailServiceServicer_to_server(servicer, server),
             )
         ],
-        background=[consumer.run, delivery.run, relay.run],
+        background=[consumer.run, delivery.run, relay.run, ChainSealer(app).run],
         cleanup=[close],
     )
 

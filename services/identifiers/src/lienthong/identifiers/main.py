@@ -6,6 +6,7 @@ import asyncio
 
 from lienthong.consumer import LocalFollower
 from lienthong.eventstore import store_environment
+from lienthong.eventstore.chain import ChainSealer
 from lienthong.grpcserver import Service, Settings, run_service, serve
 from lienthong.identifiers.api import IdentifiersServicer
 from lienthong.identifiers.application import IdentifiersApp
@@ -36,7 +37,7 @@ async def run(settings: Settings) -> None:
                 lambda server: identifiers_pb2_grpc.add_IdentifiersServiceServicer_to_server(servicer, server),
             )
         ],
-        background=[relay.run, follower.run],
+        background=[relay.run, follower.run, ChainSealer(app).run],
         cleanup=[link.close],
     )
 

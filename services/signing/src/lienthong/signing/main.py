@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from lienthong.eventstore import store_environment
+from lienthong.eventstore.chain import ChainSealer
 from lienthong.grpcserver import Service, Settings, open_channel, run_service, serve
 from lienthong.relay import EventRelay, NatsLink, StreamNames
 from lienthong.signing.agencies import AgencyNames
@@ -45,7 +46,7 @@ async def run(settings: Settings) -> None:
                 lambda server: signing_pb2_grpc.add_SigningServiceServicer_to_server(servicer, server),
             )
         ],
-        background=[relay.run],
+        background=[relay.run, ChainSealer(app).run],
         cleanup=[close],
     )
 

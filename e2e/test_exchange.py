@@ -247,3 +247,35 @@ def send_through(documents: documents_pb2_grpc.DocumentsServiceStub, document_id
     return documents.SendOutgoing(
         docs.SendOutgoingRequest(document_id=document_id, recipient_codes=[PROVINCE.code]), metadata=CLERK
     ).document
+
+
+def test_a_refusal_is_mailed_to_the_sender_and_a_recall_to_the_recipient(
+    platform: Platform,
+    agencies: identifiers_pb2_grpc.IdentifiersServiceStub,
+    documents: documents_pb2_grpc.DocumentsServiceStub,
+) -> None:
+    refused = send_through(documents, draft(documents, "Tờ trình xin ý kiến").id)
+    documents.RefuseIncoming(
+        docs.RefuseIncomingRequest(incoming_id=refused.recipients[0].incoming_id, reason="Không đúng thẩm quyền"),
+        metadata=CLERK,
+    )
+    recalled = send_through(documents, draft(documents, "Kế hoạch tháng 12").id)
+    documents.RecallOutgoing(
+        docs.RecallOutgoingRequest(document_id=recalled.id, reason="Ban hành nhầm"), metadata=CLERK
+    )
+
+    def mails(prefix: str, to: str) -> list[EmailMessage]:
+        found = []
+        for path in sorted(platform.config.mail_dir.rglob("*.eml")):
+            message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+            assert isinstance(message, EmailMessage)
+            if str(message["Subject"]).startswith(prefix) and message["To"] == to:
+                found.append(message)
+        return found
+
+    [refusal] = wait_for(lambda: mails("Văn bản bị từ chối", DEPARTMENT.email), what="the refusal mail")
+    body = refusal.get_body(preferencelist=("plain",))
+    assert body is not None
+    assert "Không đúng thẩm quyền" in body.get_content()
+    [recall] = wait_for(lambda: mails("Yêu cầu lấy lại văn bản", PROVINCE.email), what="the recall mail")
+    assert f"{recalled.number}/{recalled.notation}" in str(recall["Subject"])

@@ -50,7 +50,7 @@ class StreamConsumer:
         stream: str,
         durable: str,
         sink: Sink,
-        filter_subject: str | None = None,
+        filter_subjects: list[str] | None = None,
         batch_size: int = 100,
         fetch_timeout: float = 1.0,
     ) -> None:
@@ -58,7 +58,7 @@ class StreamConsumer:
         self._stream = stream
         self._durable = durable
         self._sink = sink
-        self._filter_subject = filter_subject
+        self._filter_subjects = filter_subjects or []
         self._batch_size = batch_size
         self._fetch_timeout = fetch_timeout
         self.processed = 0  # events applied since start, for metrics and tests
@@ -103,11 +103,10 @@ class StreamConsumer:
             ack_policy=AckPolicy.EXPLICIT,
             deliver_policy=DeliverPolicy.BY_START_SEQUENCE if position else DeliverPolicy.ALL,
             opt_start_seq=position + 1 if position else None,
-            filter_subject=self._filter_subject,
+            filter_subjects=self._filter_subjects or None,
             ack_wait=30.0,
         )
-        subject = self._filter_subject or ""
-        return await js.pull_subscribe(subject, durable=self._durable, stream=self._stream, config=config)
+        return await js.pull_subscribe("", durable=self._durable, stream=self._stream, config=config)
 
     async def _handle(self, message: Msg) -> None:
         position = message.metadata.sequence.stream

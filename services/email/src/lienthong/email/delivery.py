@@ -17,7 +17,7 @@ from uuid import UUID
 from lienthong.consumer import LocalFollower
 from lienthong.email.application import EmailApp
 from lienthong.email.projections.outbox import Outbox
-from lienthong.email.rendering import render_arrival_notification
+from lienthong.email.rendering import render_notification
 from lienthong.email.smtp import PermanentDeliveryError, TemporaryDeliveryError, send_message
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,9 @@ class Delivery:
 
     def _deliver(self, notification_id: UUID) -> None:
         notification = self._app.notification(notification_id)
-        message = render_arrival_notification(
+        message = render_notification(
+            kind=notification.kind,
+            details=notification.details,
             agency_name=notification.agency_name,
             to_address=notification.to_address,
             from_address=self._smtp.from_address,

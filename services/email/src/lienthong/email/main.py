@@ -9,7 +9,7 @@ from lienthong.email.api import EmailServicer
 from lienthong.email.application import EmailApp
 from lienthong.email.delivery import Delivery, SmtpSettings
 from lienthong.email.directory import AgencyMailboxes
-from lienthong.email.notifier import ArrivalNotifier
+from lienthong.email.notifier import NOTIFIED, ArrivalNotifier
 from lienthong.email.projections.outbox import Outbox
 from lienthong.email.v1 import email_pb2, email_pb2_grpc
 from lienthong.eventstore import store_environment
@@ -51,7 +51,7 @@ async def run(settings: Settings) -> None:
         stream=names.stream("documents"),
         durable="email",
         sink=ArrivalNotifier(app, mailboxes),
-        filter_subject=names.subject("documents", "IncomingDocument", "Arrived"),
+        filter_subjects=[names.subject("documents", aggregate, event) for aggregate, event in NOTIFIED],
     )
     relay = EventRelay(app, link, service=SERVICE, names=names)
     servicer = EmailServicer(outbox)

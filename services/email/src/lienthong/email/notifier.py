@@ -15,8 +15,17 @@ from lienthong.events.v1 import events_pb2
 log = logging.getLogger(__name__)
 
 
+# (aggregate, event) → (notification kind, who is told: the data key of the agency's code)
+NOTIFIED = {
+    ("IncomingDocument", "Arrived"): ("arrived", "recipient_code"),
+    ("IncomingDocument", "Refused"): ("refused", "sender_code"),
+    ("IncomingDocument", "RecallRequested"): ("recall_requested", "recipient_code"),
+}
+
+
 class ArrivalNotifier:
-    """For every document that arrives at an agency, one notification to that agency's mailbox."""
+    """Tells agencies by mail when a document arrives, is refused (to its sender) or is asked back (to its
+    recipient): one notification per event and agency."""
 
     def __init__(self, app: EmailApp, mailboxes: AgencyMailboxes) -> None:
         self._app = app
@@ -29,25 +38,28 @@ class ArrivalNotifier:
         if position <= self._app.last_tracked_position(stream):
             return
         notification = None
-        if (envelope.aggregate, envelope.event) == ("IncomingDocument", "Arrived"):
-            notification = self._notification_for(envelope)
+        notified = NOTIFIED.get((envelope.aggregate, envelope.event))
+        if notified is not None:
+            notification = self._notification_for(envelope, *notified)
         self._app.queue(notification, stream=stream, position=position)
 
-    def _notification_for(self, envelope: events_pb2.EventEnvelope) -> Notification | None:
+    def _notification_for(self, envelope: events_pb2.EventEnvelope, kind: str, told: str) -> Notification | None:
         data = MessageToDict(envelope.data)
-        recipient = self._mailboxes.get(data["recipient_code"])
-        if not recipient.email:
-            log.info("agency %s has no official mailbox; no notification", recipient.code)
+        agency = self._mailboxes.get(data[told])
+        if not agency.email:
+            log.info("agency %s has no official mailbox; no notification", agency.code)
             return None
-        sender = self._mailboxes.get(data["sender_code"])
+        other = self._mailboxes.get(data["recipient_code" if told == "sender_code" else "sender_code"])
         return Notification(
             source_event=f"{envelope.aggregate_id}:{envelope.version}",
-            agency_code=recipient.code,
-            agency_name=recipient.name,
-            to_address=recipient.email,
-            sender_name=sender.name,
+            agency_code=agency.code,
+            agency_name=agency.name,
+            to_address=agency.email,
+            sender_name=other.name,
             code=data["code"],
             subject=data["subject"],
             document_id=envelope.aggregate_id,
-            arrived_at=datetime.fromisoformat(data["arrived_at"]),
+            arrived_at=datetime.fromisoformat(data.get("arrived_at") or data["at"]),
+            kind=kind,
+            details=data.get("reason", ""),
         )

@@ -20,6 +20,14 @@ _templates = Environment(
 )
 
 
+# kind → (template name, subject prefix)
+KINDS = {
+    "arrived": ("arrival", "Văn bản đến"),
+    "refused": ("refused", "Văn bản bị từ chối"),
+    "recall_requested": ("recall", "Yêu cầu lấy lại văn bản"),
+}
+
+
 def render_arrival_notification(
     *,
     agency_name: str,
@@ -33,7 +41,38 @@ def render_arrival_notification(
     message_id: str,
 ) -> EmailMessage:
     """The mail telling an agency that a document arrived, ready to send (the SMTP policy encodes headers)."""
+    return render_notification(
+        kind="arrived",
+        agency_name=agency_name,
+        to_address=to_address,
+        from_address=from_address,
+        sender_name=sender_name,
+        code=code,
+        subject=subject,
+        document_id=document_id,
+        arrived_at=arrived_at,
+        message_id=message_id,
+    )
+
+
+def render_notification(
+    *,
+    kind: str,
+    agency_name: str,
+    to_address: str,
+    from_address: str,
+    sender_name: str,
+    code: str,
+    subject: str,
+    document_id: str,
+    arrived_at: datetime,
+    message_id: str,
+    details: str = "",
+) -> EmailMessage:
+    """The mail of one kind of notification (see KINDS) to one agency, ready to send."""
+    template, prefix = KINDS[kind]
     context = {
+        "details": details,
         "agency_name": agency_name,
         "sender_name": sender_name,
         "code": code,
@@ -45,10 +84,10 @@ def render_arrival_notification(
     message = EmailMessage(policy=email.policy.SMTP)
     message["From"] = from_address
     message["To"] = to_address
-    message["Subject"] = f"Văn bản đến: {code} — {short}"
+    message["Subject"] = f"{prefix}: {code} — {short}"
     message["Date"] = format_datetime(arrived_at.astimezone(VIETNAM))
     message["Message-ID"] = message_id
     message["X-Lienthong-Document-Id"] = document_id
-    message.set_content(_templates.get_template("arrival.txt").render(context))
-    message.add_alternative(_templates.get_template("arrival.html").render(context), subtype="html")
+    message.set_content(_templates.get_template(f"{template}.txt").render(context))
+    message.add_alternative(_templates.get_template(f"{template}.html").render(context), subtype="html")
     return message

@@ -88,10 +88,13 @@ class IncomingDocument(Aggregate):
         self._require("refused", StatusCode.ARRIVED)
         if not reason.strip():
             raise InvalidArgument("a refusal needs a reason for the sender")
-        self._refused(reason.strip(), at)
+        self._refused(reason.strip(), at, self.sender_code, self.recipient_code, self.code, self.subject)
 
     @event("Refused")
-    def _refused(self, reason: str, at: datetime) -> None:
+    def _refused(
+        self, reason: str, at: datetime, sender_code: str, recipient_code: str, code: str, subject: str
+    ) -> None:
+        # The parties, code and subject travel with the event: whoever tells the sender needs them.
         self.status = StatusCode.REFUSED
 
     def assign(self, *, assignee: str, due_on: date | None, at: datetime) -> None:
@@ -136,10 +139,12 @@ class IncomingDocument(Aggregate):
             StatusCode.ASSIGNED,
             StatusCode.IN_PROGRESS,
         )
-        self._recall_requested(reason.strip(), at)
+        self._recall_requested(reason.strip(), at, self.sender_code, self.recipient_code, self.code, self.subject)
 
     @event("RecallRequested")
-    def _recall_requested(self, reason: str, at: datetime) -> None:
+    def _recall_requested(
+        self, reason: str, at: datetime, sender_code: str, recipient_code: str, code: str, subject: str
+    ) -> None:
         self.status_before_recall = self.status
         self.status = StatusCode.RECALL_REQUESTED
 

@@ -49,7 +49,11 @@ class Notification(Aggregate):
         subject: str,
         document_id: str,
         arrived_at: datetime,
+        kind: str = "arrived",
+        details: str = "",
     ) -> None:
+        self.kind = kind  # arrived, refused, recall_requested: which template tells it
+        self.details = details  # e.g. the reason of a refusal or a recall
         self.source_event = source_event
         self.agency_code = agency_code
         self.agency_name = agency_name

@@ -63,3 +63,22 @@ def test_importing_the_same_10000_rows_twice_changes_nothing_the_second_time(
     assert sum(1 for line in exported.splitlines() if line.endswith(",active") and ".H45," in line) == ROWS
     found = lienthong(platform, "agencies", "search", "to 99")
     assert "099.01.01.H45" in found
+
+
+def test_mailboxes_are_provisioned_in_bulk_and_counted(platform: Platform, tmp_path: Path) -> None:
+    lienthong(platform, "agencies", "add", "000.00.00.H48", "Ủy ban nhân dân tỉnh thử nghiệm", "UBND")
+    sheet = tmp_path / "mailboxes.csv"
+    sheet.write_text(
+        "address,agency_code,holder\n"
+        "vanthu@h48.gov.vn,000.00.00.H48,\n"
+        "nguyen.van.a@h48.gov.vn,000.00.00.H48,Nguyễn Văn A\n"
+        "tran.thi.b@h48.gov.vn,000.00.00.H48,Trần Thị B\n",
+        encoding="utf-8",
+    )
+    assert "3 rows: 3 provisioned, 0 already active" in lienthong(platform, "mail", "import", str(sheet))
+    assert "3 rows: 0 provisioned, 3 already active" in lienthong(platform, "mail", "import", str(sheet))
+    lienthong(platform, "mail", "suspend", "tran.thi.b@h48.gov.vn", "--reason", "nghỉ phép")
+    usage = lienthong(platform, "mail", "usage", "--agency", "000.00.00.H48")
+    assert "mailboxes: 3 provisioned, 2 active" in usage
+    listed = lienthong(platform, "mail", "mailboxes", "--agency", "000.00.00.H48")
+    assert "suspended" in listed

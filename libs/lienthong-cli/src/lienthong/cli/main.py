@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import signal
@@ -23,6 +24,7 @@ from rich.table import Table
 from lienthong.cli import clients
 from lienthong.cli.agency_files import AgencyFileError, read_rows, write_rows
 from lienthong.documents.v1 import documents_pb2 as docs
+from lienthong.email.v1 import email_pb2 as mail
 from lienthong.identifiers.v1 import identifiers_pb2 as ids
 from lienthong.reporting.v1 import reporting_pb2 as rep
 
@@ -485,6 +487,85 @@ def mail_list(
         message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
         table.add_row(path.stem.split("-")[0], str(message["To"]), str(message["Subject"]))
     console.print(table)
+
+
+@mail_app.command("provision")
+def mail_provision(
+    address: str,
+    agency: Annotated[str, typer.Option(help="Identifier code of the agency")],
+    holder: Annotated[str, typer.Option(help="The person's name; empty for the agency's own mailbox")] = "",
+) -> None:
+    """Register an official mailbox (or make a suspended one active again)."""
+    with clients.email() as stub:
+        _call(stub.ProvisionMailbox, mail.ProvisionMailboxRequest(address=address, agency_code=agency, holder=holder))
+    console.print(f"{address} provisioned for {agency}")
+
+
+@mail_app.command("suspend")
+def mail_suspend(address: str, reason: Annotated[str, typer.Option(help="Why")] = "") -> None:
+    """Stop a mailbox from receiving notifications."""
+    with clients.email() as stub:
+        _call(stub.SuspendMailbox, mail.SuspendMailboxRequest(address=address, reason=reason))
+    console.print(f"{address} suspended")
+
+
+@mail_app.command("delete")
+def mail_delete(address: str) -> None:
+    """End a mailbox for good (its history stays)."""
+    with clients.email() as stub:
+        _call(stub.DeleteMailbox, mail.DeleteMailboxRequest(address=address))
+    console.print(f"{address} deleted")
+
+
+@mail_app.command("import")
+def mail_import(file: Annotated[Path, typer.Argument(help="CSV with columns address, agency_code, holder")]) -> None:
+    """Provision mailboxes in bulk; rows already provisioned and active are left as they are."""
+    with file.open(encoding="utf-8-sig", newline="") as source:
+        rows = list(csv.DictReader(source))
+    done = skipped = 0
+    with clients.email() as stub, Progress(console=err) as progress:
+        task = progress.add_task("provisioning", total=len(rows))
+        for row in rows:
+            request = mail.ProvisionMailboxRequest(
+                address=row.get("address", ""), agency_code=row.get("agency_code", ""), holder=row.get("holder") or ""
+            )
+            try:
+                stub.ProvisionMailbox(request, metadata=clients.actor_metadata(), timeout=60)
+                done += 1
+            except grpc.RpcError as error:
+                if error.code() != grpc.StatusCode.ALREADY_EXISTS:
+                    err.print(f"[red]{row.get('address')}[/red]: {error.details()}")
+                    raise typer.Exit(1) from None
+                skipped += 1
+            progress.advance(task)
+    console.print(f"{len(rows)} rows: {done} provisioned, {skipped} already active")
+
+
+@mail_app.command("mailboxes")
+def mail_mailboxes(agency: Annotated[str, typer.Option(help="Identifier code; all when omitted")] = "") -> None:
+    """The official mailboxes of an agency."""
+    with clients.email() as stub:
+        answer = _call(stub.ListMailboxes, mail.ListMailboxesRequest(agency_code=agency))
+    table = Table("address", "agency", "holder", "state")
+    for box in answer.mailboxes:
+        state = mail.MailboxState.Name(box.state).removeprefix("MAILBOX_STATE_").lower()
+        table.add_row(box.address, box.agency_code, box.holder, state)
+    console.print(table)
+
+
+@mail_app.command("usage")
+def mail_usage(
+    agency: Annotated[str, typer.Option(help="Identifier code; the whole platform when omitted")] = "",
+    from_day: Annotated[str, typer.Option(help="YYYY-MM-DD")] = "",
+    to_day: Annotated[str, typer.Option(help="YYYY-MM-DD")] = "",
+) -> None:
+    """Mailboxes provisioned and active, and notification mails sent, deferred and bounced."""
+    with clients.email() as stub:
+        usage = _call(stub.GetMailUsage, mail.GetMailUsageRequest(agency_code=agency, from_day=from_day, to_day=to_day))
+    console.print(
+        f"mailboxes: {usage.mailboxes_provisioned} provisioned, {usage.mailboxes_active} active; "
+        f"mails: {usage.sent} sent, {usage.deferred} deferred, {usage.bounced} bounced"
+    )
 
 
 @app.command()

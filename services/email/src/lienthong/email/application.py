@@ -8,6 +8,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import Tracking
 
+from lienthong.email.domain.mailbox import Mailbox, id_of_mailbox, normalised_address
 from lienthong.email.domain.notification import Notification, id_of_notification
 from lienthong.errors import NotFound
 from lienthong.eventstore import StoredApplication
@@ -45,6 +46,36 @@ class EmailApp(StoredApplication):
         except AggregateNotFoundError:
             raise NotFound(f"no notification has id {notification_id}") from None
         return found
+
+    def provision_mailbox(self, address: str, agency_code: str, holder: str) -> Mailbox:
+        """A new mailbox, or a suspended one active again."""
+        try:
+            mailbox: Mailbox = self.repository.get(id_of_mailbox(address))
+        except AggregateNotFoundError:
+            mailbox = Mailbox(normalised_address(address), agency_code, holder.strip())
+        else:
+            mailbox.reprovision()
+        self.save(mailbox)
+        return mailbox
+
+    def suspend_mailbox(self, address: str, reason: str) -> Mailbox:
+        mailbox = self._mailbox(address)
+        mailbox.suspend(reason)
+        self.save(mailbox)
+        return mailbox
+
+    def delete_mailbox(self, address: str) -> Mailbox:
+        mailbox = self._mailbox(address)
+        mailbox.delete()
+        self.save(mailbox)
+        return mailbox
+
+    def _mailbox(self, address: str) -> Mailbox:
+        try:
+            mailbox: Mailbox = self.repository.get(id_of_mailbox(address))
+        except AggregateNotFoundError:
+            raise NotFound(f"no mailbox {address.strip().lower()} is provisioned") from None
+        return mailbox
 
     def record_sent(self, notification_id: UUID, at: datetime) -> None:
         notification = self.notification(notification_id)

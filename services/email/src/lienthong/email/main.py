@@ -10,6 +10,7 @@ from lienthong.email.application import EmailApp
 from lienthong.email.delivery import Delivery, SmtpSettings
 from lienthong.email.directory import AgencyMailboxes
 from lienthong.email.notifier import NOTIFIED, ArrivalNotifier
+from lienthong.email.projections.mailboxes import MailRegistry
 from lienthong.email.projections.outbox import Outbox
 from lienthong.email.v1 import email_pb2, email_pb2_grpc
 from lienthong.eventstore import store_environment
@@ -42,6 +43,8 @@ async def run(settings: Settings) -> None:
     app = EmailApp(store_environment(SERVICE, settings.database_url))
     outbox = Outbox(app.engine)
     follower = LocalFollower(app, outbox, service=SERVICE)
+    registry = MailRegistry(app.engine)
+    registry_follower = LocalFollower(app, registry, service=SERVICE)
     mailboxes = AgencyMailboxes(address_of("identifiers"))
     delivery = Delivery(app, outbox, follower, smtp_settings())
     names = StreamNames(settings.instance)
@@ -50,11 +53,11 @@ async def run(settings: Settings) -> None:
         link,
         stream=names.stream("documents"),
         durable="email",
-        sink=ArrivalNotifier(app, mailboxes),
+        sink=ArrivalNotifier(app, mailboxes, registry),
         filter_subjects=[names.subject("documents", aggregate, event) for aggregate, event in NOTIFIED],
     )
     relay = EventRelay(app, link, service=SERVICE, names=names)
-    servicer = EmailServicer(outbox)
+    servicer = EmailServicer(outbox, app, registry, registry_follower, mailboxes)
 
     async def close() -> None:
         mailboxes.close()
@@ -68,7 +71,7 @@ async def run(settings: Settings) -> None:
                 lambda server: email_pb2_grpc.add_EmailServiceServicer_to_server(servicer, server),
             )
         ],
-        background=[consumer.run, delivery.run, relay.run, ChainSealer(app).run],
+        background=[consumer.run, delivery.run, relay.run, registry_follower.run, ChainSealer(app).run],
         cleanup=[close],
     )
 

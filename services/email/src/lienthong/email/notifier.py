@@ -10,6 +10,7 @@ from google.protobuf.json_format import MessageToDict
 from lienthong.email.application import EmailApp
 from lienthong.email.directory import AgencyMailboxes
 from lienthong.email.domain.notification import Notification
+from lienthong.email.projections.mailboxes import MailRegistry
 from lienthong.events.v1 import events_pb2
 
 log = logging.getLogger(__name__)
@@ -27,9 +28,10 @@ class ArrivalNotifier:
     """Tells agencies by mail when a document arrives, is refused (to its sender) or is asked back (to its
     recipient): one notification per event and agency."""
 
-    def __init__(self, app: EmailApp, mailboxes: AgencyMailboxes) -> None:
+    def __init__(self, app: EmailApp, mailboxes: AgencyMailboxes, registry: MailRegistry) -> None:
         self._app = app
         self._mailboxes = mailboxes
+        self._registry = registry
 
     def last_position(self, stream: str) -> int:
         return self._app.last_tracked_position(stream)
@@ -48,6 +50,10 @@ class ArrivalNotifier:
         agency = self._mailboxes.get(data[told])
         if not agency.email:
             log.info("agency %s has no official mailbox; no notification", agency.code)
+            return None
+        state = self._registry.state_of(agency.email)
+        if state not in (None, "active"):
+            log.info("mailbox of agency %s is %s; no notification", agency.code, state)
             return None
         other = self._mailboxes.get(data["recipient_code" if told == "sender_code" else "sender_code"])
         return Notification(

@@ -20,6 +20,34 @@ else:
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class _MailboxState:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _MailboxStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_MailboxState.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    MAILBOX_STATE_UNSPECIFIED: _MailboxState.ValueType  # 0
+    """Not set."""
+    MAILBOX_STATE_ACTIVE: _MailboxState.ValueType  # 1
+    """Receiving."""
+    MAILBOX_STATE_SUSPENDED: _MailboxState.ValueType  # 2
+    """Temporarily not receiving."""
+    MAILBOX_STATE_DELETED: _MailboxState.ValueType  # 3
+    """Ended."""
+
+class MailboxState(_MailboxState, metaclass=_MailboxStateEnumTypeWrapper):
+    """MailboxState is whether a mailbox is in use."""
+
+MAILBOX_STATE_UNSPECIFIED: MailboxState.ValueType  # 0
+"""Not set."""
+MAILBOX_STATE_ACTIVE: MailboxState.ValueType  # 1
+"""Receiving."""
+MAILBOX_STATE_SUSPENDED: MailboxState.ValueType  # 2
+"""Temporarily not receiving."""
+MAILBOX_STATE_DELETED: MailboxState.ValueType  # 3
+"""Ended."""
+Global___MailboxState: _TypeAlias = MailboxState  # noqa: Y015
+
 class _DeliveryState:
     ValueType = _typing.NewType("ValueType", _builtins.int)
     V: _TypeAlias = ValueType  # noqa: Y015
@@ -51,6 +79,310 @@ DELIVERY_STATE_DEFERRED: DeliveryState.ValueType  # 3
 DELIVERY_STATE_BOUNCED: DeliveryState.ValueType  # 4
 """A permanent failure."""
 Global___DeliveryState: _TypeAlias = DeliveryState  # noqa: Y015
+
+@_typing.final
+class Mailbox(_message.Message):
+    """Mailbox is an official mailbox in the registry."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ADDRESS_FIELD_NUMBER: _builtins.int
+    AGENCY_CODE_FIELD_NUMBER: _builtins.int
+    HOLDER_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    PROVISIONED_AT_FIELD_NUMBER: _builtins.int
+    address: _builtins.str
+    """The address, e.g. "vanthu@khanhhoa.gov.vn"."""
+    agency_code: _builtins.str
+    """Identifier code of the agency it belongs to."""
+    holder: _builtins.str
+    """Whose it is: empty for the agency's own, else the person's name."""
+    state: Global___MailboxState.ValueType
+    """Whether it is in use."""
+    @_builtins.property
+    def provisioned_at(self) -> _timestamp_pb2.Timestamp:
+        """When it was provisioned."""
+
+    def __init__(
+        self,
+        *,
+        address: _builtins.str = ...,
+        agency_code: _builtins.str = ...,
+        holder: _builtins.str = ...,
+        state: Global___MailboxState.ValueType = ...,
+        provisioned_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["provisioned_at", b"provisioned_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["address", b"address", "agency_code", b"agency_code", "holder", b"holder", "provisioned_at", b"provisioned_at", "state", b"state"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Mailbox: _TypeAlias = Mailbox  # noqa: Y015
+
+@_typing.final
+class ProvisionMailboxRequest(_message.Message):
+    """ProvisionMailboxRequest names the mailbox."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ADDRESS_FIELD_NUMBER: _builtins.int
+    AGENCY_CODE_FIELD_NUMBER: _builtins.int
+    HOLDER_FIELD_NUMBER: _builtins.int
+    address: _builtins.str
+    """The address."""
+    agency_code: _builtins.str
+    """Identifier code of the agency."""
+    holder: _builtins.str
+    """The person's name; empty for the agency's own mailbox."""
+    def __init__(
+        self,
+        *,
+        address: _builtins.str = ...,
+        agency_code: _builtins.str = ...,
+        holder: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["address", b"address", "agency_code", b"agency_code", "holder", b"holder"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ProvisionMailboxRequest: _TypeAlias = ProvisionMailboxRequest  # noqa: Y015
+
+@_typing.final
+class ProvisionMailboxResponse(_message.Message):
+    """ProvisionMailboxResponse returns the mailbox."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MAILBOX_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def mailbox(self) -> Global___Mailbox:
+        """The mailbox, active."""
+
+    def __init__(
+        self,
+        *,
+        mailbox: Global___Mailbox | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["mailbox", b"mailbox"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["mailbox", b"mailbox"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ProvisionMailboxResponse: _TypeAlias = ProvisionMailboxResponse  # noqa: Y015
+
+@_typing.final
+class SuspendMailboxRequest(_message.Message):
+    """SuspendMailboxRequest names the mailbox."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ADDRESS_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    address: _builtins.str
+    """The address."""
+    reason: _builtins.str
+    """Why."""
+    def __init__(
+        self,
+        *,
+        address: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["address", b"address", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SuspendMailboxRequest: _TypeAlias = SuspendMailboxRequest  # noqa: Y015
+
+@_typing.final
+class SuspendMailboxResponse(_message.Message):
+    """SuspendMailboxResponse returns the mailbox."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MAILBOX_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def mailbox(self) -> Global___Mailbox:
+        """The mailbox, suspended."""
+
+    def __init__(
+        self,
+        *,
+        mailbox: Global___Mailbox | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["mailbox", b"mailbox"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["mailbox", b"mailbox"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SuspendMailboxResponse: _TypeAlias = SuspendMailboxResponse  # noqa: Y015
+
+@_typing.final
+class DeleteMailboxRequest(_message.Message):
+    """DeleteMailboxRequest names the mailbox."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ADDRESS_FIELD_NUMBER: _builtins.int
+    address: _builtins.str
+    """The address."""
+    def __init__(
+        self,
+        *,
+        address: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["address", b"address"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeleteMailboxRequest: _TypeAlias = DeleteMailboxRequest  # noqa: Y015
+
+@_typing.final
+class DeleteMailboxResponse(_message.Message):
+    """DeleteMailboxResponse returns the mailbox."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MAILBOX_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def mailbox(self) -> Global___Mailbox:
+        """The mailbox, deleted."""
+
+    def __init__(
+        self,
+        *,
+        mailbox: Global___Mailbox | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["mailbox", b"mailbox"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["mailbox", b"mailbox"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeleteMailboxResponse: _TypeAlias = DeleteMailboxResponse  # noqa: Y015
+
+@_typing.final
+class ListMailboxesRequest(_message.Message):
+    """ListMailboxesRequest names the agency."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENCY_CODE_FIELD_NUMBER: _builtins.int
+    agency_code: _builtins.str
+    """Identifier code; every agency when empty."""
+    def __init__(
+        self,
+        *,
+        agency_code: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency_code", b"agency_code"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListMailboxesRequest: _TypeAlias = ListMailboxesRequest  # noqa: Y015
+
+@_typing.final
+class ListMailboxesResponse(_message.Message):
+    """ListMailboxesResponse lists mailboxes."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MAILBOXES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def mailboxes(self) -> _containers.RepeatedCompositeFieldContainer[Global___Mailbox]:
+        """The mailboxes, by address."""
+
+    def __init__(
+        self,
+        *,
+        mailboxes: _abc.Iterable[Global___Mailbox] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["mailboxes", b"mailboxes"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListMailboxesResponse: _TypeAlias = ListMailboxesResponse  # noqa: Y015
+
+@_typing.final
+class GetMailUsageRequest(_message.Message):
+    """GetMailUsageRequest names the agency and the period."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENCY_CODE_FIELD_NUMBER: _builtins.int
+    FROM_DAY_FIELD_NUMBER: _builtins.int
+    TO_DAY_FIELD_NUMBER: _builtins.int
+    agency_code: _builtins.str
+    """Identifier code; the whole platform when empty."""
+    from_day: _builtins.str
+    """First day, `YYYY-MM-DD` (Vietnam); no lower bound when empty."""
+    to_day: _builtins.str
+    """Last day, `YYYY-MM-DD`; no upper bound when empty."""
+    def __init__(
+        self,
+        *,
+        agency_code: _builtins.str = ...,
+        from_day: _builtins.str = ...,
+        to_day: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency_code", b"agency_code", "from_day", b"from_day", "to_day", b"to_day"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetMailUsageRequest: _TypeAlias = GetMailUsageRequest  # noqa: Y015
+
+@_typing.final
+class GetMailUsageResponse(_message.Message):
+    """GetMailUsageResponse counts mailboxes and notification mails."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MAILBOXES_PROVISIONED_FIELD_NUMBER: _builtins.int
+    MAILBOXES_ACTIVE_FIELD_NUMBER: _builtins.int
+    SENT_FIELD_NUMBER: _builtins.int
+    DEFERRED_FIELD_NUMBER: _builtins.int
+    BOUNCED_FIELD_NUMBER: _builtins.int
+    mailboxes_provisioned: _builtins.int
+    """Mailboxes provisioned (in any state) by the end of the period."""
+    mailboxes_active: _builtins.int
+    """Mailboxes active at the end of the period."""
+    sent: _builtins.int
+    """Notification mails accepted by the mail server in the period."""
+    deferred: _builtins.int
+    """Temporary failures in the period (each retried)."""
+    bounced: _builtins.int
+    """Permanent failures in the period."""
+    def __init__(
+        self,
+        *,
+        mailboxes_provisioned: _builtins.int = ...,
+        mailboxes_active: _builtins.int = ...,
+        sent: _builtins.int = ...,
+        deferred: _builtins.int = ...,
+        bounced: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bounced", b"bounced", "deferred", b"deferred", "mailboxes_active", b"mailboxes_active", "mailboxes_provisioned", b"mailboxes_provisioned", "sent", b"sent"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetMailUsageResponse: _TypeAlias = GetMailUsageResponse  # noqa: Y015
 
 @_typing.final
 class Notification(_message.Message):

@@ -40,6 +40,31 @@ class EmailServiceStub:
                 request_serializer=lienthong_dot_email_dot_v1_dot_email__pb2.ListNotificationsRequest.SerializeToString,
                 response_deserializer=lienthong_dot_email_dot_v1_dot_email__pb2.ListNotificationsResponse.FromString,
                 _registered_method=True)
+        self.ProvisionMailbox = channel.unary_unary(
+                '/lienthong.email.v1.EmailService/ProvisionMailbox',
+                request_serializer=lienthong_dot_email_dot_v1_dot_email__pb2.ProvisionMailboxRequest.SerializeToString,
+                response_deserializer=lienthong_dot_email_dot_v1_dot_email__pb2.ProvisionMailboxResponse.FromString,
+                _registered_method=True)
+        self.SuspendMailbox = channel.unary_unary(
+                '/lienthong.email.v1.EmailService/SuspendMailbox',
+                request_serializer=lienthong_dot_email_dot_v1_dot_email__pb2.SuspendMailboxRequest.SerializeToString,
+                response_deserializer=lienthong_dot_email_dot_v1_dot_email__pb2.SuspendMailboxResponse.FromString,
+                _registered_method=True)
+        self.DeleteMailbox = channel.unary_unary(
+                '/lienthong.email.v1.EmailService/DeleteMailbox',
+                request_serializer=lienthong_dot_email_dot_v1_dot_email__pb2.DeleteMailboxRequest.SerializeToString,
+                response_deserializer=lienthong_dot_email_dot_v1_dot_email__pb2.DeleteMailboxResponse.FromString,
+                _registered_method=True)
+        self.ListMailboxes = channel.unary_unary(
+                '/lienthong.email.v1.EmailService/ListMailboxes',
+                request_serializer=lienthong_dot_email_dot_v1_dot_email__pb2.ListMailboxesRequest.SerializeToString,
+                response_deserializer=lienthong_dot_email_dot_v1_dot_email__pb2.ListMailboxesResponse.FromString,
+                _registered_method=True)
+        self.GetMailUsage = channel.unary_unary(
+                '/lienthong.email.v1.EmailService/GetMailUsage',
+                request_serializer=lienthong_dot_email_dot_v1_dot_email__pb2.GetMailUsageRequest.SerializeToString,
+                response_deserializer=lienthong_dot_email_dot_v1_dot_email__pb2.GetMailUsageResponse.FromString,
+                _registered_method=True)
 
 
 class EmailServiceServicer:
@@ -53,6 +78,41 @@ class EmailServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ProvisionMailbox(self, request, context):
+        """ProvisionMailbox registers an official mailbox (`name@<agency domain>`) for an agency or a person.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SuspendMailbox(self, request, context):
+        """SuspendMailbox stops a mailbox from receiving notifications until it is provisioned again.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteMailbox(self, request, context):
+        """DeleteMailbox ends a mailbox; its history stays.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListMailboxes(self, request, context):
+        """ListMailboxes returns the mailboxes of an agency (all agencies when empty), by address.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetMailUsage(self, request, context):
+        """GetMailUsage counts mailboxes and mails of an agency (or all) in a period.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_EmailServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -60,6 +120,31 @@ def add_EmailServiceServicer_to_server(servicer, server):
                     servicer.ListNotifications,
                     request_deserializer=lienthong_dot_email_dot_v1_dot_email__pb2.ListNotificationsRequest.FromString,
                     response_serializer=lienthong_dot_email_dot_v1_dot_email__pb2.ListNotificationsResponse.SerializeToString,
+            ),
+            'ProvisionMailbox': grpc.unary_unary_rpc_method_handler(
+                    servicer.ProvisionMailbox,
+                    request_deserializer=lienthong_dot_email_dot_v1_dot_email__pb2.ProvisionMailboxRequest.FromString,
+                    response_serializer=lienthong_dot_email_dot_v1_dot_email__pb2.ProvisionMailboxResponse.SerializeToString,
+            ),
+            'SuspendMailbox': grpc.unary_unary_rpc_method_handler(
+                    servicer.SuspendMailbox,
+                    request_deserializer=lienthong_dot_email_dot_v1_dot_email__pb2.SuspendMailboxRequest.FromString,
+                    response_serializer=lienthong_dot_email_dot_v1_dot_email__pb2.SuspendMailboxResponse.SerializeToString,
+            ),
+            'DeleteMailbox': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteMailbox,
+                    request_deserializer=lienthong_dot_email_dot_v1_dot_email__pb2.DeleteMailboxRequest.FromString,
+                    response_serializer=lienthong_dot_email_dot_v1_dot_email__pb2.DeleteMailboxResponse.SerializeToString,
+            ),
+            'ListMailboxes': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMailboxes,
+                    request_deserializer=lienthong_dot_email_dot_v1_dot_email__pb2.ListMailboxesRequest.FromString,
+                    response_serializer=lienthong_dot_email_dot_v1_dot_email__pb2.ListMailboxesResponse.SerializeToString,
+            ),
+            'GetMailUsage': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetMailUsage,
+                    request_deserializer=lienthong_dot_email_dot_v1_dot_email__pb2.GetMailUsageRequest.FromString,
+                    response_serializer=lienthong_dot_email_dot_v1_dot_email__pb2.GetMailUsageResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -90,6 +175,141 @@ class EmailService:
             '/lienthong.email.v1.EmailService/ListNotifications',
             lienthong_dot_email_dot_v1_dot_email__pb2.ListNotificationsRequest.SerializeToString,
             lienthong_dot_email_dot_v1_dot_email__pb2.ListNotificationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ProvisionMailbox(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.email.v1.EmailService/ProvisionMailbox',
+            lienthong_dot_email_dot_v1_dot_email__pb2.ProvisionMailboxRequest.SerializeToString,
+            lienthong_dot_email_dot_v1_dot_email__pb2.ProvisionMailboxResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SuspendMailbox(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.email.v1.EmailService/SuspendMailbox',
+            lienthong_dot_email_dot_v1_dot_email__pb2.SuspendMailboxRequest.SerializeToString,
+            lienthong_dot_email_dot_v1_dot_email__pb2.SuspendMailboxResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteMailbox(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.email.v1.EmailService/DeleteMailbox',
+            lienthong_dot_email_dot_v1_dot_email__pb2.DeleteMailboxRequest.SerializeToString,
+            lienthong_dot_email_dot_v1_dot_email__pb2.DeleteMailboxResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListMailboxes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.email.v1.EmailService/ListMailboxes',
+            lienthong_dot_email_dot_v1_dot_email__pb2.ListMailboxesRequest.SerializeToString,
+            lienthong_dot_email_dot_v1_dot_email__pb2.ListMailboxesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetMailUsage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.email.v1.EmailService/GetMailUsage',
+            lienthong_dot_email_dot_v1_dot_email__pb2.GetMailUsageRequest.SerializeToString,
+            lienthong_dot_email_dot_v1_dot_email__pb2.GetMailUsageResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -35,6 +35,16 @@ class EmailServiceStub:
     def __new__(cls, channel: _aio.Channel) -> EmailServiceAsyncStub: ...
     ListNotifications: _grpc.UnaryUnaryMultiCallable[_email_pb2.ListNotificationsRequest, _email_pb2.ListNotificationsResponse]
     """ListNotifications returns the notifications sent to an agency, newest first."""
+    ProvisionMailbox: _grpc.UnaryUnaryMultiCallable[_email_pb2.ProvisionMailboxRequest, _email_pb2.ProvisionMailboxResponse]
+    """ProvisionMailbox registers an official mailbox (`name@<agency domain>`) for an agency or a person."""
+    SuspendMailbox: _grpc.UnaryUnaryMultiCallable[_email_pb2.SuspendMailboxRequest, _email_pb2.SuspendMailboxResponse]
+    """SuspendMailbox stops a mailbox from receiving notifications until it is provisioned again."""
+    DeleteMailbox: _grpc.UnaryUnaryMultiCallable[_email_pb2.DeleteMailboxRequest, _email_pb2.DeleteMailboxResponse]
+    """DeleteMailbox ends a mailbox; its history stays."""
+    ListMailboxes: _grpc.UnaryUnaryMultiCallable[_email_pb2.ListMailboxesRequest, _email_pb2.ListMailboxesResponse]
+    """ListMailboxes returns the mailboxes of an agency (all agencies when empty), by address."""
+    GetMailUsage: _grpc.UnaryUnaryMultiCallable[_email_pb2.GetMailUsageRequest, _email_pb2.GetMailUsageResponse]
+    """GetMailUsage counts mailboxes and mails of an agency (or all) in a period."""
 
 @_typing.type_check_only
 class EmailServiceAsyncStub(EmailServiceStub):
@@ -43,6 +53,16 @@ class EmailServiceAsyncStub(EmailServiceStub):
     def __init__(self, channel: _aio.Channel) -> None: ...
     ListNotifications: _aio.UnaryUnaryMultiCallable[_email_pb2.ListNotificationsRequest, _email_pb2.ListNotificationsResponse]  # type: ignore[assignment]
     """ListNotifications returns the notifications sent to an agency, newest first."""
+    ProvisionMailbox: _aio.UnaryUnaryMultiCallable[_email_pb2.ProvisionMailboxRequest, _email_pb2.ProvisionMailboxResponse]  # type: ignore[assignment]
+    """ProvisionMailbox registers an official mailbox (`name@<agency domain>`) for an agency or a person."""
+    SuspendMailbox: _aio.UnaryUnaryMultiCallable[_email_pb2.SuspendMailboxRequest, _email_pb2.SuspendMailboxResponse]  # type: ignore[assignment]
+    """SuspendMailbox stops a mailbox from receiving notifications until it is provisioned again."""
+    DeleteMailbox: _aio.UnaryUnaryMultiCallable[_email_pb2.DeleteMailboxRequest, _email_pb2.DeleteMailboxResponse]  # type: ignore[assignment]
+    """DeleteMailbox ends a mailbox; its history stays."""
+    ListMailboxes: _aio.UnaryUnaryMultiCallable[_email_pb2.ListMailboxesRequest, _email_pb2.ListMailboxesResponse]  # type: ignore[assignment]
+    """ListMailboxes returns the mailboxes of an agency (all agencies when empty), by address."""
+    GetMailUsage: _aio.UnaryUnaryMultiCallable[_email_pb2.GetMailUsageRequest, _email_pb2.GetMailUsageResponse]  # type: ignore[assignment]
+    """GetMailUsage counts mailboxes and mails of an agency (or all) in a period."""
 
 class EmailServiceServicer(metaclass=_abc_1.ABCMeta):
     """EmailService reports the notifications it sent."""
@@ -54,5 +74,45 @@ class EmailServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_email_pb2.ListNotificationsResponse, _abc.Awaitable[_email_pb2.ListNotificationsResponse]]:
         """ListNotifications returns the notifications sent to an agency, newest first."""
+
+    @_abc_1.abstractmethod
+    def ProvisionMailbox(
+        self,
+        request: _email_pb2.ProvisionMailboxRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_email_pb2.ProvisionMailboxResponse, _abc.Awaitable[_email_pb2.ProvisionMailboxResponse]]:
+        """ProvisionMailbox registers an official mailbox (`name@<agency domain>`) for an agency or a person."""
+
+    @_abc_1.abstractmethod
+    def SuspendMailbox(
+        self,
+        request: _email_pb2.SuspendMailboxRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_email_pb2.SuspendMailboxResponse, _abc.Awaitable[_email_pb2.SuspendMailboxResponse]]:
+        """SuspendMailbox stops a mailbox from receiving notifications until it is provisioned again."""
+
+    @_abc_1.abstractmethod
+    def DeleteMailbox(
+        self,
+        request: _email_pb2.DeleteMailboxRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_email_pb2.DeleteMailboxResponse, _abc.Awaitable[_email_pb2.DeleteMailboxResponse]]:
+        """DeleteMailbox ends a mailbox; its history stays."""
+
+    @_abc_1.abstractmethod
+    def ListMailboxes(
+        self,
+        request: _email_pb2.ListMailboxesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_email_pb2.ListMailboxesResponse, _abc.Awaitable[_email_pb2.ListMailboxesResponse]]:
+        """ListMailboxes returns the mailboxes of an agency (all agencies when empty), by address."""
+
+    @_abc_1.abstractmethod
+    def GetMailUsage(
+        self,
+        request: _email_pb2.GetMailUsageRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_email_pb2.GetMailUsageResponse, _abc.Awaitable[_email_pb2.GetMailUsageResponse]]:
+        """GetMailUsage counts mailboxes and mails of an agency (or all) in a period."""
 
 def add_EmailServiceServicer_to_server(servicer: EmailServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -1,0 +1,145 @@
+"""The mailbox registry and the log of delivery outcomes, as SQL tables for listings and usage counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
+
+from google.protobuf.json_format import MessageToDict
+from sqlalchemy import Column, Connection, DateTime, MetaData, String, Table, Text, func, insert, select, update
+
+from lienthong.consumer import SqlProjection, utc_row
+from lienthong.events.v1 import events_pb2
+
+VIETNAM = timezone(timedelta(hours=7))
+
+
+@dataclass(frozen=True)
+class MailboxRow:
+    address: str
+    agency_code: str
+    holder: str
+    state: str
+    provisioned_at: datetime
+
+
+@dataclass(frozen=True)
+class MailUsage:
+    mailboxes_provisioned: int
+    mailboxes_active: int
+    sent: int
+    deferred: int
+    bounced: int
+
+
+class MailRegistry(SqlProjection):
+    """`email_mailboxes` (one row per address) and `email_deliveries` (one row per delivery attempt)."""
+
+    name = "email_registry"
+
+    def define_tables(self, metadata: MetaData) -> None:
+        self.mailboxes = Table(
+            "email_mailboxes",
+            metadata,
+            Column("mailbox_id", String(36), primary_key=True),
+            Column("address", Text, nullable=False, unique=True),
+            Column("agency_code", String(13), nullable=False, index=True),
+            Column("holder", Text, nullable=False),
+            Column("state", String(10), nullable=False),
+            Column("provisioned_at", DateTime(timezone=True), nullable=False),
+        )
+        self.deliveries = Table(
+            "email_deliveries",
+            metadata,
+            Column("notification_id", String(36), primary_key=True),
+            Column("version", String(10), primary_key=True),
+            Column("agency_code", String(13), nullable=False, index=True),
+            Column("outcome", String(10), nullable=False),
+            Column("at", DateTime(timezone=True), nullable=False, index=True),
+        )
+        self.agencies = Table(  # which agency a notification is for, to count its outcomes
+            "email_notification_agencies",
+            metadata,
+            Column("notification_id", String(36), primary_key=True),
+            Column("agency_code", String(13), nullable=False),
+        )
+
+    def apply(self, connection: Connection, envelope: events_pb2.EventEnvelope) -> None:
+        data = MessageToDict(envelope.data)
+        at = envelope.occurred_at.ToDatetime(tzinfo=UTC)
+        key = envelope.aggregate_id
+        if envelope.aggregate == "Mailbox":
+            if envelope.event == "Provisioned":
+                connection.execute(
+                    insert(self.mailboxes).values(
+                        mailbox_id=key,
+                        address=data["address"],
+                        agency_code=data["agency_code"],
+                        holder=data["holder"],
+                        state="active",
+                        provisioned_at=at,
+                    )
+                )
+            else:
+                state = {"Reactivated": "active", "Suspended": "suspended", "Deleted": "deleted"}[envelope.event]
+                connection.execute(update(self.mailboxes).where(self.mailboxes.c.mailbox_id == key).values(state=state))
+        elif envelope.aggregate == "Notification":
+            if envelope.event == "Queued":
+                connection.execute(insert(self.agencies).values(notification_id=key, agency_code=data["agency_code"]))
+                return
+            agency = connection.execute(
+                select(self.agencies.c.agency_code).where(self.agencies.c.notification_id == key)
+            ).scalar_one()
+            connection.execute(
+                insert(self.deliveries).values(
+                    notification_id=key,
+                    version=str(envelope.version),
+                    agency_code=agency,
+                    outcome=envelope.event.lower(),
+                    at=at,
+                )
+            )
+
+    def state_of(self, address: str) -> str | None:
+        with self.engine.connect() as connection:
+            state = connection.execute(
+                select(self.mailboxes.c.state).where(self.mailboxes.c.address == address.lower())
+            ).scalar_one_or_none()
+        return str(state) if state is not None else None
+
+    def mailbox(self, address: str) -> MailboxRow | None:
+        rows = self._mailboxes(self.mailboxes.c.address == address.strip().lower())
+        return rows[0] if rows else None
+
+    def mailboxes_of(self, agency_code: str) -> list[MailboxRow]:
+        return self._mailboxes(self.mailboxes.c.agency_code == agency_code if agency_code else None)
+
+    def _mailboxes(self, condition: object) -> list[MailboxRow]:
+        columns = [c for c in self.mailboxes.c if c.name != "mailbox_id"]
+        query = select(*columns).order_by(self.mailboxes.c.address)
+        if condition is not None:
+            query = query.where(condition)  # type: ignore[arg-type]
+        with self.engine.connect() as connection:
+            return [MailboxRow(**utc_row(row._mapping)) for row in connection.execute(query)]
+
+    def usage(self, agency_code: str, from_day: date | None, to_day: date | None) -> MailUsage:
+        """Mailboxes provisioned by the end of the period and active now; delivery outcomes in the period."""
+        start = datetime(from_day.year, from_day.month, from_day.day, tzinfo=VIETNAM) if from_day else None
+        end = datetime(to_day.year, to_day.month, to_day.day, tzinfo=VIETNAM) + timedelta(days=1) if to_day else None
+        boxes = select(func.count()).select_from(self.mailboxes)
+        deliveries = select(self.deliveries.c.outcome, func.count()).group_by(self.deliveries.c.outcome)
+        if agency_code:
+            boxes = boxes.where(self.mailboxes.c.agency_code == agency_code)
+            deliveries = deliveries.where(self.deliveries.c.agency_code == agency_code)
+        if end:
+            boxes = boxes.where(self.mailboxes.c.provisioned_at < end)
+            deliveries = deliveries.where(self.deliveries.c.at < end)
+        if start:
+            deliveries = deliveries.where(self.deliveries.c.at >= start)
+        with self.engine.connect() as connection:
+            provisioned = int(connection.execute(boxes).scalar_one())
+            active = int(connection.execute(boxes.where(self.mailboxes.c.state == "active")).scalar_one())
+            outcomes = {str(outcome): int(count) for outcome, count in connection.execute(deliveries)}
+        return MailUsage(
+            provisioned, active, outcomes.get("sent", 0), outcomes.get("deferred", 0), outcomes.get("bounced", 0)
+        )

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import ipaddress
+import ssl
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from lienthong.email.rendering import render_arrival_notification
 from lienthong.email.sink import MailSink, read_mailbox
@@ -88,3 +94,64 @@ def test_a_permanent_refusal_is_permanent(sink: MailSink) -> None:
 def test_no_server_is_a_temporary_failure() -> None:
     with pytest.raises(TemporaryDeliveryError, match="cannot deliver"):
         send_message(notification(), host="127.0.0.1", port=free_port(), timeout=2)
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1, as PEM files (certificate, key)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "smtp.pem", tmp_path / "smtp.key"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_file, key_file
+
+
+def test_starttls_and_login_are_used_when_the_server_asks_for_them(
+    tmp_path: Path, certificate: tuple[Path, Path]
+) -> None:
+    cert_file, key_file = certificate
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    sink = MailSink(tmp_path / "secure", tls=context, credentials=("lienthong", "s3cret"))
+    sink.start()
+    try:
+        with pytest.raises(PermanentDeliveryError):  # no STARTTLS: the server refuses
+            send_message(notification(), host=sink.host, port=sink.port)
+        with pytest.raises(PermanentDeliveryError) as wrong:
+            send_message(
+                notification(),
+                host=sink.host,
+                port=sink.port,
+                starttls=True,
+                ca_file=str(cert_file),
+                username="lienthong",
+                password="wrong",
+            )
+        assert wrong.value.code == 535
+        send_message(
+            notification(),
+            host=sink.host,
+            port=sink.port,
+            starttls=True,
+            ca_file=str(cert_file),
+            username="lienthong",
+            password="s3cret",
+        )
+    finally:
+        sink.stop()
+    assert len(read_mailbox(sink.directory)) == 1

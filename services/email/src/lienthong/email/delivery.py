@@ -33,6 +33,7 @@ class SmtpSettings:
     username: str | None
     password: str | None
     from_address: str
+    ca_file: str | None = None
 
 
 class Delivery:
@@ -86,6 +87,7 @@ class Delivery:
                 starttls=self._smtp.starttls,
                 username=self._smtp.username,
                 password=self._smtp.password,
+                ca_file=self._smtp.ca_file,
             )
         except TemporaryDeliveryError as error:
             log.warning("notification %s deferred: %s", notification_id, error)

@@ -24,7 +24,7 @@ SERVICE = "email"
 
 def smtp_settings() -> SmtpSettings:
     """`LIENTHONG_SMTP_HOST` (127.0.0.1), `_PORT` (2525), `_STARTTLS` (no), `_USERNAME`, `_PASSWORD`,
-    and `LIENTHONG_MAIL_FROM` (the sender address of notifications)."""
+    `_CA_FILE` (CAs to trust for STARTTLS, else the system's), and `LIENTHONG_MAIL_FROM` (the sender address)."""
     return SmtpSettings(
         host=os.environ.get("LIENTHONG_SMTP_HOST", "127.0.0.1"),
         port=int(os.environ.get("LIENTHONG_SMTP_PORT", "2525")),
@@ -32,6 +32,7 @@ def smtp_settings() -> SmtpSettings:
         username=os.environ.get("LIENTHONG_SMTP_USERNAME") or None,
         password=os.environ.get("LIENTHONG_SMTP_PASSWORD") or None,
         from_address=os.environ.get("LIENTHONG_MAIL_FROM", "lienthong@localhost"),
+        ca_file=os.environ.get("LIENTHONG_SMTP_CA_FILE") or None,
     )
 
 

@@ -11,6 +11,7 @@ import argparse
 import email.policy
 import os
 import signal
+import ssl
 import threading
 import uuid
 from datetime import UTC, datetime
@@ -20,6 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from lienthong.email.ports import free_port
 
 
 class _Handler:
@@ -45,20 +49,50 @@ class _Handler:
         return "250 Message accepted for delivery"
 
 
+class _Authenticator:
+    """Accepts one user name and password (LOGIN or PLAIN)."""
+
+    def __init__(self, user: str, password: str) -> None:
+        self._user, self._password = user.encode(), password.encode()
+
+    def __call__(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
+        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
+            self._user,
+            self._password,
+        )
+        return AuthResult(success=ok, handled=False)
+
+
 class MailSink:
     """An SMTP server on 127.0.0.1 storing mail under `directory`."""
 
-    def __init__(self, directory: Path, port: int = 0, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        directory: Path,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        *,
+        tls: ssl.SSLContext | None = None,
+        credentials: tuple[str, str] | None = None,
+    ) -> None:
+        """With `tls`, clients must STARTTLS; with `credentials` (user, password), they must log in (over TLS)."""
         directory.mkdir(parents=True, exist_ok=True)
         self.directory = directory
         self._handler = _Handler(directory)
         if port == 0:
-            from lienthong.email.ports import free_port
-
             port = free_port()
         self.host = host
         self.port = port
-        self._controller = Controller(self._handler, hostname=host, port=port)
+        options: dict[str, Any] = {}
+        if tls is not None:
+            options |= {"tls_context": tls, "require_starttls": True}
+        if credentials is not None:
+            options |= {
+                "auth_required": True,
+                "auth_require_tls": tls is not None,
+                "authenticator": _Authenticator(*credentials),
+            }
+        self._controller = Controller(self._handler, hostname=host, port=port, **options)
 
     def start(self) -> None:
         self._controller.start()
@@ -86,8 +120,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="lienthong development SMTP sink")
     parser.add_argument("--port", type=int, default=2525)
     parser.add_argument("--dir", type=Path, default=Path("var/mail"))
+    parser.add_argument("--tls-cert", type=Path, help="PEM certificate: clients must STARTTLS")
+    parser.add_argument("--tls-key", type=Path, help="PEM key of --tls-cert")
+    parser.add_argument("--user", help="clients must log in with this user name ...")
+    parser.add_argument("--password", help="... and this password")
     args = parser.parse_args()
-    sink = MailSink(args.dir, port=args.port)
+    tls = None
+    if args.tls_cert:
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls.load_cert_chain(args.tls_cert, args.tls_key)
+    credentials = (args.user, args.password or "") if args.user else None
+    sink = MailSink(args.dir, port=args.port, tls=tls, credentials=credentials)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

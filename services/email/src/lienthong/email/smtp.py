@@ -38,12 +38,16 @@ def send_message(
     username: str | None = None,
     password: str | None = None,
     timeout: float = 10,
+    ca_file: str | None = None,
 ) -> None:
-    """Send `message`; raise TemporaryDeliveryError or PermanentDeliveryError when it is not accepted."""
+    """Send `message`; raise TemporaryDeliveryError or PermanentDeliveryError when it is not accepted.
+
+    With `starttls` the server's certificate is verified against the system's CAs, or `ca_file`.
+    """
     try:
         with smtplib.SMTP(host, port, timeout=timeout) as client:
             if starttls:
-                client.starttls(context=ssl.create_default_context())
+                client.starttls(context=ssl.create_default_context(cafile=ca_file))
             if username:
                 client.login(username, password or "")
             refused = client.send_message(message)

@@ -15,9 +15,10 @@ from sqlalchemy import create_engine
 from lienthong.consumer import StreamConsumer
 from lienthong.errors import InvalidArgument
 from lienthong.events.v1 import events_pb2
+from lienthong.grpcserver import day_of
 from lienthong.relay import NatsLink, StreamNames, ensure_stream
 from lienthong.reporting.api import ReportingServicer
-from lienthong.reporting.domain.days import parse_day, vietnam_day
+from lienthong.reporting.domain.days import vietnam_day
 from lienthong.reporting.projections.activity import DocumentActivity
 from lienthong.reporting.v1 import reporting_pb2
 
@@ -32,10 +33,10 @@ def test_a_reporting_day_is_the_vietnamese_calendar_day() -> None:
 
 
 def test_days_are_parsed_or_refused_with_the_field_name() -> None:
-    assert parse_day("2026-11-24", "from_day") == date(2026, 11, 24)
-    assert parse_day("", "from_day") is None
-    with pytest.raises(ValueError, match="to_day must be YYYY-MM-DD, got '24/11/2026'"):
-        parse_day("24/11/2026", "to_day")
+    assert day_of("2026-11-24", "from_day") == date(2026, 11, 24)
+    assert day_of("", "from_day") is None
+    with pytest.raises(InvalidArgument, match="to_day must be YYYY-MM-DD, got '24/11/2026'"):
+        day_of("24/11/2026", "to_day")
 
 
 def envelope(aggregate: str, event: str, aggregate_id: str, **data: object) -> events_pb2.EventEnvelope:

@@ -1,7 +1,7 @@
 """gRPC server bootstrap shared by the five services: health, reflection, tracing, errors, shutdown."""
 
 from lienthong.grpcserver.channels import ACTOR_METADATA_KEY, open_channel
-from lienthong.grpcserver.convert import timestamp_of
+from lienthong.grpcserver.convert import day_of, timestamp_of
 from lienthong.grpcserver.server import Service, run_service, serve, setup_process
 from lienthong.grpcserver.settings import SERVICE_PORTS, Settings
 
@@ -10,6 +10,7 @@ __all__ = [
     "SERVICE_PORTS",
     "Service",
     "Settings",
+    "day_of",
     "open_channel",
     "run_service",
     "serve",

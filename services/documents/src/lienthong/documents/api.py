@@ -19,7 +19,7 @@ from lienthong.documents.v1 import documents_pb2 as pb
 from lienthong.documents.v1 import documents_pb2_grpc
 from lienthong.errors import InvalidArgument
 from lienthong.eventstore import EventRecord
-from lienthong.grpcserver import timestamp_of
+from lienthong.grpcserver import day_of, timestamp_of
 from lienthong.grpcserver.paging import Page
 from lienthong.telemetry.propagation import trace_id_of
 
@@ -102,7 +102,7 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
 
     async def AssignIncoming(self, request: pb.AssignIncomingRequest, context: Context) -> pb.AssignIncomingResponse:
         row = await self._documents.assign_incoming(
-            parse_id(request.incoming_id, "incoming_id"), request.assignee, _day(request.due_on, "due_on")
+            parse_id(request.incoming_id, "incoming_id"), request.assignee, day_of(request.due_on, "due_on")
         )
         return pb.AssignIncomingResponse(document=self._incoming(row))
 
@@ -134,7 +134,7 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
 
     async def SearchDocuments(self, request: pb.SearchDocumentsRequest, context: Context) -> pb.SearchDocumentsResponse:
         page = Page.of(request.page_size, request.page_token)
-        from_day, to_day = _day(request.from_day, "from_day"), _day(request.to_day, "to_day")
+        from_day, to_day = day_of(request.from_day, "from_day"), day_of(request.to_day, "to_day")
         search = DocumentSearch(
             agency_code=request.agency_code,
             query=request.query,
@@ -266,15 +266,6 @@ def _attachment(described: dict[str, Any]) -> pb.Attachment:
         sha256=described["sha256"],
         size=int(described["size"]),
     )
-
-
-def _day(text: str, field: str) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidArgument(f"{field} must be YYYY-MM-DD, got {text!r}") from None
 
 
 def _incoming(row: IncomingRow, today: date) -> pb.IncomingDocument:

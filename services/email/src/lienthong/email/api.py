@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 from typing import Any
 
 from lienthong.consumer import LocalFollower
@@ -13,8 +12,7 @@ from lienthong.email.projections.mailboxes import MailboxRow, MailRegistry
 from lienthong.email.projections.outbox import NotificationRow, Outbox
 from lienthong.email.v1 import email_pb2 as pb
 from lienthong.email.v1 import email_pb2_grpc
-from lienthong.errors import InvalidArgument
-from lienthong.grpcserver import timestamp_of
+from lienthong.grpcserver import day_of, timestamp_of
 
 Context = Any  # grpc.aio.ServicerContext; errors travel as DomainError
 
@@ -63,8 +61,8 @@ class EmailServicer(email_pb2_grpc.EmailServiceServicer):
         usage = await asyncio.to_thread(
             self._registry.usage,
             request.agency_code,
-            _day(request.from_day, "from_day"),
-            _day(request.to_day, "to_day"),
+            day_of(request.from_day, "from_day"),
+            day_of(request.to_day, "to_day"),
         )
         return pb.GetMailUsageResponse(
             mailboxes_provisioned=usage.mailboxes_provisioned,
@@ -102,15 +100,6 @@ def _mailbox(row: MailboxRow) -> pb.Mailbox:
         state=_MAILBOX_STATES[row.state],
         provisioned_at=timestamp_of(row.provisioned_at),
     )
-
-
-def _day(text: str, field: str) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidArgument(f"{field} must be YYYY-MM-DD, got {text!r}") from None
 
 
 def _notification(row: NotificationRow) -> pb.Notification:

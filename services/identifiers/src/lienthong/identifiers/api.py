@@ -11,7 +11,7 @@ from google.protobuf import struct_pb2
 
 from lienthong.consumer import LocalFollower
 from lienthong.errors import FailedPrecondition, InvalidArgument, NotFound
-from lienthong.grpcserver import timestamp_of
+from lienthong.grpcserver import day_of, timestamp_of
 from lienthong.grpcserver.paging import Page
 from lienthong.identifiers.application import IdentifiersApp
 from lienthong.identifiers.domain.agency import AgencyFields, Ending
@@ -209,12 +209,7 @@ def _fields(fields: pb.AgencyFields) -> AgencyFields:
 
 def _effective(text: str) -> date:
     today = datetime.now(VIETNAM).date()
-    if not text:
-        return today
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise InvalidArgument(f"effective_on must be YYYY-MM-DD, got {text!r}") from None
+    day = day_of(text, "effective_on") or today
     if day > today:
         raise FailedPrecondition(f"effective_on {day} is in the future; record the change on that day")
     return day

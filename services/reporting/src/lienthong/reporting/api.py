@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 from lienthong.errors import InvalidArgument
-from lienthong.reporting.domain.days import parse_day
+from lienthong.grpcserver import day_of
 from lienthong.reporting.projections.activity import DocumentActivity
 from lienthong.reporting.v1 import reporting_pb2 as pb
 from lienthong.reporting.v1 import reporting_pb2_grpc
@@ -23,11 +23,7 @@ class ReportingServicer(reporting_pb2_grpc.ReportingServiceServicer):
     async def GetAgencyStats(self, request: pb.GetAgencyStatsRequest, context: Context) -> pb.GetAgencyStatsResponse:
         if not request.agency_code:
             raise InvalidArgument("agency_code is required")
-        try:
-            from_day = parse_day(request.from_day, "from_day")
-            to_day = parse_day(request.to_day, "to_day")
-        except ValueError as error:
-            raise InvalidArgument(str(error)) from None
+        from_day, to_day = day_of(request.from_day, "from_day"), day_of(request.to_day, "to_day")
         activity = await asyncio.to_thread(self._activity.agency_activity, request.agency_code, from_day, to_day)
         return pb.GetAgencyStatsResponse(
             agency_code=activity.agency_code,

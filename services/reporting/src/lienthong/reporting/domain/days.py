@@ -12,13 +12,3 @@ def vietnam_day(moment: datetime) -> date:
     if moment.tzinfo is None:
         raise ValueError("a reporting time must carry its offset")
     return moment.astimezone(VIETNAM).date()
-
-
-def parse_day(text: str, field: str) -> date | None:
-    """`YYYY-MM-DD`, "" for no bound; ValueError naming the field otherwise."""
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{field} must be YYYY-MM-DD, got {text!r}") from None

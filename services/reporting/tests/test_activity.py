@@ -18,18 +18,18 @@ from lienthong.events.v1 import events_pb2
 from lienthong.grpcserver import day_of
 from lienthong.relay import NatsLink, StreamNames, ensure_stream
 from lienthong.reporting.api import ReportingServicer
-from lienthong.reporting.domain.days import vietnam_day
 from lienthong.reporting.projections.activity import DocumentActivity
 from lienthong.reporting.v1 import reporting_pb2
+from lienthong.vietnamese.calendar import vietnam_date
 
 SENDER, RECIPIENT = "000.00.12.H41", "000.00.00.H41"
 
 
 def test_a_reporting_day_is_the_vietnamese_calendar_day() -> None:
-    assert vietnam_day(datetime(2026, 3, 1, 18, 30, tzinfo=UTC)) == date(2026, 3, 2)
-    assert vietnam_day(datetime(2026, 3, 1, 16, 59, tzinfo=UTC)) == date(2026, 3, 1)
+    assert vietnam_date(datetime(2026, 3, 1, 18, 30, tzinfo=UTC)) == date(2026, 3, 2)
+    assert vietnam_date(datetime(2026, 3, 1, 16, 59, tzinfo=UTC)) == date(2026, 3, 1)
     with pytest.raises(ValueError, match="offset"):
-        vietnam_day(datetime(2026, 3, 1))
+        vietnam_date(datetime(2026, 3, 1))
 
 
 def test_days_are_parsed_or_refused_with_the_field_name() -> None:

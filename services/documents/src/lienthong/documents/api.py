@@ -12,7 +12,6 @@ from google.protobuf import struct_pb2
 from lienthong.documents.domain.attachments import AttachmentKind, BusinessType
 from lienthong.documents.domain.doctypes import DocumentType
 from lienthong.documents.domain.outgoing import Confidentiality, Urgency
-from lienthong.documents.domain.timezone import start_of_vietnam_day
 from lienthong.documents.projections.registers import DocumentSearch, IncomingRow, OutgoingRow
 from lienthong.documents.usecases import DocumentUseCases, NewAttachment, parse_id
 from lienthong.documents.v1 import documents_pb2 as pb
@@ -22,6 +21,7 @@ from lienthong.eventstore import EventRecord
 from lienthong.grpcserver import day_of, timestamp_of
 from lienthong.grpcserver.paging import Page
 from lienthong.telemetry.propagation import trace_id_of
+from lienthong.vietnamese.calendar import start_of_vietnam_day
 
 Context = Any  # grpc.aio.ServicerContext; unused by the handlers, errors travel as DomainError
 

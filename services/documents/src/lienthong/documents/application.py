@@ -20,9 +20,9 @@ from lienthong.documents.domain.numbering import document_code, notation, series
 from lienthong.documents.domain.outgoing import Confidentiality, OutgoingDocument, Urgency
 from lienthong.documents.domain.series import NumberSeries, id_of_series
 from lienthong.documents.domain.status import StatusCode
-from lienthong.documents.domain.timezone import vietnam_date
 from lienthong.errors import Conflict, InvalidArgument, NotFound
 from lienthong.eventstore import EventRecord, StoredApplication, aggregate_history
+from lienthong.vietnamese.calendar import vietnam_date
 
 T = TypeVar("T")
 A = TypeVar("A")

@@ -23,7 +23,6 @@ from lienthong.documents.domain.attachments import (
 )
 from lienthong.documents.domain.doctypes import DocumentType
 from lienthong.documents.domain.outgoing import Confidentiality, OutgoingDocument, Urgency
-from lienthong.documents.domain.timezone import vietnam_date
 from lienthong.documents.gateways import AgencyDirectory, AgencyInfo, SealSigner
 from lienthong.documents.projections.registers import (
     DocumentHitRow,
@@ -35,6 +34,7 @@ from lienthong.documents.projections.registers import (
 from lienthong.documents.rendering import render_document_pdf
 from lienthong.errors import FailedPrecondition, InvalidArgument, NotFound
 from lienthong.eventstore import EventRecord, current_actor
+from lienthong.vietnamese.calendar import vietnam_date
 
 PDF_MAGIC = b"%PDF-"
 

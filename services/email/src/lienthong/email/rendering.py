@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import email.policy
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-VIETNAM = timezone(timedelta(hours=7))
+from lienthong.vietnamese.calendar import VIETNAM
+
 SUBJECT_LIMIT = 120
 
 _templates = Environment(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from typing import Any
 
 from google.protobuf import struct_pb2
@@ -21,6 +21,7 @@ from lienthong.identifiers.projections.registry import AgencyRow, Registry
 from lienthong.identifiers.v1 import identifiers_pb2 as pb
 from lienthong.identifiers.v1 import identifiers_pb2_grpc
 from lienthong.telemetry.propagation import trace_id_of
+from lienthong.vietnamese.calendar import vietnam_today
 
 Context = Any  # grpc.aio.ServicerContext; errors travel as DomainError
 
@@ -38,7 +39,6 @@ _OUTCOMES = {
     "unchanged": pb.IMPORT_OUTCOME_UNCHANGED,
 }
 EXPORT_PAGE = 500
-VIETNAM = timezone(timedelta(hours=7))  # effective dates are Vietnamese calendar days
 
 
 class IdentifiersServicer(identifiers_pb2_grpc.IdentifiersServiceServicer):
@@ -208,7 +208,7 @@ def _fields(fields: pb.AgencyFields) -> AgencyFields:
 
 
 def _effective(text: str) -> date:
-    today = datetime.now(VIETNAM).date()
+    today = vietnam_today()
     day = day_of(text, "effective_on") or today
     if day > today:
         raise FailedPrecondition(f"effective_on {day} is in the future; record the change on that day")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
@@ -28,8 +28,8 @@ from lienthong.signing.domain.verification import (
     overall,
 )
 from lienthong.vietnamese import without_diacritics
+from lienthong.vietnamese.calendar import VIETNAM
 
-VIETNAM = timezone(timedelta(hours=7))
 SEAL_FIELD = "AgencySeal"
 
 

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from google.protobuf.json_format import MessageToDict
 from sqlalchemy import Column, Connection, DateTime, MetaData, String, Table, Text, func, insert, select, update
 
 from lienthong.consumer import SqlProjection, utc_row
 from lienthong.events.v1 import events_pb2
-
-VIETNAM = timezone(timedelta(hours=7))
+from lienthong.vietnamese.calendar import start_of_vietnam_day
 
 
 @dataclass(frozen=True)
@@ -124,8 +123,8 @@ class MailRegistry(SqlProjection):
 
     def usage(self, agency_code: str, from_day: date | None, to_day: date | None) -> MailUsage:
         """Mailboxes provisioned by the end of the period and active now; delivery outcomes in the period."""
-        start = datetime(from_day.year, from_day.month, from_day.day, tzinfo=VIETNAM) if from_day else None
-        end = datetime(to_day.year, to_day.month, to_day.day, tzinfo=VIETNAM) + timedelta(days=1) if to_day else None
+        start = start_of_vietnam_day(from_day) if from_day else None
+        end = start_of_vietnam_day(to_day + timedelta(days=1)) if to_day else None
         boxes = select(func.count()).select_from(self.mailboxes)
         deliveries = select(self.deliveries.c.outcome, func.count()).group_by(self.deliveries.c.outcome)
         if agency_code:

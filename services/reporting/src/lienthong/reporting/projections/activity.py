@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from lienthong.consumer import SqlProjection
 from lienthong.events.v1 import events_pb2
-from lienthong.reporting.domain.days import vietnam_day
+from lienthong.vietnamese.calendar import vietnam_date
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class DocumentActivity(SqlProjection):
                 pass
 
     def _count(self, connection: Connection, agency_code: str, moment: datetime, column: str) -> None:
-        values = {"agency_code": agency_code, "day": vietnam_day(moment), "sent": 0, "received": 0, column: 1}
+        values = {"agency_code": agency_code, "day": vietnam_date(moment), "sent": 0, "received": 0, column: 1}
         increment = {column: self.daily.c[column] + 1}
         dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
         statement = dialect.insert(self.daily).values(values)

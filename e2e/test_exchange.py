@@ -23,6 +23,7 @@ from lienthong.identifiers.v1 import identifiers_pb2_grpc
 from lienthong.launcher.platform import Platform
 from lienthong.launcher.testing import stream_messages, wait_for
 from lienthong.reporting.v1 import reporting_pb2, reporting_pb2_grpc
+from lienthong.signing.v1 import signing_pb2, signing_pb2_grpc
 
 CLERK = (("x-lienthong-actor", "clerk@000.00.12.H41"),)
 LEADER = (("x-lienthong-actor", "leader@000.00.12.H41"),)
@@ -279,3 +280,32 @@ def test_a_refusal_is_mailed_to_the_sender_and_a_recall_to_the_recipient(
     assert "Không đúng thẩm quyền" in body.get_content()
     [recall] = wait_for(lambda: mails("Yêu cầu lấy lại văn bản", PROVINCE.email), what="the recall mail")
     assert f"{recalled.number}/{recalled.notation}" in str(recall["Subject"])
+
+
+def test_a_revoked_seal_still_vouches_for_what_it_signed_and_is_replaced_for_new_documents(
+    channels: dict[str, grpc.Channel],
+    agencies: identifiers_pb2_grpc.IdentifiersServiceStub,
+    documents: documents_pb2_grpc.DocumentsServiceStub,
+) -> None:
+    signing = signing_pb2_grpc.SigningServiceStub(channels["signing"])
+    earlier = draft(documents, "Công văn ký trước khi thu hồi chứng thư")
+    documents.RegisterOutgoing(docs.RegisterOutgoingRequest(document_id=earlier.id), metadata=CLERK)
+    sealed = documents.SignOutgoing(docs.SignOutgoingRequest(document_id=earlier.id), metadata=CLERK).document
+    old_serial = sealed.signer_certificate_serial
+
+    signing.SuspendCertificate(signing_pb2.SuspendCertificateRequest(serial=old_serial, reason="mất token"))
+    blocked = draft(documents, "Công văn trong lúc tạm dừng")
+    documents.RegisterOutgoing(docs.RegisterOutgoingRequest(document_id=blocked.id), metadata=CLERK)
+    with pytest.raises(grpc.RpcError) as caught:
+        documents.SignOutgoing(docs.SignOutgoingRequest(document_id=blocked.id), metadata=CLERK)
+    assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "is suspended" in str(caught.value.details())
+
+    signing.RevokeCertificate(signing_pb2.RevokeCertificateRequest(serial=old_serial, reason="lộ khóa bí mật"))
+    sent = documents.SendOutgoing(  # signed before the revocation: still valid
+        docs.SendOutgoingRequest(document_id=earlier.id, recipient_codes=[PROVINCE.code]), metadata=CLERK
+    ).document
+    assert sent.state == docs.OUTGOING_STATE_SENT
+
+    renewed = documents.SignOutgoing(docs.SignOutgoingRequest(document_id=blocked.id), metadata=CLERK).document
+    assert renewed.signer_certificate_serial not in ("", old_serial)

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
-from lienthong.errors import InvalidArgument
+from lienthong.errors import FailedPrecondition, InvalidArgument
 from lienthong.grpcserver import timestamp_of
 from lienthong.signing.agencies import AgencyNames
 from lienthong.signing.application import SigningApp
 from lienthong.signing.devca import DevCertificateAuthority
-from lienthong.signing.domain.certificate import Certificate
-from lienthong.signing.domain.verification import Indication, SignerCertificate, VerificationReport
+from lienthong.signing.domain.certificate import Certificate, CertificateState
+from lienthong.signing.domain.verification import (
+    Indication,
+    SignerCertificate,
+    VerificationReport,
+    judged_by_registry,
+)
 from lienthong.signing.keystore import KeyStore
 from lienthong.signing.pades import NotAPdf, sign_pdf, verify_pdf
 from lienthong.signing.v1 import signing_pb2 as pb
@@ -45,6 +51,12 @@ class SigningServicer(signing_pb2_grpc.SigningServiceServicer):
         if not request.pdf:
             raise InvalidArgument("pdf is required")
         certificate = await self._seal(request.agency_code)
+        state = certificate.state_at(_now())
+        if state is not CertificateState.ACTIVE:
+            raise FailedPrecondition(
+                f"the seal certificate {certificate.serial} of agency {request.agency_code} is "
+                f"{state.value.replace('_', ' ')}; it cannot sign until it is reactivated"
+            )
         key = await asyncio.to_thread(self._keys.get, certificate.serial)
         try:
             signed, signed_at = await asyncio.to_thread(
@@ -70,29 +82,73 @@ class SigningServicer(signing_pb2_grpc.SigningServiceServicer):
         )
 
     async def VerifyPdf(self, request: pb.VerifyPdfRequest, context: Context) -> pb.VerifyPdfResponse:
+        expected = request.expected_agency_code or None
         try:
             report = await asyncio.to_thread(
-                verify_pdf,
-                request.pdf,
-                trust_roots=[self._ca.root],
-                expected_agency_code=request.expected_agency_code or None,
+                verify_pdf, request.pdf, trust_roots=[self._ca.root], expected_agency_code=expected
             )
         except NotAPdf as error:
             raise InvalidArgument(str(error)) from error
-        return _verification(report)
+        return _verification(await asyncio.to_thread(judged_by_registry, report, self._state_at, expected))
+
+    def _state_at(self, serial: str, moment: datetime) -> str | None:
+        certificate = self._app.certificate(serial)
+        return certificate.state_at(moment).value if certificate else None
+
+    async def SuspendCertificate(
+        self, request: pb.SuspendCertificateRequest, context: Context
+    ) -> pb.SuspendCertificateResponse:
+        certificate = await asyncio.to_thread(
+            self._app.change_certificate, request.serial, lambda c: c.suspend(reason=request.reason, at=_now())
+        )
+        return pb.SuspendCertificateResponse(certificate=_certificate(certificate))
+
+    async def ReactivateCertificate(
+        self, request: pb.ReactivateCertificateRequest, context: Context
+    ) -> pb.ReactivateCertificateResponse:
+        certificate = await asyncio.to_thread(
+            self._app.change_certificate, request.serial, lambda c: c.reactivate(at=_now())
+        )
+        return pb.ReactivateCertificateResponse(certificate=_certificate(certificate))
+
+    async def RevokeCertificate(
+        self, request: pb.RevokeCertificateRequest, context: Context
+    ) -> pb.RevokeCertificateResponse:
+        certificate = await asyncio.to_thread(
+            self._app.change_certificate, request.serial, lambda c: c.revoke(reason=request.reason, at=_now())
+        )
+        return pb.RevokeCertificateResponse(certificate=_certificate(certificate))
 
     async def _seal(self, agency_code: str) -> Certificate:
+        """The agency's seal certificate; a new one when it has none or its seal was revoked or expired."""
         if not agency_code:
             raise InvalidArgument("agency_code is required")
         existing = await asyncio.to_thread(self._app.seal_of, agency_code)
-        if existing is not None:
+        if existing is not None and existing.state_at(_now()) not in _ENDED:
             return existing
         name = await self._agencies.name_of(agency_code)
         return await asyncio.to_thread(self._app.issue_seal, self._ca, agency_code, name)
 
 
+_ENDED = (CertificateState.REVOKED, CertificateState.EXPIRED)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+_STATES = {
+    CertificateState.ACTIVE: pb.CERTIFICATE_STATE_ACTIVE,
+    CertificateState.SUSPENDED: pb.CERTIFICATE_STATE_SUSPENDED,
+    CertificateState.REVOKED: pb.CERTIFICATE_STATE_REVOKED,
+    CertificateState.EXPIRED: pb.CERTIFICATE_STATE_EXPIRED,
+    CertificateState.NOT_YET_VALID: pb.CERTIFICATE_STATE_NOT_YET_VALID,
+}
+
+
 def _certificate(certificate: Certificate) -> pb.Certificate:
     return pb.Certificate(
+        state=_STATES[certificate.state_at(_now())],
         serial=certificate.serial,
         subject=certificate.subject,
         agency_code=certificate.agency_code,

@@ -20,6 +20,42 @@ else:
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class _CertificateState:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _CertificateStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_CertificateState.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    CERTIFICATE_STATE_UNSPECIFIED: _CertificateState.ValueType  # 0
+    """Not set."""
+    CERTIFICATE_STATE_ACTIVE: _CertificateState.ValueType  # 1
+    """Usable."""
+    CERTIFICATE_STATE_SUSPENDED: _CertificateState.ValueType  # 2
+    """Temporarily not usable."""
+    CERTIFICATE_STATE_REVOKED: _CertificateState.ValueType  # 3
+    """Revoked for good."""
+    CERTIFICATE_STATE_EXPIRED: _CertificateState.ValueType  # 4
+    """Past its validity."""
+    CERTIFICATE_STATE_NOT_YET_VALID: _CertificateState.ValueType  # 5
+    """Issued, not valid yet."""
+
+class CertificateState(_CertificateState, metaclass=_CertificateStateEnumTypeWrapper):
+    """CertificateState is where a certificate is in its life now."""
+
+CERTIFICATE_STATE_UNSPECIFIED: CertificateState.ValueType  # 0
+"""Not set."""
+CERTIFICATE_STATE_ACTIVE: CertificateState.ValueType  # 1
+"""Usable."""
+CERTIFICATE_STATE_SUSPENDED: CertificateState.ValueType  # 2
+"""Temporarily not usable."""
+CERTIFICATE_STATE_REVOKED: CertificateState.ValueType  # 3
+"""Revoked for good."""
+CERTIFICATE_STATE_EXPIRED: CertificateState.ValueType  # 4
+"""Past its validity."""
+CERTIFICATE_STATE_NOT_YET_VALID: CertificateState.ValueType  # 5
+"""Issued, not valid yet."""
+Global___CertificateState: _TypeAlias = CertificateState  # noqa: Y015
+
 class _CertificateKind:
     ValueType = _typing.NewType("ValueType", _builtins.int)
     V: _TypeAlias = ValueType  # noqa: Y015
@@ -89,6 +125,7 @@ class Certificate(_message.Message):
     NOT_BEFORE_FIELD_NUMBER: _builtins.int
     NOT_AFTER_FIELD_NUMBER: _builtins.int
     PEM_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
     serial: _builtins.str
     """Serial number, hexadecimal."""
     subject: _builtins.str
@@ -99,6 +136,8 @@ class Certificate(_message.Message):
     """Who it belongs to."""
     pem: _builtins.str
     """The certificate, PEM."""
+    state: Global___CertificateState.ValueType
+    """Where it is in its life now (for certificates the registry holds)."""
     @_builtins.property
     def not_before(self) -> _timestamp_pb2.Timestamp:
         """Start of validity."""
@@ -117,10 +156,11 @@ class Certificate(_message.Message):
         not_before: _timestamp_pb2.Timestamp | None = ...,
         not_after: _timestamp_pb2.Timestamp | None = ...,
         pem: _builtins.str = ...,
+        state: Global___CertificateState.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["not_after", b"not_after", "not_before", b"not_before"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency_code", b"agency_code", "kind", b"kind", "not_after", b"not_after", "not_before", b"not_before", "pem", b"pem", "serial", b"serial", "subject", b"subject"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency_code", b"agency_code", "kind", b"kind", "not_after", b"not_after", "not_before", b"not_before", "pem", b"pem", "serial", b"serial", "state", b"state", "subject", b"subject"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -347,3 +387,149 @@ class VerifyPdfResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___VerifyPdfResponse: _TypeAlias = VerifyPdfResponse  # noqa: Y015
+
+@_typing.final
+class SuspendCertificateRequest(_message.Message):
+    """SuspendCertificateRequest names the certificate."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SERIAL_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    serial: _builtins.str
+    """Serial number, hexadecimal."""
+    reason: _builtins.str
+    """Why."""
+    def __init__(
+        self,
+        *,
+        serial: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["reason", b"reason", "serial", b"serial"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SuspendCertificateRequest: _TypeAlias = SuspendCertificateRequest  # noqa: Y015
+
+@_typing.final
+class SuspendCertificateResponse(_message.Message):
+    """SuspendCertificateResponse returns the certificate."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CERTIFICATE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def certificate(self) -> Global___Certificate:
+        """The certificate, suspended."""
+
+    def __init__(
+        self,
+        *,
+        certificate: Global___Certificate | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SuspendCertificateResponse: _TypeAlias = SuspendCertificateResponse  # noqa: Y015
+
+@_typing.final
+class ReactivateCertificateRequest(_message.Message):
+    """ReactivateCertificateRequest names the certificate."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SERIAL_FIELD_NUMBER: _builtins.int
+    serial: _builtins.str
+    """Serial number, hexadecimal."""
+    def __init__(
+        self,
+        *,
+        serial: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["serial", b"serial"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReactivateCertificateRequest: _TypeAlias = ReactivateCertificateRequest  # noqa: Y015
+
+@_typing.final
+class ReactivateCertificateResponse(_message.Message):
+    """ReactivateCertificateResponse returns the certificate."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CERTIFICATE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def certificate(self) -> Global___Certificate:
+        """The certificate, active."""
+
+    def __init__(
+        self,
+        *,
+        certificate: Global___Certificate | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReactivateCertificateResponse: _TypeAlias = ReactivateCertificateResponse  # noqa: Y015
+
+@_typing.final
+class RevokeCertificateRequest(_message.Message):
+    """RevokeCertificateRequest names the certificate."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SERIAL_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    serial: _builtins.str
+    """Serial number, hexadecimal."""
+    reason: _builtins.str
+    """Why."""
+    def __init__(
+        self,
+        *,
+        serial: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["reason", b"reason", "serial", b"serial"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RevokeCertificateRequest: _TypeAlias = RevokeCertificateRequest  # noqa: Y015
+
+@_typing.final
+class RevokeCertificateResponse(_message.Message):
+    """RevokeCertificateResponse returns the certificate."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CERTIFICATE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def certificate(self) -> Global___Certificate:
+        """The certificate, revoked."""
+
+    def __init__(
+        self,
+        *,
+        certificate: Global___Certificate | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RevokeCertificateResponse: _TypeAlias = RevokeCertificateResponse  # noqa: Y015

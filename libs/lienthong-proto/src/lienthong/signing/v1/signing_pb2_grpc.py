@@ -50,6 +50,21 @@ class SigningServiceStub:
                 request_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.VerifyPdfRequest.SerializeToString,
                 response_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.VerifyPdfResponse.FromString,
                 _registered_method=True)
+        self.SuspendCertificate = channel.unary_unary(
+                '/lienthong.signing.v1.SigningService/SuspendCertificate',
+                request_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.SuspendCertificateRequest.SerializeToString,
+                response_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.SuspendCertificateResponse.FromString,
+                _registered_method=True)
+        self.ReactivateCertificate = channel.unary_unary(
+                '/lienthong.signing.v1.SigningService/ReactivateCertificate',
+                request_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.ReactivateCertificateRequest.SerializeToString,
+                response_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.ReactivateCertificateResponse.FromString,
+                _registered_method=True)
+        self.RevokeCertificate = channel.unary_unary(
+                '/lienthong.signing.v1.SigningService/RevokeCertificate',
+                request_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.RevokeCertificateRequest.SerializeToString,
+                response_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.RevokeCertificateResponse.FromString,
+                _registered_method=True)
 
 
 class SigningServiceServicer:
@@ -71,7 +86,30 @@ class SigningServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def VerifyPdf(self, request, context):
-        """VerifyPdf checks every signature of a PDF and who made it.
+        """VerifyPdf checks every signature of a PDF and who made it, judging each certificate as it was when it
+        signed: revoked before the signature fails, revoked after it still passes.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SuspendCertificate(self, request, context):
+        """SuspendCertificate stops a certificate from signing until it is reactivated.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReactivateCertificate(self, request, context):
+        """ReactivateCertificate lets a suspended certificate sign again.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeCertificate(self, request, context):
+        """RevokeCertificate ends a certificate for good; an agency whose seal is revoked gets a new one at its
+        next signature.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -94,6 +132,21 @@ def add_SigningServiceServicer_to_server(servicer, server):
                     servicer.VerifyPdf,
                     request_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.VerifyPdfRequest.FromString,
                     response_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.VerifyPdfResponse.SerializeToString,
+            ),
+            'SuspendCertificate': grpc.unary_unary_rpc_method_handler(
+                    servicer.SuspendCertificate,
+                    request_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.SuspendCertificateRequest.FromString,
+                    response_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.SuspendCertificateResponse.SerializeToString,
+            ),
+            'ReactivateCertificate': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReactivateCertificate,
+                    request_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.ReactivateCertificateRequest.FromString,
+                    response_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.ReactivateCertificateResponse.SerializeToString,
+            ),
+            'RevokeCertificate': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeCertificate,
+                    request_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.RevokeCertificateRequest.FromString,
+                    response_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.RevokeCertificateResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -178,6 +231,87 @@ class SigningService:
             '/lienthong.signing.v1.SigningService/VerifyPdf',
             lienthong_dot_signing_dot_v1_dot_signing__pb2.VerifyPdfRequest.SerializeToString,
             lienthong_dot_signing_dot_v1_dot_signing__pb2.VerifyPdfResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SuspendCertificate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.signing.v1.SigningService/SuspendCertificate',
+            lienthong_dot_signing_dot_v1_dot_signing__pb2.SuspendCertificateRequest.SerializeToString,
+            lienthong_dot_signing_dot_v1_dot_signing__pb2.SuspendCertificateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReactivateCertificate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.signing.v1.SigningService/ReactivateCertificate',
+            lienthong_dot_signing_dot_v1_dot_signing__pb2.ReactivateCertificateRequest.SerializeToString,
+            lienthong_dot_signing_dot_v1_dot_signing__pb2.ReactivateCertificateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeCertificate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.signing.v1.SigningService/RevokeCertificate',
+            lienthong_dot_signing_dot_v1_dot_signing__pb2.RevokeCertificateRequest.SerializeToString,
+            lienthong_dot_signing_dot_v1_dot_signing__pb2.RevokeCertificateResponse.FromString,
             options,
             channel_credentials,
             insecure,

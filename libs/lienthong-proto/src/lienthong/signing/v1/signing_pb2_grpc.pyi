@@ -38,7 +38,17 @@ class SigningServiceStub:
     SignPdf: _grpc.UnaryUnaryMultiCallable[_signing_pb2.SignPdfRequest, _signing_pb2.SignPdfResponse]
     """SignPdf puts the agency's seal signature (PAdES B-B) on a PDF."""
     VerifyPdf: _grpc.UnaryUnaryMultiCallable[_signing_pb2.VerifyPdfRequest, _signing_pb2.VerifyPdfResponse]
-    """VerifyPdf checks every signature of a PDF and who made it."""
+    """VerifyPdf checks every signature of a PDF and who made it, judging each certificate as it was when it
+    signed: revoked before the signature fails, revoked after it still passes.
+    """
+    SuspendCertificate: _grpc.UnaryUnaryMultiCallable[_signing_pb2.SuspendCertificateRequest, _signing_pb2.SuspendCertificateResponse]
+    """SuspendCertificate stops a certificate from signing until it is reactivated."""
+    ReactivateCertificate: _grpc.UnaryUnaryMultiCallable[_signing_pb2.ReactivateCertificateRequest, _signing_pb2.ReactivateCertificateResponse]
+    """ReactivateCertificate lets a suspended certificate sign again."""
+    RevokeCertificate: _grpc.UnaryUnaryMultiCallable[_signing_pb2.RevokeCertificateRequest, _signing_pb2.RevokeCertificateResponse]
+    """RevokeCertificate ends a certificate for good; an agency whose seal is revoked gets a new one at its
+    next signature.
+    """
 
 @_typing.type_check_only
 class SigningServiceAsyncStub(SigningServiceStub):
@@ -50,7 +60,17 @@ class SigningServiceAsyncStub(SigningServiceStub):
     SignPdf: _aio.UnaryUnaryMultiCallable[_signing_pb2.SignPdfRequest, _signing_pb2.SignPdfResponse]  # type: ignore[assignment]
     """SignPdf puts the agency's seal signature (PAdES B-B) on a PDF."""
     VerifyPdf: _aio.UnaryUnaryMultiCallable[_signing_pb2.VerifyPdfRequest, _signing_pb2.VerifyPdfResponse]  # type: ignore[assignment]
-    """VerifyPdf checks every signature of a PDF and who made it."""
+    """VerifyPdf checks every signature of a PDF and who made it, judging each certificate as it was when it
+    signed: revoked before the signature fails, revoked after it still passes.
+    """
+    SuspendCertificate: _aio.UnaryUnaryMultiCallable[_signing_pb2.SuspendCertificateRequest, _signing_pb2.SuspendCertificateResponse]  # type: ignore[assignment]
+    """SuspendCertificate stops a certificate from signing until it is reactivated."""
+    ReactivateCertificate: _aio.UnaryUnaryMultiCallable[_signing_pb2.ReactivateCertificateRequest, _signing_pb2.ReactivateCertificateResponse]  # type: ignore[assignment]
+    """ReactivateCertificate lets a suspended certificate sign again."""
+    RevokeCertificate: _aio.UnaryUnaryMultiCallable[_signing_pb2.RevokeCertificateRequest, _signing_pb2.RevokeCertificateResponse]  # type: ignore[assignment]
+    """RevokeCertificate ends a certificate for good; an agency whose seal is revoked gets a new one at its
+    next signature.
+    """
 
 class SigningServiceServicer(metaclass=_abc_1.ABCMeta):
     """SigningService holds the keys; private keys never leave it."""
@@ -77,6 +97,34 @@ class SigningServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _signing_pb2.VerifyPdfRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_signing_pb2.VerifyPdfResponse, _abc.Awaitable[_signing_pb2.VerifyPdfResponse]]:
-        """VerifyPdf checks every signature of a PDF and who made it."""
+        """VerifyPdf checks every signature of a PDF and who made it, judging each certificate as it was when it
+        signed: revoked before the signature fails, revoked after it still passes.
+        """
+
+    @_abc_1.abstractmethod
+    def SuspendCertificate(
+        self,
+        request: _signing_pb2.SuspendCertificateRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_signing_pb2.SuspendCertificateResponse, _abc.Awaitable[_signing_pb2.SuspendCertificateResponse]]:
+        """SuspendCertificate stops a certificate from signing until it is reactivated."""
+
+    @_abc_1.abstractmethod
+    def ReactivateCertificate(
+        self,
+        request: _signing_pb2.ReactivateCertificateRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_signing_pb2.ReactivateCertificateResponse, _abc.Awaitable[_signing_pb2.ReactivateCertificateResponse]]:
+        """ReactivateCertificate lets a suspended certificate sign again."""
+
+    @_abc_1.abstractmethod
+    def RevokeCertificate(
+        self,
+        request: _signing_pb2.RevokeCertificateRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_signing_pb2.RevokeCertificateResponse, _abc.Awaitable[_signing_pb2.RevokeCertificateResponse]]:
+        """RevokeCertificate ends a certificate for good; an agency whose seal is revoked gets a new one at its
+        next signature.
+        """
 
 def add_SigningServiceServicer_to_server(servicer: SigningServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -8,8 +8,20 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from lienthong.errors import FailedPrecondition
+
 _CERTIFICATE_NAMESPACE = uuid5(NAMESPACE_URL, "https://lienthong.gov.vn/certificates")
 _SEAL_NAMESPACE = uuid5(NAMESPACE_URL, "https://lienthong.gov.vn/agency-seals")
+
+
+class CertificateState(enum.Enum):
+    """Where a certificate is in its life (DOMAIN.md §4); expiry follows from the validity period."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not_yet_valid"
 
 
 class CertificateKind(enum.Enum):
@@ -52,11 +64,66 @@ class Certificate(Aggregate):
         self.not_after = not_after
         self.pem = pem
         self.signatures = 0
+        # (from, to) periods of suspension; revocation time. Kept to judge signatures at their signing time.
+        self.suspensions: list[tuple[datetime, datetime | None]] = []
+        self.revoked_at: datetime | None = None
+
+    def record_signature(self, *, document_sha256: str, signed_sha256: str, reason: str, signed_at: datetime) -> None:
+        """Every use of the key is on the record: which document, why, when; only a usable key signs."""
+        state = self.state_at(signed_at)
+        if state is not CertificateState.ACTIVE:
+            raise FailedPrecondition(f"certificate {self.serial} is {state.value.replace('_', ' ')}; it cannot sign")
+        self._signature_made(document_sha256, signed_sha256, reason, signed_at)
 
     @event("SignatureMade")
-    def record_signature(self, document_sha256: str, signed_sha256: str, reason: str, signed_at: datetime) -> None:
-        """Every use of the key is on the record: which document, why, when."""
+    def _signature_made(self, document_sha256: str, signed_sha256: str, reason: str, signed_at: datetime) -> None:
         self.signatures += 1
+
+    def state_at(self, moment: datetime) -> CertificateState:
+        """The certificate's state at `moment`: what a signature made then is judged by."""
+        if self.revoked_at is not None and moment >= self.revoked_at:
+            return CertificateState.REVOKED
+        if moment < self.not_before:
+            return CertificateState.NOT_YET_VALID
+        if moment > self.not_after:
+            return CertificateState.EXPIRED
+        for start, end in self.suspensions:
+            if start <= moment and (end is None or moment < end):
+                return CertificateState.SUSPENDED
+        return CertificateState.ACTIVE
+
+    def suspend(self, *, reason: str, at: datetime) -> None:
+        if self.state_at(at) is not CertificateState.ACTIVE:
+            raise FailedPrecondition(
+                f"certificate {self.serial} is {self.state_at(at).value}; only an active one is suspended"
+            )
+        self._suspended(reason.strip(), at)
+
+    @event("Suspended")
+    def _suspended(self, reason: str, at: datetime) -> None:
+        self.suspensions.append((at, None))
+
+    def reactivate(self, *, at: datetime) -> None:
+        if self.state_at(at) is not CertificateState.SUSPENDED:
+            raise FailedPrecondition(
+                f"certificate {self.serial} is {self.state_at(at).value}; only a suspended one is reactivated"
+            )
+        self._reactivated(at)
+
+    @event("Reactivated")
+    def _reactivated(self, at: datetime) -> None:
+        start, _ = self.suspensions[-1]
+        self.suspensions[-1] = (start, at)
+
+    def revoke(self, *, reason: str, at: datetime) -> None:
+        """Revoke for good: signatures made from `at` on fail, earlier ones keep passing."""
+        if self.revoked_at is not None:
+            raise FailedPrecondition(f"certificate {self.serial} is revoked already")
+        self._revoked(reason.strip(), at)
+
+    @event("Revoked")
+    def _revoked(self, reason: str, at: datetime) -> None:
+        self.revoked_at = at
 
 
 class AgencySeal(Aggregate):
@@ -69,4 +136,9 @@ class AgencySeal(Aggregate):
     @event("Assigned")
     def __init__(self, agency_code: str, serial: str) -> None:
         self.agency_code = agency_code
+        self.serial = serial
+
+    @event("Reassigned")
+    def reassign(self, serial: str) -> None:
+        """A new seal certificate replaces one that was revoked or expired."""
         self.serial = serial

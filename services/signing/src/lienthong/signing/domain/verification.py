@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 
@@ -45,6 +46,35 @@ class VerificationReport:
     indication: Indication
     reason: str
     signatures: tuple[SignatureReport, ...]
+
+
+# Sub-indication (EN 319 102-1) and verdict for a certificate that was not usable when it signed.
+_UNUSABLE = {
+    "revoked": (Indication.TOTAL_FAILED, "REVOKED"),
+    "expired": (Indication.TOTAL_FAILED, "EXPIRED"),
+    "not_yet_valid": (Indication.TOTAL_FAILED, "NOT_YET_VALID"),
+    "suspended": (Indication.INDETERMINATE, "REVOKED_NO_POE"),
+}
+
+
+def judged_by_registry(
+    report: VerificationReport,
+    state_at: Callable[[str, datetime], str | None],
+    expected_agency_code: str | None,
+) -> VerificationReport:
+    """The report with each signature judged by its certificate's state in the registry at signing time:
+    a certificate revoked after the signature leaves it passing, one revoked before makes it fail.
+    `state_at(serial, moment)` answers None for a certificate the registry does not know."""
+    judged = []
+    for signature in report.signatures:
+        state = None
+        if signature.certificate is not None and signature.signed_at is not None:
+            state = state_at(signature.certificate.serial, signature.signed_at)
+        if signature.indication is Indication.TOTAL_PASSED and state in _UNUSABLE:
+            indication, sub = _UNUSABLE[state]
+            signature = replace(signature, indication=indication, sub_indication=sub)
+        judged.append(signature)
+    return overall(tuple(judged), expected_agency_code)
 
 
 def overall(signatures: tuple[SignatureReport, ...], expected_agency_code: str | None) -> VerificationReport:

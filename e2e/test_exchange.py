@@ -309,3 +309,33 @@ def test_a_revoked_seal_still_vouches_for_what_it_signed_and_is_replaced_for_new
 
     renewed = documents.SignOutgoing(docs.SignOutgoingRequest(document_id=blocked.id), metadata=CLERK).document
     assert renewed.signer_certificate_serial not in ("", old_serial)
+
+
+def test_an_auditor_verifies_a_signed_pdf_with_the_cli(
+    platform: Platform,
+    agencies: identifiers_pb2_grpc.IdentifiersServiceStub,
+    documents: documents_pb2_grpc.DocumentsServiceStub,
+    tmp_path: Path,
+) -> None:
+    document = draft(documents, "Báo cáo để kiểm tra chữ ký")
+    documents.RegisterOutgoing(docs.RegisterOutgoingRequest(document_id=document.id), metadata=CLERK)
+    documents.SignOutgoing(docs.SignOutgoingRequest(document_id=document.id), metadata=CLERK)
+    pdf = documents.GetContent(docs.GetContentRequest(document_id=document.id), metadata=CLERK).content_pdf
+    signed, tampered = tmp_path / "signed.pdf", tmp_path / "tampered.pdf"
+    signed.write_bytes(pdf)
+    tampered.write_bytes(pdf.replace(b"Bao cao de kiem tra", b"Bao cao da sua doi!", 1))
+
+    def verify(path: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "lienthong.cli.main", "verify", str(path), "--agency", DEPARTMENT.code],
+            env=platform.env() | {"COLUMNS": "200"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    good, bad = verify(signed), verify(tampered)
+    assert (good.returncode, good.stdout.split(":")[0]) == (0, "TOTAL_PASSED")
+    assert (bad.returncode, bad.stdout.split(":")[0]) == (1, "TOTAL_FAILED")
+    assert "HASH_FAILURE" in bad.stdout

@@ -13,6 +13,7 @@ from lienthong.documents.v1 import documents_pb2_grpc
 from lienthong.email.v1 import email_pb2_grpc
 from lienthong.identifiers.v1 import identifiers_pb2_grpc
 from lienthong.reporting.v1 import reporting_pb2_grpc
+from lienthong.signing.v1 import signing_pb2_grpc
 
 DEFAULT_PORTS = {"identifiers": 50051, "documents": 50052, "signing": 50053, "email": 50054, "reporting": 50055}
 
@@ -54,3 +55,9 @@ def reporting() -> Iterator[reporting_pb2_grpc.ReportingServiceStub]:
 def email() -> Iterator[email_pb2_grpc.EmailServiceStub]:
     with channel("email") as ch:
         yield email_pb2_grpc.EmailServiceStub(ch)
+
+
+@contextmanager
+def signing() -> Iterator[signing_pb2_grpc.SigningServiceStub]:
+    with channel("signing") as ch:
+        yield signing_pb2_grpc.SigningServiceStub(ch)

@@ -27,16 +27,19 @@ from lienthong.documents.v1 import documents_pb2 as docs
 from lienthong.email.v1 import email_pb2 as mail
 from lienthong.identifiers.v1 import identifiers_pb2 as ids
 from lienthong.reporting.v1 import reporting_pb2 as rep
+from lienthong.signing.v1 import signing_pb2 as sig
 
 app = typer.Typer(help="lienthong: exchange of signed official documents between state agencies.", no_args_is_help=True)
 agencies_app = typer.Typer(help="The agency registry (identifier codes of QĐ 20/2020).", no_args_is_help=True)
 docs_app = typer.Typer(help="Outgoing and incoming documents.", no_args_is_help=True)
 audit_app = typer.Typer(help="For auditors: the full history of a document.", no_args_is_help=True)
-mail_app = typer.Typer(help="Mail received by the development SMTP sink.", no_args_is_help=True)
+mail_app = typer.Typer(help="Official mailboxes, and mail received by the development SMTP sink.", no_args_is_help=True)
+certs_app = typer.Typer(help="Certificates held by the signing service.", no_args_is_help=True)
 app.add_typer(agencies_app, name="agencies")
 app.add_typer(docs_app, name="docs")
 app.add_typer(audit_app, name="audit")
 app.add_typer(mail_app, name="mail")
+app.add_typer(certs_app, name="certs")
 
 console = Console()
 err = Console(stderr=True)
@@ -566,6 +569,59 @@ def mail_usage(
         f"mailboxes: {usage.mailboxes_provisioned} provisioned, {usage.mailboxes_active} active; "
         f"mails: {usage.sent} sent, {usage.deferred} deferred, {usage.bounced} bounced"
     )
+
+
+@app.command()
+def verify(
+    file: Annotated[Path, typer.Argument(help="A signed PDF")],
+    agency: Annotated[str, typer.Option(help="Require a seal signature of this agency")] = "",
+) -> None:
+    """Verify every signature of a PDF and print a readable report; exits 1 unless TOTAL_PASSED."""
+    with clients.signing() as stub:
+        report = _call(stub.VerifyPdf, sig.VerifyPdfRequest(pdf=file.read_bytes(), expected_agency_code=agency))
+    verdict = sig.Indication.Name(report.indication).removeprefix("INDICATION_")
+    colour = "green" if report.indication == sig.INDICATION_TOTAL_PASSED else "red"
+    console.print(f"[{colour}]{verdict}[/{colour}]: {report.reason}")
+    table = Table("signature", "verdict", "signer", "agency", "certificate", "signed at", "intact", "trusted")
+    for s in report.signatures:
+        table.add_row(
+            s.field_name,
+            sig.Indication.Name(s.indication).removeprefix("INDICATION_")
+            + (f" ({s.sub_indication})" if s.sub_indication else ""),
+            s.certificate.subject,
+            s.certificate.agency_code,
+            s.certificate.serial,
+            _when(s.signed_at),
+            "yes" if s.intact else "no",
+            "yes" if s.trusted else "no",
+        )
+    console.print(table)
+    if report.indication != sig.INDICATION_TOTAL_PASSED:
+        raise typer.Exit(1)
+
+
+@certs_app.command("suspend")
+def certs_suspend(serial: str, reason: Annotated[str, typer.Option(help="Why")] = "") -> None:
+    """Stop a certificate from signing until it is reactivated."""
+    with clients.signing() as stub:
+        _call(stub.SuspendCertificate, sig.SuspendCertificateRequest(serial=serial, reason=reason))
+    console.print(f"certificate {serial} suspended")
+
+
+@certs_app.command("reactivate")
+def certs_reactivate(serial: str) -> None:
+    """Let a suspended certificate sign again."""
+    with clients.signing() as stub:
+        _call(stub.ReactivateCertificate, sig.ReactivateCertificateRequest(serial=serial))
+    console.print(f"certificate {serial} active again")
+
+
+@certs_app.command("revoke")
+def certs_revoke(serial: str, reason: Annotated[str, typer.Option(help="Why")] = "") -> None:
+    """Revoke a certificate for good (signatures made before stay valid)."""
+    with clients.signing() as stub:
+        _call(stub.RevokeCertificate, sig.RevokeCertificateRequest(serial=serial, reason=reason))
+    console.print(f"certificate {serial} revoked")
 
 
 @app.command()

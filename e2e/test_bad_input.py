@@ -148,3 +148,29 @@ def test_accepting_twice_is_failed_precondition(documents: documents_pb2_grpc.Do
     error_code, error_reason = refused(documents.AcceptIncoming, docs.AcceptIncomingRequest(incoming_id=incoming_id))
     assert error_code == grpc.StatusCode.FAILED_PRECONDITION
     assert "only a document with status 01 (arrived) can be accepted" in error_reason
+
+
+def test_send_document_does_it_all_or_records_nothing_for_a_bad_recipient(
+    documents: documents_pb2_grpc.DocumentsServiceStub,
+) -> None:
+    draft = docs.CreateOutgoingRequest(
+        sender_code=DEPARTMENT.code, type=docs.DOCUMENT_TYPE_THONG_BAO, subject="Thông báo"
+    )
+    before = len(
+        documents.ListOutgoing(docs.ListOutgoingRequest(sender_code=DEPARTMENT.code), metadata=CLERK).documents
+    )
+    code, reason = refused(
+        documents.SendDocument, docs.SendDocumentRequest(document=draft, recipient_codes=["000.00.97.H42"])
+    )
+    assert (code, reason) == (grpc.StatusCode.NOT_FOUND, "agency 000.00.97.H42 is not registered")
+    after = len(documents.ListOutgoing(docs.ListOutgoingRequest(sender_code=DEPARTMENT.code), metadata=CLERK).documents)
+    assert after == before
+
+    sent = documents.SendDocument(
+        docs.SendDocumentRequest(document=draft, recipient_codes=[PROVINCE.code]), metadata=CLERK
+    ).document
+    assert (sent.state, sent.notation, [r.recipient_code for r in sent.recipients]) == (
+        docs.OUTGOING_STATE_SENT,
+        "TB-SNV",
+        [PROVINCE.code],
+    )

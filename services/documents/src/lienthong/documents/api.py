@@ -35,8 +35,20 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
     def _incoming(self, row: IncomingRow) -> pb.IncomingDocument:
         return _incoming(row, self._documents.today())
 
+    async def SendDocument(self, request: pb.SendDocumentRequest, context: Context) -> pb.SendDocumentResponse:
+        await self._documents.check_recipients(list(request.recipient_codes))
+        created = await self._create(request.document)
+        document_id = parse_id(created.id, "document_id")
+        await self._documents.register_outgoing(document_id)
+        await self._documents.sign_outgoing(document_id)
+        row = await self._documents.send_outgoing(document_id, list(request.recipient_codes))
+        return pb.SendDocumentResponse(document=_outgoing(row))
+
     async def CreateOutgoing(self, request: pb.CreateOutgoingRequest, context: Context) -> pb.CreateOutgoingResponse:
-        row = await self._documents.create_outgoing(
+        return pb.CreateOutgoingResponse(document=_outgoing(await self._create(request)))
+
+    async def _create(self, request: pb.CreateOutgoingRequest) -> OutgoingRow:
+        return await self._documents.create_outgoing(
             sender_code=request.sender_code,
             doc_type=_doc_type(request.type),
             subject=request.subject,
@@ -50,7 +62,6 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
             business_type=_business_type(request.business_type),
             relates_to=parse_id(request.relates_to, "relates_to") if request.relates_to else None,
         )
-        return pb.CreateOutgoingResponse(document=_outgoing(row))
 
     async def SubmitOutgoing(self, request: pb.SubmitOutgoingRequest, context: Context) -> pb.SubmitOutgoingResponse:
         row = await self._documents.submit_outgoing(parse_id(request.document_id, "document_id"))

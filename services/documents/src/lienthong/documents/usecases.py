@@ -192,8 +192,7 @@ class DocumentUseCases:
     async def send_outgoing(self, document_id: UUID, recipient_codes: list[str]) -> OutgoingRow:
         document = await asyncio.to_thread(self._app.outgoing, document_id)
         document.check_sendable()
-        if not recipient_codes:
-            raise InvalidArgument("at least one recipient identifier code is required")
+        await self.check_recipients(recipient_codes)
         routes = {code: await self._recipient(code) for code in dict.fromkeys(recipient_codes)}
         pdf = await asyncio.to_thread(self._blobs.get, document.content_sha256)
         verdict = await self._signer.verify(pdf, document.sender_code)
@@ -302,6 +301,13 @@ class DocumentUseCases:
 
     async def history(self, document_id: UUID) -> list[EventRecord]:
         return await asyncio.to_thread(self._app.history, document_id)
+
+    async def check_recipients(self, recipient_codes: list[str]) -> None:
+        """Refuse, before anything is recorded, recipients that cannot receive (or none at all)."""
+        if not recipient_codes:
+            raise InvalidArgument("at least one recipient identifier code is required")
+        for code in dict.fromkeys(recipient_codes):
+            await self._recipient(code)
 
     async def _recipient(self, code: str) -> str:
         """The code that receives for `code`: itself, or the successor of a merged or moved agency when the

@@ -1900,3 +1900,57 @@ class GetAttachmentResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetAttachmentResponse: _TypeAlias = GetAttachmentResponse  # noqa: Y015
+
+@_typing.final
+class SendDocumentRequest(_message.Message):
+    """SendDocumentRequest is a whole document and its recipients."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOCUMENT_FIELD_NUMBER: _builtins.int
+    RECIPIENT_CODES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def document(self) -> Global___CreateOutgoingRequest:
+        """The document, as for CreateOutgoing."""
+
+    @_builtins.property
+    def recipient_codes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Identifier codes of the recipient agencies."""
+
+    def __init__(
+        self,
+        *,
+        document: Global___CreateOutgoingRequest | None = ...,
+        recipient_codes: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["document", b"document"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["document", b"document", "recipient_codes", b"recipient_codes"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SendDocumentRequest: _TypeAlias = SendDocumentRequest  # noqa: Y015
+
+@_typing.final
+class SendDocumentResponse(_message.Message):
+    """SendDocumentResponse returns the sent document."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOCUMENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def document(self) -> Global___OutgoingDocument:
+        """The document, numbered, sealed and sent, with one status per recipient."""
+
+    def __init__(
+        self,
+        *,
+        document: Global___OutgoingDocument | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["document", b"document"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["document", b"document"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SendDocumentResponse: _TypeAlias = SendDocumentResponse  # noqa: Y015

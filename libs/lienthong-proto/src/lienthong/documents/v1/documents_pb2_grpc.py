@@ -35,6 +35,11 @@ class DocumentsServiceStub:
         Args:
             channel: A grpc.Channel.
         """
+        self.SendDocument = channel.unary_unary(
+                '/lienthong.documents.v1.DocumentsService/SendDocument',
+                request_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.SendDocumentRequest.SerializeToString,
+                response_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.SendDocumentResponse.FromString,
+                _registered_method=True)
         self.CreateOutgoing = channel.unary_unary(
                 '/lienthong.documents.v1.DocumentsService/CreateOutgoing',
                 request_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.CreateOutgoingRequest.SerializeToString,
@@ -150,6 +155,15 @@ class DocumentsServiceStub:
 class DocumentsServiceServicer:
     """DocumentsService is what a clerk, an officer and a leader do with an official document.
     """
+
+    def SendDocument(self, request, context):
+        """SendDocument drafts, registers, seals and sends a document in one call, for integrators whose own
+        system has already approved it. Recipients are checked before anything is recorded; a later failure
+        (the signer down) leaves the document at the last step it reached, to be continued step by step.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
 
     def CreateOutgoing(self, request, context):
         """CreateOutgoing drafts an outgoing document (văn bản đi) for the sending agency.
@@ -310,6 +324,11 @@ class DocumentsServiceServicer:
 
 def add_DocumentsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
+            'SendDocument': grpc.unary_unary_rpc_method_handler(
+                    servicer.SendDocument,
+                    request_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.SendDocumentRequest.FromString,
+                    response_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.SendDocumentResponse.SerializeToString,
+            ),
             'CreateOutgoing': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateOutgoing,
                     request_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.CreateOutgoingRequest.FromString,
@@ -431,6 +450,33 @@ def add_DocumentsServiceServicer_to_server(servicer, server):
 class DocumentsService:
     """DocumentsService is what a clerk, an officer and a leader do with an official document.
     """
+
+    @staticmethod
+    def SendDocument(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.documents.v1.DocumentsService/SendDocument',
+            lienthong_dot_documents_dot_v1_dot_documents__pb2.SendDocumentRequest.SerializeToString,
+            lienthong_dot_documents_dot_v1_dot_documents__pb2.SendDocumentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
 
     @staticmethod
     def CreateOutgoing(request,

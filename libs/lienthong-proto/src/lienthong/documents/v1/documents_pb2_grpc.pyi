@@ -33,6 +33,11 @@ class DocumentsServiceStub:
     def __new__(cls, channel: _grpc.Channel) -> _Self: ...
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> DocumentsServiceAsyncStub: ...
+    SendDocument: _grpc.UnaryUnaryMultiCallable[_documents_pb2.SendDocumentRequest, _documents_pb2.SendDocumentResponse]
+    """SendDocument drafts, registers, seals and sends a document in one call, for integrators whose own
+    system has already approved it. Recipients are checked before anything is recorded; a later failure
+    (the signer down) leaves the document at the last step it reached, to be continued step by step.
+    """
     CreateOutgoing: _grpc.UnaryUnaryMultiCallable[_documents_pb2.CreateOutgoingRequest, _documents_pb2.CreateOutgoingResponse]
     """CreateOutgoing drafts an outgoing document (văn bản đi) for the sending agency."""
     SubmitOutgoing: _grpc.UnaryUnaryMultiCallable[_documents_pb2.SubmitOutgoingRequest, _documents_pb2.SubmitOutgoingResponse]
@@ -87,6 +92,11 @@ class DocumentsServiceAsyncStub(DocumentsServiceStub):
     """DocumentsService is what a clerk, an officer and a leader do with an official document."""
 
     def __init__(self, channel: _aio.Channel) -> None: ...
+    SendDocument: _aio.UnaryUnaryMultiCallable[_documents_pb2.SendDocumentRequest, _documents_pb2.SendDocumentResponse]  # type: ignore[assignment]
+    """SendDocument drafts, registers, seals and sends a document in one call, for integrators whose own
+    system has already approved it. Recipients are checked before anything is recorded; a later failure
+    (the signer down) leaves the document at the last step it reached, to be continued step by step.
+    """
     CreateOutgoing: _aio.UnaryUnaryMultiCallable[_documents_pb2.CreateOutgoingRequest, _documents_pb2.CreateOutgoingResponse]  # type: ignore[assignment]
     """CreateOutgoing drafts an outgoing document (văn bản đi) for the sending agency."""
     SubmitOutgoing: _aio.UnaryUnaryMultiCallable[_documents_pb2.SubmitOutgoingRequest, _documents_pb2.SubmitOutgoingResponse]  # type: ignore[assignment]
@@ -138,6 +148,17 @@ class DocumentsServiceAsyncStub(DocumentsServiceStub):
 
 class DocumentsServiceServicer(metaclass=_abc_1.ABCMeta):
     """DocumentsService is what a clerk, an officer and a leader do with an official document."""
+
+    @_abc_1.abstractmethod
+    def SendDocument(
+        self,
+        request: _documents_pb2.SendDocumentRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_documents_pb2.SendDocumentResponse, _abc.Awaitable[_documents_pb2.SendDocumentResponse]]:
+        """SendDocument drafts, registers, seals and sends a document in one call, for integrators whose own
+        system has already approved it. Recipients are checked before anything is recorded; a later failure
+        (the signer down) leaves the document at the last step it reached, to be continued step by step.
+        """
 
     @_abc_1.abstractmethod
     def CreateOutgoing(

@@ -65,3 +65,21 @@ def test_two_replicas_feeding_one_read_model_apply_each_event_once(database_url:
     with ThreadPoolExecutor(2) as replicas:
         list(replicas.map(feed, (first, second)))
     assert (first.count(), first.last_position("S")) == (200, 200)
+
+
+def test_timestamps_compare_in_utc_whatever_offset_they_are_given_in(database_url: str) -> None:
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from lienthong.consumer import UtcDateTime
+
+    vietnam = timezone(timedelta(hours=7))
+    engine = create_engine(database_url)
+    table = Table("utc_test", MetaData(), Column("id", Integer, primary_key=True), Column("at", UtcDateTime()))
+    table.create(engine)
+    with engine.begin() as connection:
+        connection.execute(insert(table).values(id=1, at=datetime(2026, 11, 24, 17, 30, tzinfo=UTC)))
+    midnight_in_vietnam = datetime(2026, 11, 25, 0, 0, tzinfo=vietnam)  # 17:00 UTC
+    with engine.connect() as connection:
+        found = connection.execute(select(table.c.at).where(table.c.at >= midnight_in_vietnam)).scalar_one()
+    assert found == datetime(2026, 11, 24, 17, 30, tzinfo=UTC)
+    assert found.tzinfo is not None

@@ -2,6 +2,6 @@
 
 from lienthong.consumer.consumer import Sink, StreamConsumer
 from lienthong.consumer.local import LOCAL_SOURCE, LocalFollower
-from lienthong.consumer.projection import SqlProjection, utc, utc_row
+from lienthong.consumer.projection import SqlProjection, UtcDateTime, utc, utc_row
 
-__all__ = ["LOCAL_SOURCE", "LocalFollower", "Sink", "SqlProjection", "StreamConsumer", "utc", "utc_row"]
+__all__ = ["LOCAL_SOURCE", "LocalFollower", "Sink", "SqlProjection", "StreamConsumer", "UtcDateTime", "utc", "utc_row"]

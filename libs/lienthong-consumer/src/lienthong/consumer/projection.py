@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, MetaData, inspect
+from sqlalchemy import Connection, DateTime, Dialect, Engine, MetaData, TypeDecorator, inspect
 
 from lienthong.events.v1 import events_pb2
 from lienthong.relay import PositionTable
@@ -92,6 +92,27 @@ class SqlProjection(ABC):
                 connection.execute(table.delete())
             self._positions.delete_all(connection)
         self._known_streams.clear()
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp column that stores UTC and reads back aware datetimes, on PostgreSQL and SQLite alike.
+
+    SQLite keeps no offset and compares timestamps as text, so a bound given in +07:00 would be compared
+    with a UTC value as if both were the same clock: every value is turned to UTC on the way in.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("a timestamp without its offset cannot be stored")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else utc(value)
 
 
 def utc_row(row: Mapping[Any, Any]) -> dict[str, Any]:

@@ -15,7 +15,6 @@ from sqlalchemy import (
     BigInteger,
     Column,
     Connection,
-    DateTime,
     Engine,
     MetaData,
     String,
@@ -29,7 +28,7 @@ from sqlalchemy import (
     update,
 )
 
-from lienthong.consumer import SqlProjection, utc, utc_row
+from lienthong.consumer import SqlProjection, UtcDateTime, utc, utc_row
 from lienthong.events.v1 import events_pb2
 from lienthong.vietnamese import fold
 
@@ -161,10 +160,10 @@ class Registers(SqlProjection):
             Column("state", String(20), nullable=False),
             Column("number", BigInteger, nullable=False, default=0),
             Column("notation", String(30), nullable=False, default=""),
-            Column("issued_at", DateTime(timezone=True)),
+            Column("issued_at", UtcDateTime()),
             Column("content_sha256", String(64), nullable=False),
             Column("certificate_serial", String(80), nullable=False, default=""),
-            Column("created_at", DateTime(timezone=True), nullable=False),
+            Column("created_at", UtcDateTime(), nullable=False),
             Column("attachments", Text, nullable=False, default="[]"),
             Column("business_type", String(10), nullable=False, default="NEW"),
             Column("relates_to", String(36), nullable=False, default=""),
@@ -176,7 +175,7 @@ class Registers(SqlProjection):
             Column("recipient_code", String(13), primary_key=True),
             Column("incoming_id", String(36), nullable=False),
             Column("status", String(2), nullable=False),
-            Column("updated_at", DateTime(timezone=True), nullable=False),
+            Column("updated_at", UtcDateTime(), nullable=False),
         )
         self.incoming = Table(
             "documents_incoming",
@@ -192,8 +191,8 @@ class Registers(SqlProjection):
             Column("urgency", String(20), nullable=False),
             Column("status", String(2), nullable=False),
             Column("arrival_number", BigInteger, nullable=False, default=0),
-            Column("arrived_at", DateTime(timezone=True), nullable=False),
-            Column("accepted_at", DateTime(timezone=True)),
+            Column("arrived_at", UtcDateTime(), nullable=False),
+            Column("accepted_at", UtcDateTime()),
             Column("assignee", Text, nullable=False, default=""),
             Column("due_on", String(10), nullable=False, default=""),
             Column("status_before_recall", String(2), nullable=False, default=""),
@@ -414,7 +413,7 @@ class Registers(SqlProjection):
             query = query.where(union.c.code == search.code)
         if search.doc_type:
             query = query.where(union.c.doc_type == search.doc_type)
-        if search.from_at:
+        if search.from_at:  # UtcDateTime columns turn the bounds to UTC, as the stored values are
             query = query.where(union.c.at >= search.from_at)
         if search.to_at:
             query = query.where(union.c.at < search.to_at)

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from google.protobuf.json_format import MessageToDict
-from sqlalchemy import Column, Connection, DateTime, MetaData, String, Table, Text, func, insert, select, update
+from sqlalchemy import Column, Connection, MetaData, String, Table, Text, func, insert, select, update
 
-from lienthong.consumer import SqlProjection, utc_row
+from lienthong.consumer import SqlProjection, UtcDateTime, utc_row
 from lienthong.events.v1 import events_pb2
 from lienthong.vietnamese.calendar import start_of_vietnam_day
 
@@ -45,7 +45,7 @@ class MailRegistry(SqlProjection):
             Column("agency_code", String(13), nullable=False, index=True),
             Column("holder", Text, nullable=False),
             Column("state", String(10), nullable=False),
-            Column("provisioned_at", DateTime(timezone=True), nullable=False),
+            Column("provisioned_at", UtcDateTime(), nullable=False),
         )
         self.deliveries = Table(
             "email_deliveries",
@@ -54,7 +54,7 @@ class MailRegistry(SqlProjection):
             Column("version", String(10), primary_key=True),
             Column("agency_code", String(13), nullable=False, index=True),
             Column("outcome", String(10), nullable=False),
-            Column("at", DateTime(timezone=True), nullable=False, index=True),
+            Column("at", UtcDateTime(), nullable=False, index=True),
         )
         self.agencies = Table(  # which agency a notification is for, to count its outcomes
             "email_notification_agencies",

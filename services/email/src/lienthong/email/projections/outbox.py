@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from google.protobuf.json_format import MessageToDict
-from sqlalchemy import Column, Connection, DateTime, Integer, MetaData, String, Table, Text, insert, or_, select, update
+from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, Text, insert, or_, select, update
 
-from lienthong.consumer import SqlProjection, utc_row
+from lienthong.consumer import SqlProjection, UtcDateTime, utc_row
 from lienthong.events.v1 import events_pb2
 
 
@@ -41,8 +41,8 @@ class Outbox(SqlProjection):
             Column("state", String(10), nullable=False, index=True),
             Column("document_id", String(36), nullable=False),
             Column("attempts", Integer, nullable=False, default=0),
-            Column("next_attempt_at", DateTime(timezone=True)),
-            Column("updated_at", DateTime(timezone=True), nullable=False),
+            Column("next_attempt_at", UtcDateTime()),
+            Column("updated_at", UtcDateTime(), nullable=False),
         )
 
     def apply(self, connection: Connection, envelope: events_pb2.EventEnvelope) -> None:

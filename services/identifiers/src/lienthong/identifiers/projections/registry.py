@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from google.protobuf.json_format import MessageToDict
-from sqlalchemy import Column, Connection, DateTime, Integer, MetaData, String, Table, Text, insert, select, update
+from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, Text, insert, select, update
 
-from lienthong.consumer import SqlProjection, utc_row
+from lienthong.consumer import SqlProjection, UtcDateTime, utc_row
 from lienthong.events.v1 import events_pb2
 from lienthong.identifiers.domain.agency import AgencyFields
 from lienthong.identifiers.domain.resolution import RegistryEntry
@@ -74,7 +74,7 @@ class Registry(SqlProjection):
             Column("contact", Text, nullable=False, default=""),
             Column("state", String(12), nullable=False, index=True),
             Column("level", Integer, nullable=False),
-            Column("registered_at", DateTime(timezone=True), nullable=False),
+            Column("registered_at", UtcDateTime(), nullable=False),
             Column("lock_reason", Text, nullable=False, default=""),
             Column("ending", String(12), nullable=False, default=""),
             Column("successors", Text, nullable=False, default=""),

@@ -83,3 +83,16 @@ def test_timestamps_compare_in_utc_whatever_offset_they_are_given_in(database_ur
         found = connection.execute(select(table.c.at).where(table.c.at >= midnight_in_vietnam)).scalar_one()
     assert found == datetime(2026, 11, 24, 17, 30, tzinfo=UTC)
     assert found.tzinfo is not None
+
+
+class NamesWithTally(Names):
+    def define_tables(self, metadata: MetaData) -> None:
+        super().define_tables(metadata)
+        self.tally = Table("names_test_tally", metadata, Column("n", Integer, primary_key=True))
+
+
+def test_a_read_model_that_gained_a_table_is_rebuilt_from_zero(database_url: str) -> None:
+    engine = create_engine(database_url)
+    Names(engine).process_many("S", [(1, event("a"))])
+    grown = NamesWithTally(engine)
+    assert (grown.count(), grown.last_position("S")) == (0, 0)

@@ -147,3 +147,22 @@ async def test_a_malformed_day_is_invalid_argument(database_url: str) -> None:
         await servicer.GetAgencyStats(reporting_pb2.GetAgencyStatsRequest(agency_code=SENDER, from_day="x"), None)
     with pytest.raises(InvalidArgument, match="agency_code is required"):
         await servicer.GetAgencyStats(reporting_pb2.GetAgencyStatsRequest(), None)
+
+
+def test_processing_counts_on_time_late_open_and_the_time_to_done(database_url: str) -> None:
+    activity = DocumentActivity(create_engine(database_url))
+    events = []
+    for n in range(3):
+        events.append(arrived(n, "2026-11-02T01:00:00+00:00"))
+    events.append(envelope("IncomingDocument", "Assigned", "in-0", due_on="2026-11-05", assignee="P1", at="x"))
+    events.append(envelope("IncomingDocument", "Assigned", "in-1", due_on="2026-11-03", assignee="P1", at="x"))
+    events.append(envelope("IncomingDocument", "Assigned", "in-2", due_on="2026-11-04", assignee="P1", at="x"))
+    events.append(envelope("IncomingDocument", "Completed", "in-0", at="2026-11-03T01:00:00+00:00"))  # 24 h, on time
+    events.append(envelope("IncomingDocument", "Completed", "in-1", at="2026-11-04T13:00:00+00:00"))  # 60 h, late
+    activity.process_many("S", list(enumerate(events, start=1)))
+
+    stats = activity.processing_of(RECIPIENT, date(2026, 11, 1), date(2026, 11, 30), today=date(2026, 11, 10))
+    assert (stats.received, stats.done, stats.done_on_time, stats.done_late) == (3, 2, 1, 1)
+    assert (stats.open, stats.open_overdue) == (1, 1)
+    assert (stats.average_hours, stats.p90_hours) == (42.0, 60.0)
+    assert activity.processing_of(RECIPIENT, date(2026, 12, 1), None, today=date(2026, 12, 10)).received == 0

@@ -635,10 +635,19 @@ def stats(
         response = _call(
             stub.GetAgencyStats, rep.GetAgencyStatsRequest(agency_code=agency, from_day=from_day, to_day=to_day)
         )
+        processing = _call(
+            stub.GetProcessingStats,
+            rep.GetProcessingStatsRequest(agency_code=agency, from_day=from_day, to_day=to_day),
+        )
     table = Table("day", "sent", "received", title=f"{agency}: {response.sent} sent, {response.received} received")
     for day in response.days:
         table.add_row(day.day, str(day.sent), str(day.received))
     console.print(table)
+    console.print(
+        f"processing of {processing.received} received: {processing.done_on_time} done on time, "
+        f"{processing.done_late} late, {processing.open} open ({processing.open_overdue} overdue); "
+        f"time to done {processing.average_hours} h on average, {processing.p90_hours} h at p90"
+    )
 
 
 if __name__ == "__main__":

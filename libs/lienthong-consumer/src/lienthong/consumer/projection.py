@@ -39,9 +39,12 @@ class SqlProjection(ABC):
         self.metadata.create_all(engine)
 
     def _schema_changed(self) -> bool:
+        """Whether a table has other columns than declared, or is missing from a read model already fed."""
         existing = inspect(self.engine)
         for table in self.metadata.sorted_tables:
             if not existing.has_table(table.name):
+                if self._positions.any():
+                    return True
                 continue
             columns = {column["name"] for column in existing.get_columns(table.name)}
             if columns != {column.name for column in table.columns}:

@@ -57,6 +57,11 @@ class PositionTable:
             else:
                 connection.execute(sqlite.insert(self._table).values(values).on_conflict_do_nothing())
 
+    def any(self) -> bool:
+        """Whether any position is saved (the reader has been fed)."""
+        with self._engine.connect() as connection:
+            return connection.execute(select(self._table.c.name).limit(1)).first() is not None
+
     def read(self, name: str) -> int:
         """The saved position of `name`, in a transaction of its own."""
         with self._engine.connect() as connection:

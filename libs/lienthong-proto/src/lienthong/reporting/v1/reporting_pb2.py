@@ -24,19 +24,23 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&lienthong/reporting/v1/reporting.proto\x12\x16lienthong.reporting.v1\"N\n\x15GetAgencyStatsRequest\x12\x13\n\x0b\x61gency_code\x18\x01 \x01(\t\x12\x10\n\x08\x66rom_day\x18\x02 \x01(\t\x12\x0e\n\x06to_day\x18\x03 \x01(\t\"7\n\x08\x44\x61yCount\x12\x0b\n\x03\x64\x61y\x18\x01 \x01(\t\x12\x0c\n\x04sent\x18\x02 \x01(\x03\x12\x10\n\x08received\x18\x03 \x01(\x03\"}\n\x16GetAgencyStatsResponse\x12\x13\n\x0b\x61gency_code\x18\x01 \x01(\t\x12\x0c\n\x04sent\x18\x02 \x01(\x03\x12\x10\n\x08received\x18\x03 \x01(\x03\x12.\n\x04\x64\x61ys\x18\x04 \x03(\x0b\x32 .lienthong.reporting.v1.DayCount2\x83\x01\n\x10ReportingService\x12o\n\x0eGetAgencyStats\x12-.lienthong.reporting.v1.GetAgencyStatsRequest\x1a..lienthong.reporting.v1.GetAgencyStatsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&lienthong/reporting/v1/reporting.proto\x12\x16lienthong.reporting.v1\"R\n\x19GetProcessingStatsRequest\x12\x13\n\x0b\x61gency_code\x18\x01 \x01(\t\x12\x10\n\x08\x66rom_day\x18\x02 \x01(\t\x12\x0e\n\x06to_day\x18\x03 \x01(\t\"\xb3\x01\n\x1aGetProcessingStatsResponse\x12\x10\n\x08received\x18\x01 \x01(\x03\x12\x0c\n\x04\x64one\x18\x02 \x01(\x03\x12\x14\n\x0c\x64one_on_time\x18\x03 \x01(\x03\x12\x11\n\tdone_late\x18\x04 \x01(\x03\x12\x0c\n\x04open\x18\x05 \x01(\x03\x12\x14\n\x0copen_overdue\x18\x06 \x01(\x03\x12\x15\n\raverage_hours\x18\x07 \x01(\x01\x12\x11\n\tp90_hours\x18\x08 \x01(\x01\"N\n\x15GetAgencyStatsRequest\x12\x13\n\x0b\x61gency_code\x18\x01 \x01(\t\x12\x10\n\x08\x66rom_day\x18\x02 \x01(\t\x12\x0e\n\x06to_day\x18\x03 \x01(\t\"7\n\x08\x44\x61yCount\x12\x0b\n\x03\x64\x61y\x18\x01 \x01(\t\x12\x0c\n\x04sent\x18\x02 \x01(\x03\x12\x10\n\x08received\x18\x03 \x01(\x03\"}\n\x16GetAgencyStatsResponse\x12\x13\n\x0b\x61gency_code\x18\x01 \x01(\t\x12\x0c\n\x04sent\x18\x02 \x01(\x03\x12\x10\n\x08received\x18\x03 \x01(\x03\x12.\n\x04\x64\x61ys\x18\x04 \x03(\x0b\x32 .lienthong.reporting.v1.DayCount2\x80\x02\n\x10ReportingService\x12o\n\x0eGetAgencyStats\x12-.lienthong.reporting.v1.GetAgencyStatsRequest\x1a..lienthong.reporting.v1.GetAgencyStatsResponse\x12{\n\x12GetProcessingStats\x12\x31.lienthong.reporting.v1.GetProcessingStatsRequest\x1a\x32.lienthong.reporting.v1.GetProcessingStatsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'lienthong.reporting.v1.reporting_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_GETAGENCYSTATSREQUEST']._serialized_start=66
-  _globals['_GETAGENCYSTATSREQUEST']._serialized_end=144
-  _globals['_DAYCOUNT']._serialized_start=146
-  _globals['_DAYCOUNT']._serialized_end=201
-  _globals['_GETAGENCYSTATSRESPONSE']._serialized_start=203
-  _globals['_GETAGENCYSTATSRESPONSE']._serialized_end=328
-  _globals['_REPORTINGSERVICE']._serialized_start=331
-  _globals['_REPORTINGSERVICE']._serialized_end=462
+  _globals['_GETPROCESSINGSTATSREQUEST']._serialized_start=66
+  _globals['_GETPROCESSINGSTATSREQUEST']._serialized_end=148
+  _globals['_GETPROCESSINGSTATSRESPONSE']._serialized_start=151
+  _globals['_GETPROCESSINGSTATSRESPONSE']._serialized_end=330
+  _globals['_GETAGENCYSTATSREQUEST']._serialized_start=332
+  _globals['_GETAGENCYSTATSREQUEST']._serialized_end=410
+  _globals['_DAYCOUNT']._serialized_start=412
+  _globals['_DAYCOUNT']._serialized_end=467
+  _globals['_GETAGENCYSTATSRESPONSE']._serialized_start=469
+  _globals['_GETAGENCYSTATSRESPONSE']._serialized_end=594
+  _globals['_REPORTINGSERVICE']._serialized_start=597
+  _globals['_REPORTINGSERVICE']._serialized_end=853
 # @@protoc_insertion_point(module_scope)

@@ -19,6 +19,86 @@ else:
 DESCRIPTOR: _descriptor.FileDescriptor
 
 @_typing.final
+class GetProcessingStatsRequest(_message.Message):
+    """GetProcessingStatsRequest names the agency and the period of arrival."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENCY_CODE_FIELD_NUMBER: _builtins.int
+    FROM_DAY_FIELD_NUMBER: _builtins.int
+    TO_DAY_FIELD_NUMBER: _builtins.int
+    agency_code: _builtins.str
+    """Identifier code of the agency."""
+    from_day: _builtins.str
+    """First arrival day, `YYYY-MM-DD`; no lower bound when empty."""
+    to_day: _builtins.str
+    """Last arrival day, `YYYY-MM-DD`; no upper bound when empty."""
+    def __init__(
+        self,
+        *,
+        agency_code: _builtins.str = ...,
+        from_day: _builtins.str = ...,
+        to_day: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency_code", b"agency_code", "from_day", b"from_day", "to_day", b"to_day"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetProcessingStatsRequest: _TypeAlias = GetProcessingStatsRequest  # noqa: Y015
+
+@_typing.final
+class GetProcessingStatsResponse(_message.Message):
+    """GetProcessingStatsResponse counts and times the processing."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RECEIVED_FIELD_NUMBER: _builtins.int
+    DONE_FIELD_NUMBER: _builtins.int
+    DONE_ON_TIME_FIELD_NUMBER: _builtins.int
+    DONE_LATE_FIELD_NUMBER: _builtins.int
+    OPEN_FIELD_NUMBER: _builtins.int
+    OPEN_OVERDUE_FIELD_NUMBER: _builtins.int
+    AVERAGE_HOURS_FIELD_NUMBER: _builtins.int
+    P90_HOURS_FIELD_NUMBER: _builtins.int
+    received: _builtins.int
+    """Documents that arrived in the period."""
+    done: _builtins.int
+    """Of those, done."""
+    done_on_time: _builtins.int
+    """Done by their deadline (or without one)."""
+    done_late: _builtins.int
+    """Done after their deadline."""
+    open: _builtins.int
+    """Not done yet."""
+    open_overdue: _builtins.int
+    """Not done and past their deadline."""
+    average_hours: _builtins.float
+    """Average hours from arrival to done."""
+    p90_hours: _builtins.float
+    """90th percentile of the hours from arrival to done."""
+    def __init__(
+        self,
+        *,
+        received: _builtins.int = ...,
+        done: _builtins.int = ...,
+        done_on_time: _builtins.int = ...,
+        done_late: _builtins.int = ...,
+        open: _builtins.int = ...,
+        open_overdue: _builtins.int = ...,
+        average_hours: _builtins.float = ...,
+        p90_hours: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["average_hours", b"average_hours", "done", b"done", "done_late", b"done_late", "done_on_time", b"done_on_time", "open", b"open", "open_overdue", b"open_overdue", "p90_hours", b"p90_hours", "received", b"received"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetProcessingStatsResponse: _TypeAlias = GetProcessingStatsResponse  # noqa: Y015
+
+@_typing.final
 class GetAgencyStatsRequest(_message.Message):
     """GetAgencyStatsRequest names the agency and the period."""
 

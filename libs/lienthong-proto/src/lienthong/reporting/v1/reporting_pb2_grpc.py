@@ -40,6 +40,11 @@ class ReportingServiceStub:
                 request_serializer=lienthong_dot_reporting_dot_v1_dot_reporting__pb2.GetAgencyStatsRequest.SerializeToString,
                 response_deserializer=lienthong_dot_reporting_dot_v1_dot_reporting__pb2.GetAgencyStatsResponse.FromString,
                 _registered_method=True)
+        self.GetProcessingStats = channel.unary_unary(
+                '/lienthong.reporting.v1.ReportingService/GetProcessingStats',
+                request_serializer=lienthong_dot_reporting_dot_v1_dot_reporting__pb2.GetProcessingStatsRequest.SerializeToString,
+                response_deserializer=lienthong_dot_reporting_dot_v1_dot_reporting__pb2.GetProcessingStatsResponse.FromString,
+                _registered_method=True)
 
 
 class ReportingServiceServicer:
@@ -53,6 +58,14 @@ class ReportingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetProcessingStats(self, request, context):
+        """GetProcessingStats says how an agency handled the documents that arrived in a period: done on time or
+        late, still open (and overdue), and the time from arrival to done.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ReportingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -60,6 +73,11 @@ def add_ReportingServiceServicer_to_server(servicer, server):
                     servicer.GetAgencyStats,
                     request_deserializer=lienthong_dot_reporting_dot_v1_dot_reporting__pb2.GetAgencyStatsRequest.FromString,
                     response_serializer=lienthong_dot_reporting_dot_v1_dot_reporting__pb2.GetAgencyStatsResponse.SerializeToString,
+            ),
+            'GetProcessingStats': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetProcessingStats,
+                    request_deserializer=lienthong_dot_reporting_dot_v1_dot_reporting__pb2.GetProcessingStatsRequest.FromString,
+                    response_serializer=lienthong_dot_reporting_dot_v1_dot_reporting__pb2.GetProcessingStatsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -90,6 +108,33 @@ class ReportingService:
             '/lienthong.reporting.v1.ReportingService/GetAgencyStats',
             lienthong_dot_reporting_dot_v1_dot_reporting__pb2.GetAgencyStatsRequest.SerializeToString,
             lienthong_dot_reporting_dot_v1_dot_reporting__pb2.GetAgencyStatsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetProcessingStats(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.reporting.v1.ReportingService/GetProcessingStats',
+            lienthong_dot_reporting_dot_v1_dot_reporting__pb2.GetProcessingStatsRequest.SerializeToString,
+            lienthong_dot_reporting_dot_v1_dot_reporting__pb2.GetProcessingStatsResponse.FromString,
             options,
             channel_credentials,
             insecure,

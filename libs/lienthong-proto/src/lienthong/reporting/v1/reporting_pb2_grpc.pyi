@@ -35,6 +35,10 @@ class ReportingServiceStub:
     def __new__(cls, channel: _aio.Channel) -> ReportingServiceAsyncStub: ...
     GetAgencyStats: _grpc.UnaryUnaryMultiCallable[_reporting_pb2.GetAgencyStatsRequest, _reporting_pb2.GetAgencyStatsResponse]
     """GetAgencyStats returns documents sent and received per day for one agency."""
+    GetProcessingStats: _grpc.UnaryUnaryMultiCallable[_reporting_pb2.GetProcessingStatsRequest, _reporting_pb2.GetProcessingStatsResponse]
+    """GetProcessingStats says how an agency handled the documents that arrived in a period: done on time or
+    late, still open (and overdue), and the time from arrival to done.
+    """
 
 @_typing.type_check_only
 class ReportingServiceAsyncStub(ReportingServiceStub):
@@ -43,6 +47,10 @@ class ReportingServiceAsyncStub(ReportingServiceStub):
     def __init__(self, channel: _aio.Channel) -> None: ...
     GetAgencyStats: _aio.UnaryUnaryMultiCallable[_reporting_pb2.GetAgencyStatsRequest, _reporting_pb2.GetAgencyStatsResponse]  # type: ignore[assignment]
     """GetAgencyStats returns documents sent and received per day for one agency."""
+    GetProcessingStats: _aio.UnaryUnaryMultiCallable[_reporting_pb2.GetProcessingStatsRequest, _reporting_pb2.GetProcessingStatsResponse]  # type: ignore[assignment]
+    """GetProcessingStats says how an agency handled the documents that arrived in a period: done on time or
+    late, still open (and overdue), and the time from arrival to done.
+    """
 
 class ReportingServiceServicer(metaclass=_abc_1.ABCMeta):
     """ReportingService answers indicators from its projections."""
@@ -54,5 +62,15 @@ class ReportingServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_reporting_pb2.GetAgencyStatsResponse, _abc.Awaitable[_reporting_pb2.GetAgencyStatsResponse]]:
         """GetAgencyStats returns documents sent and received per day for one agency."""
+
+    @_abc_1.abstractmethod
+    def GetProcessingStats(
+        self,
+        request: _reporting_pb2.GetProcessingStatsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_reporting_pb2.GetProcessingStatsResponse, _abc.Awaitable[_reporting_pb2.GetProcessingStatsResponse]]:
+        """GetProcessingStats says how an agency handled the documents that arrived in a period: done on time or
+        late, still open (and overdue), and the time from arrival to done.
+        """
 
 def add_ReportingServiceServicer_to_server(servicer: ReportingServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

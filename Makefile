@@ -24,10 +24,17 @@ uv:
 	@touch $@
 
 .PHONY: setup
-setup: .venv/.synced $(BUF) ## install every dependency (Python via uv, buf via npm)
+setup: .venv/.synced $(BUF) ## install every dependency (Python via uv, buf via npm or PyPI)
 
-$(BUF): package.json
-	npm install --no-audit --no-fund --silent
+# buf comes from the npm package @bufbuild/buf; on a machine without npm, from PyPI's buf-bin (same version).
+$(BUF): package.json .venv/.synced
+	@if npm --version >/dev/null 2>&1; then \
+		npm install --no-audit --no-fund --silent; \
+	else \
+		echo "npm not found: installing buf from PyPI (buf-bin)"; \
+		$(MAKE) --no-print-directory uv && $(UV) pip install --quiet --python .venv/bin/python 'buf-bin==1.75.0' && \
+		mkdir -p $(dir $(BUF)) && ln -sf $(CURDIR)/.venv/bin/buf $(BUF); \
+	fi
 	@touch $@
 
 .PHONY: run

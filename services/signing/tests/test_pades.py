@@ -1,19 +1,31 @@
-"""Seal-signing a document and verifying it: intact, trusted and by the expected agency, or why not."""
+"""Seal-signing a document and verifying it: intact, trusted, not revoked and by the expected agency, or why not."""
 
 from __future__ import annotations
 
-from datetime import date
+import contextlib
+import io
+import re
+import sys
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from lienthong.documents.rendering import render_document_pdf
-from lienthong.signing.devca import DevCertificateAuthority, agency_code_of
+from lienthong.signing.devca import DevCertificateAuthority, IssuedCertificate
 from lienthong.signing.domain.verification import Indication
 from lienthong.signing.keystore import EncryptedFileKeyStore
 from lienthong.signing.pades import NotAPdf, sign_pdf, verify_pdf
 
 AGENCY = "000.00.12.H41"
+NAME = "Sở Thông tin và Truyền thông"
+PROVINCE = "000.00.00.H41"
+HOUR = timedelta(hours=1)
 
 
 @pytest.fixture
@@ -28,7 +40,7 @@ def ca(tmp_path: Path, keys: EncryptedFileKeyStore) -> DevCertificateAuthority:
 
 def document() -> bytes:
     return render_document_pdf(
-        agency_name="Sở Thông tin và Truyền thông",
+        agency_name=NAME,
         code="01/BC-STTTT",
         issued_on=date(2026, 11, 24),
         type_name="Báo cáo",
@@ -36,53 +48,137 @@ def document() -> bytes:
     )
 
 
-def sealed(ca: DevCertificateAuthority, keys: EncryptedFileKeyStore, agency: str = AGENCY) -> bytes:
-    seal = ca.issue_seal(agency, "Sở Thông tin và Truyền thông")
+def seal(
+    ca: DevCertificateAuthority,
+    keys: EncryptedFileKeyStore,
+    pdf: bytes,
+    issued: IssuedCertificate,
+    signing_time: datetime | None = None,
+) -> bytes:
     signed, _ = sign_pdf(
-        document(),
-        key=keys.get(seal.serial),
-        certificate=seal.certificate,
+        pdf,
+        key=keys.get(issued.serial),
+        certificate=issued.certificate,
         chain=ca.chain,
         reason="Ban hành 01/BC-STTTT",
+        signing_time=signing_time,
     )
     return signed
 
 
-def test_the_ca_is_created_once_and_reloaded(tmp_path: Path, keys: EncryptedFileKeyStore) -> None:
-    first = DevCertificateAuthority(tmp_path / "ca", keys)
-    again = DevCertificateAuthority(tmp_path / "ca", keys)
-    assert first.root == again.root
-    assert first.issuing.issuer == first.root.subject
+def sealed(ca: DevCertificateAuthority, keys: EncryptedFileKeyStore) -> bytes:
+    return seal(ca, keys, document(), ca.issue_seal(AGENCY, NAME))
 
 
-def test_a_seal_certificate_carries_the_agency_code(ca: DevCertificateAuthority) -> None:
-    seal = ca.issue_seal(AGENCY, "Sở Thông tin và Truyền thông")
-    assert agency_code_of(seal.certificate) == AGENCY
-    assert ca.certificate(seal.serial) == seal.certificate
+def page_text(pdf: bytes) -> str:
+    """Every content stream of the file, inflated, with PDF octal escapes (\\072 is ':') decoded."""
+    texts = []
+    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.DOTALL):
+        data = match.group(1)
+        with contextlib.suppress(zlib.error):  # pyHanko compresses some streams, the rendered page is plain
+            data = zlib.decompress(data)
+        texts.append(re.sub(rb"\\([0-7]{3})", lambda m: bytes([int(m.group(1), 8)]), data).decode("latin-1"))
+    return "\n".join(texts)
 
 
 def test_a_sealed_document_passes_for_its_agency(ca: DevCertificateAuthority, keys: EncryptedFileKeyStore) -> None:
     report = verify_pdf(sealed(ca, keys), trust_roots=[ca.root], expected_agency_code=AGENCY)
     assert report.indication is Indication.TOTAL_PASSED
     [signature] = report.signatures
-    assert (signature.intact, signature.trusted) == (True, True)
+    assert (signature.field_name, signature.intact, signature.trusted) == ("AgencySeal", True, True)
     assert signature.certificate is not None
     assert signature.certificate.agency_code == AGENCY
 
 
+def test_the_signature_declares_the_signing_time_given(
+    ca: DevCertificateAuthority, keys: EncryptedFileKeyStore
+) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    issued = ca.issue_seal(AGENCY, NAME, now=now - 2 * HOUR)
+    signed, signed_at = sign_pdf(
+        document(),
+        key=keys.get(issued.serial),
+        certificate=issued.certificate,
+        chain=ca.chain,
+        reason="Ban hành",
+        signing_time=now - HOUR,
+    )
+    [signature] = verify_pdf(signed, trust_roots=[ca.root]).signatures
+    assert signed_at == signature.signed_at == now - HOUR
+
+
+def test_the_stamp_shows_the_signer_and_the_time_with_the_vietnam_offset(
+    ca: DevCertificateAuthority, keys: EncryptedFileKeyStore
+) -> None:
+    moment = datetime(2026, 11, 24, 3, 4, 5, tzinfo=UTC)
+    signed = seal(ca, keys, document(), ca.issue_seal(AGENCY, NAME), signing_time=moment)
+    text = page_text(signed)
+    assert "Signed by: So Thong tin va Truyen thong" in text
+    assert f"Agency code: {AGENCY}" in text
+    assert "Time: 2026-11-24T10:04:05+07:00" in text
+
+
+@contextmanager
+def network_calls() -> Iterator[list[str]]:
+    """Records name lookups and connections made inside the block, via the interpreter's audit events
+    (an observer, not a mock: nothing is replaced). Audit hooks cannot be removed, so this one goes idle."""
+    calls: list[str] = []
+    recording = [True]
+
+    def hook(event: str, args: tuple[object, ...]) -> None:
+        if recording[0] and event in ("socket.getaddrinfo", "socket.gethostbyname", "socket.connect"):
+            calls.append(f"{event}{args[:2]}")
+
+    sys.addaudithook(hook)
+    try:
+        yield calls
+    finally:
+        recording[0] = False
+
+
+def test_verification_reaches_for_nothing_on_the_network(
+    ca: DevCertificateAuthority, keys: EncryptedFileKeyStore
+) -> None:
+    signed = sealed(ca, keys)  # its certificate names a CRL address a fetching verifier would look up
+    with network_calls() as calls:
+        verify_pdf(signed, trust_roots=[ca.root], expected_agency_code=AGENCY)
+    assert calls == []
+
+
 def test_a_seal_of_another_agency_fails(ca: DevCertificateAuthority, keys: EncryptedFileKeyStore) -> None:
-    report = verify_pdf(sealed(ca, keys), trust_roots=[ca.root], expected_agency_code="000.00.00.H41")
+    report = verify_pdf(sealed(ca, keys), trust_roots=[ca.root], expected_agency_code=PROVINCE)
     assert report.indication is Indication.TOTAL_FAILED
     assert report.reason.startswith("NOT_SIGNED_BY_EXPECTED_AGENCY")
+    assert PROVINCE in report.reason
 
 
 def test_a_document_changed_after_signing_fails(ca: DevCertificateAuthority, keys: EncryptedFileKeyStore) -> None:
     signed = bytearray(sealed(ca, keys))
-    position = signed.index(b"Bao cao tinh hinh")
+    position = signed.index(b"Bao cao tinh hinh")  # inside the signed byte range: the page's content stream
     signed[position] = ord("X")
     report = verify_pdf(bytes(signed), trust_roots=[ca.root], expected_agency_code=AGENCY)
-    assert report.indication is Indication.TOTAL_FAILED
-    assert report.reason.startswith("HASH_FAILURE")
+    assert (report.indication, report.sub_indication) == (Indication.TOTAL_FAILED, "HASH_FAILURE")
+    assert report.signatures[0].intact is False
+
+
+def test_a_page_replaced_by_a_later_update_fails(ca: DevCertificateAuthority, keys: EncryptedFileKeyStore) -> None:
+    writer = IncrementalPdfFileWriter(io.BytesIO(sealed(ca, keys)))
+    page = writer.root["/Pages"]["/Kids"][0].get_object()
+    page["/Contents"] = writer.add_object(generic.StreamObject(stream_data=b"BT /F1 30 Tf 100 400 Td (FORGED) Tj ET"))
+    writer.update_container(page)
+    forged = io.BytesIO()
+    writer.write(forged)  # type: ignore[no-untyped-call]
+    report = verify_pdf(forged.getvalue(), trust_roots=[ca.root], expected_agency_code=AGENCY)
+    assert (report.indication, report.sub_indication) == (Indication.TOTAL_FAILED, "DISALLOWED_MODIFICATION")
+    assert report.signatures[0].intact is True  # the signed revision itself is untouched
+
+
+def test_an_unreadable_signature_fails_as_a_format_failure(
+    ca: DevCertificateAuthority, keys: EncryptedFileKeyStore
+) -> None:
+    signed = sealed(ca, keys).replace(b"/Contents <3082", b"/Contents <FFFF", 1)
+    report = verify_pdf(signed, trust_roots=[ca.root], expected_agency_code=AGENCY)
+    assert (report.indication, report.sub_indication) == (Indication.TOTAL_FAILED, "FORMAT_FAILURE")
 
 
 def test_a_seal_from_an_untrusted_ca_is_not_passed(
@@ -90,22 +186,75 @@ def test_a_seal_from_an_untrusted_ca_is_not_passed(
 ) -> None:
     stranger = DevCertificateAuthority(tmp_path / "other-ca", keys)
     report = verify_pdf(sealed(stranger, keys), trust_roots=[ca.root], expected_agency_code=AGENCY)
+    assert (report.indication, report.sub_indication) == (Indication.INDETERMINATE, "NO_CERTIFICATE_CHAIN_FOUND")
+    assert report.signatures[0].trusted is False
+
+
+def test_without_trust_roots_nothing_is_trusted(ca: DevCertificateAuthority, keys: EncryptedFileKeyStore) -> None:
+    # An empty list must not fall back to the operating system's trust store.
+    report = verify_pdf(sealed(ca, keys), trust_roots=[], expected_agency_code=AGENCY)
     assert report.indication is Indication.INDETERMINATE
-    assert report.reason.startswith("NO_CERTIFICATE_CHAIN_FOUND")
+
+
+def test_a_seal_used_after_its_revocation_fails(ca: DevCertificateAuthority, keys: EncryptedFileKeyStore) -> None:
+    now = datetime.now(UTC)
+    issued = ca.issue_seal(AGENCY, NAME, now=now - 2 * HOUR)
+    ca.revoke(issued.serial, at=now - HOUR)
+    signed = seal(ca, keys, document(), issued, signing_time=now)
+    report = verify_pdf(signed, trust_roots=[ca.root], expected_agency_code=AGENCY, crls=[ca.crl()])
+    assert (report.indication, report.sub_indication) == (Indication.TOTAL_FAILED, "REVOKED")
+
+
+def test_a_seal_revoked_after_signing_is_indeterminate_without_proof_of_time(
+    ca: DevCertificateAuthority, keys: EncryptedFileKeyStore
+) -> None:
+    now = datetime.now(UTC)
+    issued = ca.issue_seal(AGENCY, NAME, now=now - 2 * HOUR)
+    signed = seal(ca, keys, document(), issued, signing_time=now - 90 * timedelta(minutes=1))
+    ca.revoke(issued.serial, at=now - HOUR)
+    report = verify_pdf(signed, trust_roots=[ca.root], expected_agency_code=AGENCY, crls=[ca.crl()])
+    assert (report.indication, report.sub_indication) == (Indication.INDETERMINATE, "REVOKED_NO_POE")
+
+
+def test_a_crl_that_does_not_list_the_seal_leaves_it_passing(
+    ca: DevCertificateAuthority, keys: EncryptedFileKeyStore
+) -> None:
+    ca.revoke(ca.issue_seal(PROVINCE, "Ủy ban nhân dân tỉnh Quảng Nam").serial)
+    report = verify_pdf(sealed(ca, keys), trust_roots=[ca.root], expected_agency_code=AGENCY, crls=[ca.crl()])
+    assert report.indication is Indication.TOTAL_PASSED
+
+
+def test_a_second_seal_is_added_and_both_are_verified(ca: DevCertificateAuthority, keys: EncryptedFileKeyStore) -> None:
+    province = ca.issue_seal(PROVINCE, "Ủy ban nhân dân tỉnh Quảng Nam")
+    twice = seal(ca, keys, sealed(ca, keys), province)
+    report = verify_pdf(twice, trust_roots=[ca.root], expected_agency_code=PROVINCE)
+    assert report.indication is Indication.TOTAL_PASSED
+    assert [(s.field_name, s.indication) for s in report.signatures] == [
+        ("AgencySeal", Indication.TOTAL_PASSED),
+        ("AgencySeal2", Indication.TOTAL_PASSED),
+    ]
 
 
 def test_an_unsigned_pdf_has_no_signature(ca: DevCertificateAuthority) -> None:
     report = verify_pdf(document(), trust_roots=[ca.root], expected_agency_code=None)
-    assert (report.indication, report.reason.split(":")[0]) == (Indication.TOTAL_FAILED, "NO_SIGNATURE")
+    assert (report.indication, report.sub_indication) == (Indication.TOTAL_FAILED, "NO_SIGNATURE")
 
 
-def test_bytes_that_are_not_a_pdf_are_refused(ca: DevCertificateAuthority) -> None:
-    with pytest.raises(NotAPdf, match="not a PDF"):
-        verify_pdf(b"hello", trust_roots=[ca.root], expected_agency_code=None)
+@pytest.mark.parametrize("content", [b"hello", b"", b"%PDF-1.7\nnot really a PDF"])
+def test_bytes_that_are_not_a_pdf_are_refused(ca: DevCertificateAuthority, content: bytes) -> None:
+    with pytest.raises(NotAPdf, match="PDF"):
+        verify_pdf(content, trust_roots=[ca.root], expected_agency_code=None)
 
 
-def test_keys_do_not_load_with_a_wrong_passphrase(tmp_path: Path, ca: DevCertificateAuthority) -> None:
-    seal = ca.issue_seal(AGENCY, "Sở Thông tin và Truyền thông")
-    wrong = EncryptedFileKeyStore(tmp_path / "keys", b"wrong passphrase")
-    with pytest.raises(ValueError, match="password"):
-        wrong.get(seal.serial)
+def test_signing_bytes_that_are_not_a_pdf_is_refused(ca: DevCertificateAuthority, keys: EncryptedFileKeyStore) -> None:
+    with pytest.raises(NotAPdf):
+        seal(ca, keys, b"hello", ca.issue_seal(AGENCY, NAME))
+
+
+def test_a_key_that_does_not_belong_to_the_certificate_is_refused(
+    ca: DevCertificateAuthority, keys: EncryptedFileKeyStore
+) -> None:
+    issued = ca.issue_seal(AGENCY, NAME)
+    other = ca.issue_seal(PROVINCE, "Ủy ban nhân dân tỉnh Quảng Nam")
+    with pytest.raises(ValueError, match="does not belong"):
+        sign_pdf(document(), key=keys.get(other.serial), certificate=issued.certificate, chain=ca.chain, reason="")

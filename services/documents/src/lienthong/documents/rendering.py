@@ -11,10 +11,20 @@ from datetime import date
 
 from lienthong.vietnamese import without_diacritics
 
+# A4 in points, with 72 pt (one inch) margins left and right.
+PAGE_WIDTH, PAGE_HEIGHT, MARGIN = 595, 842, 72
+# Helvetica letters average about 0.55 em; 0.6 keeps a wrapped line inside the margin.
+_EM_PER_CHARACTER = 0.6
+
 
 def ascii_text(text: str) -> str:
     """Vietnamese text without diacritics ("Báo cáo" → "Bao cao"); anything else non-ASCII becomes "?"."""
     return without_diacritics(text).encode("ascii", "replace").decode()
+
+
+def _wrapped(text: str, size: int) -> list[str]:
+    width = int((PAGE_WIDTH - 2 * MARGIN) / (size * _EM_PER_CHARACTER))
+    return textwrap.wrap(text, width) or [""]
 
 
 def _pdf_string(text: str) -> str:
@@ -24,15 +34,16 @@ def _pdf_string(text: str) -> str:
 
 def render_document_pdf(*, agency_name: str, code: str, issued_on: date, type_name: str, subject: str) -> bytes:
     """A one-page A4 PDF showing the issuing agency, number and notation, date, type and subject."""
-    lines: list[tuple[int, str]] = [
+    fields: list[tuple[int, str]] = [
         (11, agency_name.upper()),
         (11, f"So: {code}"),
         (11, f"Ngay {issued_on.day:02d} thang {issued_on.month:02d} nam {issued_on.year}"),
         (11, ""),
         (16, type_name.upper()),
+        (12, subject),
     ]
-    lines += [(12, part) for part in textwrap.wrap(subject, 80)]
-    content = ["BT", "/F1 11 Tf", "72 770 Td"]
+    lines = [(size, part) for size, text in fields for part in _wrapped(text, size)]
+    content = ["BT", "/F1 11 Tf", f"{MARGIN} {PAGE_HEIGHT - MARGIN} Td"]
     for size, text in lines:
         content += [f"/F1 {size} Tf", f"{_pdf_string(text)} Tj", f"0 -{size + 8} Td"]
     content.append("ET")
@@ -40,8 +51,8 @@ def render_document_pdf(*, agency_name: str, code: str, issued_on: date, type_na
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Contents 4 0 R " % (PAGE_WIDTH, PAGE_HEIGHT)
+        + b"/Resources << /Font << /F1 5 0 R >> >> >>",
         b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
     ]

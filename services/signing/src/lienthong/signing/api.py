@@ -117,6 +117,8 @@ class SigningServicer(signing_pb2_grpc.SigningServiceServicer):
         certificate = await asyncio.to_thread(
             self._app.change_certificate, request.serial, lambda c: c.revoke(reason=request.reason, at=_now())
         )
+        # The CA's revocation list follows the registry, so that the CA issues a new seal for the agency.
+        await asyncio.to_thread(self._ca.revoke, request.serial)
         return pb.RevokeCertificateResponse(certificate=_certificate(certificate))
 
     async def _seal(self, agency_code: str) -> Certificate:

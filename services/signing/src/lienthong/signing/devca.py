@@ -1,56 +1,83 @@
-"""A development certificate authority: a root and an issuing CA that issue agency seal certificates.
+"""A development certificate authority: a root, an issuing CA, agency seal certificates and their CRL.
 
-For `make run` and tests only; production trusts the configured CA certificates of the Government's
-specialised digital-signature service instead. The agency's identifier code is written into the
-certificate subject as `organizationIdentifier` (OID 2.5.4.97), where `agency_code_of` reads it back.
-EC P-256 keys: small, fast to generate, and accepted by pyHanko and PAdES verifiers.
+For `make run` and tests only; production trusts the CA certificates of the Government's specialised
+digital-signature service (Ban Cơ yếu Chính phủ) instead. Everything is PEM in one directory:
+
+    root.pem, issuing.pem    the two CA certificates (their keys are in the key store, under their serials)
+    <serial>.pem             every seal certificate issued, named by its serial in lowercase hex
+    crl.pem                  the issuing CA's current certificate revocation list
+
+The agency identifier code is written into the seal's subject as `organizationIdentifier` (OID 2.5.4.97,
+the attribute ETSI EN 319 412-3 reserves for a legal person's registration identifier), where
+`agency_code_of` reads it back. Keys are EC P-256: generated in milliseconds (RSA-2048 takes ~100 ms,
+RSA-4096 seconds), small signatures, and accepted by PAdES verifiers and pyHanko.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from lienthong.signing.keystore import KeyStore
+from lienthong.errors import InvalidArgument, NotFound
+from lienthong.signing.keystore import KeyStore, PublicKey
 
 ROOT_YEARS = 20
 ISSUING_YEARS = 10
 SEAL_YEARS = 3
+CRL_DAYS = 7
+# Certificates start a little in the past so a verifier whose clock lags ours does not see "not yet valid".
+CLOCK_SKEW = dt.timedelta(minutes=5)
+# Where a verifier would fetch the issuing CA's CRL. The `.invalid` domain (RFC 2606) never resolves: the
+# dev CA publishes nowhere, callers hand `crl()` to the verifier. pyHanko checks a CRL it is given only for
+# certificates that declare a distribution point, hence one is declared at all.
+DEFAULT_CRL_URL = "http://crl.lienthong.invalid/development-issuing-ca.crl"
+_AGENCY_CODE = re.compile(r"\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}")
+_CA_FILES = {"root.pem", "issuing.pem", "crl.pem"}
 
 
 @dataclass(frozen=True)
 class IssuedCertificate:
-    """A certificate issued by the CA; its key went to the key store under its serial."""
+    """A certificate issued by the CA; its private key is in the key store under `serial`."""
 
     certificate: x509.Certificate
 
     @property
     def serial(self) -> str:
-        return format(self.certificate.serial_number, "x")
+        return serial_of(self.certificate)
+
+    @property
+    def agency_code(self) -> str | None:
+        return agency_code_of(self.certificate)
 
 
 def agency_code_of(certificate: x509.Certificate) -> str | None:
-    """The agency identifier code a seal certificate is bound to, if any."""
+    """The agency identifier code an agency seal certificate is bound to; None for any other certificate."""
     values = certificate.subject.get_attributes_for_oid(NameOID.ORGANIZATION_IDENTIFIER)
     return str(values[0].value) if values else None
 
 
 def serial_of(certificate: x509.Certificate) -> str:
+    """A certificate's serial number as lowercase hex: the label of its key and the name of its file."""
     return format(certificate.serial_number, "x")
 
 
 class DevCertificateAuthority:
-    """Root and issuing CA kept as PEM files in `directory`; created on first use, loaded after that."""
+    """Root and issuing CA kept as PEM files in `directory`: created on first use, loaded after that."""
 
-    def __init__(self, directory: Path, keys: KeyStore) -> None:
+    def __init__(self, directory: Path, keys: KeyStore, *, crl_url: str = DEFAULT_CRL_URL) -> None:
         self._directory = directory
         self._keys = keys
+        self._crl_url = crl_url
+        # The service calls in from worker threads; issuing and revoking read-modify-write files.
+        self._lock = threading.Lock()
         directory.mkdir(parents=True, exist_ok=True)
         if not (directory / "root.pem").exists():
             self._create()
@@ -63,9 +90,81 @@ class DevCertificateAuthority:
         return [self.issuing, self.root]
 
     def issue_seal(self, agency_code: str, agency_name: str, now: dt.datetime | None = None) -> IssuedCertificate:
-        """A new agency seal (organisation) certificate, its key stored in the key store."""
+        """The agency's seal (organisation) certificate: its current one if usable, otherwise a new one.
+
+        Idempotent: asking twice returns the same certificate, whatever the name (a renamed agency keeps its
+        seal until it is revoked). A seal revoked here (`revoke`) or outside its validity period at `now` is
+        replaced by a new certificate with a new key.
+        """
+        if not _AGENCY_CODE.fullmatch(agency_code):
+            raise InvalidArgument(f"{agency_code!r} is not an agency identifier code (NNN.NN.NN.XNN)")
+        if not agency_name.strip():
+            raise InvalidArgument("the agency name of a seal certificate must not be empty")
         now = now or dt.datetime.now(dt.UTC)
-        key = ec.generate_private_key(ec.SECP256R1())
+        with self._lock:
+            existing = self.seal_of(agency_code, now)
+            if existing is not None:
+                return existing
+            return IssuedCertificate(self._issue(agency_code, agency_name.strip(), now))
+
+    def seal_of(self, agency_code: str, now: dt.datetime | None = None) -> IssuedCertificate | None:
+        """The agency's newest seal certificate that is not revoked and is valid at `now`, if any."""
+        now = now or dt.datetime.now(dt.UTC)
+        revoked = self._revoked_serials()
+        usable = [
+            certificate
+            for certificate in self._issued()
+            if agency_code_of(certificate) == agency_code
+            and certificate.serial_number not in revoked
+            and certificate.not_valid_before_utc <= now < certificate.not_valid_after_utc
+        ]
+        if not usable:
+            return None
+        return IssuedCertificate(max(usable, key=lambda c: c.not_valid_before_utc))
+
+    def certificate(self, serial: str) -> x509.Certificate:
+        """A certificate this CA issued, by serial (lowercase hex)."""
+        if not serial.isalnum() or not serial.isascii():
+            raise InvalidArgument(f"{serial!r} is not a certificate serial")
+        path = self._directory / f"{serial.lower()}.pem"
+        if serial.lower() in ("root", "issuing", "crl") or not path.exists():
+            raise NotFound(f"the development CA issued no certificate with serial {serial}")
+        return _load(path)
+
+    def revoke(
+        self, serial: str, *, at: dt.datetime | None = None, reason: x509.ReasonFlags | None = None
+    ) -> x509.CertificateRevocationList:
+        """Put a certificate on the CRL as revoked since `at` (default now) and publish the new CRL.
+
+        Revoking a certificate already on the CRL changes nothing. `at` may be in the past: the moment the
+        key was compromised, not the moment someone noticed.
+        """
+        certificate = self.certificate(serial)
+        at = at or dt.datetime.now(dt.UTC)
+        with self._lock:
+            current = self._stored_crl()
+            if current is not None and current.get_revoked_certificate_by_serial_number(certificate.serial_number):
+                return current
+            entry = x509.RevokedCertificateBuilder().serial_number(certificate.serial_number).revocation_date(at)
+            if reason is not None:
+                entry = entry.add_extension(x509.CRLReason(reason), critical=False)
+            return self._publish([*(current or []), entry.build()], dt.datetime.now(dt.UTC))
+
+    def crl(self, now: dt.datetime | None = None) -> x509.CertificateRevocationList:
+        """The issuing CA's current CRL; re-signed (same entries) once its next update is due."""
+        now = now or dt.datetime.now(dt.UTC)
+        with self._lock:
+            current = self._stored_crl()
+            if current is not None and current.next_update_utc is not None and now < current.next_update_utc:
+                return current
+            return self._publish(list(current or []), now)
+
+    def is_revoked(self, serial: str) -> bool:
+        return self.certificate(serial).serial_number in self._revoked_serials()
+
+    def _issue(self, agency_code: str, agency_name: str, now: dt.datetime) -> x509.Certificate:
+        serial_number = x509.random_serial_number()
+        public_key = self._keys.generate(format(serial_number, "x"))
         subject = x509.Name(
             [
                 x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
@@ -78,50 +177,87 @@ class DevCertificateAuthority:
             x509.CertificateBuilder()
             .subject_name(subject)
             .issuer_name(self.issuing.subject)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5))
+            .public_key(public_key)
+            .serial_number(serial_number)
+            .not_valid_before(now - CLOCK_SKEW)
             .not_valid_after(now + dt.timedelta(days=365 * SEAL_YEARS))
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(_key_usage(signing=True), critical=True)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+            .add_extension(_authority_key_identifier(self.issuing), critical=False)
             .add_extension(
-                x509.AuthorityKeyIdentifier.from_issuer_public_key(self.issuing.public_key()),  # type: ignore[arg-type]
+                x509.CRLDistributionPoints(
+                    [x509.DistributionPoint([x509.UniformResourceIdentifier(self._crl_url)], None, None, None)]
+                ),
                 critical=False,
             )
         )
         certificate = builder.sign(self._keys.get(serial_of(self.issuing)), hashes.SHA256())
-        self._keys.put(serial_of(certificate), key)
-        (self._directory / f"{serial_of(certificate)}.pem").write_bytes(
-            certificate.public_bytes(serialization.Encoding.PEM)
-        )
-        return IssuedCertificate(certificate)
+        _write(self._directory / f"{serial_of(certificate)}.pem", _pem(certificate))
+        return certificate
 
-    def certificate(self, serial: str) -> x509.Certificate:
-        """A certificate this CA issued, by serial."""
-        return _load(self._directory / f"{serial}.pem")
+    def _issued(self) -> list[x509.Certificate]:
+        # The certificate files are the register: a dev CA issues few, so reading them all is cheap and
+        # leaves no index to drift out of step.
+        return [_load(path) for path in sorted(self._directory.glob("*.pem")) if path.name not in _CA_FILES]
+
+    def _stored_crl(self) -> x509.CertificateRevocationList | None:
+        path = self._directory / "crl.pem"
+        return x509.load_pem_x509_crl(path.read_bytes()) if path.exists() else None
+
+    def _revoked_serials(self) -> set[int]:
+        return {entry.serial_number for entry in self._stored_crl() or []}
+
+    def _publish(self, entries: list[x509.RevokedCertificate], now: dt.datetime) -> x509.CertificateRevocationList:
+        current = self._stored_crl()
+        number = 1  # `if current` would be wrong: an empty CRL has len() 0, so it is falsy
+        if current is not None:
+            number = current.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number + 1
+        builder = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(self.issuing.subject)
+            .last_update(now)
+            .next_update(now + dt.timedelta(days=CRL_DAYS))
+            .add_extension(x509.CRLNumber(number), critical=False)
+            .add_extension(_authority_key_identifier(self.issuing), critical=False)
+        )
+        for entry in entries:
+            builder = builder.add_revoked_certificate(entry)
+        crl = builder.sign(self._keys.get(serial_of(self.issuing)), hashes.SHA256())
+        _write(self._directory / "crl.pem", crl.public_bytes(serialization.Encoding.PEM))
+        return crl
 
     def _create(self) -> None:
         now = dt.datetime.now(dt.UTC)
-        root_key = ec.generate_private_key(ec.SECP256R1())
+        root_serial, issuing_serial = x509.random_serial_number(), x509.random_serial_number()
+        root_key = self._keys.generate(format(root_serial, "x"))
         root_name = _ca_name("lienthong development root CA")
-        root = _ca_builder(root_name, root_name, root_key.public_key(), root_key.public_key(), now, ROOT_YEARS, 1)
-        root_certificate = root.sign(root_key, hashes.SHA256())
-        issuing_key = ec.generate_private_key(ec.SECP256R1())
+        root = _ca_builder(root_name, root_name, root_key, root_key, root_serial, now, ROOT_YEARS, path_length=1)
+        root_certificate = root.sign(self._keys.get(format(root_serial, "x")), hashes.SHA256())
+        issuing_key = self._keys.generate(format(issuing_serial, "x"))
         issuing_name = _ca_name("lienthong development issuing CA")
         issuing = _ca_builder(
-            issuing_name, root_name, issuing_key.public_key(), root_key.public_key(), now, ISSUING_YEARS, 0
+            issuing_name, root_name, issuing_key, root_key, issuing_serial, now, ISSUING_YEARS, path_length=0
         )
-        issuing_certificate = issuing.sign(root_key, hashes.SHA256())
-        self._keys.put(serial_of(root_certificate), root_key)
-        self._keys.put(serial_of(issuing_certificate), issuing_key)
-        (self._directory / "issuing.pem").write_bytes(issuing_certificate.public_bytes(serialization.Encoding.PEM))
+        issuing_certificate = issuing.sign(self._keys.get(format(root_serial, "x")), hashes.SHA256())
+        _write(self._directory / "issuing.pem", _pem(issuing_certificate))
         # Written last: its presence means the CA is complete.
-        (self._directory / "root.pem").write_bytes(root_certificate.public_bytes(serialization.Encoding.PEM))
+        _write(self._directory / "root.pem", _pem(root_certificate))
 
 
 def _load(path: Path) -> x509.Certificate:
     return x509.load_pem_x509_certificate(path.read_bytes())
+
+
+def _pem(certificate: x509.Certificate) -> bytes:
+    return certificate.public_bytes(serialization.Encoding.PEM)
+
+
+def _write(path: Path, data: bytes) -> None:
+    # Write then rename, so a reader (or a crash) never sees half a certificate or CRL.
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
 
 
 def _ca_name(common_name: str) -> x509.Name:
@@ -135,6 +271,8 @@ def _ca_name(common_name: str) -> x509.Name:
 
 
 def _key_usage(*, signing: bool) -> x509.KeyUsage:
+    # A seal signs documents (digitalSignature + nonRepudiation, which PAdES verifiers expect);
+    # a CA signs only certificates and CRLs.
     return x509.KeyUsage(
         digital_signature=signing,
         content_commitment=signing,
@@ -148,13 +286,21 @@ def _key_usage(*, signing: bool) -> x509.KeyUsage:
     )
 
 
+def _authority_key_identifier(issuer: x509.Certificate) -> x509.AuthorityKeyIdentifier:
+    return x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(
+        issuer.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    )
+
+
 def _ca_builder(
     subject: x509.Name,
     issuer: x509.Name,
-    public_key: ec.EllipticCurvePublicKey,
-    issuer_key: ec.EllipticCurvePublicKey,
+    public_key: PublicKey,
+    issuer_key: PublicKey,
+    serial_number: int,
     now: dt.datetime,
     years: int,
+    *,
     path_length: int,
 ) -> x509.CertificateBuilder:
     return (
@@ -162,8 +308,8 @@ def _ca_builder(
         .subject_name(subject)
         .issuer_name(issuer)
         .public_key(public_key)
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
+        .serial_number(serial_number)
+        .not_valid_before(now - CLOCK_SKEW)
         .not_valid_after(now + dt.timedelta(days=365 * years))
         .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
         .add_extension(_key_usage(signing=False), critical=True)

@@ -1,49 +1,264 @@
-"""PAdES signatures on PDFs with pyHanko: sealing a document and verifying every signature on it."""
+"""PAdES signatures on PDFs with pyHanko: sealing a document, and verifying every signature on it offline."""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
+from asn1crypto import crl as asn1_crl
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.misc import PdfReadError
+from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign import fields, signers
+from pyhanko.sign.ades.report import AdESStatus
+from pyhanko.sign.signers.pdf_signer import PdfSigningSession
 from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.errors import SignatureValidationError
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+from pyhanko.sign.validation.status import PdfSignatureStatus
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from lienthong.signing.devca import agency_code_of, serial_of
 from lienthong.signing.domain.verification import (
+    DISALLOWED_MODIFICATION,
+    FORMAT_FAILURE,
+    HASH_FAILURE,
+    REVOKED,
+    SIG_CRYPTO_FAILURE,
     Indication,
     SignatureReport,
     SignerCertificate,
     VerificationReport,
     overall,
 )
+from lienthong.signing.keystore import SigningKey
 from lienthong.vietnamese import without_diacritics
 from lienthong.vietnamese.calendar import VIETNAM
 
 SEAL_FIELD = "AgencySeal"
+# Where the visible stamp goes on the first page (PDF points, origin bottom-left of A4): bottom right,
+# each further signature one box higher so stamps never overlap.
+STAMP_BOX = (330, 40, 565, 110)
+STAMP_STEP = 80
+# The stamp uses a PDF standard font, which has no Vietnamese letters: names are written without diacritics.
+STAMP_TEXT = "Signed by: %(seal)s\nAgency code: %(agency)s\nTime: %(vn_time)s\nReason: %(why)s"
 
 
 class NotAPdf(ValueError):
     """The bytes given are not a readable PDF."""
 
 
-def _asn1(certificate: x509.Certificate) -> asn1_x509.Certificate:
-    return asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
+class SignedPdf(NamedTuple):
+    """The signed PDF (the original bytes plus an incremental update) and the signing time it declares."""
+
+    pdf: bytes
+    signed_at: datetime
 
 
-def _asn1_key(key: EllipticCurvePrivateKey) -> asn1_keys.PrivateKeyInfo:
-    der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    return asn1_keys.PrivateKeyInfo.load(der)
+def sign_pdf(
+    pdf: bytes,
+    *,
+    key: SigningKey,
+    certificate: x509.Certificate,
+    chain: Sequence[x509.Certificate],
+    reason: str,
+    signing_time: datetime | None = None,
+) -> SignedPdf:
+    """Seal `pdf` with a PAdES B-B signature (ETSI.CAdES.detached, SHA-256) in an incremental update, with
+    a visible stamp on the first page naming the signer and the signing time in ISO 8601 with the Vietnam
+    offset (+07:00). `chain` is embedded so a verifier needs only the root; `signing_time` defaults to now."""
+    if key.public_key() != certificate.public_key():
+        raise ValueError("the key does not belong to the certificate")
+    signed_at = signing_time or datetime.now(UTC)
+    if signed_at.utcoffset() is None:
+        raise ValueError("signing_time must carry a time zone")
+    # The CMS signingTime (UTCTime) keeps whole seconds: return exactly what a verifier will read back.
+    signed_at = signed_at.replace(microsecond=0)
+    existing = _signature_field_names(_reader(pdf))
+    field_name = _free_field_name(existing)
+    signer = signers.SimpleSigner(
+        signing_cert=_asn1(certificate),
+        signing_key=_asn1_key(key),
+        cert_registry=SimpleCertificateStore.from_certs([_asn1(c) for c in chain]),  # type: ignore[no-untyped-call]
+    )
+    metadata = signers.PdfSignatureMetadata(
+        field_name=field_name, reason=reason, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256"
+    )
+    left, bottom, right, top = STAMP_BOX
+    lift = STAMP_STEP * len(existing)
+    pdf_signer = _PdfSignerAt(
+        metadata,
+        signer=signer,
+        signing_time=signed_at,
+        stamp_style=TextStampStyle(stamp_text=STAMP_TEXT),
+        new_field_spec=fields.SigFieldSpec(field_name, box=(left, bottom + lift, right, top + lift), on_page=0),
+    )
+    output = io.BytesIO()
+    pdf_signer.sign_pdf(
+        IncrementalPdfFileWriter(io.BytesIO(pdf)),
+        output=output,
+        appearance_text_params={
+            "seal": _ascii(_organisation_of(certificate)),
+            "agency": agency_code_of(certificate) or "-",
+            "vn_time": _vietnam(signed_at),
+            "why": _ascii(reason),
+        },
+    )
+    return SignedPdf(output.getvalue(), signed_at)
+
+
+class _PdfSignerAt(signers.PdfSigner):
+    """A PdfSigner whose signing time is given, not read from the clock: the time in the CMS signed
+    attributes, in /M and on the stamp is then exactly the time the caller records."""
+
+    def __init__(self, *args: Any, signing_time: datetime, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._signing_time = signing_time
+
+    def init_signing_session(self, pdf_out: BasePdfFileWriter, existing_fields_only: bool = False) -> PdfSigningSession:
+        session = super().init_signing_session(pdf_out, existing_fields_only=existing_fields_only)
+        # pyHanko offers no parameter for this; every later step reads the session's system_time.
+        session.system_time = self._signing_time
+        return session
+
+
+def verify_pdf(
+    pdf: bytes,
+    *,
+    trust_roots: Sequence[x509.Certificate],
+    expected_agency_code: str | None = None,
+    crls: Sequence[x509.CertificateRevocationList] = (),
+) -> VerificationReport:
+    """Verify every signature of `pdf` against `trust_roots` (and `crls`, when given), offline: pyHanko
+    fetches nothing, so a certificate without a CRL here is not checked for revocation (soft-fail)."""
+    reader = _reader(pdf)
+    roots = [_asn1(root) for root in trust_roots]
+    revocation_lists = [asn1_crl.CertificateList.load(c.public_bytes(serialization.Encoding.DER)) for c in crls]
+    reports = []
+    for field_name, embedded in _signatures(reader):
+        if embedded is None:
+            reports.append(_unreadable(field_name, "its signature container cannot be parsed"))
+        elif embedded.sig_object_type == "/Sig":  # document timestamps (PAdES B-LTA) are not signatures
+            reports.append(_verify(embedded, roots, revocation_lists))
+    return overall(tuple(reports), expected_agency_code)
+
+
+def _signature_field_names(reader: PdfFileReader) -> set[str]:
+    """Names of all signature fields, signed or empty: the new field must not reuse one."""
+    try:
+        return {name for name, _, _ in fields.enumerate_sig_fields(reader)}
+    except (PdfError, ValueError, KeyError, TypeError) as error:
+        raise NotAPdf(f"the PDF's signature fields cannot be read: {error}") from error
+
+
+def _signatures(reader: PdfFileReader) -> list[tuple[str, EmbeddedPdfSignature | None]]:
+    """Every filled signature field in signing order, None for one whose CMS cannot be parsed: unlike
+    `reader.embedded_signatures`, one damaged signature does not hide the others (or raise)."""
+    try:
+        filled = list(fields.enumerate_sig_fields(reader, filled_status=True))
+    except (PdfError, ValueError, KeyError, TypeError) as error:
+        raise NotAPdf(f"the PDF's signature fields cannot be read: {error}") from error
+    readable: list[EmbeddedPdfSignature] = []
+    unreadable: list[tuple[str, EmbeddedPdfSignature | None]] = []
+    for field_name, _, field in filled:
+        try:
+            readable.append(EmbeddedPdfSignature(reader, field, field_name))
+        except (PdfError, ValueError, KeyError, TypeError):
+            unreadable.append((field_name, None))
+    readable.sort(key=lambda embedded: embedded.signed_revision)
+    in_order: list[tuple[str, EmbeddedPdfSignature | None]] = [(e.field_name, e) for e in readable]
+    return in_order + unreadable
+
+
+def _unreadable(field_name: str, why: str) -> SignatureReport:
+    return SignatureReport(
+        field_name=field_name,
+        indication=Indication.TOTAL_FAILED,
+        sub_indication=FORMAT_FAILURE,
+        intact=False,
+        trusted=False,
+        certificate=None,
+        signed_at=None,
+        detail=why,
+    )
+
+
+def _verify(
+    embedded: EmbeddedPdfSignature, roots: list[asn1_x509.Certificate], crls: list[asn1_crl.CertificateList]
+) -> SignatureReport:
+    # A fresh context per signature: it caches paths and revocation answers. allow_fetching=False keeps
+    # pyHanko off the network (no AIA, CRL or OCSP downloads); soft-fail accepts the absence of a CRL.
+    context = ValidationContext(trust_roots=roots, crls=crls, allow_fetching=False, revocation_mode="soft-fail")
+    try:
+        status = validate_pdf_signature(embedded, context)
+    except (SignatureValidationError, PdfError, ValueError, KeyError, TypeError) as error:
+        return _unreadable(embedded.field_name, f"the signature cannot be validated: {error}")
+    indication, sub_indication, detail = _judgement(status)
+    certificate = x509.load_der_x509_certificate(status.signing_cert.dump())
+    return SignatureReport(
+        field_name=embedded.field_name,
+        indication=indication,
+        sub_indication=sub_indication,
+        intact=bool(status.intact),
+        trusted=bool(status.trusted),
+        certificate=SignerCertificate(
+            serial=serial_of(certificate),
+            subject=certificate.subject.rfc4514_string(),
+            agency_code=agency_code_of(certificate),
+            not_before=certificate.not_valid_before_utc,
+            not_after=certificate.not_valid_after_utc,
+            pem=certificate.public_bytes(serialization.Encoding.PEM).decode("ascii"),
+        ),
+        signed_at=status.signer_reported_dt,
+        detail=detail,
+    )
+
+
+_INDICATIONS = {
+    AdESStatus.PASSED: Indication.TOTAL_PASSED,
+    AdESStatus.FAILED: Indication.TOTAL_FAILED,
+    AdESStatus.INDETERMINATE: Indication.INDETERMINATE,
+}
+
+_UNTRUSTED_BECAUSE = {
+    "NO_CERTIFICATE_CHAIN_FOUND": "the signer's certificate does not chain to a trusted root",
+    "OUT_OF_BOUNDS_NO_POE": "the signer's certificate has expired or is not valid yet",
+    "CHAIN_CONSTRAINTS_FAILURE": "a certificate of the chain may not be used this way (key usage, CA flag)",
+    "CERTIFICATE_CHAIN_GENERAL_FAILURE": "the certificate chain does not validate",
+}
+
+
+def _judgement(status: PdfSignatureStatus) -> tuple[Indication, str, str]:
+    """Indication, sub-indication (EN 319 102-1 names where pyHanko gives them) and why, for one signature."""
+    if not status.intact:
+        return Indication.TOTAL_FAILED, HASH_FAILURE, "the signed bytes were changed after signing"
+    if not status.valid:
+        return Indication.TOTAL_FAILED, SIG_CRYPTO_FAILURE, "the signature value does not match the signer's key"
+    problem = status.trust_problem_indic
+    revocation = status.revocation_details
+    if problem is not None and revocation is not None:
+        revoked = f"the certificate was revoked on {_vietnam(revocation.revocation_date)}"
+        signed_at = status.signer_reported_dt
+        if not revocation.ca_revoked and signed_at is not None and revocation.revocation_date <= signed_at:
+            # B-B carries no proof of when it was made, so pyHanko says REVOKED_NO_POE; but a signature that
+            # itself claims a time after the revocation cannot be good under any proof: EN 319 102-1 REVOKED.
+            return Indication.TOTAL_FAILED, REVOKED, revoked
+        return _INDICATIONS[problem.status], problem.standard_name, f"{revoked}; nothing proves the signature is older"
+    if problem is not None:
+        why = _UNTRUSTED_BECAUSE.get(problem.standard_name, "the signer's certificate is not trusted")
+        return _INDICATIONS[problem.status], problem.standard_name, why
+    if not status.bottom_line:
+        return Indication.TOTAL_FAILED, DISALLOWED_MODIFICATION, "the document was changed after signing"
+    return Indication.TOTAL_PASSED, "", "intact, and signed with a trusted certificate"
 
 
 def _reader(pdf: bytes) -> PdfFileReader:
@@ -51,52 +266,11 @@ def _reader(pdf: bytes) -> PdfFileReader:
         raise NotAPdf("the content is not a PDF (it does not start with %PDF-)")
     try:
         return PdfFileReader(io.BytesIO(pdf))
-    except (PdfReadError, ValueError, KeyError) as error:
+    except (PdfError, ValueError, KeyError, TypeError) as error:
         raise NotAPdf(f"the PDF cannot be read: {error}") from error
 
 
-def sign_pdf(
-    pdf: bytes,
-    *,
-    key: EllipticCurvePrivateKey,
-    certificate: x509.Certificate,
-    chain: list[x509.Certificate],
-    reason: str,
-) -> tuple[bytes, datetime]:
-    """Seal `pdf` (PAdES B-B, incremental update) with a visible stamp naming the signer and the time in
-    ISO 8601 with the Vietnam offset; return the signed PDF and the signing time."""
-    _reader(pdf)  # refuse what is not a PDF with a clear error before pyHanko does with a cryptic one
-    signer = signers.SimpleSigner(
-        signing_cert=_asn1(certificate),
-        signing_key=_asn1_key(key),
-        cert_registry=SimpleCertificateStore.from_certs([_asn1(c) for c in chain]),  # type: ignore[no-untyped-call]
-    )
-    signed_at = datetime.now(UTC)
-    field_name = _free_field_name(pdf)
-    metadata = signers.PdfSignatureMetadata(
-        field_name=field_name, reason=reason, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256"
-    )
-    stamp = TextStampStyle(stamp_text="Signed by: %(signer)s\nTime: %(vn_time)s\nReason: %(why)s")
-    pdf_signer = signers.PdfSigner(
-        metadata,
-        signer=signer,
-        stamp_style=stamp,
-        new_field_spec=fields.SigFieldSpec(field_name, box=(330, 40, 565, 110), on_page=0),
-    )
-    output = io.BytesIO()
-    pdf_signer.sign_pdf(
-        IncrementalPdfFileWriter(io.BytesIO(pdf)),
-        output=output,
-        appearance_text_params={
-            "vn_time": signed_at.astimezone(VIETNAM).isoformat(timespec="seconds"),
-            "why": without_diacritics(reason),
-        },
-    )
-    return output.getvalue(), signed_at
-
-
-def _free_field_name(pdf: bytes) -> str:
-    existing = {sig.field_name for sig in _reader(pdf).embedded_signatures}
+def _free_field_name(existing: set[str]) -> str:
     name, counter = SEAL_FIELD, 1
     while name in existing:
         counter += 1
@@ -104,44 +278,28 @@ def _free_field_name(pdf: bytes) -> str:
     return name
 
 
-def verify_pdf(
-    pdf: bytes, *, trust_roots: list[x509.Certificate], expected_agency_code: str | None
-) -> VerificationReport:
-    """Verify every signature of `pdf` against `trust_roots`, offline (nothing is fetched)."""
-    reader = _reader(pdf)
-    reports = []
-    for embedded in reader.embedded_signatures:
-        context = ValidationContext(
-            trust_roots=[_asn1(root) for root in trust_roots], allow_fetching=False, revocation_mode="soft-fail"
-        )
-        status = validate_pdf_signature(embedded, context)
-        certificate = x509.load_der_x509_certificate(status.signing_cert.dump())
-        intact = bool(status.intact and status.valid)
-        trusted = bool(status.trusted)
-        if not intact:
-            indication, sub = Indication.TOTAL_FAILED, "HASH_FAILURE"
-        elif not trusted:
-            indication, sub = Indication.INDETERMINATE, "NO_CERTIFICATE_CHAIN_FOUND"
-        elif not status.bottom_line:
-            indication, sub = Indication.TOTAL_FAILED, "DISALLOWED_MODIFICATION"
-        else:
-            indication, sub = Indication.TOTAL_PASSED, ""
-        reports.append(
-            SignatureReport(
-                field_name=embedded.field_name,
-                indication=indication,
-                sub_indication=sub,
-                intact=intact,
-                trusted=trusted,
-                certificate=SignerCertificate(
-                    serial=serial_of(certificate),
-                    subject=certificate.subject.rfc4514_string(),
-                    agency_code=agency_code_of(certificate),
-                    not_before=certificate.not_valid_before_utc,
-                    not_after=certificate.not_valid_after_utc,
-                    pem=certificate.public_bytes(serialization.Encoding.PEM).decode("ascii"),
-                ),
-                signed_at=status.signer_reported_dt,
-            )
-        )
-    return overall(tuple(reports), expected_agency_code)
+def _organisation_of(certificate: x509.Certificate) -> str:
+    subject = certificate.subject
+    names = subject.get_attributes_for_oid(x509.NameOID.ORGANIZATION_NAME) or subject.get_attributes_for_oid(
+        x509.NameOID.COMMON_NAME
+    )
+    return str(names[0].value) if names else ""
+
+
+def _ascii(text: str) -> str:
+    # pyHanko writes any non-ASCII text as UTF-16, which a standard font shows as garbage.
+    return without_diacritics(text).encode("ascii", "replace").decode() or "-"
+
+
+def _asn1(certificate: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
+
+
+def _asn1_key(key: SigningKey) -> asn1_keys.PrivateKeyInfo:
+    # SimpleSigner takes asn1crypto key objects; the unencrypted DER lives only in memory.
+    der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return asn1_keys.PrivateKeyInfo.load(der)
+
+
+def _vietnam(moment: datetime) -> str:
+    return moment.astimezone(VIETNAM).isoformat(timespec="seconds")

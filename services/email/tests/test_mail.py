@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import email.policy
 import ipaddress
+import re
+import signal
 import ssl
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
@@ -15,10 +21,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from lienthong.email.rendering import render_arrival_notification
+from lienthong.email.ports import free_port
+from lienthong.email.rendering import SUBJECT_LIMIT, render_arrival_notification
 from lienthong.email.sink import MailSink, read_mailbox
 from lienthong.email.smtp import PermanentDeliveryError, TemporaryDeliveryError, send_message
-from lienthong.launcher.ports import free_port
 
 SUBJECT = "Báo cáo tình hình ứng dụng công nghệ thông tin quý IV"
 
@@ -46,16 +52,13 @@ def notification(subject: str = SUBJECT) -> EmailMessage:
 
 
 def test_a_vietnamese_notification_arrives_intact(sink: MailSink) -> None:
-    message = notification()
-    raw_subject = message.as_bytes().split(b"\r\nSubject: ", 1)[1].split(b"\r\n", 1)[0]
-    assert raw_subject.isascii()
-    assert b"=?utf-8?" in raw_subject.lower()
-
-    send_message(message, host=sink.host, port=sink.port)
+    send_message(notification(), host=sink.host, port=sink.port)
 
     [received] = read_mailbox(sink.directory)
     assert received["Subject"] == f"Văn bản đến: 05/BC-STTTT — {SUBJECT}"
     assert received["Message-ID"] == "<n-1@lienthong>"
+    assert received["X-Lienthong-Document-Id"] == "2b1e7a1c-0000-4000-8000-000000000001"
+    assert received.get_content_type() == "multipart/alternative"
     text = received.get_body(preferencelist=("plain",))
     html = received.get_body(preferencelist=("html",))
     assert text is not None
@@ -65,13 +68,56 @@ def test_a_vietnamese_notification_arrives_intact(sink: MailSink) -> None:
     assert "Sở Thông tin và Truyền thông" in html.get_content()
 
 
+def test_the_headers_on_the_wire_are_ascii_with_an_encoded_subject(sink: MailSink) -> None:
+    send_message(notification(), host=sink.host, port=sink.port)
+
+    [stored] = sink.directory.glob("*.eml")
+    raw = stored.read_bytes()
+    head = raw.replace(b"\r\n", b"\n").split(b"\n\n", 1)[0]
+    assert head.isascii()
+    raw_subject = BytesParser(policy=email.policy.compat32).parsebytes(raw, headersonly=True)["Subject"]
+    assert "=?utf-8?" in raw_subject.lower()
+
+
+def test_a_long_multi_line_subject_becomes_one_shortened_line() -> None:
+    subject = "Về việc triển khai\r\nKế hoạch chuyển đổi số " + "năm 2026 và các năm tiếp theo " * 10
+
+    message = notification(subject)
+
+    header = str(message["Subject"])
+    assert "\n" not in header
+    assert "\r" not in header
+    assert header.startswith("Văn bản đến: 05/BC-STTTT — Về việc triển khai Kế hoạch chuyển đổi số năm 2026")
+    assert header.endswith("…")
+    assert len(header) <= len("Văn bản đến: 05/BC-STTTT — ") + SUBJECT_LIMIT
+    text = message.get_body(preferencelist=("plain",))
+    assert text is not None
+    assert "năm 2026 và các năm tiếp theo " * 10 in text.get_content()  # the mail carries it whole
+
+
+def test_the_mailbox_reads_oldest_first(sink: MailSink) -> None:
+    for number in range(5):
+        send_message(notification(f"Văn bản số {number}"), host=sink.host, port=sink.port)
+
+    subjects = [str(message["Subject"]) for message in read_mailbox(sink.directory)]
+
+    assert subjects == [f"Văn bản đến: 05/BC-STTTT — Văn bản số {number}" for number in range(5)]
+
+
+def test_a_mailbox_never_written_is_empty(tmp_path: Path) -> None:
+    assert read_mailbox(tmp_path / "nothing") == []
+
+
 def test_the_html_part_escapes_markup_from_a_subject(sink: MailSink) -> None:
     send_message(notification("<script>alert(1)</script>"), host=sink.host, port=sink.port)
     [received] = read_mailbox(sink.directory)
     html = received.get_body(preferencelist=("html",))
+    text = received.get_body(preferencelist=("plain",))
     assert html is not None
+    assert text is not None
     assert "<script>" not in html.get_content()
-    assert "&lt;script&gt;" in html.get_content()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html.get_content()
+    assert "<script>alert(1)</script>" in text.get_content()  # plain text is not HTML: left as written
 
 
 def test_a_temporary_refusal_is_temporary_and_a_retry_succeeds(sink: MailSink) -> None:
@@ -89,6 +135,20 @@ def test_a_permanent_refusal_is_permanent(sink: MailSink) -> None:
         send_message(notification(), host=sink.host, port=sink.port)
     assert caught.value.code == 550
     assert read_mailbox(sink.directory) == []
+
+
+def test_the_sink_refuses_as_many_messages_as_told(sink: MailSink) -> None:
+    sink.fail_next(421, count=2)
+    for _ in range(2):
+        with pytest.raises(TemporaryDeliveryError):
+            send_message(notification(), host=sink.host, port=sink.port)
+    send_message(notification(), host=sink.host, port=sink.port)
+    assert len(read_mailbox(sink.directory)) == 1
+
+
+def test_the_sink_only_refuses_with_a_refusal_code(sink: MailSink) -> None:
+    with pytest.raises(ValueError, match="4xx or 5xx"):
+        sink.fail_next(250)
 
 
 def test_no_server_is_a_temporary_failure() -> None:
@@ -155,3 +215,23 @@ def test_starttls_and_login_are_used_when_the_server_asks_for_them(
     finally:
         sink.stop()
     assert len(read_mailbox(sink.directory)) == 1
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_the_sink_runs_from_the_command_line_until_told_to_stop(tmp_path: Path, stop_signal: signal.Signals) -> None:
+    command = [sys.executable, "-m", "lienthong.email.sink", "--port", "0", "--dir", str(tmp_path / "mail")]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        banner = process.stdout.readline()  # printed once it listens
+        listening = re.search(r"127\.0\.0\.1:(\d+),", banner)
+        assert listening is not None, banner
+        send_message(notification(), host="127.0.0.1", port=int(listening[1]))
+        process.send_signal(stop_signal)
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert len(read_mailbox(tmp_path / "mail")) == 1

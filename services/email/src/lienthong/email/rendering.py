@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.policy
+import unicodedata
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -11,7 +12,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from lienthong.vietnamese.calendar import VIETNAM
 
-SUBJECT_LIMIT = 120
+SUBJECT_LIMIT = 120  # characters of the trích yếu kept in the Subject; the mail itself carries it whole
 
 _templates = Environment(
     loader=PackageLoader("lienthong.email", "templates"),
@@ -81,14 +82,29 @@ def render_notification(
         "document_id": document_id,
         "arrived_at": arrived_at.astimezone(VIETNAM).strftime("%H:%M ngày %d/%m/%Y"),
     }
-    short = subject if len(subject) <= SUBJECT_LIMIT else subject[: SUBJECT_LIMIT - 1] + "…"
     message = EmailMessage(policy=email.policy.SMTP)
     message["From"] = from_address
     message["To"] = to_address
-    message["Subject"] = f"{prefix}: {code} — {short}"
+    message["Subject"] = f"{prefix}: {_one_line(code)} — {_shortened(_one_line(subject))}"
     message["Date"] = format_datetime(arrived_at.astimezone(VIETNAM))
     message["Message-ID"] = message_id
     message["X-Lienthong-Document-Id"] = document_id
     message.set_content(_templates.get_template(f"{template}.txt").render(context))
     message.add_alternative(_templates.get_template(f"{template}.html").render(context), subtype="html")
     return message
+
+
+def _one_line(text: str) -> str:
+    # A trích yếu may span lines, and a header may not (EmailMessage raises on CR or LF). NFC so a
+    # decomposed letter is one character and shortening cannot strip its tone mark.
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def _shortened(subject: str) -> str:
+    if len(subject) <= SUBJECT_LIMIT:
+        return subject
+    cut = subject[: SUBJECT_LIMIT - 1]
+    # At a word boundary when there is one near the end, so no Vietnamese word is cut in half.
+    if " " in cut[-20:]:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut + "…"

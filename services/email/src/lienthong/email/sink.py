@@ -1,20 +1,22 @@
 """An SMTP sink for development and tests (aiosmtpd): every message is stored as an .eml file.
 
-Run it with `python -m lienthong.email.sink --port 2525 --dir var/mail`. A message is on disk before the
-sink answers 250, so a sender that got 250 finds it there. `fail_next(code)` makes it refuse the next
-messages with that code, to exercise retries (4xx) and bounces (5xx).
+Run it with `python -m lienthong.email.sink --port 2525 --dir var/mail` (`--port 0`: any free port, printed).
+A message is on disk before the sink answers 250, so a sender that got 250 finds it there. `fail_next(code)`
+makes it refuse the next messages with that code, to exercise retries (4xx) and bounces (5xx).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import email.policy
 import os
 import signal
 import ssl
 import threading
 import uuid
-from datetime import UTC, datetime
+from collections.abc import Awaitable
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
@@ -23,26 +25,32 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from lienthong.email.ports import free_port
-
 
 class _Handler:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self._failures: list[int] = []
+        self._last_stamp = datetime.min.replace(tzinfo=UTC)
         self._lock = threading.Lock()
 
     def fail_next(self, code: int, count: int) -> None:
         with self._lock:
             self._failures.extend([code] * count)
 
+    def _next_stamp(self) -> str:
+        # File names are the arrival order (read_mailbox sorts them): two messages in the same microsecond,
+        # or a clock stepped back, must still sort after the previous one.
+        with self._lock:
+            self._last_stamp = max(datetime.now(UTC), self._last_stamp + timedelta(microseconds=1))
+            return self._last_stamp.strftime("%Y%m%dT%H%M%S%f")
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self._lock:
             failure = self._failures.pop(0) if self._failures else None
         if failure is not None:
             return f"{failure} {'try again later' if failure < 500 else 'mailbox unavailable'} (sink told to fail)"
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-        path = self.directory / f"{stamp}-{uuid.uuid4().hex}.eml"
+        path = self.directory / f"{self._next_stamp()}-{uuid.uuid4().hex}.eml"
+        # Written under another name and renamed, so a reader never parses half a message.
         temporary = path.with_suffix(".tmp")
         temporary.write_bytes(envelope.original_content or envelope.content)
         os.replace(temporary, path)
@@ -63,6 +71,21 @@ class _Authenticator:
         return AuthResult(success=ok, handled=False)
 
 
+class _Controller(Controller):
+    """aiosmtpd's threaded controller, able to listen on port 0 (any free port the system gives)."""
+
+    def _create_server(self) -> Awaitable[asyncio.AbstractServer]:
+        return self._learning_port(super()._create_server())
+
+    async def _learning_port(self, creating: Awaitable[asyncio.AbstractServer]) -> asyncio.AbstractServer:
+        # Binding port 0 has no race, unlike picking a "free" port beforehand; but aiosmtpd connects to
+        # its own port once started, so it must know the one it got before start() goes on.
+        server = await creating
+        if isinstance(server, asyncio.Server):
+            self.port = server.sockets[0].getsockname()[1]
+        return server
+
+
 class MailSink:
     """An SMTP server on 127.0.0.1 storing mail under `directory`."""
 
@@ -75,14 +98,14 @@ class MailSink:
         tls: ssl.SSLContext | None = None,
         credentials: tuple[str, str] | None = None,
     ) -> None:
-        """With `tls`, clients must STARTTLS; with `credentials` (user, password), they must log in (over TLS)."""
+        """Port 0: any free port, known as `.port` once started.
+
+        With `tls`, clients must STARTTLS; with `credentials` (user, password), they must log in (over TLS).
+        """
         directory.mkdir(parents=True, exist_ok=True)
         self.directory = directory
-        self._handler = _Handler(directory)
-        if port == 0:
-            port = free_port()
         self.host = host
-        self.port = port
+        self._handler = _Handler(directory)
         options: dict[str, Any] = {}
         if tls is not None:
             options |= {"tls_context": tls, "require_starttls": True}
@@ -92,34 +115,43 @@ class MailSink:
                 "auth_require_tls": tls is not None,
                 "authenticator": _Authenticator(*credentials),
             }
-        self._controller = Controller(self._handler, hostname=host, port=port, **options)
+        self._controller = _Controller(self._handler, hostname=host, port=port, **options)
+
+    @property
+    def port(self) -> int:
+        """The port listened on (0 until a sink asked for any port has started)."""
+        port: int = self._controller.port
+        return port
 
     def start(self) -> None:
+        """Listen; returns once the server answers."""
         self._controller.start()
 
     def stop(self) -> None:
         self._controller.stop()
 
     def fail_next(self, code: int, count: int = 1) -> None:
-        """Answer `code` to the next `count` messages instead of storing them."""
+        """Answer `code` (4xx or 5xx) to the next `count` messages instead of storing them."""
+        if not 400 <= code <= 599:
+            raise ValueError(f"a refusal is a 4xx or 5xx SMTP code, not {code}")
         self._handler.fail_next(code, count)
 
 
 def read_mailbox(directory: Path) -> list[EmailMessage]:
-    """The stored messages, oldest first."""
+    """The messages a sink stored in `directory`, oldest first (none if it does not exist)."""
     parser = BytesParser(policy=email.policy.default)
     messages = []
     for path in sorted(directory.glob("*.eml")):
         message = parser.parsebytes(path.read_bytes())
-        assert isinstance(message, EmailMessage)
+        assert isinstance(message, EmailMessage)  # policy.default builds EmailMessage; this tells mypy
         messages.append(message)
     return messages
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="lienthong development SMTP sink")
-    parser.add_argument("--port", type=int, default=2525)
-    parser.add_argument("--dir", type=Path, default=Path("var/mail"))
+    parser.add_argument("--port", type=int, default=2525, help="0: any free port (printed)")
+    parser.add_argument("--dir", type=Path, default=Path("var/mail"), help="where .eml files are stored")
     parser.add_argument("--tls-cert", type=Path, help="PEM certificate: clients must STARTTLS")
     parser.add_argument("--tls-key", type=Path, help="PEM key of --tls-cert")
     parser.add_argument("--user", help="clients must log in with this user name ...")

@@ -1,168 +1,173 @@
-"""Reporting counts documents from JetStream once each, survives redelivery and rebuilds from zero."""
+"""Reporting counts documents from JetStream once each, survives redelivery and restarts, rebuilds from zero."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
+from collections.abc import Callable
+from datetime import date
+from typing import TYPE_CHECKING
 
-import nats
-import pytest
-from google.protobuf import struct_pb2
 from sqlalchemy import create_engine
 
-from lienthong.consumer import StreamConsumer
-from lienthong.errors import InvalidArgument
-from lienthong.events.v1 import events_pb2
-from lienthong.grpcserver import day_of
-from lienthong.relay import NatsLink, StreamNames, ensure_stream
-from lienthong.reporting.api import ReportingServicer
-from lienthong.reporting.projections.activity import DocumentActivity
-from lienthong.reporting.v1 import reporting_pb2
-from lienthong.vietnamese.calendar import vietnam_date
+from lienthong.reporting.projections.activity import DayCount, DocumentActivity
 
-SENDER, RECIPIENT = "000.00.12.H41", "000.00.00.H41"
+if TYPE_CHECKING:  # the fixtures' types; pytest imports conftest itself
+    from conftest import DocumentEvents, DocumentsStream
+
+MORNING = "2026-11-24T02:00:00+00:00"  # 09:00 on 24 November in Vietnam
+EVENING = "2026-11-24T18:00:00+00:00"  # 01:00 on 25 November in Vietnam
 
 
-def test_a_reporting_day_is_the_vietnamese_calendar_day() -> None:
-    assert vietnam_date(datetime(2026, 3, 1, 18, 30, tzinfo=UTC)) == date(2026, 3, 2)
-    assert vietnam_date(datetime(2026, 3, 1, 16, 59, tzinfo=UTC)) == date(2026, 3, 1)
-    with pytest.raises(ValueError, match="offset"):
-        vietnam_date(datetime(2026, 3, 1))
-
-
-def test_days_are_parsed_or_refused_with_the_field_name() -> None:
-    assert day_of("2026-11-24", "from_day") == date(2026, 11, 24)
-    assert day_of("", "from_day") is None
-    with pytest.raises(InvalidArgument, match="to_day must be YYYY-MM-DD, got '24/11/2026'"):
-        day_of("24/11/2026", "to_day")
-
-
-def envelope(aggregate: str, event: str, aggregate_id: str, **data: object) -> events_pb2.EventEnvelope:
-    payload = struct_pb2.Struct()
-    payload.update(data)
-    return events_pb2.EventEnvelope(
-        service="documents", aggregate=aggregate, aggregate_id=aggregate_id, version=1, event=event, data=payload
-    )
-
-
-def sent(n: int, at: str) -> events_pb2.EventEnvelope:
-    recipients = [{"recipient_code": RECIPIENT, "incoming_id": f"in-{n}"}]
-    return envelope("OutgoingDocument", "Sent", f"out-{n}", sender_code=SENDER, recipients=recipients, sent_at=at)
-
-
-def arrived(n: int, at: str) -> events_pb2.EventEnvelope:
-    return envelope(
-        "IncomingDocument",
-        "Arrived",
-        f"in-{n}",
-        recipient_code=RECIPIENT,
-        sender_code=SENDER,
-        outgoing_id=f"out-{n}",
-        arrived_at=at,
-    )
-
-
-async def publish(url: str, instance: str, messages: list[events_pb2.EventEnvelope]) -> None:
-    nc = await nats.connect(url)
-    try:
-        js = nc.jetstream()
-        await ensure_stream(js, StreamNames(instance), "documents")
-        for message in messages:
-            subject = StreamNames(instance).subject("documents", message.aggregate, message.event)
-            headers = {"Nats-Msg-Id": f"{message.aggregate_id}:{message.version}"}
-            await js.publish(subject, message.SerializeToString(), headers=headers)
-    finally:
-        await nc.close()
-
-
-@contextlib.asynccontextmanager
-async def consuming(url: str, instance: str, activity: DocumentActivity) -> AsyncIterator[StreamConsumer]:
-    link = NatsLink(url, "reporting-test")
-    consumer = StreamConsumer(
-        link, stream=StreamNames(instance).stream("documents"), durable="reporting", sink=activity
-    )
-    task = asyncio.create_task(consumer.run())
-    try:
-        yield consumer
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        await link.close()
-
-
-async def until(condition: object, limit: float = 20.0) -> None:
+async def until(condition: Callable[[], bool], what: str, limit: float = 20.0) -> None:
+    """Return once `condition()` holds; fail after `limit` seconds."""
     deadline = asyncio.get_running_loop().time() + limit
-    while not condition():  # type: ignore[operator]
+    while not condition():
         if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError("condition not reached")
-        await asyncio.sleep(0.05)
+            raise AssertionError(f"timed out after {limit:.0f}s waiting for {what}")
+        await asyncio.sleep(0.02)
 
 
-async def test_documents_are_counted_per_agency_and_day_once(database_url: str, nats_url: str, instance: str) -> None:
+async def test_documents_are_counted_per_agency_on_their_vietnamese_day(
+    database_url: str, documents: DocumentsStream, events: DocumentEvents
+) -> None:
     activity = DocumentActivity(create_engine(database_url))
-    await publish(
-        nats_url,
-        instance,
-        [
-            sent(1, "2026-11-24T02:00:00+00:00"),
-            arrived(1, "2026-11-24T02:00:00+00:00"),
-            sent(2, "2026-11-24T18:00:00+00:00"),
-        ],
-    )
-    async with consuming(nats_url, instance, activity) as consumer:
-        await until(lambda: consumer.processed == 3)
-    # Published again (a relay re-publishing after a crash): de-duplicated by JetStream.
-    await publish(nats_url, instance, [sent(1, "2026-11-24T02:00:00+00:00")])
-    async with consuming(nats_url, instance, activity) as consumer:
-        await asyncio.sleep(0.5)  # give a wrong redelivery the chance to happen
-        assert consumer.processed == 0
+    await documents.publish(events.sent(1, MORNING), events.arrived(1, MORNING), events.sent(2, EVENING))
 
-    sender = activity.agency_activity(SENDER, None, None)
+    async with documents.consuming(activity) as consumer:
+        await until(lambda: consumer.processed == 3, "three events")
+
+    sender = activity.agency_stats(events.sender, None, None)
     assert (sender.sent, sender.received) == (2, 0)
-    assert [(d.day.isoformat(), d.sent) for d in sender.days] == [("2026-11-24", 1), ("2026-11-25", 1)]
-    assert activity.agency_activity(RECIPIENT, date(2026, 11, 24), date(2026, 11, 24)).received == 1
-    assert activity.agency_activity(SENDER, date(2026, 11, 25), None).sent == 1
+    assert sender.days == (DayCount(date(2026, 11, 24), 1, 0), DayCount(date(2026, 11, 25), 1, 0))
+    recipient = activity.agency_stats(events.recipient, None, None)
+    assert (recipient.sent, recipient.received) == (0, 1)
 
 
-async def test_a_reset_read_model_is_rebuilt_from_the_stream(database_url: str, nats_url: str, instance: str) -> None:
+async def test_a_period_keeps_the_days_between_its_bounds_inclusive(
+    database_url: str, documents: DocumentsStream, events: DocumentEvents
+) -> None:
     activity = DocumentActivity(create_engine(database_url))
-    await publish(nats_url, instance, [sent(n, "2026-11-24T02:00:00+00:00") for n in range(5)])
-    async with consuming(nats_url, instance, activity) as consumer:
-        await until(lambda: consumer.processed == 5)
-    before = activity.agency_activity(SENDER, None, None)
+    days = ["2026-11-22T02:00:00+07:00", "2026-11-23T02:00:00+07:00", "2026-11-24T02:00:00+07:00"]
+    await documents.publish(*(events.sent(n, at) for n, at in enumerate(days)))
+    async with documents.consuming(activity) as consumer:
+        await until(lambda: consumer.processed == 3, "three events")
+
+    middle = activity.agency_stats(events.sender, date(2026, 11, 23), date(2026, 11, 23))
+    assert (middle.sent, [d.day for d in middle.days]) == (1, [date(2026, 11, 23)])
+    since = activity.agency_stats(events.sender, date(2026, 11, 23), None)
+    assert [d.day for d in since.days] == [date(2026, 11, 23), date(2026, 11, 24)]
+    until_23 = activity.agency_stats(events.sender, None, date(2026, 11, 23))
+    assert until_23.sent == 2
+    assert activity.agency_stats("000.00.99.H99", None, None).days == ()
+
+
+async def test_other_events_are_ignored_but_their_positions_are_recorded(
+    database_url: str, documents: DocumentsStream, events: DocumentEvents
+) -> None:
+    activity = DocumentActivity(create_engine(database_url))
+    await documents.publish(events.registered(1), events.sent(1, MORNING), events.registered(2))
+
+    async with documents.consuming(activity) as consumer:
+        await until(lambda: consumer.processed == 3, "three events")
+
+    assert activity.last_position(documents.stream) == 3
+    assert activity.agency_stats(events.sender, None, None).sent == 1
+
+
+async def test_a_restarted_consumer_resumes_after_what_it_counted(
+    database_url: str, documents: DocumentsStream, events: DocumentEvents
+) -> None:
+    await documents.publish(events.sent(1, MORNING), events.arrived(1, MORNING), events.sent(2, MORNING))
+    first = DocumentActivity(create_engine(database_url))
+    async with documents.consuming(first) as consumer:
+        await until(lambda: consumer.processed == 3, "three events")
+
+    restarted = DocumentActivity(create_engine(database_url))  # as a new process would
+    async with documents.consuming(restarted) as consumer:
+        # The stream delivers in order: the first event this consumer handles must be the new one.
+        await documents.publish(events.sent(3, MORNING))
+        await until(lambda: consumer.processed >= 1, "the new event")
+        stats = restarted.agency_stats(events.sender, None, None)
+        assert (consumer.processed, stats.sent) == (1, 3)
+
+    assert restarted.agency_stats(events.recipient, None, None).received == 1
+    assert restarted.last_position(documents.stream) == 4
+
+
+async def test_an_event_published_again_with_its_message_id_is_stored_once(
+    database_url: str, documents: DocumentsStream, events: DocumentEvents
+) -> None:
+    acks = await documents.publish(events.sent(1, MORNING), events.sent(1, MORNING))
+
+    assert [bool(ack.duplicate) for ack in acks] == [False, True]
+    assert await documents.stored() == 1
+    activity = DocumentActivity(create_engine(database_url))
+    async with documents.consuming(activity) as consumer:
+        await until(lambda: consumer.processed == 1, "the event")
+    assert activity.agency_stats(events.sender, None, None).sent == 1
+
+
+async def test_a_document_published_again_after_the_deduplication_window_is_counted_once(
+    database_url: str, documents: DocumentsStream, events: DocumentEvents
+) -> None:
+    # A relay that lost its position a day later publishes again under new message ids: JetStream keeps both.
+    await documents.publish(events.sent(1, MORNING), events.arrived(1, MORNING))
+    await documents.publish(events.sent(1, MORNING), message_id="republished-sent")
+    await documents.publish(events.arrived(1, MORNING), message_id="republished-arrived")
+    assert await documents.stored() == 4
+
+    activity = DocumentActivity(create_engine(database_url))
+    async with documents.consuming(activity) as consumer:
+        await until(lambda: consumer.processed == 4, "four events")
+
+    assert activity.agency_stats(events.sender, None, None).sent == 1
+    assert activity.agency_stats(events.recipient, None, None).received == 1
+
+
+async def test_a_reset_read_model_is_rebuilt_from_the_stream(
+    database_url: str, documents: DocumentsStream, events: DocumentEvents
+) -> None:
+    activity = DocumentActivity(create_engine(database_url))
+    await documents.publish(*(events.sent(n, MORNING if n % 2 else EVENING) for n in range(5)))
+    await documents.publish(events.arrived(7, EVENING))
+    async with documents.consuming(activity) as consumer:
+        await until(lambda: consumer.processed == 6, "six events")
+    before = (activity.agency_stats(events.sender, None, None), activity.agency_stats(events.recipient, None, None))
 
     activity.reset()
-    assert activity.agency_activity(SENDER, None, None).sent == 0
-    async with consuming(nats_url, instance, activity) as consumer:
-        await until(lambda: consumer.processed == 5)
-    assert activity.agency_activity(SENDER, None, None) == before
+    assert activity.agency_stats(events.sender, None, None).days == ()
+    assert activity.last_position(documents.stream) == 0
+    async with documents.consuming(activity) as consumer:
+        await until(lambda: consumer.processed == 6, "the six events again")
+
+    after = (activity.agency_stats(events.sender, None, None), activity.agency_stats(events.recipient, None, None))
+    assert after == before
 
 
-async def test_a_malformed_day_is_invalid_argument(database_url: str) -> None:
-    servicer = ReportingServicer(DocumentActivity(create_engine(database_url)))
-    with pytest.raises(InvalidArgument, match="from_day must be YYYY-MM-DD"):
-        await servicer.GetAgencyStats(reporting_pb2.GetAgencyStatsRequest(agency_code=SENDER, from_day="x"), None)
-    with pytest.raises(InvalidArgument, match="agency_code is required"):
-        await servicer.GetAgencyStats(reporting_pb2.GetAgencyStatsRequest(), None)
-
-
-def test_processing_counts_on_time_late_open_and_the_time_to_done(database_url: str) -> None:
+def test_emptying_says_how_many_rows_it_removed(database_url: str, events: DocumentEvents) -> None:
     activity = DocumentActivity(create_engine(database_url))
-    events = []
-    for n in range(3):
-        events.append(arrived(n, "2026-11-02T01:00:00+00:00"))
-    events.append(envelope("IncomingDocument", "Assigned", "in-0", due_on="2026-11-05", assignee="P1", at="x"))
-    events.append(envelope("IncomingDocument", "Assigned", "in-1", due_on="2026-11-03", assignee="P1", at="x"))
-    events.append(envelope("IncomingDocument", "Assigned", "in-2", due_on="2026-11-04", assignee="P1", at="x"))
-    events.append(envelope("IncomingDocument", "Completed", "in-0", at="2026-11-03T01:00:00+00:00"))  # 24 h, on time
-    events.append(envelope("IncomingDocument", "Completed", "in-1", at="2026-11-04T13:00:00+00:00"))  # 60 h, late
-    activity.process_many("S", list(enumerate(events, start=1)))
+    feed = [events.sent(1, MORNING), events.sent(2, EVENING), events.arrived(1, MORNING)]
+    activity.process_many("S", list(enumerate(feed, start=1)))
 
-    stats = activity.processing_of(RECIPIENT, date(2026, 11, 1), date(2026, 11, 30), today=date(2026, 11, 10))
+    # 3 daily rows (sender 24th and 25th, recipient 24th), 2 sent documents, 1 arrival.
+    assert activity.empty() == 6
+    assert (activity.agency_stats(events.sender, None, None).days, activity.last_position("S")) == ((), 0)
+
+
+def test_processing_counts_on_time_late_open_and_the_time_to_done(database_url: str, events: DocumentEvents) -> None:
+    activity = DocumentActivity(create_engine(database_url))
+    feed = [events.arrived(n, "2026-11-02T01:00:00+00:00") for n in range(3)]
+    feed += [
+        events.envelope("IncomingDocument", "Assigned", "in-0", due_on="2026-11-05", assignee="P1", at="x"),
+        events.envelope("IncomingDocument", "Assigned", "in-1", due_on="2026-11-03", assignee="P1", at="x"),
+        events.envelope("IncomingDocument", "Assigned", "in-2", due_on="2026-11-04", assignee="P1", at="x"),
+        events.envelope("IncomingDocument", "Completed", "in-0", at="2026-11-03T01:00:00+00:00"),  # 24 h, on time
+        events.envelope("IncomingDocument", "Completed", "in-1", at="2026-11-04T13:00:00+00:00"),  # 60 h, late
+    ]
+    activity.process_many("S", list(enumerate(feed, start=1)))
+
+    stats = activity.processing_of(events.recipient, date(2026, 11, 1), date(2026, 11, 30), today=date(2026, 11, 10))
     assert (stats.received, stats.done, stats.done_on_time, stats.done_late) == (3, 2, 1, 1)
     assert (stats.open, stats.open_overdue) == (1, 1)
     assert (stats.average_hours, stats.p90_hours) == (42.0, 60.0)
-    assert activity.processing_of(RECIPIENT, date(2026, 12, 1), None, today=date(2026, 12, 10)).received == 0
+    assert activity.processing_of(events.recipient, date(2026, 12, 1), None, today=date(2026, 12, 10)).received == 0

@@ -45,10 +45,10 @@ class ReportingServicer(reporting_pb2_grpc.ReportingServiceServicer):
         if not request.agency_code:
             raise InvalidArgument("agency_code is required")
         from_day, to_day = day_of(request.from_day, "from_day"), day_of(request.to_day, "to_day")
-        activity = await asyncio.to_thread(self._activity.agency_activity, request.agency_code, from_day, to_day)
+        stats = await asyncio.to_thread(self._activity.agency_stats, request.agency_code, from_day, to_day)
         return pb.GetAgencyStatsResponse(
-            agency_code=activity.agency_code,
-            sent=activity.sent,
-            received=activity.received,
-            days=[pb.DayCount(day=d.day.isoformat(), sent=d.sent, received=d.received) for d in activity.days],
+            agency_code=stats.agency_code,
+            sent=stats.sent,
+            received=stats.received,
+            days=[pb.DayCount(day=d.day.isoformat(), sent=d.sent, received=d.received) for d in stats.days],
         )

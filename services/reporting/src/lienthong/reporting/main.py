@@ -1,41 +1,54 @@
-"""Wiring of the reporting service: read model, JetStream consumer of document events, server.
+"""Wiring of the reporting service: read model, JetStream consumer of document events, gRPC server.
 
-`python -m lienthong.reporting.main rebuild` empties the read model; the next start replays the stream.
+python -m lienthong.reporting.main           serve (LIENTHONG_* settings, see lienthong.grpcserver.settings)
+python -m lienthong.reporting.main rebuild   empty the read model, with the service stopped; the next
+                                             start replays the documents stream from its first event
 """
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from pathlib import Path
 
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, make_url
 
 from lienthong.consumer import StreamConsumer
-from lienthong.grpcserver import Service, Settings, run_service, serve
+from lienthong.grpcserver import Service, Settings, serve, setup_process
 from lienthong.relay import NatsLink, StreamNames
 from lienthong.reporting.api import ReportingServicer
 from lienthong.reporting.projections.activity import DocumentActivity
 from lienthong.reporting.v1 import reporting_pb2, reporting_pb2_grpc
 
 SERVICE = "reporting"
+USAGE = "usage: python -m lienthong.reporting.main [rebuild]"
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    settings = Settings.from_env(SERVICE)
+    match args:
+        case []:
+            setup_process(settings)
+            asyncio.run(run(settings))
+        case ["rebuild"]:
+            removed = projection(settings).empty()
+            print(f"reporting read model emptied ({removed} rows removed); the next start replays the stream")
+        case _:
+            sys.exit(USAGE)
 
 
 def projection(settings: Settings) -> DocumentActivity:
-    if settings.database_url.startswith("sqlite:///"):
-        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    return DocumentActivity(create_engine(settings.database_url))
-
-
-def main() -> None:
-    if sys.argv[1:] == ["rebuild"]:
-        projection(Settings.from_env(SERVICE)).reset()
-        print("reporting read model emptied; the next start rebuilds it from the streams")
-        return
-    run_service(SERVICE, run)
+    """The read model in the service's database (a SQLite file by default, whose folder is created)."""
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    return DocumentActivity(create_engine(url))
 
 
 async def run(settings: Settings) -> None:
     activity = projection(settings)
+    # A link rather than a connection: the service starts and answers while NATS is still down.
     link = NatsLink(settings.nats_url, name=SERVICE)
     names = StreamNames(settings.instance)
     consumer = StreamConsumer(link, stream=names.stream("documents"), durable=SERVICE, sink=activity)

@@ -4,29 +4,35 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from google.protobuf.json_format import MessageToDict
-from sqlalchemy import BigInteger, Column, Connection, Date, MetaData, String, Table, insert, select, update
+from sqlalchemy import BigInteger, Column, Connection, Date, MetaData, String, Table, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from lienthong.consumer import SqlProjection, UtcDateTime
 from lienthong.events.v1 import events_pb2
+from lienthong.reporting.domain.days import reporting_day
 from lienthong.vietnamese.calendar import vietnam_date
 
 
 @dataclass(frozen=True)
-class DayActivity:
+class DayCount:
+    """Documents an agency sent and received on one Vietnamese calendar day."""
+
     day: date
     sent: int
     received: int
 
 
 @dataclass(frozen=True)
-class AgencyActivity:
+class AgencyStats:
+    """An agency's totals over a period, and the days of the period that had documents, oldest first."""
+
     agency_code: str
     sent: int
     received: int
-    days: tuple[DayActivity, ...]
+    days: tuple[DayCount, ...]
 
 
 @dataclass(frozen=True)
@@ -44,8 +50,14 @@ class Processing:
 
 
 class DocumentActivity(SqlProjection):
-    """`reporting_daily_activity(agency_code, day, sent, received)` and `reporting_processing`, one row per
-    incoming copy with its arrival, deadline and completion."""
+    """The read model of document traffic, fed by the `documents` stream.
+
+    - `reporting_daily_activity(agency_code, day, sent, received)`: the counters the reports read;
+    - `reporting_sent_documents(outgoing_id, ...)`: each outgoing document counted, so that the same
+      `Sent` delivered again under another stream position (a relay re-publishing after JetStream's
+      de-duplication window) is not counted twice; `reporting_processing` plays that part for arrivals;
+    - `reporting_processing`: one row per incoming copy with its arrival, deadline and completion.
+    """
 
     name = "reporting"
 
@@ -57,6 +69,13 @@ class DocumentActivity(SqlProjection):
             Column("day", Date, primary_key=True),
             Column("sent", BigInteger, nullable=False, default=0),
             Column("received", BigInteger, nullable=False, default=0),
+        )
+        self.sent_documents = Table(
+            "reporting_sent_documents",
+            metadata,
+            Column("outgoing_id", String(36), primary_key=True),
+            Column("sender_code", String(13), nullable=False),
+            Column("sent_on", Date, nullable=False),
         )
         self.processing = Table(
             "reporting_processing",
@@ -73,36 +92,68 @@ class DocumentActivity(SqlProjection):
         data = MessageToDict(envelope.data)
         match envelope.aggregate, envelope.event:
             case "OutgoingDocument", "Sent":
-                self._count(connection, data["sender_code"], datetime.fromisoformat(data["sent_at"]), "sent")
+                self._sent(connection, envelope.aggregate_id, data["sender_code"], reporting_day(data["sent_at"]))
             case "IncomingDocument", "Arrived":
-                arrived_at = datetime.fromisoformat(data["arrived_at"])
-                self._count(connection, data["recipient_code"], arrived_at, "received")
-                connection.execute(
-                    insert(self.processing).values(
-                        incoming_id=envelope.aggregate_id,
-                        agency_code=data["recipient_code"],
-                        arrived_on=vietnam_date(arrived_at),
-                        arrived_at=arrived_at,
-                    )
-                )
+                self._arrived(connection, envelope.aggregate_id, data["recipient_code"], data["arrived_at"])
             case "IncomingDocument", "Assigned":
                 due_on = date.fromisoformat(data["due_on"]) if data.get("due_on") else None
                 self._processing(connection, envelope.aggregate_id, due_on=due_on)
             case "IncomingDocument", "Completed":
                 self._processing(connection, envelope.aggregate_id, completed_at=datetime.fromisoformat(data["at"]))
             case _:
-                pass
+                pass  # not an indicator of this read model; its position is recorded all the same
+
+    def _sent(self, connection: Connection, outgoing_id: str, sender_code: str, day: date) -> None:
+        first = _insert(connection, self.sent_documents).values(
+            outgoing_id=outgoing_id, sender_code=sender_code, sent_on=day
+        )
+        if _inserted(connection, first, self.sent_documents.c.outgoing_id):
+            self._count(connection, sender_code, day, "sent")
+
+    def _arrived(self, connection: Connection, incoming_id: str, recipient_code: str, timestamp: str) -> None:
+        arrived_at = datetime.fromisoformat(timestamp)
+        day = reporting_day(timestamp)
+        first = _insert(connection, self.processing).values(
+            incoming_id=incoming_id, agency_code=recipient_code, arrived_on=day, arrived_at=arrived_at
+        )
+        if _inserted(connection, first, self.processing.c.incoming_id):
+            self._count(connection, recipient_code, day, "received")
+
+    def _count(self, connection: Connection, agency_code: str, day: date, column: str) -> None:
+        values: dict[str, Any] = {"agency_code": agency_code, "day": day, "sent": 0, "received": 0, column: 1}
+        statement = _insert(connection, self.daily).values(values)
+        increment = {column: self.daily.c[column] + 1}
+        connection.execute(statement.on_conflict_do_update(index_elements=["agency_code", "day"], set_=increment))
 
     def _processing(self, connection: Connection, incoming_id: str, **values: object) -> None:
         row = self.processing.c.incoming_id == incoming_id
         connection.execute(update(self.processing).where(row).values(**values))
 
+    def agency_stats(self, agency_code: str, from_day: date | None, to_day: date | None) -> AgencyStats:
+        """Totals and per-day counts of an agency from `from_day` to `to_day` (inclusive; None: unbounded)."""
+        query = select(self.daily.c.day, self.daily.c.sent, self.daily.c.received).where(
+            self.daily.c.agency_code == agency_code
+        )
+        if from_day is not None:
+            query = query.where(self.daily.c.day >= from_day)
+        if to_day is not None:
+            query = query.where(self.daily.c.day <= to_day)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query.order_by(self.daily.c.day)).all()
+        days = tuple(DayCount(row.day, row.sent, row.received) for row in rows)
+        return AgencyStats(
+            agency_code=agency_code,
+            sent=sum(d.sent for d in days),
+            received=sum(d.received for d in days),
+            days=days,
+        )
+
     def processing_of(self, agency_code: str, from_day: date | None, to_day: date | None, today: date) -> Processing:
         """Documents that arrived in the period: done on time or late, open (and overdue), time to done."""
         query = select(self.processing).where(self.processing.c.agency_code == agency_code)
-        if from_day:
+        if from_day is not None:
             query = query.where(self.processing.c.arrived_on >= from_day)
-        if to_day:
+        if to_day is not None:
             query = query.where(self.processing.c.arrived_on <= to_day)
         with self.engine.connect() as connection:
             rows = connection.execute(query).all()
@@ -121,31 +172,38 @@ class DocumentActivity(SqlProjection):
             p90_hours=round(hours[min(len(hours) - 1, int(len(hours) * 0.9))], 2) if hours else 0.0,
         )
 
-    def _count(self, connection: Connection, agency_code: str, moment: datetime, column: str) -> None:
-        values = {"agency_code": agency_code, "day": vietnam_date(moment), "sent": 0, "received": 0, column: 1}
-        increment = {column: self.daily.c[column] + 1}
-        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(self.daily).values(values)
-        connection.execute(statement.on_conflict_do_update(index_elements=["agency_code", "day"], set_=increment))
+    def empty(self) -> int:
+        """Empty the read model and forget its positions, as `reset()`; return how many rows it held.
 
-    def agency_activity(self, agency_code: str, from_day: date | None, to_day: date | None) -> AgencyActivity:
-        """Totals and per-day counts of an agency in a period (bounds inclusive, None for open)."""
-        query = select(self.daily.c.day, self.daily.c.sent, self.daily.c.received).where(
-            self.daily.c.agency_code == agency_code
-        )
-        if from_day:
-            query = query.where(self.daily.c.day >= from_day)
-        if to_day:
-            query = query.where(self.daily.c.day <= to_day)
+        Only while no consumer of this read model runs: a running one would go on from where it was and
+        record its position, so that the events before it would never be counted again.
+        """
         with self.engine.connect() as connection:
-            rows = connection.execute(query.order_by(self.daily.c.day)).all()
-        days = tuple(DayActivity(row.day, row.sent, row.received) for row in rows)
-        return AgencyActivity(
-            agency_code=agency_code,
-            sent=sum(d.sent for d in days),
-            received=sum(d.received for d in days),
-            days=days,
-        )
+            held = sum(
+                int(connection.execute(select(func.count()).select_from(table)).scalar_one())
+                for table in self.metadata.sorted_tables
+            )
+        self.reset()
+        return held
 
 
-__all__ = ["AgencyActivity", "DayActivity", "DocumentActivity"]
+def _insert(connection: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that can say what to do on conflict, in the connection's dialect (PostgreSQL or SQLite)."""
+    match connection.dialect.name:
+        case "postgresql":
+            return postgresql.insert(table)
+        case "sqlite":
+            return sqlite.insert(table)
+        case other:  # pragma: no cover - lienthong runs on PostgreSQL, or SQLite when embedded
+            raise NotImplementedError(f"the reporting read model does not support {other}")
+
+
+def _inserted(connection: Connection, insert: postgresql.Insert | sqlite.Insert, key: Column[str]) -> bool:
+    """Insert the row unless its key is there already; say whether it was inserted.
+
+    RETURNING says so on both databases; `rowcount` of an INSERT is -1 with psycopg 3 under SQLAlchemy.
+    """
+    return connection.execute(insert.on_conflict_do_nothing().returning(key)).first() is not None
+
+
+__all__ = ["AgencyStats", "DayCount", "DocumentActivity", "Processing"]

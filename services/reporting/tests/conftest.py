@@ -1,0 +1,129 @@
+"""The documents service's stream as the reporting tests see it: real envelopes on real JetStream."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import nats
+import pytest
+from google.protobuf import struct_pb2
+from nats.js.api import PubAck
+
+from lienthong.consumer import StreamConsumer
+from lienthong.events.v1 import events_pb2
+from lienthong.relay import NatsLink, StreamNames, ensure_stream
+from lienthong.reporting.projections.activity import DocumentActivity
+
+
+class DocumentEvents:
+    """Builds the documents service's events as its relay publishes them, between two agencies."""
+
+    sender = "000.00.12.H41"
+    recipient = "000.00.00.H41"
+
+    @staticmethod
+    def envelope(
+        aggregate: str, event: str, aggregate_id: str, version: int = 1, **data: Any
+    ) -> events_pb2.EventEnvelope:
+        payload = struct_pb2.Struct()
+        payload.update(data)
+        return events_pb2.EventEnvelope(
+            service="documents",
+            aggregate=aggregate,
+            aggregate_id=aggregate_id,
+            version=version,
+            event=event,
+            data=payload,
+        )
+
+    def sent(self, n: int, at: str, sender: str | None = None) -> events_pb2.EventEnvelope:
+        """Outgoing document `out-<n>` sent to the recipient at `at`."""
+        recipients = [{"recipient_code": self.recipient, "incoming_id": f"in-{n}", "addressed_to": [self.recipient]}]
+        return self.envelope(
+            "OutgoingDocument",
+            "Sent",
+            f"out-{n}",
+            version=5,
+            sender_code=sender or self.sender,
+            recipients=recipients,
+            sent_at=at,
+        )
+
+    def arrived(self, n: int, at: str, recipient: str | None = None) -> events_pb2.EventEnvelope:
+        """Incoming copy `in-<n>` of `out-<n>` arrived at the recipient at `at`."""
+        return self.envelope(
+            "IncomingDocument",
+            "Arrived",
+            f"in-{n}",
+            outgoing_id=f"out-{n}",
+            sender_code=self.sender,
+            recipient_code=recipient or self.recipient,
+            doc_type="CV",
+            subject="Về việc báo cáo số liệu",
+            code=f"{n}/UBND-VP",
+            urgency="normal",
+            arrived_at=at,
+        )
+
+    def registered(self, n: int) -> events_pb2.EventEnvelope:
+        """An event reporting does not count (numbers arrive as floats, as in any Struct)."""
+        return self.envelope("OutgoingDocument", "Registered", f"out-{n}", version=3, number=float(n))
+
+
+class DocumentsStream:
+    """Publishes to, and consumes from, the `documents` stream of one test's NATS instance."""
+
+    def __init__(self, nats_url: str, instance: str) -> None:
+        self.nats_url = nats_url
+        self.names = StreamNames(instance)
+        self.stream = self.names.stream("documents")
+
+    async def publish(self, *events: events_pb2.EventEnvelope, message_id: str | None = None) -> list[PubAck]:
+        """Publish as the relay does: on the event's subject, `Nats-Msg-Id` = `<aggregate id>:<version>`."""
+        nc = await nats.connect(self.nats_url)
+        try:
+            js = nc.jetstream()
+            await ensure_stream(js, self.names, "documents")
+            acks = []
+            for event in events:
+                subject = self.names.subject("documents", event.aggregate, event.event)
+                headers = {"Nats-Msg-Id": message_id or f"{event.aggregate_id}:{event.version}"}
+                acks.append(await js.publish(subject, event.SerializeToString(), headers=headers))
+            return acks
+        finally:
+            await nc.close()
+
+    async def stored(self) -> int:
+        """How many messages the stream holds."""
+        nc = await nats.connect(self.nats_url)
+        try:
+            return int((await nc.jetstream().stream_info(self.stream)).state.messages)
+        finally:
+            await nc.close()
+
+    @contextlib.asynccontextmanager
+    async def consuming(self, activity: DocumentActivity) -> AsyncIterator[StreamConsumer]:
+        """A consumer feeding `activity` as the service runs it (durable `reporting`), stopped on exit."""
+        link = NatsLink(self.nats_url, "reporting-test")
+        consumer = StreamConsumer(link, stream=self.stream, durable="reporting", sink=activity, fetch_timeout=0.2)
+        task = asyncio.create_task(consumer.run())
+        try:
+            yield consumer
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            await link.close()
+
+
+@pytest.fixture
+def events() -> DocumentEvents:
+    return DocumentEvents()
+
+
+@pytest.fixture
+def documents(nats_url: str, instance: str) -> DocumentsStream:
+    return DocumentsStream(nats_url, instance)

@@ -203,6 +203,23 @@ def test_a_signed_document_is_exchanged_end_to_end(
 
     wait_for(counted, what="reporting to count the document")
 
+    # The province's report rolls the department up under it (reporting follows the identifiers stream too),
+    # and the CLI writes it as a PDF.
+    def rolled_up() -> reporting_pb2.GetReportResponse | None:
+        report = reporting.GetReport(reporting_pb2.GetReportRequest(scope_code=PROVINCE.code))
+        return report if len(report.lines) == 2 else None
+
+    report = wait_for(rolled_up, what="the department under the province in reporting")
+    assert [(line.code, line.sent, line.received) for line in report.lines] == [
+        (PROVINCE.code, 0, 1),
+        (DEPARTMENT.code, 1, 0),
+    ]
+    assert (report.total.sent, report.total.sent_signed, report.total.received) == (1, 1, 1)
+    pdf = platform.config.data_dir / "report.pdf"
+    exported = lienthong_cli(platform, "report", PROVINCE.code, "--export", "pdf", "--out", str(pdf))
+    assert exported.returncode == 0, exported.stderr
+    assert pdf.read_bytes().startswith(b"%PDF")
+
     # One trace follows the send through documents, identifiers, signing and, over NATS, email and reporting.
     sent_trace = next(e.trace_id for e in history if e.event == "Sent")
     assert sent_trace

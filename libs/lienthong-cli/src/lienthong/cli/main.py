@@ -749,5 +749,67 @@ def stats(
     )
 
 
+REPORT_FORMATS = {"csv": rep.REPORT_FORMAT_CSV, "xlsx": rep.REPORT_FORMAT_XLSX, "pdf": rep.REPORT_FORMAT_PDF}
+
+
+@app.command()
+def report(
+    scope: Annotated[str, typer.Argument(help="Identifier code of the agency reported on, with everything under it")],
+    from_day: Annotated[str, typer.Option(help="YYYY-MM-DD (Vietnam calendar), inclusive")] = "",
+    to_day: Annotated[str, typer.Option(help="YYYY-MM-DD (Vietnam calendar), inclusive")] = "",
+    export: Annotated[str, typer.Option(help="Write a file instead of printing: csv, xlsx or pdf")] = "",
+    out: Annotated[
+        Path | None, typer.Option(help="Where to write the file (default: the name the service gives)")
+    ] = None,
+) -> None:
+    """The periodic report of an agency: its own documents, each direct unit rolled up, and the total."""
+    with clients.reporting() as stub:
+        if export:
+            if export not in REPORT_FORMATS:
+                err.print(f"[red]--export must be one of {', '.join(REPORT_FORMATS)}[/red], got {export!r}")
+                raise typer.Exit(2)
+            request = rep.ExportReportRequest(
+                scope_code=scope, from_day=from_day, to_day=to_day, format=REPORT_FORMATS[export]
+            )
+            exported = _call(stub.ExportReport, request)
+            target = out or Path(exported.file_name)
+            target.write_bytes(exported.content)
+            console.print(f"wrote {target} ({len(exported.content):,} bytes, {exported.content_type})")
+            return
+        response = _call(stub.GetReport, rep.GetReportRequest(scope_code=scope, from_day=from_day, to_day=to_day))
+    table = Table(
+        "code",
+        "agency",
+        "sent",
+        "signed",
+        "received",
+        "refused",
+        "recalled",
+        "done",
+        "late",
+        "open",
+        "p90 h",
+        title=f"{response.scope_name} ({response.scope_code}) {from_day or '…'} → {to_day or '…'}",
+    )
+    for line in [*response.lines, response.total]:
+        p = line.processing
+        table.add_row(
+            line.code,
+            line.name if line is not response.total else "[bold]total[/bold]",
+            str(line.sent),
+            f"{line.signed_share:.1%}",
+            str(line.received),
+            str(line.refused),
+            str(line.recalled),
+            str(p.done),
+            str(p.done_late),
+            str(p.open),
+            f"{p.p90_hours:g}",
+        )
+    console.print(table)
+    changes = ", ".join(f"{n} {change}" for change, n in sorted(response.registry_changes.items()))
+    console.print(f"identifier codes in the period: {changes or 'no change'}")
+
+
 if __name__ == "__main__":
     app()

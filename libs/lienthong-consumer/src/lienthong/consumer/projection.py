@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    func,
     inspect,
     select,
 )
@@ -157,6 +158,20 @@ class SqlProjection(ABC):
 
     def after_commit(self) -> None:  # noqa: B027 - a hook subclasses may use, doing nothing by default
         """Called after each transaction of `process_many` commits (for caches of the read model)."""
+
+    def empty(self) -> int:
+        """Empty the read model and forget its positions, as `reset()`; return how many rows it held.
+
+        Only while no consumer of this read model runs: a running one would go on from where it was and
+        record its position, so that the events before it would never be applied again.
+        """
+        with self.engine.connect() as connection:
+            held = sum(
+                int(connection.execute(select(func.count()).select_from(table)).scalar_one())
+                for table in self.metadata.sorted_tables
+            )
+        self.reset()
+        return held
 
     def reset(self) -> None:
         """Empty the read model and forget every position: the next run rebuilds it from zero."""

@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Protocol
+from collections.abc import Callable, Sequence
+from typing import Protocol, runtime_checkable
 
 from google.protobuf.message import DecodeError
 from nats.aio.msg import Msg
@@ -47,6 +48,21 @@ class Sink(Protocol):
     def quarantine(self, stream: str, position: int, subject: str, data: bytes, reason: str) -> None:
         """Keep an event that cannot be applied aside, with its reason, and record `position`, atomically."""
         ...
+
+
+@runtime_checkable
+class BatchSink(Sink, Protocol):
+    """A sink that applies a run of events in one transaction (much faster when catching up)."""
+
+    def process_many(self, stream: str, events: Sequence[tuple[int, events_pb2.EventEnvelope]]) -> None:
+        """Apply the events in order and record the last position, atomically; skip those already done.
+
+        Puts aside, itself, the events it cannot apply.
+        """
+        ...
+
+
+Progress = Callable[[int, int], None]  # (events applied so far, events this catch-up will apply in all)
 
 
 class StreamConsumer:
@@ -103,10 +119,36 @@ class StreamConsumer:
                     messages = await subscription.fetch(self._batch_size, timeout=self._fetch_timeout)
                 except TimeoutError:
                     continue
-                for message in messages:
-                    await self._handle(message)
+                await self._handle(messages)
         finally:
             await subscription.unsubscribe()
+
+    async def catch_up(self, progress: Progress | None = None) -> int:
+        """Feed the sink everything the stream holds after the sink's position, then stop; return how many
+        events were taken (applied or put aside). For rebuilding a read model with its service stopped."""
+        js = (await self._link.client()).jetstream()
+        position = await asyncio.to_thread(self._sink.last_position, self._stream)
+        subscription = await self._subscribe(js, position)
+        taken, total = 0, 0
+        try:
+            while True:
+                try:
+                    messages = await subscription.fetch(self._batch_size, timeout=self._fetch_timeout)
+                except TimeoutError:
+                    if (await subscription.consumer_info()).num_pending == 0:
+                        return taken
+                    continue
+                await self._handle(messages)
+                taken += len(messages)
+                total = max(total, taken + messages[-1].metadata.num_pending)
+                if progress is not None:
+                    progress(taken, total)
+                if messages[-1].metadata.num_pending == 0:
+                    return taken
+        finally:
+            await subscription.unsubscribe()
+            with contextlib.suppress(NotFoundError):
+                await js.delete_consumer(self._stream, self._durable)
 
     async def _subscribe(self, js: JetStreamContext, position: int) -> JetStreamContext.PullSubscription:
         with contextlib.suppress(NotFoundError):
@@ -121,25 +163,54 @@ class StreamConsumer:
         )
         return await js.pull_subscribe("", durable=self._durable, stream=self._stream, config=config)
 
-    async def _handle(self, message: Msg) -> None:
-        position = message.metadata.sequence.stream
-        try:
-            envelope = events_pb2.EventEnvelope.FromString(message.data)
-        except DecodeError as error:
-            await self._put_aside(message, position, f"not an event envelope: {error}")
-            return
-        parent = context_from_headers(message.headers)
-        with tracer.start_as_current_span(f"process {message.subject}", context=parent, kind=SpanKind.CONSUMER) as span:
-            span.set_attribute("messaging.system", "nats")
-            span.set_attribute("messaging.consumer.group.name", self._durable)
-            span.set_attribute("messaging.nats.stream_sequence", position)
+    async def _handle(self, messages: Sequence[Msg]) -> None:
+        """Apply a fetched batch in stream order: runs of readable events together, unreadable ones aside."""
+        run: list[tuple[Msg, int, events_pb2.EventEnvelope]] = []
+        for message in messages:
+            position = message.metadata.sequence.stream
             try:
-                await asyncio.to_thread(self._sink.process, self._stream, position, envelope)
-            except UnprocessableEvent as failure:
-                await self._put_aside(message, position, failure.reason)
-                return
-        await message.ack()
-        self.processed += 1
+                run.append((message, position, events_pb2.EventEnvelope.FromString(message.data)))
+            except DecodeError as error:
+                await self._apply(run)
+                run = []
+                await self._put_aside(message, position, f"not an event envelope: {error}")
+        await self._apply(run)
+
+    async def _apply(self, run: Sequence[tuple[Msg, int, events_pb2.EventEnvelope]]) -> None:
+        if not run:
+            return
+        spans = [self._span(message, position) for message, position, _ in run]
+        applied = [message for message, _, _ in run]
+        try:
+            if isinstance(self._sink, BatchSink):
+                events = [(position, envelope) for _, position, envelope in run]
+                await asyncio.to_thread(self._sink.process_many, self._stream, events)
+            else:
+                for message, position, envelope in run:
+                    try:
+                        await asyncio.to_thread(self._sink.process, self._stream, position, envelope)
+                    except UnprocessableEvent as failure:
+                        applied.remove(message)
+                        await self._put_aside(message, position, failure.reason)
+        finally:
+            for span in spans:
+                span.end()
+        for message in applied:
+            await message.ack()
+        self.processed += len(applied)
+
+    def _span(self, message: Msg, position: int) -> trace.Span:
+        """A span per event, child of the span that stored it (its trace context travels in the headers)."""
+        return tracer.start_span(
+            f"process {message.subject}",
+            context=context_from_headers(message.headers),
+            kind=SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "nats",
+                "messaging.consumer.group.name": self._durable,
+                "messaging.nats.stream_sequence": position,
+            },
+        )
 
     async def _put_aside(self, message: Msg, position: int, reason: str) -> None:
         log.error("consumer %s puts event %s of %s aside: %s", self._durable, position, self._stream, reason)

@@ -8,7 +8,7 @@ from lienthong.audit.service import audit_service
 from lienthong.consumer import LocalFollower
 from lienthong.documents.api import DocumentsServicer
 from lienthong.documents.application import DocumentsApp
-from lienthong.documents.blobs import BlobStore
+from lienthong.documents.blobs import blob_store_from_env
 from lienthong.documents.gateways import AgencyDirectory, SealSigner
 from lienthong.documents.projections.registers import Registers
 from lienthong.documents.usecases import DocumentUseCases
@@ -36,7 +36,7 @@ async def run(settings: Settings) -> None:
         app,
         registers,
         follower,
-        BlobStore(settings.data_dir / "blobs"),
+        blob_store_from_env(settings.data_dir),
         directory,
         SealSigner(signing),
         route_to_successor=os.environ.get("LIENTHONG_ROUTE_TO_SUCCESSOR", "yes").lower() in ("1", "yes", "true"),

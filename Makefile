@@ -75,7 +75,12 @@ unit: .venv/.synced ## unit and integration tests of libs and services
 
 .PHONY: e2e
 e2e: .venv/.synced ## end-to-end tests: the platform as real processes
-	.venv/bin/pytest -q e2e
+	.venv/bin/pytest -q e2e --ignore=e2e/chaos
+
+.PHONY: chaos
+chaos: .venv/.synced ## kill services, restart NATS, cut PostgreSQL off under load; nothing may be lost (needs PostgreSQL)
+	LIENTHONG_TEST_DATABASE_URL=$${LIENTHONG_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
+	.venv/bin/pytest -q -s e2e/chaos
 
 .PHONY: test
 test: setup lint buf-lint proto-check unit e2e ## every check CI runs

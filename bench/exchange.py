@@ -50,7 +50,12 @@ from lienthong.launcher.testing import delete_streams, fresh_database, isolated_
 RESULTS = Path(__file__).parent / "results.json"
 RECIPIENT = "000.00.00.H47"
 SENDERS = [f"000.00.{n:02d}.H47" for n in range(1, 65)]
-CLERK = (("x-lienthong-actor", "bench@000.00.00.H47"),)
+CLERK = (("x-lienthong-actor", f"clerk@{RECIPIENT}"),)  # the recipient's văn thư
+
+
+def clerk_of(code: str) -> tuple[tuple[str, str]]:
+    """Call metadata acting as the văn thư (clerk) of agency `code`."""
+    return (("x-lienthong-actor", f"clerk@{code}"),)
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -108,7 +113,9 @@ def exchange(address: str, watch: ArrivalWatch, senders: int, seconds: float) ->
                 )
                 began = time.perf_counter()
                 sent = stub.SendDocument(
-                    docs.SendDocumentRequest(document=draft, recipient_codes=[RECIPIENT]), metadata=CLERK, timeout=60
+                    docs.SendDocumentRequest(document=draft, recipient_codes=[RECIPIENT]),
+                    metadata=clerk_of(SENDERS[index]),
+                    timeout=60,
                 )
                 started_at[sent.document.id] = began
 
@@ -158,7 +165,7 @@ def append_rates(address: str, database_url: str, total: int) -> dict[str, float
         request = docs.CreateOutgoingRequest(
             sender_code=SENDERS[i % 8], type=docs.DOCUMENT_TYPE_TO_TRINH, subject=f"Tờ trình {i}"
         )
-        local.stub.CreateOutgoing(request, metadata=CLERK)
+        local.stub.CreateOutgoing(request, metadata=clerk_of(SENDERS[i % 8]))
 
     api_rate = rate(8, total, create)
     return {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from uuid import UUID
 
@@ -77,17 +78,27 @@ class EmailApp(StoredApplication):
             raise NotFound(f"no mailbox {address.strip().lower()} is provisioned") from None
         return mailbox
 
+    def start_attempt(self, notification_id: UUID, at: datetime) -> Notification:
+        """Record that an attempt begins (before the SMTP conversation); returns the notification."""
+        return self._change(notification_id, lambda n: n.start_attempt(at))
+
     def record_sent(self, notification_id: UUID, at: datetime) -> None:
-        notification = self.notification(notification_id)
-        notification.record_sent(at)
-        self.save(notification)
+        self._change(notification_id, lambda n: n.record_sent(at))
 
     def record_temporary_failure(self, notification_id: UUID, reason: str, at: datetime) -> None:
-        notification = self.notification(notification_id)
-        notification.record_temporary_failure(reason, at)
-        self.save(notification)
+        self._change(notification_id, lambda n: n.record_temporary_failure(reason, at))
 
     def record_permanent_failure(self, notification_id: UUID, reason: str, at: datetime) -> None:
+        self._change(notification_id, lambda n: n.record_permanent_failure(reason, at))
+
+    def confirm_delivered(self, notification_id: UUID, evidence: str, at: datetime) -> None:
+        self._change(notification_id, lambda n: n.confirm_delivered(evidence, at))
+
+    def record_interrupted(self, notification_id: UUID, reason: str, at: datetime) -> None:
+        self._change(notification_id, lambda n: n.record_interrupted(reason, at))
+
+    def _change(self, notification_id: UUID, change: Callable[[Notification], None]) -> Notification:
         notification = self.notification(notification_id)
-        notification.record_permanent_failure(reason, at)
+        change(notification)
         self.save(notification)
+        return notification

@@ -70,11 +70,14 @@ def render_notification(
     arrived_at: datetime,
     message_id: str,
     details: str = "",
+    reply_to: str | None = None,
 ) -> EmailMessage:
-    """The mail of one kind of notification (see KINDS) to one agency, ready to send."""
+    """The mail of one kind of notification (see KINDS) to one agency, ready to send; with `reply_to`, the
+    agency may answer it by replying (the text says how)."""
     template, prefix = KINDS[kind]
     context = {
         "details": details,
+        "reply_to": reply_to or "",
         "agency_name": agency_name,
         "sender_name": sender_name,
         "code": code,
@@ -88,6 +91,8 @@ def render_notification(
     message["Subject"] = f"{prefix}: {_one_line(code)} — {_shortened(_one_line(subject))}"
     message["Date"] = format_datetime(arrived_at.astimezone(VIETNAM))
     message["Message-ID"] = message_id
+    if reply_to:
+        message["Reply-To"] = reply_to
     message["X-Lienthong-Document-Id"] = document_id
     message.set_content(_templates.get_template(f"{template}.txt").render(context))
     message.add_alternative(_templates.get_template(f"{template}.html").render(context), subtype="html")

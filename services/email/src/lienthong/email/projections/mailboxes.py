@@ -12,6 +12,9 @@ from lienthong.consumer import SqlProjection, UtcDateTime, utc_row
 from lienthong.events.v1 import events_pb2
 from lienthong.vietnamese.calendar import start_of_vietnam_day
 
+# Notification event → the delivery outcome it counts as.
+_OUTCOMES = {"Sent": "sent", "DeliveryConfirmed": "sent", "Deferred": "deferred", "Bounced": "bounced"}
+
 
 @dataclass(frozen=True)
 class MailboxRow:
@@ -86,6 +89,9 @@ class MailRegistry(SqlProjection):
             if envelope.event == "Queued":
                 connection.execute(insert(self.agencies).values(notification_id=key, agency_code=data["agency_code"]))
                 return
+            outcome = _OUTCOMES.get(envelope.event)
+            if outcome is None:  # an attempt started or interrupted is no outcome
+                return
             agency = connection.execute(
                 select(self.agencies.c.agency_code).where(self.agencies.c.notification_id == key)
             ).scalar_one()
@@ -94,7 +100,7 @@ class MailRegistry(SqlProjection):
                     notification_id=key,
                     version=str(envelope.version),
                     agency_code=agency,
-                    outcome=envelope.event.lower(),
+                    outcome=outcome,
                     at=at,
                 )
             )

@@ -18,6 +18,7 @@ Context = Any  # grpc.aio.ServicerContext; errors travel as DomainError
 
 _STATES = {
     "queued": pb.DELIVERY_STATE_QUEUED,
+    "sending": pb.DELIVERY_STATE_SENDING,
     "sent": pb.DELIVERY_STATE_SENT,
     "deferred": pb.DELIVERY_STATE_DEFERRED,
     "bounced": pb.DELIVERY_STATE_BOUNCED,

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
+from pathlib import Path
 
 from lienthong.consumer import LocalFollower, StreamConsumer
 from lienthong.email.api import EmailServicer
 from lienthong.email.application import EmailApp
 from lienthong.email.delivery import Delivery, SmtpSettings
+from lienthong.email.deliverylog import DeliveryLog
 from lienthong.email.directory import AgencyMailboxes
+from lienthong.email.domain.replies import ReplyTokens
+from lienthong.email.inbound import ReplyDesk, ReplyListener, load_reply_secret
+from lienthong.email.incoming import IncomingDocuments
 from lienthong.email.notifier import NOTIFIED, ArrivalNotifier
 from lienthong.email.projections.mailboxes import MailRegistry
 from lienthong.email.projections.outbox import Outbox
@@ -36,6 +42,33 @@ def smtp_settings() -> SmtpSettings:
     )
 
 
+def delivery_log() -> DeliveryLog | None:
+    """`LIENTHONG_SMTP_DELIVERY_LOG`: the mail server's delivery log (one Message-ID a line), read to settle
+    an attempt a crash left in doubt; unset, such an attempt is sent again (see `delivery`)."""
+    path = os.environ.get("LIENTHONG_SMTP_DELIVERY_LOG")
+    return DeliveryLog(Path(path)) if path else None
+
+
+@dataclass(frozen=True)
+class InboundSettings:
+    tokens: ReplyTokens
+    host: str
+    port: int
+
+
+def inbound_settings(settings: Settings) -> InboundSettings | None:
+    """`LIENTHONG_MAIL_INBOUND_ADDR` (host:port; unset: replies are not received, nor invited), the reply
+    domain `LIENTHONG_MAIL_REPLY_DOMAIN` (`reply.lienthong.localhost`) and the secret tokens are signed with,
+    `LIENTHONG_MAIL_REPLY_SECRET_FILE` (`<data dir>/email-reply.key`, created when missing)."""
+    address = os.environ.get("LIENTHONG_MAIL_INBOUND_ADDR")
+    if not address:
+        return None
+    host, _, port = address.rpartition(":")
+    secret_file = os.environ.get("LIENTHONG_MAIL_REPLY_SECRET_FILE") or str(settings.data_dir / "email-reply.key")
+    domain = os.environ.get("LIENTHONG_MAIL_REPLY_DOMAIN", "reply.lienthong.localhost")
+    return InboundSettings(ReplyTokens(load_reply_secret(Path(secret_file)), domain), host, int(port))
+
+
 def main() -> None:
     run_service(SERVICE, run)
 
@@ -47,7 +80,9 @@ async def run(settings: Settings) -> None:
     registry = MailRegistry(app.engine)
     registry_follower = LocalFollower(app, registry, service=SERVICE)
     mailboxes = AgencyMailboxes(address_of("identifiers"))
-    delivery = Delivery(app, outbox, follower, smtp_settings())
+    inbound = inbound_settings(settings)
+    tokens = inbound.tokens if inbound else None
+    delivery = Delivery(app, outbox, follower, smtp_settings(), delivery_log=delivery_log(), replies=tokens)
     names = StreamNames(settings.instance)
     link = NatsLink(settings.nats_url, name=SERVICE)
     consumer = StreamConsumer(
@@ -60,7 +95,17 @@ async def run(settings: Settings) -> None:
     relay = EventRelay(app, link, service=SERVICE, names=names)
     servicer = EmailServicer(outbox, app, registry, registry_follower, mailboxes)
 
+    listener = None
+    documents = IncomingDocuments(address_of("documents"))
+    if inbound is not None:
+        desk = ReplyDesk(app, inbound.tokens, registry, documents)
+        listener = ReplyListener(desk, inbound.tokens.domain, inbound.host, inbound.port)
+        listener.start()
+
     async def close() -> None:
+        if listener is not None:
+            listener.stop()
+        documents.close()
         mailboxes.close()
         await link.close()
 

@@ -115,7 +115,7 @@ class _Authenticator:
         return AuthResult(success=ok, handled=False)
 
 
-class _Controller(Controller):
+class PortLearningController(Controller):
     """aiosmtpd's threaded controller, able to listen on port 0 (any free port the system gives)."""
 
     def _create_server(self) -> Awaitable[asyncio.AbstractServer]:
@@ -159,7 +159,7 @@ class MailSink:
                 "auth_require_tls": tls is not None,
                 "authenticator": _Authenticator(*credentials),
             }
-        self._controller = _Controller(self._handler, hostname=host, port=port, **options)
+        self._controller = PortLearningController(self._handler, hostname=host, port=port, **options)
 
     @property
     def port(self) -> int:

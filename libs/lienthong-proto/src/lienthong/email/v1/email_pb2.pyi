@@ -64,6 +64,8 @@ class _DeliveryStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Deliver
     """A temporary failure; will be retried."""
     DELIVERY_STATE_BOUNCED: _DeliveryState.ValueType  # 4
     """A permanent failure."""
+    DELIVERY_STATE_SENDING: _DeliveryState.ValueType  # 5
+    """An attempt started and its outcome not yet recorded (after a crash: settled before anything else is sent)."""
 
 class DeliveryState(_DeliveryState, metaclass=_DeliveryStateEnumTypeWrapper):
     """DeliveryState is where a notification mail is."""
@@ -78,6 +80,8 @@ DELIVERY_STATE_DEFERRED: DeliveryState.ValueType  # 3
 """A temporary failure; will be retried."""
 DELIVERY_STATE_BOUNCED: DeliveryState.ValueType  # 4
 """A permanent failure."""
+DELIVERY_STATE_SENDING: DeliveryState.ValueType  # 5
+"""An attempt started and its outcome not yet recorded (after a crash: settled before anything else is sent)."""
 Global___DeliveryState: _TypeAlias = DeliveryState  # noqa: Y015
 
 @_typing.final

@@ -7,10 +7,11 @@ from datetime import datetime
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import Tracking
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, Tracking
 
 from lienthong.email.domain.mailbox import Mailbox, id_of_mailbox, normalised_address
-from lienthong.email.domain.notification import Notification, id_of_notification
+from lienthong.email.domain.notification import Notification
 from lienthong.errors import NotFound
 from lienthong.eventstore import StoredApplication
 
@@ -21,22 +22,32 @@ class EmailApp(StoredApplication):
     name = "Email"
     tracks_positions = True
 
-    def queue(self, notification: Notification | None, *, stream: str, position: int) -> bool:
-        """Queue `notification` (unless it exists) and record the consumed position, in one transaction.
+    def queue(self, changed: list[Aggregate], *, stream: str, position: int) -> bool:
+        """Save what a consumed event caused (notifications not queued already, digest items) and record the
+        consumed position, in one transaction.
 
-        Returns whether a new notification was queued. A redelivered event finds its position recorded
-        and changes nothing.
+        Returns whether anything new was saved. A redelivered event finds its position recorded and changes
+        nothing.
         """
         if position <= self.last_tracked_position(stream):
             return False
-        new = notification is not None and not self.exists(notification.source_event, notification.agency_code)
-        objects = [notification] if new else []
-        self.save_tracked(*objects, tracking=Tracking(application_name=stream, notification_id=position))
-        return new
+        new = [item for item in changed if not (isinstance(item, Notification) and self._exists(item.id))]
+        self.save_tracked(*new, tracking=Tracking(application_name=stream, notification_id=position))
+        return bool(new)
 
-    def exists(self, source_event: str, agency_code: str) -> bool:
+    def queue_once(self, notification: Notification) -> bool:
+        """Save a notification unless it exists (a scheduled one, not caused by a consumed event)."""
+        if self._exists(notification.id):
+            return False
         try:
-            self.repository.get(id_of_notification(source_event, agency_code))
+            self.save(notification)
+        except IntegrityError:  # another replica saved it first
+            return False
+        return True
+
+    def _exists(self, notification_id: UUID) -> bool:
+        try:
+            self.repository.get(notification_id)
         except AggregateNotFoundError:
             return False
         return True
@@ -62,6 +73,12 @@ class EmailApp(StoredApplication):
     def suspend_mailbox(self, address: str, reason: str) -> Mailbox:
         mailbox = self._mailbox(address)
         mailbox.suspend(reason)
+        self.save(mailbox)
+        return mailbox
+
+    def set_mailbox_preferences(self, address: str, kinds: list[str], *, digest: bool) -> Mailbox:
+        mailbox = self._mailbox(address)
+        mailbox.set_preferences(kinds, digest=digest)
         self.save(mailbox)
         return mailbox
 

@@ -119,6 +119,7 @@ class Delivery:
             arrived_at=notification.arrived_at,
             message_id=notification.message_id,
             reply_to=reply_to,
+            items=notification.items,
         )
         try:
             send_message(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import grpc
 
@@ -18,6 +19,12 @@ class Mailbox:
     code: str
     name: str
     email: str
+
+
+class AgencyDirectory(Protocol):
+    """Names and official addresses of agencies by identifier code."""
+
+    def get(self, code: str) -> Mailbox: ...
 
 
 class AgencyMailboxes:

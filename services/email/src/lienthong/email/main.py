@@ -12,12 +12,15 @@ from lienthong.email.application import EmailApp
 from lienthong.email.delivery import Delivery, SmtpSettings
 from lienthong.email.deliverylog import DeliveryLog
 from lienthong.email.directory import AgencyMailboxes
+from lienthong.email.dispatch import Dispatcher
 from lienthong.email.domain.replies import ReplyTokens
 from lienthong.email.inbound import ReplyDesk, ReplyListener, load_reply_secret
 from lienthong.email.incoming import IncomingDocuments
 from lienthong.email.notifier import NOTIFIED, ArrivalNotifier
+from lienthong.email.projections.deadlines import DEADLINE_EVENTS, Deadlines
 from lienthong.email.projections.mailboxes import MailRegistry
 from lienthong.email.projections.outbox import Outbox
+from lienthong.email.reminders import DailyRound
 from lienthong.email.v1 import email_pb2, email_pb2_grpc
 from lienthong.eventstore import store_environment
 from lienthong.eventstore.chain import ChainSealer
@@ -83,14 +86,26 @@ async def run(settings: Settings) -> None:
     inbound = inbound_settings(settings)
     tokens = inbound.tokens if inbound else None
     delivery = Delivery(app, outbox, follower, smtp_settings(), delivery_log=delivery_log(), replies=tokens)
+    dispatcher = Dispatcher(app, mailboxes, registry)
     names = StreamNames(settings.instance)
     link = NatsLink(settings.nats_url, name=SERVICE)
     consumer = StreamConsumer(
         link,
         stream=names.stream("documents"),
         durable="email",
-        sink=ArrivalNotifier(app, mailboxes, registry),
+        sink=ArrivalNotifier(app, dispatcher),
         filter_subjects=[names.subject("documents", aggregate, event) for aggregate, event in NOTIFIED],
+    )
+    deadlines = Deadlines(app.engine)
+    deadline_consumer = StreamConsumer(
+        link,
+        stream=names.stream("documents"),
+        durable="email-deadlines",
+        sink=deadlines,
+        filter_subjects=[names.subject("documents", "IncomingDocument", event) for event in DEADLINE_EVENTS],
+    )
+    daily = DailyRound(
+        app, dispatcher, deadlines, registry, mailboxes, hour=int(os.environ.get("LIENTHONG_MAIL_DAILY_HOUR", "7"))
     )
     relay = EventRelay(app, link, service=SERVICE, names=names)
     servicer = EmailServicer(outbox, app, registry, registry_follower, mailboxes)
@@ -117,7 +132,15 @@ async def run(settings: Settings) -> None:
                 lambda server: email_pb2_grpc.add_EmailServiceServicer_to_server(servicer, server),
             )
         ],
-        background=[consumer.run, delivery.run, relay.run, registry_follower.run, ChainSealer(app).run],
+        background=[
+            consumer.run,
+            deadline_consumer.run,
+            daily.run,
+            delivery.run,
+            relay.run,
+            registry_follower.run,
+            ChainSealer(app).run,
+        ],
         cleanup=[close],
     )
 

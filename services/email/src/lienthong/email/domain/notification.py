@@ -61,9 +61,11 @@ class Notification(Aggregate):
         arrived_at: datetime,
         kind: str = "arrived",
         details: str = "",
+        items: list[dict[str, str]] | None = None,
     ) -> None:
-        self.kind = kind  # arrived, refused, recall_requested: which template tells it
-        self.details = details  # e.g. the reason of a refusal or a recall
+        self.kind = kind  # arrived, refused, recall_requested, due_tomorrow, overdue, digest: the template
+        self.details = details  # e.g. the reason of a refusal or a recall, a deadline
+        self.items = list(items or [])  # a digest's lines (see domain.digest)
         self.source_event = source_event
         self.agency_code = agency_code
         self.agency_name = agency_name

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from google.protobuf.json_format import MessageToDict
-from sqlalchemy import Column, Connection, MetaData, String, Table, Text, func, insert, select, update
+from sqlalchemy import Boolean, Column, Connection, MetaData, String, Table, Text, func, insert, select, update
 
 from lienthong.consumer import SqlProjection, UtcDateTime, utc_row
+from lienthong.email.domain.mailbox import NOTIFICATION_KINDS
 from lienthong.events.v1 import events_pb2
 from lienthong.vietnamese.calendar import start_of_vietnam_day
 
@@ -23,6 +24,11 @@ class MailboxRow:
     holder: str
     state: str
     provisioned_at: datetime
+    kinds: str  # the notification kinds wanted, comma-separated
+    digest: bool  # in a daily digest rather than one mail per event
+
+    def wants(self, kind: str) -> bool:
+        return kind in self.kinds.split(",")
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,8 @@ class MailRegistry(SqlProjection):
             Column("holder", Text, nullable=False),
             Column("state", String(10), nullable=False),
             Column("provisioned_at", UtcDateTime(), nullable=False),
+            Column("kinds", Text, nullable=False),
+            Column("digest", Boolean, nullable=False),
         )
         self.deliveries = Table(
             "email_deliveries",
@@ -80,7 +88,16 @@ class MailRegistry(SqlProjection):
                         holder=data["holder"],
                         state="active",
                         provisioned_at=at,
+                        kinds=",".join(NOTIFICATION_KINDS),
+                        digest=False,
                     )
+                )
+            elif envelope.event == "PreferencesSet":
+                kinds = ",".join(data.get("kinds", []))
+                connection.execute(
+                    update(self.mailboxes)
+                    .where(self.mailboxes.c.mailbox_id == key)
+                    .values(kinds=kinds, digest=bool(data.get("digest", False)))
                 )
             else:
                 state = {"Reactivated": "active", "Suspended": "suspended", "Deleted": "deleted"}[envelope.event]

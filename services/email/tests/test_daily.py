@@ -4,9 +4,7 @@ once per deadline, and a leader's digest of the day mailed the next morning."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -83,14 +81,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-@pytest.fixture
-def sink(tmp_path: Path) -> Iterator[MailSink]:
-    running = MailSink(tmp_path / "mail")
-    running.start()
-    yield running
-    running.stop()
 
 
 class World:
@@ -194,6 +184,10 @@ def test_due_tomorrow_and_overdue_are_reminded_once_per_deadline_and_digested(wo
         "Văn bản quá hạn xử lý: 02/BC-STTTT — Báo cáo doc-02",
         "Văn bản đến hạn xử lý ngày mai: 01/BC-STTTT — Báo cáo doc-01",
     ]
+    bodies = [m.get_body(preferencelist=("plain",)) for m in read_mailbox(world.mail_dir)]
+    texts = sorted(body.get_content() for body in bodies if body is not None)
+    assert "đã quá hạn xử lý (23/11/2026)" in texts[0] + texts[1]
+    assert "có hạn xử lý vào ngày mai (25/11/2026)" in texts[0] + texts[1]
 
     world.clock.now += timedelta(days=1)  # doc-01 due today, doc-02 still overdue: reminded already
     assert world.round.tick() == 1  # only the leader's digest of yesterday

@@ -3,10 +3,8 @@ and an attempt a crash left in doubt settled from the server's delivery log inst
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from pathlib import Path
 from uuid import UUID
 
 import pytest
@@ -33,14 +31,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-@pytest.fixture
-def sink(tmp_path: Path) -> Iterator[MailSink]:
-    running = MailSink(tmp_path / "mail")
-    running.start()
-    yield running
-    running.stop()
 
 
 @pytest.fixture

@@ -27,8 +27,8 @@ KINDS = {
     "arrived": ("arrival", "Văn bản đến"),
     "refused": ("refused", "Văn bản bị từ chối"),
     "recall_requested": ("recall", "Yêu cầu lấy lại văn bản"),
-    "due_tomorrow": ("due", "Văn bản đến hạn xử lý ngày mai"),
-    "overdue": ("overdue", "Văn bản quá hạn xử lý"),
+    "due_tomorrow": ("deadline", "Văn bản đến hạn xử lý ngày mai"),
+    "overdue": ("deadline", "Văn bản quá hạn xử lý"),
     "digest": ("digest", "Tổng hợp thông báo văn bản"),
 }
 
@@ -89,6 +89,8 @@ def render_notification(
     agency may answer it by replying (the text says how)."""
     template, prefix = KINDS[kind]
     context = {
+        "kind": kind,
+        "heading": prefix,
         "details": details,
         "reply_to": reply_to or "",
         "items": [item | {"label": DIGEST_LABELS.get(item.get("kind", ""), "")} for item in items or []],

@@ -55,8 +55,13 @@ def platform(tmp_path_factory: pytest.TempPathFactory, nats_url: str, sink: Mail
         config = isolated_platform_config(data_dir, nats_url, database_url)
         config = dataclasses.replace(config, smtp_port=sink.port, start_smtp_sink=False)
         running = Platform(config)
-        # The services read the sink's delivery log where the sink writes it.
-        running.config.extra_env = {**config.extra_env, "LIENTHONG_SMTP_DELIVERY_LOG": str(sink.delivery_log)}
+        # The services read the sink's delivery log where the sink writes it, and take an attempt without an
+        # outcome for 3 s as interrupted (not 90: the test need not wait; one replica runs).
+        running.config.extra_env = {
+            **config.extra_env,
+            "LIENTHONG_SMTP_DELIVERY_LOG": str(sink.delivery_log),
+            "LIENTHONG_SMTP_IN_DOUBT_AFTER": "3",
+        }
         try:
             running.start()
             with grpc.insecure_channel(config.address("identifiers")) as channel:

@@ -11,7 +11,7 @@ import pytest
 
 from lienthong.consumer import LocalFollower
 from lienthong.email.application import EmailApp
-from lienthong.email.delivery import Delivery, SmtpSettings
+from lienthong.email.delivery import IN_DOUBT_AFTER, Delivery, SmtpSettings
 from lienthong.email.deliverylog import DeliveryLog
 from lienthong.email.domain.notification import Notification
 from lienthong.email.domain.replies import ReplyTokens
@@ -26,8 +26,8 @@ START = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 
 
 class Clock:
-    def __init__(self) -> None:
-        self.now = START
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
 
     def __call__(self) -> datetime:
         return self.now
@@ -135,7 +135,7 @@ def test_an_attempt_the_server_took_before_a_crash_is_confirmed_not_sent_again(a
     mail = queued(app)
     crashed_after_the_server_took_it(app, sink, mail)
 
-    assert delivery(app, sink, Clock()).deliver_due() == 0
+    assert delivery(app, sink, Clock(START + IN_DOUBT_AFTER)).deliver_due() == 0
 
     assert events_of(app, mail.id) == ["Queued", "AttemptStarted", "DeliveryConfirmed"]
     assert [m["Message-ID"] for m in read_mailbox(sink.directory)] == [mail.message_id]
@@ -146,7 +146,7 @@ def test_an_attempt_the_server_never_took_is_sent_again(app: EmailApp, sink: Mai
     mail = queued(app)
     app.start_attempt(mail.id, START)  # killed before the server stored it
 
-    assert delivery(app, sink, Clock()).deliver_due() == 1
+    assert delivery(app, sink, Clock(START + IN_DOUBT_AFTER)).deliver_due() == 1
 
     assert events_of(app, mail.id) == ["Queued", "AttemptStarted", "Interrupted", "AttemptStarted", "Sent"]
     assert [m["Message-ID"] for m in read_mailbox(sink.directory)] == [mail.message_id]
@@ -158,11 +158,26 @@ def test_without_a_delivery_log_an_attempt_in_doubt_is_sent_again_with_the_same_
     mail = queued(app)
     crashed_after_the_server_took_it(app, sink, mail)
 
-    assert delivery(app, sink, Clock(), log=False).deliver_due() == 1
+    assert delivery(app, sink, Clock(START + IN_DOUBT_AFTER), log=False).deliver_due() == 1
 
     # The documented at-least-once case: the receiver can tell the copies apart by their one Message-ID.
     assert events_of(app, mail.id) == ["Queued", "AttemptStarted", "Interrupted", "AttemptStarted", "Sent"]
     assert [m["Message-ID"] for m in read_mailbox(sink.directory)] == [mail.message_id] * 2
+
+
+def test_an_attempt_in_progress_in_another_replica_is_left_alone(app: EmailApp, sink: MailSink) -> None:
+    mail = queued(app)
+    other_replica = EmailApp(app.env)  # the same store, another process
+    other_replica.start_attempt(mail.id, START)
+    clock = Clock(START + IN_DOUBT_AFTER - timedelta(seconds=1))
+    this_replica = delivery(app, sink, clock)
+
+    assert this_replica.deliver_due() == 0  # not due (being sent), not yet in doubt
+    assert events_of(app, mail.id) == ["Queued", "AttemptStarted"]
+    assert read_mailbox(sink.directory) == []
+    clock.now += timedelta(seconds=1)  # the other replica never finished: now it is in doubt
+    assert this_replica.deliver_due() == 1
+    assert events_of(app, mail.id)[-3:] == ["Interrupted", "AttemptStarted", "Sent"]
 
 
 def test_the_sink_logs_every_message_it_stored_and_none_it_refused(sink: MailSink) -> None:

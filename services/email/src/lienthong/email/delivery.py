@@ -19,18 +19,24 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError
 
 from lienthong.consumer import LocalFollower
 from lienthong.email.application import EmailApp
 from lienthong.email.deliverylog import DeliveryLookup
+from lienthong.email.domain.notification import Notification
 from lienthong.email.domain.replies import ReplyTokens
 from lienthong.email.projections.outbox import Outbox
 from lienthong.email.rendering import render_notification
 from lienthong.email.smtp import PermanentDeliveryError, TemporaryDeliveryError, send_message
+from lienthong.errors import FailedPrecondition
 
 log = logging.getLogger(__name__)
+
+IN_DOUBT_AFTER = timedelta(seconds=90)  # SMTP timeouts are 10 s a step: no conversation lasts this long
 
 
 @dataclass(frozen=True)
@@ -59,9 +65,12 @@ class Delivery:
         *,
         delivery_log: DeliveryLookup | None = None,
         replies: ReplyTokens | None = None,
+        in_doubt_after: timedelta = IN_DOUBT_AFTER,
     ) -> None:
-        """`delivery_log` settles attempts a crash left in doubt (without it they are sent again);
-        with `replies`, an arrival notification carries a reply address the agency can answer it by."""
+        """`delivery_log` settles attempts a crash left in doubt (without it they are sent again); an attempt
+        is in doubt once it started `in_doubt_after` ago without an outcome (longer than any SMTP conversation,
+        so that another replica's attempt in progress is left alone); with `replies`, an arrival notification
+        carries a reply address the agency can answer it by."""
         self._app = app
         self._outbox = outbox
         self._follower = follower
@@ -69,12 +78,14 @@ class Delivery:
         self._clock = clock
         self._delivery_log = delivery_log
         self._replies = replies
+        self._in_doubt_after = in_doubt_after
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def deliver_due(self) -> int:
         """Settle attempts left in doubt, then send every due notification once; return how many were
-        attempted. Only one round runs at a time (one thread), so no attempt of its own is in doubt."""
+        attempted. Only one round runs at a time in a process (one thread), so no attempt of its own is in
+        doubt; two replicas never both start an attempt (the second save of the same version is refused)."""
         self._follower.catch_up()
         for notification_id in self._outbox.in_doubt():
             self._settle(UUID(notification_id))
@@ -89,6 +100,16 @@ class Delivery:
         notification = self._app.notification(notification_id)
         if not notification.in_doubt:  # settled by another replica since the read model was updated
             return
+        started = notification.attempt_started_at
+        if started is not None and self._clock() - started < self._in_doubt_after:
+            return  # perhaps still in progress, in another replica
+        try:
+            self._settle_in_doubt(notification)
+        except (FailedPrecondition, IntegrityError):
+            log.info("notification %s settled by another replica meanwhile", notification_id)
+
+    def _settle_in_doubt(self, notification: Notification) -> None:
+        notification_id = notification.id
         if self._delivery_log is None:
             log.warning("notification %s: attempt interrupted, no delivery log to ask; sending again", notification_id)
             reason = "attempt interrupted; the server's delivery log cannot be read, so it is sent again"
@@ -102,7 +123,11 @@ class Delivery:
             self._app.record_interrupted(notification_id, reason, self._clock())
 
     def _deliver(self, notification_id: UUID) -> None:
-        notification = self._app.start_attempt(notification_id, self._clock())
+        try:
+            notification = self._app.start_attempt(notification_id, self._clock())
+        except (FailedPrecondition, IntegrityError):
+            log.info("notification %s taken by another replica", notification_id)
+            return
         reply_to = None
         if self._replies is not None and notification.kind == "arrived":
             reply_to = self._replies.address(notification.id, notification.document_id, notification.agency_code)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from lienthong.consumer import LocalFollower, StreamConsumer
@@ -85,7 +86,15 @@ async def run(settings: Settings) -> None:
     mailboxes = AgencyMailboxes(address_of("identifiers"))
     inbound = inbound_settings(settings)
     tokens = inbound.tokens if inbound else None
-    delivery = Delivery(app, outbox, follower, smtp_settings(), delivery_log=delivery_log(), replies=tokens)
+    delivery = Delivery(
+        app,
+        outbox,
+        follower,
+        smtp_settings(),
+        delivery_log=delivery_log(),
+        replies=tokens,
+        in_doubt_after=timedelta(seconds=float(os.environ.get("LIENTHONG_SMTP_IN_DOUBT_AFTER", "90"))),
+    )
     dispatcher = Dispatcher(app, mailboxes, registry)
     names = StreamNames(settings.instance)
     link = NatsLink(settings.nats_url, name=SERVICE)

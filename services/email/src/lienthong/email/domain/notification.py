@@ -78,6 +78,7 @@ class Notification(Aggregate):
         self.state = DeliveryState.QUEUED
         self.attempts = 0
         self.next_attempt_at: datetime | None = None
+        self.attempt_started_at: datetime | None = None
 
     @property
     def message_id(self) -> str:
@@ -93,6 +94,7 @@ class Notification(Aggregate):
     @event("AttemptStarted")
     def _attempt_started(self, at: datetime) -> None:
         self.state = DeliveryState.SENDING
+        self.attempt_started_at = at
 
     @property
     def in_doubt(self) -> bool:

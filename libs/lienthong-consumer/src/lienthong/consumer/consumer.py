@@ -12,6 +12,7 @@ import contextlib
 import logging
 from typing import Protocol
 
+from google.protobuf.message import DecodeError
 from nats.aio.msg import Msg
 from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
@@ -20,6 +21,7 @@ from nats.js.errors import NotFoundError
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 
+from lienthong.consumer.errors import UnprocessableEvent
 from lienthong.events.v1 import events_pb2
 from lienthong.relay import NatsLink
 from lienthong.telemetry import context_from_headers
@@ -36,7 +38,14 @@ class Sink(Protocol):
         ...
 
     def process(self, stream: str, position: int, envelope: events_pb2.EventEnvelope) -> None:
-        """Apply one event and record `position`, atomically; do nothing if `position` is already done."""
+        """Apply one event and record `position`, atomically; do nothing if `position` is already done.
+
+        Raises `UnprocessableEvent` when the event can never be applied.
+        """
+        ...
+
+    def quarantine(self, stream: str, position: int, subject: str, data: bytes, reason: str) -> None:
+        """Keep an event that cannot be applied aside, with its reason, and record `position`, atomically."""
         ...
 
 
@@ -62,11 +71,13 @@ class StreamConsumer:
         self._batch_size = batch_size
         self._fetch_timeout = fetch_timeout
         self.processed = 0  # events applied since start, for metrics and tests
+        self.quarantined = 0  # events put aside as dead letters since start
 
     async def run(self) -> None:
         """Consume until cancelled; any failure restarts the subscription from the sink's position."""
         backoff = 0.2
         while True:
+            processed_before = self.processed
             try:
                 await self._consume()
             except asyncio.CancelledError:
@@ -77,6 +88,8 @@ class StreamConsumer:
                 log.warning("consumer %s on %s interrupted: %s", self._durable, self._stream, error)
             except Exception:
                 log.exception("consumer %s on %s failed to process an event", self._durable, self._stream)
+            if self.processed > processed_before:
+                backoff = 0.2  # it worked for a while: this is a new interruption, not the same one
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, 5.0)
 
@@ -110,12 +123,26 @@ class StreamConsumer:
 
     async def _handle(self, message: Msg) -> None:
         position = message.metadata.sequence.stream
-        envelope = events_pb2.EventEnvelope.FromString(message.data)
+        try:
+            envelope = events_pb2.EventEnvelope.FromString(message.data)
+        except DecodeError as error:
+            await self._put_aside(message, position, f"not an event envelope: {error}")
+            return
         parent = context_from_headers(message.headers)
         with tracer.start_as_current_span(f"process {message.subject}", context=parent, kind=SpanKind.CONSUMER) as span:
             span.set_attribute("messaging.system", "nats")
             span.set_attribute("messaging.consumer.group.name", self._durable)
             span.set_attribute("messaging.nats.stream_sequence", position)
-            await asyncio.to_thread(self._sink.process, self._stream, position, envelope)
+            try:
+                await asyncio.to_thread(self._sink.process, self._stream, position, envelope)
+            except UnprocessableEvent as failure:
+                await self._put_aside(message, position, failure.reason)
+                return
         await message.ack()
         self.processed += 1
+
+    async def _put_aside(self, message: Msg, position: int, reason: str) -> None:
+        log.error("consumer %s puts event %s of %s aside: %s", self._durable, position, self._stream, reason)
+        await asyncio.to_thread(self._sink.quarantine, self._stream, position, message.subject, message.data, reason)
+        await message.ack()
+        self.quarantined += 1

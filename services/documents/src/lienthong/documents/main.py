@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from lienthong.audit.service import audit_service
 from lienthong.consumer import LocalFollower
 from lienthong.documents.api import DocumentsServicer
 from lienthong.documents.application import DocumentsApp
@@ -56,7 +57,8 @@ async def run(settings: Settings) -> None:
             Service(
                 documents_pb2.DESCRIPTOR.services_by_name["DocumentsService"].full_name,
                 lambda server: documents_pb2_grpc.add_DocumentsServiceServicer_to_server(servicer, server),
-            )
+            ),
+            audit_service(app, SERVICE),
         ],
         background=[relay.run, follower.run, lambda: directory.watch(link, names), ChainSealer(app).run],
         cleanup=[close],

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from lienthong.audit.service import audit_service
 from lienthong.consumer import LocalFollower, StreamConsumer
 from lienthong.email.api import EmailServicer
 from lienthong.email.application import EmailApp
@@ -139,7 +140,8 @@ async def run(settings: Settings) -> None:
             Service(
                 email_pb2.DESCRIPTOR.services_by_name["EmailService"].full_name,
                 lambda server: email_pb2_grpc.add_EmailServiceServicer_to_server(servicer, server),
-            )
+            ),
+            audit_service(app, SERVICE),
         ],
         background=[
             consumer.run,

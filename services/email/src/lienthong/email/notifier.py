@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from google.protobuf.json_format import MessageToDict
 
+from lienthong.consumer import UnprocessableEvent
 from lienthong.email.application import EmailApp
 from lienthong.email.dispatch import Dispatcher, Tidings
 from lienthong.events.v1 import events_pb2
+
+log = logging.getLogger(__name__)
 
 # (aggregate, event) → (notification kind, who is told: the data key of the agency's code)
 NOTIFIED = {
@@ -33,8 +37,19 @@ class ArrivalNotifier:
         if position <= self._app.last_tracked_position(stream):
             return
         notified = NOTIFIED.get((envelope.aggregate, envelope.event))
-        changed = self._dispatcher.dispatch(_tidings(envelope, *notified)) if notified else []
+        changed = []
+        if notified is not None:
+            try:
+                tidings = _tidings(envelope, *notified)
+            except (KeyError, ValueError) as error:
+                raise UnprocessableEvent(position, f"{type(error).__name__}: {error}") from error
+            changed = self._dispatcher.dispatch(tidings)
         self._app.queue(changed, stream=stream, position=position)
+
+    def quarantine(self, stream: str, position: int, subject: str, data: bytes, reason: str) -> None:
+        """Nobody can be told of an event that cannot be read: say so in the log and move past it."""
+        log.error("no notification for event %s of %s (%s, %d bytes): %s", position, stream, subject, len(data), reason)
+        self._app.queue([], stream=stream, position=position)
 
 
 def _tidings(envelope: events_pb2.EventEnvelope, kind: str, told: str) -> Tidings:

@@ -22,8 +22,14 @@ from typing import Any, Protocol
 
 from lienthong.email.application import EmailApp
 from lienthong.email.domain.notification import Notification
-from lienthong.email.domain.replies import ForgedReply, Intent, MalformedReply, ReplyTokens, intent_of
-from lienthong.email.domain.replies import notification_named as notification_named_by
+from lienthong.email.domain.replies import (
+    ForgedReply,
+    Intent,
+    MalformedReply,
+    ReplyTokens,
+    intent_of,
+    notification_named,
+)
 from lienthong.email.domain.reply import Reply
 from lienthong.email.projections.mailboxes import MailRegistry
 from lienthong.email.sink import PortLearningController
@@ -91,7 +97,7 @@ class ReplyDesk:
         return f"250 2.0.0 reply applied: document {'accepted' if intent.accept else 'refused'}"
 
     def _notification(self, reply_to: str) -> Notification:
-        notification_id = notification_named_by(reply_to)
+        notification_id = notification_named(reply_to)
         try:
             notification = self._app.notification(notification_id)
         except NotFound:

@@ -145,6 +145,9 @@ def test_killed_mid_batch_and_restarted_it_sends_each_mail_exactly_once(
     assert [mid for mid, count in per_message_id.items() if count > 1] == []
     assert len(per_message_id) == len(RECIPIENTS)
     assert sorted(str(m["To"]) for m in mails) == sorted(mailbox_of(code) for code in RECIPIENTS)
+    # Each Subject travels RFC 2047-encoded (ASCII on the wire) and reads back in Vietnamese.
+    assert {str(m["Subject"]) for m in mails} == {f"Văn bản đến: {sent.number}/{sent.notation} — {request.subject}"}
+    assert all(path.read_bytes().split(b"\r\n\r\n", 1)[0].isascii() for path in sink.directory.glob("*.eml"))
     # The attempt the kill caught was settled as the server's delivery log says, not blindly.
     held_id = hold.message_id.strip("<>").split("@")[0]
     wait_for(lambda: len(email_events(platform, held_id)) >= len(settled_by), timeout=60, what="the held mail's events")

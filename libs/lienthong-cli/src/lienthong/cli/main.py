@@ -582,20 +582,27 @@ def verify(
     verdict = sig.Indication.Name(report.indication).removeprefix("INDICATION_")
     colour = "green" if report.indication == sig.INDICATION_TOTAL_PASSED else "red"
     console.print(f"[{colour}]{verdict}[/{colour}]: {report.reason}")
-    table = Table("signature", "verdict", "signer", "agency", "certificate", "signed at", "intact", "trusted")
+    table = Table(
+        "signature", "verdict", "signer", "agency", "certificate", "signed at", "timestamp", "intact", "trusted"
+    )
     for s in report.signatures:
         table.add_row(
             s.field_name,
             sig.Indication.Name(s.indication).removeprefix("INDICATION_")
             + (f" ({s.sub_indication})" if s.sub_indication else ""),
             s.certificate.subject,
-            s.certificate.agency_code,
+            s.certificate.agency_code + (" (entitled)" if s.entitled else ""),
             s.certificate.serial,
             _when(s.signed_at),
+            _when(s.timestamped_at) if s.HasField("timestamped_at") else "none (B-B)",
             "yes" if s.intact else "no",
             "yes" if s.trusted else "no",
         )
     console.print(table)
+    for s in report.signatures:
+        console.print(f"{s.field_name}: {s.detail}")
+        for depth, subject in enumerate(s.chain):
+            console.print(f"  {'  ' * depth}{'└ ' if depth else ''}{subject}")
     if report.indication != sig.INDICATION_TOTAL_PASSED:
         raise typer.Exit(1)
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
+
+from cryptography import x509
+from pyhanko.sign.timestamps.api import TimeStamper
 
 from lienthong.errors import FailedPrecondition, InvalidArgument
 from lienthong.grpcserver import timestamp_of
@@ -19,7 +23,7 @@ from lienthong.signing.domain.verification import (
     judged_by_registry,
 )
 from lienthong.signing.keystore import KeyStore
-from lienthong.signing.pades import NotAPdf, sign_pdf, verify_pdf
+from lienthong.signing.pades import Level, NotAPdf, TrustData, sign_pdf, verify_pdf
 from lienthong.signing.v1 import signing_pb2 as pb
 from lienthong.signing.v1 import signing_pb2_grpc
 
@@ -35,11 +39,28 @@ _INDICATIONS = {
 class SigningServicer(signing_pb2_grpc.SigningServiceServicer):
     """Implements `lienthong.signing.v1.SigningService`."""
 
-    def __init__(self, app: SigningApp, ca: DevCertificateAuthority, keys: KeyStore, agencies: AgencyNames) -> None:
+    def __init__(
+        self,
+        app: SigningApp,
+        ca: DevCertificateAuthority,
+        keys: KeyStore,
+        agencies: AgencyNames,
+        *,
+        timestamper: TimeStamper,
+        level: Level = Level.B_LT,
+        trust_anchors: Sequence[x509.Certificate] = (),
+    ) -> None:
         self._app = app
         self._ca = ca
         self._keys = keys
         self._agencies = agencies
+        self._timestamper = timestamper
+        self._level = level
+        self._trust_anchors = tuple(trust_anchors)
+
+    def _trust(self) -> TrustData:
+        """The development root, the configured anchors, and the CA's current CRLs."""
+        return TrustData([self._ca.root, *self._trust_anchors], self._ca.crls())
 
     async def IssueAgencyCertificate(
         self, request: pb.IssueAgencyCertificateRequest, context: Context
@@ -57,15 +78,19 @@ class SigningServicer(signing_pb2_grpc.SigningServiceServicer):
                 f"the seal certificate {certificate.serial} of agency {request.agency_code} is "
                 f"{state.value.replace('_', ' ')}; it cannot sign until it is reactivated"
             )
-        key = await asyncio.to_thread(self._keys.get, certificate.serial)
+        level = _LEVELS_IN.get(request.level, self._level)
+        issued = self._ca.certificate(certificate.serial)
+        signer = await asyncio.to_thread(self._keys.signer, certificate.serial, issued, self._ca.chain)
         try:
             signed, signed_at = await asyncio.to_thread(
                 sign_pdf,
                 request.pdf,
-                key=key,
-                certificate=self._ca.certificate(certificate.serial),
-                chain=self._ca.chain,
+                signer=signer,
+                certificate=issued,
                 reason=request.reason or "Ban hành văn bản",
+                level=level,
+                timestamper=self._timestamper,
+                trust=self._trust(),
             )
         except NotAPdf as error:
             raise InvalidArgument(str(error)) from error
@@ -78,18 +103,22 @@ class SigningServicer(signing_pb2_grpc.SigningServiceServicer):
             at=signed_at,
         )
         return pb.SignPdfResponse(
-            signed_pdf=signed, certificate=_certificate(certificate), signed_at=timestamp_of(signed_at)
+            signed_pdf=signed,
+            certificate=_certificate(certificate),
+            signed_at=timestamp_of(signed_at),
+            level=_LEVELS_OUT[level],
         )
 
     async def VerifyPdf(self, request: pb.VerifyPdfRequest, context: Context) -> pb.VerifyPdfResponse:
         expected = request.expected_agency_code or None
         try:
             report = await asyncio.to_thread(
-                verify_pdf, request.pdf, trust_roots=[self._ca.root], expected_agency_code=expected
+                verify_pdf, request.pdf, trust=self._trust(), expected_agency_code=expected
             )
         except NotAPdf as error:
             raise InvalidArgument(str(error)) from error
-        return _verification(await asyncio.to_thread(judged_by_registry, report, self._state_at, expected))
+        judged = await asyncio.to_thread(judged_by_registry, report, self._state_at, expected)
+        return _verification(judged, expected)
 
     def _state_at(self, serial: str, moment: datetime) -> str | None:
         certificate = self._app.certificate(serial)
@@ -134,6 +163,13 @@ class SigningServicer(signing_pb2_grpc.SigningServiceServicer):
 
 _ENDED = (CertificateState.REVOKED, CertificateState.EXPIRED)
 
+_LEVELS_OUT = {
+    Level.B_B: pb.SIGNATURE_LEVEL_B_B,
+    Level.B_T: pb.SIGNATURE_LEVEL_B_T,
+    Level.B_LT: pb.SIGNATURE_LEVEL_B_LT,
+}
+_LEVELS_IN = {value: level for level, value in _LEVELS_OUT.items()}
+
 
 def _now() -> datetime:
     return datetime.now(UTC)
@@ -174,7 +210,7 @@ def _signer(certificate: SignerCertificate | None) -> pb.Certificate | None:
     )
 
 
-def _verification(report: VerificationReport) -> pb.VerifyPdfResponse:
+def _verification(report: VerificationReport, expected_agency_code: str | None) -> pb.VerifyPdfResponse:
     return pb.VerifyPdfResponse(
         indication=_INDICATIONS[report.indication],
         reason=report.reason,
@@ -187,6 +223,12 @@ def _verification(report: VerificationReport) -> pb.VerifyPdfResponse:
                 trusted=s.trusted,
                 certificate=_signer(s.certificate),
                 signed_at=timestamp_of(s.signed_at),
+                timestamped_at=timestamp_of(s.timestamped_at),
+                detail=s.detail,
+                chain=s.chain,
+                entitled=bool(
+                    expected_agency_code and s.certificate and s.certificate.agency_code == expected_agency_code
+                ),
             )
             for s in report.signatures
         ],

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import enum
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from asn1crypto import crl as asn1_crl
-from asn1crypto import keys as asn1_keys
-from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -19,19 +19,23 @@ from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.ades.report import AdESStatus
 from pyhanko.sign.signers.pdf_signer import PdfSigningSession
+from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko.sign.validation.errors import SignatureValidationError
+from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko.sign.validation.errors import NoDSSFoundError, SignatureValidationError
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import PdfSignatureStatus
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
-from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from lienthong.signing.devca import agency_code_of, serial_of
 from lienthong.signing.domain.verification import (
     DISALLOWED_MODIFICATION,
+    EXPIRED,
     FORMAT_FAILURE,
     HASH_FAILURE,
+    NO_CERTIFICATE_CHAIN_FOUND,
+    NOT_YET_VALID,
     REVOKED,
     SIG_CRYPTO_FAILURE,
     Indication,
@@ -40,7 +44,7 @@ from lienthong.signing.domain.verification import (
     VerificationReport,
     overall,
 )
-from lienthong.signing.keystore import SigningKey
+from lienthong.signing.keystore import asn1_certificate
 from lienthong.vietnamese import without_diacritics
 from lienthong.vietnamese.calendar import VIETNAM
 
@@ -57,6 +61,32 @@ class NotAPdf(ValueError):
     """The bytes given are not a readable PDF."""
 
 
+class Level(enum.Enum):
+    """PAdES baseline levels (ETSI EN 319 142-1) the service signs at."""
+
+    B_B = "B-B"  # the signature alone: its time is only what the signer claims
+    B_T = "B-T"  # plus an RFC 3161 timestamp: proof the signature existed at that time
+    B_LT = "B-LT"  # plus certificates and CRLs in the PDF's DSS: verifiable offline, years later
+
+
+@dataclass(frozen=True)
+class TrustData:
+    """What a verifier (or a B-LT signer, which embeds it) trusts and knows about revocation."""
+
+    roots: Sequence[x509.Certificate]
+    crls: Sequence[x509.CertificateRevocationList] = ()
+
+    def context(self, **options: Any) -> ValidationContext:
+        # allow_fetching=False keeps pyHanko off the network (no AIA, CRL or OCSP downloads).
+        return ValidationContext(**self.kwargs(), allow_fetching=False, **options)
+
+    def kwargs(self) -> dict[str, Any]:
+        return {
+            "trust_roots": [asn1_certificate(root) for root in self.roots],
+            "crls": [asn1_crl.CertificateList.load(c.public_bytes(serialization.Encoding.DER)) for c in self.crls],
+        }
+
+
 class SignedPdf(NamedTuple):
     """The signed PDF (the original bytes plus an incremental update) and the signing time it declares."""
 
@@ -67,17 +97,23 @@ class SignedPdf(NamedTuple):
 def sign_pdf(
     pdf: bytes,
     *,
-    key: SigningKey,
+    signer: signers.Signer,
     certificate: x509.Certificate,
-    chain: Sequence[x509.Certificate],
     reason: str,
+    level: Level = Level.B_B,
+    timestamper: TimeStamper | None = None,
+    trust: TrustData | None = None,
     signing_time: datetime | None = None,
 ) -> SignedPdf:
-    """Seal `pdf` with a PAdES B-B signature (ETSI.CAdES.detached, SHA-256) in an incremental update, with
-    a visible stamp on the first page naming the signer and the signing time in ISO 8601 with the Vietnam
-    offset (+07:00). `chain` is embedded so a verifier needs only the root; `signing_time` defaults to now."""
-    if key.public_key() != certificate.public_key():
-        raise ValueError("the key does not belong to the certificate")
+    """Sign `pdf` with a PAdES signature (ETSI.CAdES.detached, SHA-256) at `level` in an incremental update,
+    with a visible stamp on the first page naming the signer and the signing time in ISO 8601 with the
+    Vietnam offset (+07:00). `signer` (from the key store) embeds the chain, so a verifier needs only the
+    root. B-T and B-LT need `timestamper`; B-LT also `trust`, whose CRLs are embedded (nothing is fetched).
+    `signing_time` defaults to now."""
+    if level is not Level.B_B and timestamper is None:
+        raise ValueError(f"a {level.value} signature needs a time-stamping authority")
+    if level is Level.B_LT and trust is None:
+        raise ValueError("a B-LT signature needs the trust roots and CRLs to embed")
     signed_at = signing_time or datetime.now(UTC)
     if signed_at.utcoffset() is None:
         raise ValueError("signing_time must carry a time zone")
@@ -85,19 +121,22 @@ def sign_pdf(
     signed_at = signed_at.replace(microsecond=0)
     existing = _signature_field_names(_reader(pdf))
     field_name = _free_field_name(existing)
-    signer = signers.SimpleSigner(
-        signing_cert=_asn1(certificate),
-        signing_key=_asn1_key(key),
-        cert_registry=SimpleCertificateStore.from_certs([_asn1(c) for c in chain]),  # type: ignore[no-untyped-call]
-    )
+    long_term = level is Level.B_LT and trust is not None
     metadata = signers.PdfSignatureMetadata(
-        field_name=field_name, reason=reason, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256"
+        field_name=field_name,
+        reason=reason,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+        embed_validation_info=long_term,
+        # hard-fail: a B-LT signature whose revocation data is missing would not be B-LT at all.
+        validation_context=trust.context(revocation_mode="hard-fail") if long_term and trust else None,
     )
     left, bottom, right, top = STAMP_BOX
     lift = STAMP_STEP * len(existing)
     pdf_signer = _PdfSignerAt(
         metadata,
         signer=signer,
+        timestamper=timestamper if level is not Level.B_B else None,
         signing_time=signed_at,
         stamp_style=TextStampStyle(stamp_text=STAMP_TEXT),
         new_field_spec=fields.SigFieldSpec(field_name, box=(left, bottom + lift, right, top + lift), on_page=0),
@@ -134,22 +173,33 @@ class _PdfSignerAt(signers.PdfSigner):
 def verify_pdf(
     pdf: bytes,
     *,
-    trust_roots: Sequence[x509.Certificate],
+    trust: TrustData,
     expected_agency_code: str | None = None,
-    crls: Sequence[x509.CertificateRevocationList] = (),
+    at: datetime | None = None,
+    strict: bool = False,
 ) -> VerificationReport:
-    """Verify every signature of `pdf` against `trust_roots` (and `crls`, when given), offline: pyHanko
-    fetches nothing, so a certificate without a CRL here is not checked for revocation (soft-fail)."""
+    """Verify every signature of `pdf` against `trust` and the validation data embedded in the PDF (B-LT),
+    as of `at` (default now), offline: pyHanko fetches nothing. A certificate with no CRL here or in the PDF
+    is not checked for revocation (soft-fail), unless `strict`: then every certificate below a root needs
+    revocation data, as an auditor verifying a B-LT document years later would demand."""
     reader = _reader(pdf)
-    roots = [_asn1(root) for root in trust_roots]
-    revocation_lists = [asn1_crl.CertificateList.load(c.public_bytes(serialization.Encoding.DER)) for c in crls]
+    embedded_data = _embedded_validation_data(reader)
     reports = []
     for field_name, embedded in _signatures(reader):
         if embedded is None:
             reports.append(_unreadable(field_name, "its signature container cannot be parsed"))
         elif embedded.sig_object_type == "/Sig":  # document timestamps (PAdES B-LTA) are not signatures
-            reports.append(_verify(embedded, roots, revocation_lists))
+            reports.append(_verify(embedded, trust, embedded_data, at, "require" if strict else "soft-fail"))
     return overall(tuple(reports), expected_agency_code)
+
+
+def _embedded_validation_data(reader: PdfFileReader) -> DocumentSecurityStore | None:
+    try:
+        return DocumentSecurityStore.read_dss(reader)
+    except NoDSSFoundError:
+        return None
+    except (PdfError, ValueError, KeyError, TypeError) as error:
+        raise NotAPdf(f"the PDF's document security store cannot be read: {error}") from error
 
 
 def _signature_field_names(reader: PdfFileReader) -> set[str]:
@@ -193,17 +243,33 @@ def _unreadable(field_name: str, why: str) -> SignatureReport:
 
 
 def _verify(
-    embedded: EmbeddedPdfSignature, roots: list[asn1_x509.Certificate], crls: list[asn1_crl.CertificateList]
+    embedded: EmbeddedPdfSignature,
+    trust: TrustData,
+    embedded_data: DocumentSecurityStore | None,
+    at: datetime | None,
+    revocation_mode: str,
 ) -> SignatureReport:
-    # A fresh context per signature: it caches paths and revocation answers. allow_fetching=False keeps
-    # pyHanko off the network (no AIA, CRL or OCSP downloads); soft-fail accepts the absence of a CRL.
-    context = ValidationContext(trust_roots=roots, crls=crls, allow_fetching=False, revocation_mode="soft-fail")
+    def context(**options: Any) -> ValidationContext:
+        # A fresh context per validation: it caches paths and revocation answers. allow_fetching=False keeps
+        # pyHanko off the network.
+        kwargs = {**trust.kwargs(), "allow_fetching": False, "revocation_mode": revocation_mode, **options}
+        return embedded_data.as_validation_context(kwargs) if embedded_data else ValidationContext(**kwargs)
+
     try:
-        status = validate_pdf_signature(embedded, context)
+        status = validate_pdf_signature(embedded, context(moment=at))
+        proven_at = _timestamped_at(status)
+        if proven_at is not None and status.trust_problem_indic is not None:
+            # A trusted timestamp proves the signature existed at its time: judge the certificate as it was
+            # then (EN 319 102-1 past signature validation), with revocation data published since.
+            status = validate_pdf_signature(
+                embedded,
+                context(moment=proven_at, retroactive_revinfo=True),
+                ts_validation_context=context(moment=at),
+            )
     except (SignatureValidationError, PdfError, ValueError, KeyError, TypeError) as error:
         return _unreadable(embedded.field_name, f"the signature cannot be validated: {error}")
-    indication, sub_indication, detail = _judgement(status)
     certificate = x509.load_der_x509_certificate(status.signing_cert.dump())
+    indication, sub_indication, detail = _judgement(status, certificate, proven_at)
     return SignatureReport(
         field_name=embedded.field_name,
         indication=indication,
@@ -219,8 +285,27 @@ def _verify(
             pem=certificate.public_bytes(serialization.Encoding.PEM).decode("ascii"),
         ),
         signed_at=status.signer_reported_dt,
+        timestamped_at=proven_at,
+        chain=_chain(status),
         detail=detail,
     )
+
+
+def _chain(status: PdfSignatureStatus) -> tuple[str, ...]:
+    path = status.validation_path
+    if path is None:
+        return ()
+    return tuple(
+        certificate.subject.human_friendly for certificate in reversed(list(path.iter_certs(include_root=True)))
+    )
+
+
+def _timestamped_at(status: PdfSignatureStatus) -> datetime | None:
+    """The time of the signature's timestamp when the timestamp is intact and trusted, else None."""
+    token = status.timestamp_validity
+    if token is None or not (token.intact and token.valid and token.trusted):
+        return None
+    return token.timestamp
 
 
 _INDICATIONS = {
@@ -237,22 +322,37 @@ _UNTRUSTED_BECAUSE = {
 }
 
 
-def _judgement(status: PdfSignatureStatus) -> tuple[Indication, str, str]:
-    """Indication, sub-indication (EN 319 102-1 names where pyHanko gives them) and why, for one signature."""
+def _judgement(
+    status: PdfSignatureStatus, certificate: x509.Certificate, proven_at: datetime | None
+) -> tuple[Indication, str, str]:
+    """Indication, sub-indication (EN 319 102-1 names where pyHanko gives them) and why, for one signature.
+    `proven_at` is the time of its trusted timestamp, if it has one."""
     if not status.intact:
         return Indication.TOTAL_FAILED, HASH_FAILURE, "the signed bytes were changed after signing"
     if not status.valid:
         return Indication.TOTAL_FAILED, SIG_CRYPTO_FAILURE, "the signature value does not match the signer's key"
     problem = status.trust_problem_indic
     revocation = status.revocation_details
+    signed_at = proven_at or status.signer_reported_dt
+    when = f"{'timestamped' if proven_at else 'claimed'} {_vietnam(signed_at)}" if signed_at else ""
     if problem is not None and revocation is not None:
         revoked = f"the certificate was revoked on {_vietnam(revocation.revocation_date)}"
-        signed_at = status.signer_reported_dt
         if not revocation.ca_revoked and signed_at is not None and revocation.revocation_date <= signed_at:
             # B-B carries no proof of when it was made, so pyHanko says REVOKED_NO_POE; but a signature that
             # itself claims a time after the revocation cannot be good under any proof: EN 319 102-1 REVOKED.
             return Indication.TOTAL_FAILED, REVOKED, revoked
         return _INDICATIONS[problem.status], problem.standard_name, f"{revoked}; nothing proves the signature is older"
+    if problem is not None and signed_at is not None and problem.standard_name != NO_CERTIFICATE_CHAIN_FOUND:
+        # The same reasoning for the validity period: made (by proof, or by its own claim) after the
+        # certificate expired or before it started, the signature fails whatever else is shown.
+        if signed_at > certificate.not_valid_after_utc:
+            return Indication.TOTAL_FAILED, EXPIRED, f"the certificate had expired when the signature was made ({when})"
+        if signed_at < certificate.not_valid_before_utc:
+            return (
+                Indication.TOTAL_FAILED,
+                NOT_YET_VALID,
+                f"the certificate was not valid yet when the signature was made ({when})",
+            )
     if problem is not None:
         why = _UNTRUSTED_BECAUSE.get(problem.standard_name, "the signer's certificate is not trusted")
         return _INDICATIONS[problem.status], problem.standard_name, why
@@ -289,16 +389,6 @@ def _organisation_of(certificate: x509.Certificate) -> str:
 def _ascii(text: str) -> str:
     # pyHanko writes any non-ASCII text as UTF-16, which a standard font shows as garbage.
     return without_diacritics(text).encode("ascii", "replace").decode() or "-"
-
-
-def _asn1(certificate: x509.Certificate) -> asn1_x509.Certificate:
-    return asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
-
-
-def _asn1_key(key: SigningKey) -> asn1_keys.PrivateKeyInfo:
-    # SimpleSigner takes asn1crypto key objects; the unencrypted DER lives only in memory.
-    der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    return asn1_keys.PrivateKeyInfo.load(der)
 
 
 def _vietnam(moment: datetime) -> str:

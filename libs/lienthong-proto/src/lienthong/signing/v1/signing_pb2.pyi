@@ -84,6 +84,34 @@ CERTIFICATE_KIND_SIM_PKI: CertificateKind.ValueType  # 3
 """A SIM PKI holder."""
 Global___CertificateKind: _TypeAlias = CertificateKind  # noqa: Y015
 
+class _SignatureLevel:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _SignatureLevelEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_SignatureLevel.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    SIGNATURE_LEVEL_UNSPECIFIED: _SignatureLevel.ValueType  # 0
+    """Not set: the service's configured default (B-LT unless configured otherwise)."""
+    SIGNATURE_LEVEL_B_B: _SignatureLevel.ValueType  # 1
+    """The signature alone; its time is only what the signer claims."""
+    SIGNATURE_LEVEL_B_T: _SignatureLevel.ValueType  # 2
+    """With an RFC 3161 timestamp: proof the signature existed at that time."""
+    SIGNATURE_LEVEL_B_LT: _SignatureLevel.ValueType  # 3
+    """With the timestamp, certificates and CRLs embedded: verifiable offline, years later."""
+
+class SignatureLevel(_SignatureLevel, metaclass=_SignatureLevelEnumTypeWrapper):
+    """SignatureLevel is a PAdES baseline level (ETSI EN 319 142-1)."""
+
+SIGNATURE_LEVEL_UNSPECIFIED: SignatureLevel.ValueType  # 0
+"""Not set: the service's configured default (B-LT unless configured otherwise)."""
+SIGNATURE_LEVEL_B_B: SignatureLevel.ValueType  # 1
+"""The signature alone; its time is only what the signer claims."""
+SIGNATURE_LEVEL_B_T: SignatureLevel.ValueType  # 2
+"""With an RFC 3161 timestamp: proof the signature existed at that time."""
+SIGNATURE_LEVEL_B_LT: SignatureLevel.ValueType  # 3
+"""With the timestamp, certificates and CRLs embedded: verifiable offline, years later."""
+Global___SignatureLevel: _TypeAlias = SignatureLevel  # noqa: Y015
+
 class _Indication:
     ValueType = _typing.NewType("ValueType", _builtins.int)
     V: _TypeAlias = ValueType  # noqa: Y015
@@ -225,22 +253,26 @@ class SignPdfRequest(_message.Message):
     AGENCY_CODE_FIELD_NUMBER: _builtins.int
     PDF_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
+    LEVEL_FIELD_NUMBER: _builtins.int
     agency_code: _builtins.str
     """Identifier code of the signing agency."""
     pdf: _builtins.bytes
     """The PDF to sign."""
     reason: _builtins.str
     """Reason written into the signature, e.g. "Ban hành văn bản 05/BC-STTTT"."""
+    level: Global___SignatureLevel.ValueType
+    """PAdES level; unset means the service's default."""
     def __init__(
         self,
         *,
         agency_code: _builtins.str = ...,
         pdf: _builtins.bytes = ...,
         reason: _builtins.str = ...,
+        level: Global___SignatureLevel.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency_code", b"agency_code", "pdf", b"pdf", "reason", b"reason"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency_code", b"agency_code", "level", b"level", "pdf", b"pdf", "reason", b"reason"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -255,8 +287,11 @@ class SignPdfResponse(_message.Message):
     SIGNED_PDF_FIELD_NUMBER: _builtins.int
     CERTIFICATE_FIELD_NUMBER: _builtins.int
     SIGNED_AT_FIELD_NUMBER: _builtins.int
+    LEVEL_FIELD_NUMBER: _builtins.int
     signed_pdf: _builtins.bytes
     """The signed PDF."""
+    level: Global___SignatureLevel.ValueType
+    """The level the PDF was signed at."""
     @_builtins.property
     def certificate(self) -> Global___Certificate:
         """The certificate that signed."""
@@ -271,10 +306,11 @@ class SignPdfResponse(_message.Message):
         signed_pdf: _builtins.bytes = ...,
         certificate: Global___Certificate | None = ...,
         signed_at: _timestamp_pb2.Timestamp | None = ...,
+        level: Global___SignatureLevel.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate", "signed_at", b"signed_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate", "signed_at", b"signed_at", "signed_pdf", b"signed_pdf"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate", "level", b"level", "signed_at", b"signed_at", "signed_pdf", b"signed_pdf"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -319,6 +355,10 @@ class SignatureReport(_message.Message):
     TRUSTED_FIELD_NUMBER: _builtins.int
     CERTIFICATE_FIELD_NUMBER: _builtins.int
     SIGNED_AT_FIELD_NUMBER: _builtins.int
+    TIMESTAMPED_AT_FIELD_NUMBER: _builtins.int
+    DETAIL_FIELD_NUMBER: _builtins.int
+    CHAIN_FIELD_NUMBER: _builtins.int
+    ENTITLED_FIELD_NUMBER: _builtins.int
     field_name: _builtins.str
     """Name of the signature field."""
     indication: Global___Indication.ValueType
@@ -329,6 +369,10 @@ class SignatureReport(_message.Message):
     """Whether the signed bytes are intact."""
     trusted: _builtins.bool
     """Whether the signer's certificate chains to a trusted root and was valid at signing time."""
+    detail: _builtins.str
+    """Why the verdict, in words, e.g. "the certificate was revoked on 2026-11-24T10:00:00+07:00"."""
+    entitled: _builtins.bool
+    """Whether the signer's certificate is bound to the expected agency (always false when none was expected)."""
     @_builtins.property
     def certificate(self) -> Global___Certificate:
         """The signer's certificate."""
@@ -336,6 +380,16 @@ class SignatureReport(_message.Message):
     @_builtins.property
     def signed_at(self) -> _timestamp_pb2.Timestamp:
         """Signing time claimed by the signature."""
+
+    @_builtins.property
+    def timestamped_at(self) -> _timestamp_pb2.Timestamp:
+        """Time of the signature's trusted timestamp (B-T and up): proof it existed then; unset without one."""
+
+    @_builtins.property
+    def chain(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Subjects of the certificate chain, from the signer's certificate up to the trusted root; empty when
+        no chain to a trusted root was found.
+        """
 
     def __init__(
         self,
@@ -347,10 +401,14 @@ class SignatureReport(_message.Message):
         trusted: _builtins.bool = ...,
         certificate: Global___Certificate | None = ...,
         signed_at: _timestamp_pb2.Timestamp | None = ...,
+        timestamped_at: _timestamp_pb2.Timestamp | None = ...,
+        detail: _builtins.str = ...,
+        chain: _abc.Iterable[_builtins.str] | None = ...,
+        entitled: _builtins.bool = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate", "signed_at", b"signed_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate", "signed_at", b"signed_at", "timestamped_at", b"timestamped_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate", "field_name", b"field_name", "indication", b"indication", "intact", b"intact", "signed_at", b"signed_at", "sub_indication", b"sub_indication", "trusted", b"trusted"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate", "chain", b"chain", "detail", b"detail", "entitled", b"entitled", "field_name", b"field_name", "indication", b"indication", "intact", b"intact", "signed_at", b"signed_at", "sub_indication", b"sub_indication", "timestamped_at", b"timestamped_at", "trusted", b"trusted"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -79,7 +79,7 @@ class SigningServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def SignPdf(self, request, context):
-        """SignPdf puts the agency's seal signature (PAdES B-B) on a PDF.
+        """SignPdf puts the agency's seal signature (PAdES B-B, B-T or B-LT) on a PDF.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

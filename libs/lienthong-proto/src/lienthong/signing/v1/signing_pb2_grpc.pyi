@@ -36,7 +36,7 @@ class SigningServiceStub:
     IssueAgencyCertificate: _grpc.UnaryUnaryMultiCallable[_signing_pb2.IssueAgencyCertificateRequest, _signing_pb2.IssueAgencyCertificateResponse]
     """IssueAgencyCertificate issues (or returns the existing) agency seal certificate of an agency."""
     SignPdf: _grpc.UnaryUnaryMultiCallable[_signing_pb2.SignPdfRequest, _signing_pb2.SignPdfResponse]
-    """SignPdf puts the agency's seal signature (PAdES B-B) on a PDF."""
+    """SignPdf puts the agency's seal signature (PAdES B-B, B-T or B-LT) on a PDF."""
     VerifyPdf: _grpc.UnaryUnaryMultiCallable[_signing_pb2.VerifyPdfRequest, _signing_pb2.VerifyPdfResponse]
     """VerifyPdf checks every signature of a PDF and who made it, judging each certificate as it was when it
     signed: revoked before the signature fails, revoked after it still passes.
@@ -58,7 +58,7 @@ class SigningServiceAsyncStub(SigningServiceStub):
     IssueAgencyCertificate: _aio.UnaryUnaryMultiCallable[_signing_pb2.IssueAgencyCertificateRequest, _signing_pb2.IssueAgencyCertificateResponse]  # type: ignore[assignment]
     """IssueAgencyCertificate issues (or returns the existing) agency seal certificate of an agency."""
     SignPdf: _aio.UnaryUnaryMultiCallable[_signing_pb2.SignPdfRequest, _signing_pb2.SignPdfResponse]  # type: ignore[assignment]
-    """SignPdf puts the agency's seal signature (PAdES B-B) on a PDF."""
+    """SignPdf puts the agency's seal signature (PAdES B-B, B-T or B-LT) on a PDF."""
     VerifyPdf: _aio.UnaryUnaryMultiCallable[_signing_pb2.VerifyPdfRequest, _signing_pb2.VerifyPdfResponse]  # type: ignore[assignment]
     """VerifyPdf checks every signature of a PDF and who made it, judging each certificate as it was when it
     signed: revoked before the signature fails, revoked after it still passes.
@@ -89,7 +89,7 @@ class SigningServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _signing_pb2.SignPdfRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_signing_pb2.SignPdfResponse, _abc.Awaitable[_signing_pb2.SignPdfResponse]]:
-        """SignPdf puts the agency's seal signature (PAdES B-B) on a PDF."""
+        """SignPdf puts the agency's seal signature (PAdES B-B, B-T or B-LT) on a PDF."""
 
     @_abc_1.abstractmethod
     def VerifyPdf(

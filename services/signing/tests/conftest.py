@@ -1,0 +1,84 @@
+"""Fixtures of the signing tests: a key store and a development CA in the test's own directory."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Protocol
+
+import pytest
+
+from lienthong.documents.rendering import render_document_pdf
+from lienthong.signing.devca import DevCertificateAuthority, IssuedCertificate
+from lienthong.signing.keystore import EncryptedFileKeyStore, KeyStore
+from lienthong.signing.pades import Level, TrustData, sign_pdf
+
+# How far back `old_ca` was created: room for certificates issued, used and expired in the past.
+CA_AGE = timedelta(days=5 * 365)
+
+
+@pytest.fixture
+def keys(tmp_path: Path) -> EncryptedFileKeyStore:
+    return EncryptedFileKeyStore(tmp_path / "keys", b"test passphrase")
+
+
+@pytest.fixture
+def ca(tmp_path: Path, keys: EncryptedFileKeyStore) -> DevCertificateAuthority:
+    return DevCertificateAuthority(tmp_path / "ca", keys)
+
+
+@pytest.fixture
+def old_ca(tmp_path: Path, keys: EncryptedFileKeyStore) -> DevCertificateAuthority:
+    """A CA (and its TSA) created five years ago, so that the clock of a test can be set in the past."""
+    return DevCertificateAuthority(tmp_path / "old-ca", keys, created_at=datetime.now(UTC) - CA_AGE)
+
+
+@pytest.fixture
+def report_pdf() -> bytes:
+    return render_document_pdf(
+        agency_name="Sở Thông tin và Truyền thông",
+        code="01/BC-STTTT",
+        issued_on=date(2026, 11, 24),
+        type_name="Báo cáo",
+        subject="Báo cáo tình hình ứng dụng công nghệ thông tin",
+    )
+
+
+class Sign(Protocol):
+    def __call__(
+        self,
+        ca: DevCertificateAuthority,
+        keys: KeyStore,
+        issued: IssuedCertificate,
+        *,
+        level: Level = Level.B_LT,
+        at: datetime | None = None,
+    ) -> bytes: ...
+
+
+@pytest.fixture
+def sign(report_pdf: bytes) -> Sign:
+    """Signs `report_pdf` with `issued`'s key at `level`, as if at `at` (the claimed signing time and the
+    TSA's clock), embedding the CA's current CRLs for B-LT."""
+
+    def sign(
+        ca: DevCertificateAuthority,
+        keys: KeyStore,
+        issued: IssuedCertificate,
+        *,
+        level: Level = Level.B_LT,
+        at: datetime | None = None,
+    ) -> bytes:
+        signed, _ = sign_pdf(
+            report_pdf,
+            signer=keys.signer(issued.serial, issued.certificate, ca.chain),
+            certificate=issued.certificate,
+            reason="Ban hành",
+            level=level,
+            timestamper=ca.timestamper(at=at),
+            trust=TrustData([ca.root], ca.crls()),
+            signing_time=at,
+        )
+        return signed
+
+    return sign

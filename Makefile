@@ -98,6 +98,7 @@ bench: .venv/.synced ## benchmarks (never part of test); figures in bench/result
 	LIENTHONG_BENCH_DATABASE_URL=$${LIENTHONG_BENCH_DATABASE_URL-$$LIENTHONG_TEST_DATABASE_URL} \
 	LIENTHONG_BENCH_NATS_URL=$${LIENTHONG_BENCH_NATS_URL-$$LIENTHONG_TEST_NATS_URL} \
 	$(PY) bench/identifiers.py
+	$(PY) bench/signing.py
 
 .PHONY: clean
 clean: ## remove local state (var/) and caches

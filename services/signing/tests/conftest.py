@@ -53,13 +53,14 @@ class Sign(Protocol):
         *,
         level: Level = Level.B_LT,
         at: datetime | None = None,
+        pdf: bytes | None = None,
     ) -> bytes: ...
 
 
 @pytest.fixture
 def sign(report_pdf: bytes) -> Sign:
-    """Signs `report_pdf` with `issued`'s key at `level`, as if at `at` (the claimed signing time and the
-    TSA's clock), embedding the CA's current CRLs for B-LT."""
+    """Signs `pdf` (default `report_pdf`) with `issued`'s key at `level`, as if at `at` (the claimed signing
+    time and the TSA's clock), embedding the CA's current CRLs for B-LT."""
 
     def sign(
         ca: DevCertificateAuthority,
@@ -68,9 +69,10 @@ def sign(report_pdf: bytes) -> Sign:
         *,
         level: Level = Level.B_LT,
         at: datetime | None = None,
+        pdf: bytes | None = None,
     ) -> bytes:
         signed, _ = sign_pdf(
-            report_pdf,
+            pdf or report_pdf,
             signer=keys.signer(issued.serial, issued.certificate, ca.chain),
             certificate=issued.certificate,
             reason="Ban hành",

@@ -49,6 +49,7 @@ CLOCK_SKEW = dt.timedelta(minutes=5)
 # dev CA publishes nowhere, callers hand `crl()` to the verifier. pyHanko checks a CRL it is given only for
 # certificates that declare a distribution point, hence one is declared at all.
 DEFAULT_CRL_URL = "http://crl.lienthong.invalid/development-issuing-ca.crl"
+SIM_PKI_UNIT = "SIM PKI"
 _AGENCY_CODE = re.compile(r"\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}")
 ROOT_CRL = "root-crl.pem"
 _CA_FILES = {"root.pem", "issuing.pem", "crl.pem", "tsa.pem", ROOT_CRL}
@@ -70,9 +71,22 @@ class IssuedCertificate:
 
 
 def agency_code_of(certificate: x509.Certificate) -> str | None:
-    """The agency identifier code an agency seal certificate is bound to; None for any other certificate."""
+    """The agency identifier code a certificate is bound to (an agency's seal, or an individual of the
+    agency); None for any other certificate."""
     values = certificate.subject.get_attributes_for_oid(NameOID.ORGANIZATION_IDENTIFIER)
     return str(values[0].value) if values else None
+
+
+def person_of(certificate: x509.Certificate) -> str | None:
+    """The person an individual's (or SIM PKI holder's) certificate is bound to: the subject's serialNumber
+    (ETSI EN 319 412-1 §5.1.3, e.g. "CCCVN-001089012345"); None for an agency seal."""
+    values = certificate.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)
+    return str(values[0].value) if values else None
+
+
+def is_sim_pki(certificate: x509.Certificate) -> bool:
+    units = certificate.subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME)
+    return any(unit.value == SIM_PKI_UNIT for unit in units)
 
 
 def serial_of(certificate: x509.Certificate) -> str:
@@ -152,12 +166,40 @@ class DevCertificateAuthority:
             certificate
             for certificate in self._issued()
             if agency_code_of(certificate) == agency_code
+            and person_of(certificate) is None
             and certificate.serial_number not in revoked
             and certificate.not_valid_before_utc <= now < certificate.not_valid_after_utc
         ]
         if not usable:
             return None
         return IssuedCertificate(max(usable, key=lambda c: c.not_valid_before_utc))
+
+    def issue_personal(
+        self,
+        agency_code: str,
+        agency_name: str,
+        person_name: str,
+        person_id: str,
+        *,
+        sim_pki: bool = False,
+        now: dt.datetime | None = None,
+    ) -> IssuedCertificate:
+        """A new certificate for a person who signs for the agency (the leader), or for a SIM PKI holder:
+        bound to the agency by its identifier code and to the person by `person_id`."""
+        if not _AGENCY_CODE.fullmatch(agency_code):
+            raise InvalidArgument(f"{agency_code!r} is not an agency identifier code (NNN.NN.NN.XNN)")
+        if not person_name.strip() or not person_id.strip():
+            raise InvalidArgument("a personal certificate needs the person's name and identifier")
+        attributes = [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, agency_name.strip() or agency_code),
+            x509.NameAttribute(NameOID.ORGANIZATION_IDENTIFIER, agency_code),
+            *([x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, SIM_PKI_UNIT)] if sim_pki else []),
+            x509.NameAttribute(NameOID.SERIAL_NUMBER, person_id.strip()),
+            x509.NameAttribute(NameOID.COMMON_NAME, person_name.strip()),
+        ]
+        with self._lock:
+            return IssuedCertificate(self._issue(x509.Name(attributes), now or dt.datetime.now(dt.UTC)))
 
     def certificate(self, serial: str) -> x509.Certificate:
         """A certificate this CA issued, by serial (lowercase hex)."""

@@ -28,7 +28,7 @@ from pyhanko.sign.validation.status import PdfSignatureStatus
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 
-from lienthong.signing.devca import agency_code_of, serial_of
+from lienthong.signing.devca import agency_code_of, person_of, serial_of
 from lienthong.signing.domain.verification import (
     DISALLOWED_MODIFICATION,
     EXPIRED,
@@ -49,6 +49,7 @@ from lienthong.vietnamese import without_diacritics
 from lienthong.vietnamese.calendar import VIETNAM
 
 SEAL_FIELD = "AgencySeal"
+PERSON_FIELD = "Signature"  # an individual's signature, made before the agency's seal
 # Where the visible stamp goes on the first page (PDF points, origin bottom-left of A4): bottom right,
 # each further signature one box higher so stamps never overlap.
 STAMP_BOX = (330, 40, 565, 110)
@@ -120,7 +121,7 @@ def sign_pdf(
     # The CMS signingTime (UTCTime) keeps whole seconds: return exactly what a verifier will read back.
     signed_at = signed_at.replace(microsecond=0)
     existing = _signature_field_names(_reader(pdf))
-    field_name = _free_field_name(existing)
+    field_name = _free_field_name(existing, SEAL_FIELD if person_of(certificate) is None else PERSON_FIELD)
     long_term = level is Level.B_LT and trust is not None
     metadata = signers.PdfSignatureMetadata(
         field_name=field_name,
@@ -146,7 +147,7 @@ def sign_pdf(
         IncrementalPdfFileWriter(io.BytesIO(pdf)),
         output=output,
         appearance_text_params={
-            "seal": _ascii(_organisation_of(certificate)),
+            "seal": _ascii(_signer_name_of(certificate)),
             "agency": agency_code_of(certificate) or "-",
             "vn_time": _vietnam(signed_at),
             "why": _ascii(reason),
@@ -280,6 +281,7 @@ def _verify(
             serial=serial_of(certificate),
             subject=certificate.subject.rfc4514_string(),
             agency_code=agency_code_of(certificate),
+            person=person_of(certificate),
             not_before=certificate.not_valid_before_utc,
             not_after=certificate.not_valid_after_utc,
             pem=certificate.public_bytes(serialization.Encoding.PEM).decode("ascii"),
@@ -370,19 +372,19 @@ def _reader(pdf: bytes) -> PdfFileReader:
         raise NotAPdf(f"the PDF cannot be read: {error}") from error
 
 
-def _free_field_name(existing: set[str]) -> str:
-    name, counter = SEAL_FIELD, 1
+def _free_field_name(existing: set[str], prefix: str) -> str:
+    name, counter = prefix, 1
     while name in existing:
         counter += 1
-        name = f"{SEAL_FIELD}{counter}"
+        name = f"{prefix}{counter}"
     return name
 
 
-def _organisation_of(certificate: x509.Certificate) -> str:
+def _signer_name_of(certificate: x509.Certificate) -> str:
+    """The person for an individual's certificate, the organisation for an agency seal."""
     subject = certificate.subject
-    names = subject.get_attributes_for_oid(x509.NameOID.ORGANIZATION_NAME) or subject.get_attributes_for_oid(
-        x509.NameOID.COMMON_NAME
-    )
+    first = x509.NameOID.COMMON_NAME if person_of(certificate) else x509.NameOID.ORGANIZATION_NAME
+    names = subject.get_attributes_for_oid(first) or subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
     return str(names[0].value) if names else ""
 
 

@@ -22,52 +22,81 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"lienthong/signing/v1/signing.proto\x12\x14lienthong.signing.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9b\x02\n\x0b\x43\x65rtificate\x12\x0e\n\x06serial\x18\x01 \x01(\t\x12\x0f\n\x07subject\x18\x02 \x01(\t\x12\x13\n\x0b\x61gency_code\x18\x03 \x01(\t\x12\x33\n\x04kind\x18\x04 \x01(\x0e\x32%.lienthong.signing.v1.CertificateKind\x12.\n\nnot_before\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tnot_after\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0b\n\x03pem\x18\x07 \x01(\t\x12\x35\n\x05state\x18\x08 \x01(\x0e\x32&.lienthong.signing.v1.CertificateState\"I\n\x1dIssueAgencyCertificateRequest\x12\x13\n\x0b\x61gency_code\x18\x01 \x01(\t\x12\x13\n\x0b\x61gency_name\x18\x02 \x01(\t\"X\n\x1eIssueAgencyCertificateResponse\x12\x36\n\x0b\x63\x65rtificate\x18\x01 \x01(\x0b\x32!.lienthong.signing.v1.Certificate\"w\n\x0eSignPdfRequest\x12\x13\n\x0b\x61gency_code\x18\x01 \x01(\t\x12\x0b\n\x03pdf\x18\x02 \x01(\x0c\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x33\n\x05level\x18\x04 \x01(\x0e\x32$.lienthong.signing.v1.SignatureLevel\"\xc1\x01\n\x0fSignPdfResponse\x12\x12\n\nsigned_pdf\x18\x01 \x01(\x0c\x12\x36\n\x0b\x63\x65rtificate\x18\x02 \x01(\x0b\x32!.lienthong.signing.v1.Certificate\x12-\n\tsigned_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x05level\x18\x04 \x01(\x0e\x32$.lienthong.signing.v1.SignatureLevel\"=\n\x10VerifyPdfRequest\x12\x0b\n\x03pdf\x18\x01 \x01(\x0c\x12\x1c\n\x14\x65xpected_agency_code\x18\x02 \x01(\t\"\xe0\x02\n\x0fSignatureReport\x12\x12\n\nfield_name\x18\x01 \x01(\t\x12\x34\n\nindication\x18\x02 \x01(\x0e\x32 .lienthong.signing.v1.Indication\x12\x16\n\x0esub_indication\x18\x03 \x01(\t\x12\x0e\n\x06intact\x18\x04 \x01(\x08\x12\x0f\n\x07trusted\x18\x05 \x01(\x08\x12\x36\n\x0b\x63\x65rtificate\x18\x06 \x01(\x0b\x32!.lienthong.signing.v1.Certificate\x12-\n\tsigned_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0etimestamped_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06\x64\x65tail\x18\t \x01(\t\x12\r\n\x05\x63hain\x18\n \x03(\t\x12\x10\n\x08\x65ntitled\x18\x0b \x01(\x08\"\x94\x01\n\x11VerifyPdfResponse\x12\x34\n\nindication\x18\x01 \x01(\x0e\x32 .lienthong.signing.v1.Indication\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x39\n\nsignatures\x18\x03 \x03(\x0b\x32%.lienthong.signing.v1.SignatureReport\";\n\x19SuspendCertificateRequest\x12\x0e\n\x06serial\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"T\n\x1aSuspendCertificateResponse\x12\x36\n\x0b\x63\x65rtificate\x18\x01 \x01(\x0b\x32!.lienthong.signing.v1.Certificate\".\n\x1cReactivateCertificateRequest\x12\x0e\n\x06serial\x18\x01 \x01(\t\"W\n\x1dReactivateCertificateResponse\x12\x36\n\x0b\x63\x65rtificate\x18\x01 \x01(\x0b\x32!.lienthong.signing.v1.Certificate\":\n\x18RevokeCertificateRequest\x12\x0e\n\x06serial\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"S\n\x19RevokeCertificateResponse\x12\x36\n\x0b\x63\x65rtificate\x18\x01 \x01(\x0b\x32!.lienthong.signing.v1.Certificate*\xd7\x01\n\x10\x43\x65rtificateState\x12!\n\x1d\x43\x45RTIFICATE_STATE_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x43\x45RTIFICATE_STATE_ACTIVE\x10\x01\x12\x1f\n\x1b\x43\x45RTIFICATE_STATE_SUSPENDED\x10\x02\x12\x1d\n\x19\x43\x45RTIFICATE_STATE_REVOKED\x10\x03\x12\x1d\n\x19\x43\x45RTIFICATE_STATE_EXPIRED\x10\x04\x12#\n\x1f\x43\x45RTIFICATE_STATE_NOT_YET_VALID\x10\x05*\x95\x01\n\x0f\x43\x65rtificateKind\x12 \n\x1c\x43\x45RTIFICATE_KIND_UNSPECIFIED\x10\x00\x12\x1f\n\x1b\x43\x45RTIFICATE_KIND_INDIVIDUAL\x10\x01\x12!\n\x1d\x43\x45RTIFICATE_KIND_ORGANISATION\x10\x02\x12\x1c\n\x18\x43\x45RTIFICATE_KIND_SIM_PKI\x10\x03*}\n\x0eSignatureLevel\x12\x1f\n\x1bSIGNATURE_LEVEL_UNSPECIFIED\x10\x00\x12\x17\n\x13SIGNATURE_LEVEL_B_B\x10\x01\x12\x17\n\x13SIGNATURE_LEVEL_B_T\x10\x02\x12\x18\n\x14SIGNATURE_LEVEL_B_LT\x10\x03*\x80\x01\n\nIndication\x12\x1a\n\x16INDICATION_UNSPECIFIED\x10\x00\x12\x1b\n\x17INDICATION_TOTAL_PASSED\x10\x01\x12\x1b\n\x17INDICATION_TOTAL_FAILED\x10\x02\x12\x1c\n\x18INDICATION_INDETERMINATE\x10\x03\x32\xbe\x05\n\x0eSigningService\x12\x83\x01\n\x16IssueAgencyCertificate\x12\x33.lienthong.signing.v1.IssueAgencyCertificateRequest\x1a\x34.lienthong.signing.v1.IssueAgencyCertificateResponse\x12V\n\x07SignPdf\x12$.lienthong.signing.v1.SignPdfRequest\x1a%.lienthong.signing.v1.SignPdfResponse\x12\\\n\tVerifyPdf\x12&.lienthong.signing.v1.VerifyPdfRequest\x1a\'.lienthong.signing.v1.VerifyPdfResponse\x12w\n\x12SuspendCertificate\x12/.lienthong.signing.v1.SuspendCertificateRequest\x1a\x30.lienthong.signing.v1.SuspendCertificateResponse\x12\x80\x01\n\x15ReactivateCertificate\x12\x32.lienthong.signing.v1.ReactivateCertificateRequest\x1a\x33.lienthong.signing.v1.ReactivateCertificateResponse\x12t\n\x11RevokeCertificate\x12..lienthong.signing.v1.RevokeCertificateRequest\x1a/.lienthong.signing.v1.RevokeCertificateResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"lienthong/signing/v1/signing.proto\x12\x14lienthong.signing.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xec\x02\n\x13RegistrationRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x33\n\x04kind\x18\x02 \x01(\x0e\x32%.lienthong.signing.v1.CertificateKind\x12\x13\n\x0b\x61gency_code\x18\x03 \x01(\t\x12\x13\n\x0bperson_name\x18\x04 \x01(\t\x12\x11\n\tperson_id\x18\x05 \x01(\t\x12\x36\n\x05state\x18\x06 \x01(\x0e\x32\'.lienthong.signing.v1.RegistrationState\x12\x30\n\x0crequested_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06serial\x18\x08 \x01(\t\x12/\n\x0b\x61\x63tive_from\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\tlead_time\x18\n \x01(\x0b\x32\x19.google.protobuf.Duration\"\x9d\x01\n\x19RequestCertificateRequest\x12\x33\n\x04kind\x18\x01 \x01(\x0e\x32%.lienthong.signing.v1.CertificateKind\x12\x13\n\x0b\x61gency_code\x18\x02 \x01(\t\x12\x13\n\x0bperson_name\x18\x03 \x01(\t\x12\x11\n\tperson_id\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\"X\n\x1aRequestCertificateResponse\x12:\n\x07request\x18\x01 \x01(\x0b\x32).lienthong.signing.v1.RegistrationRequest\"6\n IssueRequestedCertificateRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\"\x97\x01\n!IssueRequestedCertificateResponse\x12\x36\n\x0b\x63\x65rtificate\x18\x01 \x01(\x0b\x32!.lienthong.signing.v1.Certificate\x12:\n\x07request\x18\x02 \x01(\x0b\x32).lienthong.signing.v1.RegistrationRequest\"3\n\x1dGetRegistrationRequestRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\"\\\n\x1eGetRegistrationRequestResponse\x12:\n\x07request\x18\x01 \x01(\x0b\x32).lienthong.signing.v1.RegistrationRequest\"\x98\x01\n\x18ImportCertificateRequest\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\x12\x10\n\x08password\x18\x02 \x01(\t\x12\x33\n\x04kind\x18\x03 \x01(\x0e\x32%.lienthong.signing.v1.CertificateKind\x12\x13\n\x0b\x61gency_code\x18\x04 \x01(\t\x12\x12\n\nrequest_id\x18\x05 \x01(\t\"i\n\x19ImportCertificateResponse\x12\x36\n\x0b\x63\x65rtificate\x18\x01 \x01(\x0b\x32!.lienthong.signing.v1.Certificate\x12\x14\n\x0ckey_imported\x18\x02 \x01(\x08\"\x1f\n\x10ImportCrlRequest\x12\x0b\n\x03\x63rl\x18\x01 \x01(\x0c\",\n\x11ImportCrlResponse\x12\x17\n\x0frevoked_serials\x18\x01 \x03(\t\"\'\n\x15GetCertificateRequest\x12\x0e\n\x06serial\x18\x01 \x01(\t\"P\n\x16GetCertificateResponse\x12\x36\n\x0b\x63\x65rtificate\x18\x01 \x01(\x0b\x32!.lienthong.signing.v1.Certificate\"\xab\x02\n\x0b\x43\x65rtificate\x12\x0e\n\x06serial\x18\x01 \x01(\t\x12\x0f\n\x07subject\x18\x02 \x01(\t\x12\x13\n\x0b\x61gency_code\x18\x03 \x01(\t\x12\x33\n\x04kind\x18\x04 \x01(\x0e\x32%.lienthong.signing.v1.CertificateKind\x12.\n\nnot_before\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tnot_after\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0b\n\x03pem\x18\x07 \x01(\t\x12\x35\n\x05state\x18\x08 \x01(\x0e\x32&.lienthong.signing.v1.CertificateState\x12\x0e\n\x06person\x18\t \x01(\t\"I\n\x1dIssueAgencyCertificateRequest\x12\x13\n\x0b\x61gency_code\x18\x01 \x01(\t\x12\x13\n\x0b\x61gency_name\x18\x02 \x01(\t\"X\n\x1eIssueAgencyCertificateResponse\x12\x36\n\x0b\x63\x65rtificate\x18\x01 \x01(\x0b\x32!.lienthong.signing.v1.Certificate\"\x8e\x01\n\x0eSignPdfRequest\x12\x13\n\x0b\x61gency_code\x18\x01 \x01(\t\x12\x0b\n\x03pdf\x18\x02 \x01(\x0c\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x33\n\x05level\x18\x04 \x01(\x0e\x32$.lienthong.signing.v1.SignatureLevel\x12\x15\n\rsigner_serial\x18\x05 \x01(\t\"\xc1\x01\n\x0fSignPdfResponse\x12\x12\n\nsigned_pdf\x18\x01 \x01(\x0c\x12\x36\n\x0b\x63\x65rtificate\x18\x02 \x01(\x0b\x32!.lienthong.signing.v1.Certificate\x12-\n\tsigned_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x05level\x18\x04 \x01(\x0e\x32$.lienthong.signing.v1.SignatureLevel\"=\n\x10VerifyPdfRequest\x12\x0b\n\x03pdf\x18\x01 \x01(\x0c\x12\x1c\n\x14\x65xpected_agency_code\x18\x02 \x01(\t\"\xe0\x02\n\x0fSignatureReport\x12\x12\n\nfield_name\x18\x01 \x01(\t\x12\x34\n\nindication\x18\x02 \x01(\x0e\x32 .lienthong.signing.v1.Indication\x12\x16\n\x0esub_indication\x18\x03 \x01(\t\x12\x0e\n\x06intact\x18\x04 \x01(\x08\x12\x0f\n\x07trusted\x18\x05 \x01(\x08\x12\x36\n\x0b\x63\x65rtificate\x18\x06 \x01(\x0b\x32!.lienthong.signing.v1.Certificate\x12-\n\tsigned_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0etimestamped_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06\x64\x65tail\x18\t \x01(\t\x12\r\n\x05\x63hain\x18\n \x03(\t\x12\x10\n\x08\x65ntitled\x18\x0b \x01(\x08\"\x94\x01\n\x11VerifyPdfResponse\x12\x34\n\nindication\x18\x01 \x01(\x0e\x32 .lienthong.signing.v1.Indication\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x39\n\nsignatures\x18\x03 \x03(\x0b\x32%.lienthong.signing.v1.SignatureReport\";\n\x19SuspendCertificateRequest\x12\x0e\n\x06serial\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"T\n\x1aSuspendCertificateResponse\x12\x36\n\x0b\x63\x65rtificate\x18\x01 \x01(\x0b\x32!.lienthong.signing.v1.Certificate\".\n\x1cReactivateCertificateRequest\x12\x0e\n\x06serial\x18\x01 \x01(\t\"W\n\x1dReactivateCertificateResponse\x12\x36\n\x0b\x63\x65rtificate\x18\x01 \x01(\x0b\x32!.lienthong.signing.v1.Certificate\":\n\x18RevokeCertificateRequest\x12\x0e\n\x06serial\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"S\n\x19RevokeCertificateResponse\x12\x36\n\x0b\x63\x65rtificate\x18\x01 \x01(\x0b\x32!.lienthong.signing.v1.Certificate*{\n\x11RegistrationState\x12\"\n\x1eREGISTRATION_STATE_UNSPECIFIED\x10\x00\x12 \n\x1cREGISTRATION_STATE_REQUESTED\x10\x01\x12 \n\x1cREGISTRATION_STATE_FULFILLED\x10\x02*\xd7\x01\n\x10\x43\x65rtificateState\x12!\n\x1d\x43\x45RTIFICATE_STATE_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x43\x45RTIFICATE_STATE_ACTIVE\x10\x01\x12\x1f\n\x1b\x43\x45RTIFICATE_STATE_SUSPENDED\x10\x02\x12\x1d\n\x19\x43\x45RTIFICATE_STATE_REVOKED\x10\x03\x12\x1d\n\x19\x43\x45RTIFICATE_STATE_EXPIRED\x10\x04\x12#\n\x1f\x43\x45RTIFICATE_STATE_NOT_YET_VALID\x10\x05*\x95\x01\n\x0f\x43\x65rtificateKind\x12 \n\x1c\x43\x45RTIFICATE_KIND_UNSPECIFIED\x10\x00\x12\x1f\n\x1b\x43\x45RTIFICATE_KIND_INDIVIDUAL\x10\x01\x12!\n\x1d\x43\x45RTIFICATE_KIND_ORGANISATION\x10\x02\x12\x1c\n\x18\x43\x45RTIFICATE_KIND_SIM_PKI\x10\x03*}\n\x0eSignatureLevel\x12\x1f\n\x1bSIGNATURE_LEVEL_UNSPECIFIED\x10\x00\x12\x17\n\x13SIGNATURE_LEVEL_B_B\x10\x01\x12\x17\n\x13SIGNATURE_LEVEL_B_T\x10\x02\x12\x18\n\x14SIGNATURE_LEVEL_B_LT\x10\x03*\x80\x01\n\nIndication\x12\x1a\n\x16INDICATION_UNSPECIFIED\x10\x00\x12\x1b\n\x17INDICATION_TOTAL_PASSED\x10\x01\x12\x1b\n\x17INDICATION_TOTAL_FAILED\x10\x02\x12\x1c\n\x18INDICATION_INDETERMINATE\x10\x03\x32\x8d\x0b\n\x0eSigningService\x12\x83\x01\n\x16IssueAgencyCertificate\x12\x33.lienthong.signing.v1.IssueAgencyCertificateRequest\x1a\x34.lienthong.signing.v1.IssueAgencyCertificateResponse\x12V\n\x07SignPdf\x12$.lienthong.signing.v1.SignPdfRequest\x1a%.lienthong.signing.v1.SignPdfResponse\x12\\\n\tVerifyPdf\x12&.lienthong.signing.v1.VerifyPdfRequest\x1a\'.lienthong.signing.v1.VerifyPdfResponse\x12w\n\x12SuspendCertificate\x12/.lienthong.signing.v1.SuspendCertificateRequest\x1a\x30.lienthong.signing.v1.SuspendCertificateResponse\x12\x80\x01\n\x15ReactivateCertificate\x12\x32.lienthong.signing.v1.ReactivateCertificateRequest\x1a\x33.lienthong.signing.v1.ReactivateCertificateResponse\x12t\n\x11RevokeCertificate\x12..lienthong.signing.v1.RevokeCertificateRequest\x1a/.lienthong.signing.v1.RevokeCertificateResponse\x12w\n\x12RequestCertificate\x12/.lienthong.signing.v1.RequestCertificateRequest\x1a\x30.lienthong.signing.v1.RequestCertificateResponse\x12\x8c\x01\n\x19IssueRequestedCertificate\x12\x36.lienthong.signing.v1.IssueRequestedCertificateRequest\x1a\x37.lienthong.signing.v1.IssueRequestedCertificateResponse\x12\x83\x01\n\x16GetRegistrationRequest\x12\x33.lienthong.signing.v1.GetRegistrationRequestRequest\x1a\x34.lienthong.signing.v1.GetRegistrationRequestResponse\x12t\n\x11ImportCertificate\x12..lienthong.signing.v1.ImportCertificateRequest\x1a/.lienthong.signing.v1.ImportCertificateResponse\x12\\\n\tImportCrl\x12&.lienthong.signing.v1.ImportCrlRequest\x1a\'.lienthong.signing.v1.ImportCrlResponse\x12k\n\x0eGetCertificate\x12+.lienthong.signing.v1.GetCertificateRequest\x1a,.lienthong.signing.v1.GetCertificateResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'lienthong.signing.v1.signing_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CERTIFICATESTATE']._serialized_start=1860
-  _globals['_CERTIFICATESTATE']._serialized_end=2075
-  _globals['_CERTIFICATEKIND']._serialized_start=2078
-  _globals['_CERTIFICATEKIND']._serialized_end=2227
-  _globals['_SIGNATURELEVEL']._serialized_start=2229
-  _globals['_SIGNATURELEVEL']._serialized_end=2354
-  _globals['_INDICATION']._serialized_start=2357
-  _globals['_INDICATION']._serialized_end=2485
-  _globals['_CERTIFICATE']._serialized_start=94
-  _globals['_CERTIFICATE']._serialized_end=377
-  _globals['_ISSUEAGENCYCERTIFICATEREQUEST']._serialized_start=379
-  _globals['_ISSUEAGENCYCERTIFICATEREQUEST']._serialized_end=452
-  _globals['_ISSUEAGENCYCERTIFICATERESPONSE']._serialized_start=454
-  _globals['_ISSUEAGENCYCERTIFICATERESPONSE']._serialized_end=542
-  _globals['_SIGNPDFREQUEST']._serialized_start=544
-  _globals['_SIGNPDFREQUEST']._serialized_end=663
-  _globals['_SIGNPDFRESPONSE']._serialized_start=666
-  _globals['_SIGNPDFRESPONSE']._serialized_end=859
-  _globals['_VERIFYPDFREQUEST']._serialized_start=861
-  _globals['_VERIFYPDFREQUEST']._serialized_end=922
-  _globals['_SIGNATUREREPORT']._serialized_start=925
-  _globals['_SIGNATUREREPORT']._serialized_end=1277
-  _globals['_VERIFYPDFRESPONSE']._serialized_start=1280
-  _globals['_VERIFYPDFRESPONSE']._serialized_end=1428
-  _globals['_SUSPENDCERTIFICATEREQUEST']._serialized_start=1430
-  _globals['_SUSPENDCERTIFICATEREQUEST']._serialized_end=1489
-  _globals['_SUSPENDCERTIFICATERESPONSE']._serialized_start=1491
-  _globals['_SUSPENDCERTIFICATERESPONSE']._serialized_end=1575
-  _globals['_REACTIVATECERTIFICATEREQUEST']._serialized_start=1577
-  _globals['_REACTIVATECERTIFICATEREQUEST']._serialized_end=1623
-  _globals['_REACTIVATECERTIFICATERESPONSE']._serialized_start=1625
-  _globals['_REACTIVATECERTIFICATERESPONSE']._serialized_end=1712
-  _globals['_REVOKECERTIFICATEREQUEST']._serialized_start=1714
-  _globals['_REVOKECERTIFICATEREQUEST']._serialized_end=1772
-  _globals['_REVOKECERTIFICATERESPONSE']._serialized_start=1774
-  _globals['_REVOKECERTIFICATERESPONSE']._serialized_end=1857
-  _globals['_SIGNINGSERVICE']._serialized_start=2488
-  _globals['_SIGNINGSERVICE']._serialized_end=3190
+  _globals['_REGISTRATIONSTATE']._serialized_start=3369
+  _globals['_REGISTRATIONSTATE']._serialized_end=3492
+  _globals['_CERTIFICATESTATE']._serialized_start=3495
+  _globals['_CERTIFICATESTATE']._serialized_end=3710
+  _globals['_CERTIFICATEKIND']._serialized_start=3713
+  _globals['_CERTIFICATEKIND']._serialized_end=3862
+  _globals['_SIGNATURELEVEL']._serialized_start=3864
+  _globals['_SIGNATURELEVEL']._serialized_end=3989
+  _globals['_INDICATION']._serialized_start=3992
+  _globals['_INDICATION']._serialized_end=4120
+  _globals['_REGISTRATIONREQUEST']._serialized_start=126
+  _globals['_REGISTRATIONREQUEST']._serialized_end=490
+  _globals['_REQUESTCERTIFICATEREQUEST']._serialized_start=493
+  _globals['_REQUESTCERTIFICATEREQUEST']._serialized_end=650
+  _globals['_REQUESTCERTIFICATERESPONSE']._serialized_start=652
+  _globals['_REQUESTCERTIFICATERESPONSE']._serialized_end=740
+  _globals['_ISSUEREQUESTEDCERTIFICATEREQUEST']._serialized_start=742
+  _globals['_ISSUEREQUESTEDCERTIFICATEREQUEST']._serialized_end=796
+  _globals['_ISSUEREQUESTEDCERTIFICATERESPONSE']._serialized_start=799
+  _globals['_ISSUEREQUESTEDCERTIFICATERESPONSE']._serialized_end=950
+  _globals['_GETREGISTRATIONREQUESTREQUEST']._serialized_start=952
+  _globals['_GETREGISTRATIONREQUESTREQUEST']._serialized_end=1003
+  _globals['_GETREGISTRATIONREQUESTRESPONSE']._serialized_start=1005
+  _globals['_GETREGISTRATIONREQUESTRESPONSE']._serialized_end=1097
+  _globals['_IMPORTCERTIFICATEREQUEST']._serialized_start=1100
+  _globals['_IMPORTCERTIFICATEREQUEST']._serialized_end=1252
+  _globals['_IMPORTCERTIFICATERESPONSE']._serialized_start=1254
+  _globals['_IMPORTCERTIFICATERESPONSE']._serialized_end=1359
+  _globals['_IMPORTCRLREQUEST']._serialized_start=1361
+  _globals['_IMPORTCRLREQUEST']._serialized_end=1392
+  _globals['_IMPORTCRLRESPONSE']._serialized_start=1394
+  _globals['_IMPORTCRLRESPONSE']._serialized_end=1438
+  _globals['_GETCERTIFICATEREQUEST']._serialized_start=1440
+  _globals['_GETCERTIFICATEREQUEST']._serialized_end=1479
+  _globals['_GETCERTIFICATERESPONSE']._serialized_start=1481
+  _globals['_GETCERTIFICATERESPONSE']._serialized_end=1561
+  _globals['_CERTIFICATE']._serialized_start=1564
+  _globals['_CERTIFICATE']._serialized_end=1863
+  _globals['_ISSUEAGENCYCERTIFICATEREQUEST']._serialized_start=1865
+  _globals['_ISSUEAGENCYCERTIFICATEREQUEST']._serialized_end=1938
+  _globals['_ISSUEAGENCYCERTIFICATERESPONSE']._serialized_start=1940
+  _globals['_ISSUEAGENCYCERTIFICATERESPONSE']._serialized_end=2028
+  _globals['_SIGNPDFREQUEST']._serialized_start=2031
+  _globals['_SIGNPDFREQUEST']._serialized_end=2173
+  _globals['_SIGNPDFRESPONSE']._serialized_start=2176
+  _globals['_SIGNPDFRESPONSE']._serialized_end=2369
+  _globals['_VERIFYPDFREQUEST']._serialized_start=2371
+  _globals['_VERIFYPDFREQUEST']._serialized_end=2432
+  _globals['_SIGNATUREREPORT']._serialized_start=2435
+  _globals['_SIGNATUREREPORT']._serialized_end=2787
+  _globals['_VERIFYPDFRESPONSE']._serialized_start=2790
+  _globals['_VERIFYPDFRESPONSE']._serialized_end=2938
+  _globals['_SUSPENDCERTIFICATEREQUEST']._serialized_start=2940
+  _globals['_SUSPENDCERTIFICATEREQUEST']._serialized_end=2999
+  _globals['_SUSPENDCERTIFICATERESPONSE']._serialized_start=3001
+  _globals['_SUSPENDCERTIFICATERESPONSE']._serialized_end=3085
+  _globals['_REACTIVATECERTIFICATEREQUEST']._serialized_start=3087
+  _globals['_REACTIVATECERTIFICATEREQUEST']._serialized_end=3133
+  _globals['_REACTIVATECERTIFICATERESPONSE']._serialized_start=3135
+  _globals['_REACTIVATECERTIFICATERESPONSE']._serialized_end=3222
+  _globals['_REVOKECERTIFICATEREQUEST']._serialized_start=3224
+  _globals['_REVOKECERTIFICATEREQUEST']._serialized_end=3282
+  _globals['_REVOKECERTIFICATERESPONSE']._serialized_start=3284
+  _globals['_REVOKECERTIFICATERESPONSE']._serialized_end=3367
+  _globals['_SIGNINGSERVICE']._serialized_start=4123
+  _globals['_SIGNINGSERVICE']._serialized_end=5544
 # @@protoc_insertion_point(module_scope)

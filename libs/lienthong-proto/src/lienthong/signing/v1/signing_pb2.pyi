@@ -5,6 +5,7 @@ Digital signatures and certificates (DOMAIN.md §4): agency seal certificates, P
 
 from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
@@ -19,6 +20,30 @@ else:
     from typing_extensions import TypeAlias as _TypeAlias, Never as _Never
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class _RegistrationState:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _RegistrationStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_RegistrationState.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    REGISTRATION_STATE_UNSPECIFIED: _RegistrationState.ValueType  # 0
+    """Not set."""
+    REGISTRATION_STATE_REQUESTED: _RegistrationState.ValueType  # 1
+    """Requested, no certificate yet."""
+    REGISTRATION_STATE_FULFILLED: _RegistrationState.ValueType  # 2
+    """A certificate was issued or imported for it."""
+
+class RegistrationState(_RegistrationState, metaclass=_RegistrationStateEnumTypeWrapper):
+    """RegistrationState is where a certificate registration request is."""
+
+REGISTRATION_STATE_UNSPECIFIED: RegistrationState.ValueType  # 0
+"""Not set."""
+REGISTRATION_STATE_REQUESTED: RegistrationState.ValueType  # 1
+"""Requested, no certificate yet."""
+REGISTRATION_STATE_FULFILLED: RegistrationState.ValueType  # 2
+"""A certificate was issued or imported for it."""
+Global___RegistrationState: _TypeAlias = RegistrationState  # noqa: Y015
 
 class _CertificateState:
     ValueType = _typing.NewType("ValueType", _builtins.int)
@@ -141,6 +166,388 @@ INDICATION_INDETERMINATE: Indication.ValueType  # 3
 Global___Indication: _TypeAlias = Indication  # noqa: Y015
 
 @_typing.final
+class RegistrationRequest(_message.Message):
+    """RegistrationRequest is a request to register a certificate and how long it took."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    AGENCY_CODE_FIELD_NUMBER: _builtins.int
+    PERSON_NAME_FIELD_NUMBER: _builtins.int
+    PERSON_ID_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    REQUESTED_AT_FIELD_NUMBER: _builtins.int
+    SERIAL_FIELD_NUMBER: _builtins.int
+    ACTIVE_FROM_FIELD_NUMBER: _builtins.int
+    LEAD_TIME_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """Request id (UUID)."""
+    kind: Global___CertificateKind.ValueType
+    """Who the certificate is for."""
+    agency_code: _builtins.str
+    """Identifier code of the agency the certificate is bound to."""
+    person_name: _builtins.str
+    """The person's name (individuals and SIM PKI holders)."""
+    person_id: _builtins.str
+    """The person's identifier, e.g. "CCCVN-001089012345" (individuals and SIM PKI holders)."""
+    state: Global___RegistrationState.ValueType
+    """Where the request is."""
+    serial: _builtins.str
+    """Serial of the certificate that fulfilled it, when fulfilled."""
+    @_builtins.property
+    def requested_at(self) -> _timestamp_pb2.Timestamp:
+        """When it was requested."""
+
+    @_builtins.property
+    def active_from(self) -> _timestamp_pb2.Timestamp:
+        """When that certificate became usable, when fulfilled."""
+
+    @_builtins.property
+    def lead_time(self) -> _duration_pb2.Duration:
+        """From the request to active_from, when fulfilled."""
+
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        kind: Global___CertificateKind.ValueType = ...,
+        agency_code: _builtins.str = ...,
+        person_name: _builtins.str = ...,
+        person_id: _builtins.str = ...,
+        state: Global___RegistrationState.ValueType = ...,
+        requested_at: _timestamp_pb2.Timestamp | None = ...,
+        serial: _builtins.str = ...,
+        active_from: _timestamp_pb2.Timestamp | None = ...,
+        lead_time: _duration_pb2.Duration | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["active_from", b"active_from", "lead_time", b"lead_time", "requested_at", b"requested_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["active_from", b"active_from", "agency_code", b"agency_code", "id", b"id", "kind", b"kind", "lead_time", b"lead_time", "person_id", b"person_id", "person_name", b"person_name", "requested_at", b"requested_at", "serial", b"serial", "state", b"state"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RegistrationRequest: _TypeAlias = RegistrationRequest  # noqa: Y015
+
+@_typing.final
+class RequestCertificateRequest(_message.Message):
+    """RequestCertificateRequest describes the certificate wanted."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KIND_FIELD_NUMBER: _builtins.int
+    AGENCY_CODE_FIELD_NUMBER: _builtins.int
+    PERSON_NAME_FIELD_NUMBER: _builtins.int
+    PERSON_ID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    kind: Global___CertificateKind.ValueType
+    """Who the certificate is for."""
+    agency_code: _builtins.str
+    """Identifier code of the agency it is bound to."""
+    person_name: _builtins.str
+    """The person's name (individuals and SIM PKI holders only)."""
+    person_id: _builtins.str
+    """The person's identifier (individuals and SIM PKI holders only)."""
+    reason: _builtins.str
+    """Why, e.g. "new director"."""
+    def __init__(
+        self,
+        *,
+        kind: Global___CertificateKind.ValueType = ...,
+        agency_code: _builtins.str = ...,
+        person_name: _builtins.str = ...,
+        person_id: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency_code", b"agency_code", "kind", b"kind", "person_id", b"person_id", "person_name", b"person_name", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RequestCertificateRequest: _TypeAlias = RequestCertificateRequest  # noqa: Y015
+
+@_typing.final
+class RequestCertificateResponse(_message.Message):
+    """RequestCertificateResponse returns the recorded request."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def request(self) -> Global___RegistrationRequest:
+        """The request."""
+
+    def __init__(
+        self,
+        *,
+        request: Global___RegistrationRequest | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["request", b"request"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["request", b"request"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RequestCertificateResponse: _TypeAlias = RequestCertificateResponse  # noqa: Y015
+
+@_typing.final
+class IssueRequestedCertificateRequest(_message.Message):
+    """IssueRequestedCertificateRequest names the request to fulfil."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """Request id."""
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["request_id", b"request_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___IssueRequestedCertificateRequest: _TypeAlias = IssueRequestedCertificateRequest  # noqa: Y015
+
+@_typing.final
+class IssueRequestedCertificateResponse(_message.Message):
+    """IssueRequestedCertificateResponse returns the certificate and the fulfilled request."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CERTIFICATE_FIELD_NUMBER: _builtins.int
+    REQUEST_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def certificate(self) -> Global___Certificate:
+        """The new certificate."""
+
+    @_builtins.property
+    def request(self) -> Global___RegistrationRequest:
+        """The request, fulfilled."""
+
+    def __init__(
+        self,
+        *,
+        certificate: Global___Certificate | None = ...,
+        request: Global___RegistrationRequest | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate", "request", b"request"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate", "request", b"request"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___IssueRequestedCertificateResponse: _TypeAlias = IssueRequestedCertificateResponse  # noqa: Y015
+
+@_typing.final
+class GetRegistrationRequestRequest(_message.Message):
+    """GetRegistrationRequestRequest names the request."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """Request id."""
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["request_id", b"request_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetRegistrationRequestRequest: _TypeAlias = GetRegistrationRequestRequest  # noqa: Y015
+
+@_typing.final
+class GetRegistrationRequestResponse(_message.Message):
+    """GetRegistrationRequestResponse returns the request."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def request(self) -> Global___RegistrationRequest:
+        """The request."""
+
+    def __init__(
+        self,
+        *,
+        request: Global___RegistrationRequest | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["request", b"request"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["request", b"request"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetRegistrationRequestResponse: _TypeAlias = GetRegistrationRequestResponse  # noqa: Y015
+
+@_typing.final
+class ImportCertificateRequest(_message.Message):
+    """ImportCertificateRequest carries a certificate a CA delivered."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DATA_FIELD_NUMBER: _builtins.int
+    PASSWORD_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    AGENCY_CODE_FIELD_NUMBER: _builtins.int
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    data: _builtins.bytes
+    """The certificate: PEM, DER, or a PKCS#12 bundle with its private key."""
+    password: _builtins.str
+    """Password of the PKCS#12 bundle."""
+    kind: Global___CertificateKind.ValueType
+    """Who the certificate is for."""
+    agency_code: _builtins.str
+    """Identifier code of the agency it is bound to; defaults to the certificate's organizationIdentifier."""
+    request_id: _builtins.str
+    """The registration request it fulfils, if any."""
+    def __init__(
+        self,
+        *,
+        data: _builtins.bytes = ...,
+        password: _builtins.str = ...,
+        kind: Global___CertificateKind.ValueType = ...,
+        agency_code: _builtins.str = ...,
+        request_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency_code", b"agency_code", "data", b"data", "kind", b"kind", "password", b"password", "request_id", b"request_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ImportCertificateRequest: _TypeAlias = ImportCertificateRequest  # noqa: Y015
+
+@_typing.final
+class ImportCertificateResponse(_message.Message):
+    """ImportCertificateResponse returns the registered certificate."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CERTIFICATE_FIELD_NUMBER: _builtins.int
+    KEY_IMPORTED_FIELD_NUMBER: _builtins.int
+    key_imported: _builtins.bool
+    """Whether its private key came with it (PKCS#12) and is now in the key store."""
+    @_builtins.property
+    def certificate(self) -> Global___Certificate:
+        """The certificate as registered."""
+
+    def __init__(
+        self,
+        *,
+        certificate: Global___Certificate | None = ...,
+        key_imported: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate", "key_imported", b"key_imported"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ImportCertificateResponse: _TypeAlias = ImportCertificateResponse  # noqa: Y015
+
+@_typing.final
+class ImportCrlRequest(_message.Message):
+    """ImportCrlRequest carries a CA's CRL."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CRL_FIELD_NUMBER: _builtins.int
+    crl: _builtins.bytes
+    """The CRL, PEM or DER, signed by a trusted CA."""
+    def __init__(
+        self,
+        *,
+        crl: _builtins.bytes = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["crl", b"crl"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ImportCrlRequest: _TypeAlias = ImportCrlRequest  # noqa: Y015
+
+@_typing.final
+class ImportCrlResponse(_message.Message):
+    """ImportCrlResponse lists what the CRL changed."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REVOKED_SERIALS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def revoked_serials(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Serials of registered certificates newly revoked."""
+
+    def __init__(
+        self,
+        *,
+        revoked_serials: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["revoked_serials", b"revoked_serials"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ImportCrlResponse: _TypeAlias = ImportCrlResponse  # noqa: Y015
+
+@_typing.final
+class GetCertificateRequest(_message.Message):
+    """GetCertificateRequest names the certificate."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SERIAL_FIELD_NUMBER: _builtins.int
+    serial: _builtins.str
+    """Serial number, hexadecimal."""
+    def __init__(
+        self,
+        *,
+        serial: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["serial", b"serial"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetCertificateRequest: _TypeAlias = GetCertificateRequest  # noqa: Y015
+
+@_typing.final
+class GetCertificateResponse(_message.Message):
+    """GetCertificateResponse returns the certificate."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CERTIFICATE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def certificate(self) -> Global___Certificate:
+        """The certificate and its state now."""
+
+    def __init__(
+        self,
+        *,
+        certificate: Global___Certificate | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetCertificateResponse: _TypeAlias = GetCertificateResponse  # noqa: Y015
+
+@_typing.final
 class Certificate(_message.Message):
     """Certificate describes a certificate the signing service knows."""
 
@@ -154,6 +561,7 @@ class Certificate(_message.Message):
     NOT_AFTER_FIELD_NUMBER: _builtins.int
     PEM_FIELD_NUMBER: _builtins.int
     STATE_FIELD_NUMBER: _builtins.int
+    PERSON_FIELD_NUMBER: _builtins.int
     serial: _builtins.str
     """Serial number, hexadecimal."""
     subject: _builtins.str
@@ -166,6 +574,8 @@ class Certificate(_message.Message):
     """The certificate, PEM."""
     state: Global___CertificateState.ValueType
     """Where it is in its life now (for certificates the registry holds)."""
+    person: _builtins.str
+    """The person it is bound to (individuals and SIM PKI holders); empty for an agency seal."""
     @_builtins.property
     def not_before(self) -> _timestamp_pb2.Timestamp:
         """Start of validity."""
@@ -185,10 +595,11 @@ class Certificate(_message.Message):
         not_after: _timestamp_pb2.Timestamp | None = ...,
         pem: _builtins.str = ...,
         state: Global___CertificateState.ValueType = ...,
+        person: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["not_after", b"not_after", "not_before", b"not_before"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency_code", b"agency_code", "kind", b"kind", "not_after", b"not_after", "not_before", b"not_before", "pem", b"pem", "serial", b"serial", "state", b"state", "subject", b"subject"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency_code", b"agency_code", "kind", b"kind", "not_after", b"not_after", "not_before", b"not_before", "pem", b"pem", "person", b"person", "serial", b"serial", "state", b"state", "subject", b"subject"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -254,6 +665,7 @@ class SignPdfRequest(_message.Message):
     PDF_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
     LEVEL_FIELD_NUMBER: _builtins.int
+    SIGNER_SERIAL_FIELD_NUMBER: _builtins.int
     agency_code: _builtins.str
     """Identifier code of the signing agency."""
     pdf: _builtins.bytes
@@ -262,6 +674,10 @@ class SignPdfRequest(_message.Message):
     """Reason written into the signature, e.g. "Ban hành văn bản 05/BC-STTTT"."""
     level: Global___SignatureLevel.ValueType
     """PAdES level; unset means the service's default."""
+    signer_serial: _builtins.str
+    """When set, an individual of the agency signs with this certificate instead of the agency's seal (the
+    leader signs first, then the seal is added by a second SignPdf).
+    """
     def __init__(
         self,
         *,
@@ -269,10 +685,11 @@ class SignPdfRequest(_message.Message):
         pdf: _builtins.bytes = ...,
         reason: _builtins.str = ...,
         level: Global___SignatureLevel.ValueType = ...,
+        signer_serial: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency_code", b"agency_code", "level", b"level", "pdf", b"pdf", "reason", b"reason"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency_code", b"agency_code", "level", b"level", "pdf", b"pdf", "reason", b"reason", "signer_serial", b"signer_serial"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

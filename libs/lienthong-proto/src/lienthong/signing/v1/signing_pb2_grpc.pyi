@@ -49,6 +49,20 @@ class SigningServiceStub:
     """RevokeCertificate ends a certificate for good; an agency whose seal is revoked gets a new one at its
     next signature.
     """
+    RequestCertificate: _grpc.UnaryUnaryMultiCallable[_signing_pb2.RequestCertificateRequest, _signing_pb2.RequestCertificateResponse]
+    """RequestCertificate records a request to register a certificate (an agency seal, an individual or a SIM
+    PKI holder); its lead time runs until a certificate fulfils it.
+    """
+    IssueRequestedCertificate: _grpc.UnaryUnaryMultiCallable[_signing_pb2.IssueRequestedCertificateRequest, _signing_pb2.IssueRequestedCertificateResponse]
+    """IssueRequestedCertificate fulfils a request with a certificate of the development CA."""
+    GetRegistrationRequest: _grpc.UnaryUnaryMultiCallable[_signing_pb2.GetRegistrationRequestRequest, _signing_pb2.GetRegistrationRequestResponse]
+    """GetRegistrationRequest returns a registration request, with its lead time once fulfilled."""
+    ImportCertificate: _grpc.UnaryUnaryMultiCallable[_signing_pb2.ImportCertificateRequest, _signing_pb2.ImportCertificateResponse]
+    """ImportCertificate registers a certificate a CA delivered: PEM, DER, or PKCS#12 with its key."""
+    ImportCrl: _grpc.UnaryUnaryMultiCallable[_signing_pb2.ImportCrlRequest, _signing_pb2.ImportCrlResponse]
+    """ImportCrl applies a CA's CRL: every registered certificate it lists is revoked as of the CRL's time."""
+    GetCertificate: _grpc.UnaryUnaryMultiCallable[_signing_pb2.GetCertificateRequest, _signing_pb2.GetCertificateResponse]
+    """GetCertificate returns a registered certificate and its state now."""
 
 @_typing.type_check_only
 class SigningServiceAsyncStub(SigningServiceStub):
@@ -71,6 +85,20 @@ class SigningServiceAsyncStub(SigningServiceStub):
     """RevokeCertificate ends a certificate for good; an agency whose seal is revoked gets a new one at its
     next signature.
     """
+    RequestCertificate: _aio.UnaryUnaryMultiCallable[_signing_pb2.RequestCertificateRequest, _signing_pb2.RequestCertificateResponse]  # type: ignore[assignment]
+    """RequestCertificate records a request to register a certificate (an agency seal, an individual or a SIM
+    PKI holder); its lead time runs until a certificate fulfils it.
+    """
+    IssueRequestedCertificate: _aio.UnaryUnaryMultiCallable[_signing_pb2.IssueRequestedCertificateRequest, _signing_pb2.IssueRequestedCertificateResponse]  # type: ignore[assignment]
+    """IssueRequestedCertificate fulfils a request with a certificate of the development CA."""
+    GetRegistrationRequest: _aio.UnaryUnaryMultiCallable[_signing_pb2.GetRegistrationRequestRequest, _signing_pb2.GetRegistrationRequestResponse]  # type: ignore[assignment]
+    """GetRegistrationRequest returns a registration request, with its lead time once fulfilled."""
+    ImportCertificate: _aio.UnaryUnaryMultiCallable[_signing_pb2.ImportCertificateRequest, _signing_pb2.ImportCertificateResponse]  # type: ignore[assignment]
+    """ImportCertificate registers a certificate a CA delivered: PEM, DER, or PKCS#12 with its key."""
+    ImportCrl: _aio.UnaryUnaryMultiCallable[_signing_pb2.ImportCrlRequest, _signing_pb2.ImportCrlResponse]  # type: ignore[assignment]
+    """ImportCrl applies a CA's CRL: every registered certificate it lists is revoked as of the CRL's time."""
+    GetCertificate: _aio.UnaryUnaryMultiCallable[_signing_pb2.GetCertificateRequest, _signing_pb2.GetCertificateResponse]  # type: ignore[assignment]
+    """GetCertificate returns a registered certificate and its state now."""
 
 class SigningServiceServicer(metaclass=_abc_1.ABCMeta):
     """SigningService holds the keys; private keys never leave it."""
@@ -126,5 +154,55 @@ class SigningServiceServicer(metaclass=_abc_1.ABCMeta):
         """RevokeCertificate ends a certificate for good; an agency whose seal is revoked gets a new one at its
         next signature.
         """
+
+    @_abc_1.abstractmethod
+    def RequestCertificate(
+        self,
+        request: _signing_pb2.RequestCertificateRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_signing_pb2.RequestCertificateResponse, _abc.Awaitable[_signing_pb2.RequestCertificateResponse]]:
+        """RequestCertificate records a request to register a certificate (an agency seal, an individual or a SIM
+        PKI holder); its lead time runs until a certificate fulfils it.
+        """
+
+    @_abc_1.abstractmethod
+    def IssueRequestedCertificate(
+        self,
+        request: _signing_pb2.IssueRequestedCertificateRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_signing_pb2.IssueRequestedCertificateResponse, _abc.Awaitable[_signing_pb2.IssueRequestedCertificateResponse]]:
+        """IssueRequestedCertificate fulfils a request with a certificate of the development CA."""
+
+    @_abc_1.abstractmethod
+    def GetRegistrationRequest(
+        self,
+        request: _signing_pb2.GetRegistrationRequestRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_signing_pb2.GetRegistrationRequestResponse, _abc.Awaitable[_signing_pb2.GetRegistrationRequestResponse]]:
+        """GetRegistrationRequest returns a registration request, with its lead time once fulfilled."""
+
+    @_abc_1.abstractmethod
+    def ImportCertificate(
+        self,
+        request: _signing_pb2.ImportCertificateRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_signing_pb2.ImportCertificateResponse, _abc.Awaitable[_signing_pb2.ImportCertificateResponse]]:
+        """ImportCertificate registers a certificate a CA delivered: PEM, DER, or PKCS#12 with its key."""
+
+    @_abc_1.abstractmethod
+    def ImportCrl(
+        self,
+        request: _signing_pb2.ImportCrlRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_signing_pb2.ImportCrlResponse, _abc.Awaitable[_signing_pb2.ImportCrlResponse]]:
+        """ImportCrl applies a CA's CRL: every registered certificate it lists is revoked as of the CRL's time."""
+
+    @_abc_1.abstractmethod
+    def GetCertificate(
+        self,
+        request: _signing_pb2.GetCertificateRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_signing_pb2.GetCertificateResponse, _abc.Awaitable[_signing_pb2.GetCertificateResponse]]:
+        """GetCertificate returns a registered certificate and its state now."""
 
 def add_SigningServiceServicer_to_server(servicer: SigningServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -38,6 +38,8 @@ class SignerCertificate:
     not_before: datetime
     not_after: datetime
     pem: str
+    # The person an individual's certificate is bound to; None for an agency seal.
+    person: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,8 @@ def overall(signatures: tuple[SignatureReport, ...], expected_agency_code: str |
                     signatures,
                 )
     if expected_agency_code and not any(
-        r.certificate and r.certificate.agency_code == expected_agency_code for r in signatures
+        r.certificate and r.certificate.agency_code == expected_agency_code and r.certificate.person is None
+        for r in signatures
     ):
         return VerificationReport(
             Indication.TOTAL_FAILED,

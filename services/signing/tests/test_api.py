@@ -34,9 +34,18 @@ class RegisteredAgencies(AgencyNames):
 
 
 @pytest.fixture
-def servicer(tmp_path: Path, ca: DevCertificateAuthority, keys: EncryptedFileKeyStore) -> SigningServicer:
-    app = SigningApp(store_environment("signing", f"sqlite:///{tmp_path / 'signing.db'}"))
+def app(tmp_path: Path) -> SigningApp:
+    return SigningApp(store_environment("signing", f"sqlite:///{tmp_path / 'signing.db'}"))
+
+
+@pytest.fixture
+def servicer(app: SigningApp, ca: DevCertificateAuthority, keys: EncryptedFileKeyStore) -> SigningServicer:
     return SigningServicer(app, ca, keys, RegisteredAgencies(), timestamper=ca.timestamper())
+
+
+def stored_events(app: SigningApp, topic_part: str) -> list[bytes]:
+    """The stored state of every event whose topic contains `topic_part`, in order."""
+    return [n.state for n in app.recorder.select_notifications(start=1, limit=1000) if topic_part in n.topic]
 
 
 def test_the_leader_then_the_seal_sign_and_the_report_names_both(
@@ -99,3 +108,44 @@ def test_an_imported_crl_revokes_a_registered_seal(servicer: SigningServicer, ca
     imported, found, serial = asyncio.run(scenario())
     assert list(imported.revoked_serials) == [serial]
     assert found.certificate.state == pb.CERTIFICATE_STATE_REVOKED
+
+
+def test_an_automatic_seal_needs_the_agencys_policy_and_names_it(
+    app: SigningApp, servicer: SigningServicer, report_pdf: bytes
+) -> None:
+    automatic = pb.SignPdfRequest(agency_code=AGENCY, pdf=report_pdf, automatic=True, level=pb.SIGNATURE_LEVEL_B_B)
+
+    async def refused() -> None:
+        await servicer.SignPdf(automatic, None)
+
+    with pytest.raises(FailedPrecondition, match="no signing policy allowing automatic"):
+        asyncio.run(refused())
+
+    async def allowed() -> pb.SignPdfResponse:
+        await servicer.SetSigningPolicy(
+            pb.SetSigningPolicyRequest(agency_code=AGENCY, automatic_seal=True, reason="QĐ 12/QĐ-STTTT"), None
+        )
+        return await servicer.SignPdf(automatic, None)
+
+    signed = asyncio.run(allowed())
+    assert signed.policy == f"automatic-seal/{AGENCY}/v1"
+    [made] = stored_events(app, "SignatureMade")
+    assert f"automatic-seal/{AGENCY}/v1".encode() in made
+
+    async def withdrawn() -> None:
+        await servicer.SetSigningPolicy(
+            pb.SetSigningPolicyRequest(agency_code=AGENCY, automatic_seal=False, reason="thu hồi ủy quyền"), None
+        )
+        await servicer.SignPdf(automatic, None)
+
+    with pytest.raises(FailedPrecondition):
+        asyncio.run(withdrawn())
+
+
+def test_a_failed_verification_is_recorded_for_reporting(
+    app: SigningApp, servicer: SigningServicer, report_pdf: bytes
+) -> None:
+    report = asyncio.run(servicer.VerifyPdf(pb.VerifyPdfRequest(pdf=report_pdf, expected_agency_code=AGENCY), None))
+    assert report.indication == pb.INDICATION_TOTAL_FAILED  # no signature at all
+    [failed] = stored_events(app, "FailedVerification")
+    assert b"NO_SIGNATURE" in failed

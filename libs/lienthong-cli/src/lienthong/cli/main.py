@@ -715,6 +715,22 @@ def certs_show(serial: str) -> None:
     console.print_json(data=MessageToDict(certificate, preserving_proto_field_name=True))
 
 
+@certs_app.command("policy")
+def certs_policy(
+    agency: Annotated[str, typer.Argument(help="Identifier code of the agency")],
+    automatic_seal: Annotated[
+        bool, typer.Option("--automatic-seal/--no-automatic-seal", help="Let the seal sign at registration")
+    ],
+    reason: Annotated[str, typer.Option(help="Why (kept with the policy's history)")],
+) -> None:
+    """Set whether the agency's seal may sign documents unattended, at registration time."""
+    with clients.signing() as stub:
+        request = sig.SetSigningPolicyRequest(agency_code=agency, automatic_seal=automatic_seal, reason=reason)
+        policy = _call(stub.SetSigningPolicy, request).policy
+    state = "allowed" if policy.automatic_seal else "not allowed"
+    console.print(f"{policy.name}: automatic seal signatures {state} ({policy.reason})")
+
+
 @app.command()
 def stats(
     agency: Annotated[str, typer.Argument(help="Identifier code of the agency")],

@@ -24,6 +24,7 @@ from lienthong.signing.domain.certificate import (
     RegistrationRequest,
     RequestState,
 )
+from lienthong.signing.domain.policy import SigningPolicy
 from lienthong.signing.domain.verification import (
     Indication,
     SignerCertificate,
@@ -80,6 +81,11 @@ class SigningServicer(signing_pb2_grpc.SigningServiceServicer):
     async def SignPdf(self, request: pb.SignPdfRequest, context: Context) -> pb.SignPdfResponse:
         if not request.pdf:
             raise InvalidArgument("pdf is required")
+        policy = ""
+        if request.automatic:
+            if request.signer_serial:
+                raise InvalidArgument("only the agency's seal signs automatically, never a person's certificate")
+            policy = (await asyncio.to_thread(self._app.automatic_seal_policy, request.agency_code)).name
         if request.signer_serial:
             certificate = await asyncio.to_thread(self._app.signer_of, request.agency_code, request.signer_serial)
         else:
@@ -114,12 +120,14 @@ class SigningServicer(signing_pb2_grpc.SigningServiceServicer):
             signed=signed,
             reason=request.reason,
             at=signed_at,
+            policy=policy,
         )
         return pb.SignPdfResponse(
             signed_pdf=signed,
             certificate=_certificate(certificate),
             signed_at=timestamp_of(signed_at),
             level=_LEVELS_OUT[level],
+            policy=policy,
         )
 
     async def VerifyPdf(self, request: pb.VerifyPdfRequest, context: Context) -> pb.VerifyPdfResponse:
@@ -131,7 +139,32 @@ class SigningServicer(signing_pb2_grpc.SigningServiceServicer):
         except NotAPdf as error:
             raise InvalidArgument(str(error)) from error
         judged = await asyncio.to_thread(judged_by_registry, report, self._state_at, expected)
+        if judged.indication is not Indication.TOTAL_PASSED:
+            await asyncio.to_thread(
+                self._app.record_failed_verification,
+                request.pdf,
+                judged.indication.value,
+                judged.sub_indication,
+                expected or "",
+            )
         return _verification(judged, expected)
+
+    async def SetSigningPolicy(
+        self, request: pb.SetSigningPolicyRequest, context: Context
+    ) -> pb.SetSigningPolicyResponse:
+        await self._agencies.name_of(request.agency_code)  # only a registered agency has a policy
+        policy = await asyncio.to_thread(
+            self._app.set_policy, request.agency_code, automatic_seal=request.automatic_seal, reason=request.reason
+        )
+        return pb.SetSigningPolicyResponse(policy=_policy(policy))
+
+    async def GetSigningPolicy(
+        self, request: pb.GetSigningPolicyRequest, context: Context
+    ) -> pb.GetSigningPolicyResponse:
+        policy = await asyncio.to_thread(self._app.policy_of, request.agency_code)
+        if policy is None:
+            raise NotFound(f"agency {request.agency_code} has no signing policy")
+        return pb.GetSigningPolicyResponse(policy=_policy(policy))
 
     def _state_at(self, serial: str, moment: datetime) -> str | None:
         certificate = self._app.certificate(serial)
@@ -250,6 +283,12 @@ _KINDS_OUT = {
     CertificateKind.SIM_PKI.value: pb.CERTIFICATE_KIND_SIM_PKI,
 }
 _KINDS_IN = {value: CertificateKind(kind) for kind, value in _KINDS_OUT.items()}
+
+
+def _policy(policy: SigningPolicy) -> pb.SigningPolicy:
+    return pb.SigningPolicy(
+        agency_code=policy.agency_code, automatic_seal=policy.automatic_seal, reason=policy.reason, name=policy.name
+    )
 
 
 def _uuid(value: str) -> UUID:

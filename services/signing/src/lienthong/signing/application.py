@@ -24,6 +24,7 @@ from lienthong.signing.domain.certificate import (
     id_of_certificate,
     id_of_seal,
 )
+from lienthong.signing.domain.policy import FailedVerification, SigningPolicy, id_of_policy
 from lienthong.signing.imports import DeliveredCertificate, Revocation, issued_by
 from lienthong.signing.keystore import EncryptedFileKeyStore, KeyStore
 
@@ -195,15 +196,45 @@ class SigningApp(StoredApplication):
             revoked.append(entry.serial)
         return revoked
 
-    def record_signature(self, serial: str, *, document: bytes, signed: bytes, reason: str, at: datetime) -> None:
+    def record_signature(
+        self, serial: str, *, document: bytes, signed: bytes, reason: str, at: datetime, policy: str = ""
+    ) -> None:
         certificate: Certificate = self.repository.get(id_of_certificate(serial))
         certificate.record_signature(
             document_sha256=hashlib.sha256(document).hexdigest(),
             signed_sha256=hashlib.sha256(signed).hexdigest(),
             reason=reason,
             signed_at=at,
+            policy=policy,
         )
         self.save(certificate)
+
+    def set_policy(self, agency_code: str, *, automatic_seal: bool, reason: str) -> SigningPolicy:
+        """Set (or change) whether the agency's seal may sign unattended; each change is an event."""
+        policy = self.policy_of(agency_code)
+        if policy is None:
+            policy = SigningPolicy.make(agency_code, automatic_seal=automatic_seal, reason=reason)
+        else:
+            policy.change(automatic_seal=automatic_seal, reason=reason)
+        self.save(policy)
+        return policy
+
+    def policy_of(self, agency_code: str) -> SigningPolicy | None:
+        try:
+            policy: SigningPolicy = self.repository.get(id_of_policy(agency_code))
+        except AggregateNotFoundError:
+            return None
+        return policy
+
+    def automatic_seal_policy(self, agency_code: str) -> SigningPolicy:
+        """The policy that allows an unattended seal signature for the agency; refused without one."""
+        policy = self.policy_of(agency_code)
+        if policy is None or not policy.automatic_seal:
+            raise FailedPrecondition(f"agency {agency_code} has no signing policy allowing automatic seal signatures")
+        return policy
+
+    def record_failed_verification(self, pdf: bytes, indication: str, sub_indication: str, expected: str) -> None:
+        self.save(FailedVerification(hashlib.sha256(pdf).hexdigest(), indication, sub_indication, expected))
 
 
 def _registered(

@@ -166,6 +166,142 @@ INDICATION_INDETERMINATE: Indication.ValueType  # 3
 Global___Indication: _TypeAlias = Indication  # noqa: Y015
 
 @_typing.final
+class SigningPolicy(_message.Message):
+    """SigningPolicy is what an agency allows to be signed without a person in the loop."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENCY_CODE_FIELD_NUMBER: _builtins.int
+    AUTOMATIC_SEAL_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    agency_code: _builtins.str
+    """Identifier code of the agency."""
+    automatic_seal: _builtins.bool
+    """Whether the documents service may have the agency's seal put on a document at registration time."""
+    reason: _builtins.str
+    """Why the policy was set or last changed."""
+    name: _builtins.str
+    """Names this version of the policy, e.g. "automatic-seal/000.00.12.H41/v2"; recorded with each signature
+    it allows.
+    """
+    def __init__(
+        self,
+        *,
+        agency_code: _builtins.str = ...,
+        automatic_seal: _builtins.bool = ...,
+        reason: _builtins.str = ...,
+        name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency_code", b"agency_code", "automatic_seal", b"automatic_seal", "name", b"name", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SigningPolicy: _TypeAlias = SigningPolicy  # noqa: Y015
+
+@_typing.final
+class SetSigningPolicyRequest(_message.Message):
+    """SetSigningPolicyRequest sets an agency's policy."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENCY_CODE_FIELD_NUMBER: _builtins.int
+    AUTOMATIC_SEAL_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    agency_code: _builtins.str
+    """Identifier code of the agency."""
+    automatic_seal: _builtins.bool
+    """Allow automatic seal signatures."""
+    reason: _builtins.str
+    """Why (required): kept with the policy's history."""
+    def __init__(
+        self,
+        *,
+        agency_code: _builtins.str = ...,
+        automatic_seal: _builtins.bool = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency_code", b"agency_code", "automatic_seal", b"automatic_seal", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetSigningPolicyRequest: _TypeAlias = SetSigningPolicyRequest  # noqa: Y015
+
+@_typing.final
+class SetSigningPolicyResponse(_message.Message):
+    """SetSigningPolicyResponse returns the policy."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    POLICY_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def policy(self) -> Global___SigningPolicy:
+        """The policy as now set."""
+
+    def __init__(
+        self,
+        *,
+        policy: Global___SigningPolicy | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["policy", b"policy"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["policy", b"policy"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetSigningPolicyResponse: _TypeAlias = SetSigningPolicyResponse  # noqa: Y015
+
+@_typing.final
+class GetSigningPolicyRequest(_message.Message):
+    """GetSigningPolicyRequest names the agency."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENCY_CODE_FIELD_NUMBER: _builtins.int
+    agency_code: _builtins.str
+    """Identifier code of the agency."""
+    def __init__(
+        self,
+        *,
+        agency_code: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency_code", b"agency_code"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetSigningPolicyRequest: _TypeAlias = GetSigningPolicyRequest  # noqa: Y015
+
+@_typing.final
+class GetSigningPolicyResponse(_message.Message):
+    """GetSigningPolicyResponse returns the policy."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    POLICY_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def policy(self) -> Global___SigningPolicy:
+        """The agency's policy."""
+
+    def __init__(
+        self,
+        *,
+        policy: Global___SigningPolicy | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["policy", b"policy"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["policy", b"policy"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetSigningPolicyResponse: _TypeAlias = GetSigningPolicyResponse  # noqa: Y015
+
+@_typing.final
 class RegistrationRequest(_message.Message):
     """RegistrationRequest is a request to register a certificate and how long it took."""
 
@@ -666,6 +802,7 @@ class SignPdfRequest(_message.Message):
     REASON_FIELD_NUMBER: _builtins.int
     LEVEL_FIELD_NUMBER: _builtins.int
     SIGNER_SERIAL_FIELD_NUMBER: _builtins.int
+    AUTOMATIC_FIELD_NUMBER: _builtins.int
     agency_code: _builtins.str
     """Identifier code of the signing agency."""
     pdf: _builtins.bytes
@@ -678,6 +815,10 @@ class SignPdfRequest(_message.Message):
     """When set, an individual of the agency signs with this certificate instead of the agency's seal (the
     leader signs first, then the seal is added by a second SignPdf).
     """
+    automatic: _builtins.bool
+    """An unattended seal signature (at registration time): allowed only by the agency's signing policy,
+    whose name is recorded with the signature.
+    """
     def __init__(
         self,
         *,
@@ -686,10 +827,11 @@ class SignPdfRequest(_message.Message):
         reason: _builtins.str = ...,
         level: Global___SignatureLevel.ValueType = ...,
         signer_serial: _builtins.str = ...,
+        automatic: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency_code", b"agency_code", "level", b"level", "pdf", b"pdf", "reason", b"reason", "signer_serial", b"signer_serial"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency_code", b"agency_code", "automatic", b"automatic", "level", b"level", "pdf", b"pdf", "reason", b"reason", "signer_serial", b"signer_serial"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -705,10 +847,13 @@ class SignPdfResponse(_message.Message):
     CERTIFICATE_FIELD_NUMBER: _builtins.int
     SIGNED_AT_FIELD_NUMBER: _builtins.int
     LEVEL_FIELD_NUMBER: _builtins.int
+    POLICY_FIELD_NUMBER: _builtins.int
     signed_pdf: _builtins.bytes
     """The signed PDF."""
     level: Global___SignatureLevel.ValueType
     """The level the PDF was signed at."""
+    policy: _builtins.str
+    """For an automatic signature, the name of the policy version that allowed it."""
     @_builtins.property
     def certificate(self) -> Global___Certificate:
         """The certificate that signed."""
@@ -724,10 +869,11 @@ class SignPdfResponse(_message.Message):
         certificate: Global___Certificate | None = ...,
         signed_at: _timestamp_pb2.Timestamp | None = ...,
         level: Global___SignatureLevel.ValueType = ...,
+        policy: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate", "signed_at", b"signed_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate", "level", b"level", "signed_at", b"signed_at", "signed_pdf", b"signed_pdf"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate", "level", b"level", "policy", b"policy", "signed_at", b"signed_at", "signed_pdf", b"signed_pdf"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

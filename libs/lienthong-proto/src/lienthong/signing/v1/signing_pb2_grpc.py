@@ -95,6 +95,16 @@ class SigningServiceStub:
                 request_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.GetCertificateRequest.SerializeToString,
                 response_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.GetCertificateResponse.FromString,
                 _registered_method=True)
+        self.SetSigningPolicy = channel.unary_unary(
+                '/lienthong.signing.v1.SigningService/SetSigningPolicy',
+                request_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.SetSigningPolicyRequest.SerializeToString,
+                response_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.SetSigningPolicyResponse.FromString,
+                _registered_method=True)
+        self.GetSigningPolicy = channel.unary_unary(
+                '/lienthong.signing.v1.SigningService/GetSigningPolicy',
+                request_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.GetSigningPolicyRequest.SerializeToString,
+                response_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.GetSigningPolicyResponse.FromString,
+                _registered_method=True)
 
 
 class SigningServiceServicer:
@@ -188,6 +198,20 @@ class SigningServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetSigningPolicy(self, request, context):
+        """SetSigningPolicy sets whether the agency's seal may sign unattended (SignPdf with automatic).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetSigningPolicy(self, request, context):
+        """GetSigningPolicy returns the agency's signing policy.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SigningServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -250,6 +274,16 @@ def add_SigningServiceServicer_to_server(servicer, server):
                     servicer.GetCertificate,
                     request_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.GetCertificateRequest.FromString,
                     response_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.GetCertificateResponse.SerializeToString,
+            ),
+            'SetSigningPolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetSigningPolicy,
+                    request_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.SetSigningPolicyRequest.FromString,
+                    response_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.SetSigningPolicyResponse.SerializeToString,
+            ),
+            'GetSigningPolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSigningPolicy,
+                    request_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.GetSigningPolicyRequest.FromString,
+                    response_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.GetSigningPolicyResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -577,6 +611,60 @@ class SigningService:
             '/lienthong.signing.v1.SigningService/GetCertificate',
             lienthong_dot_signing_dot_v1_dot_signing__pb2.GetCertificateRequest.SerializeToString,
             lienthong_dot_signing_dot_v1_dot_signing__pb2.GetCertificateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetSigningPolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.signing.v1.SigningService/SetSigningPolicy',
+            lienthong_dot_signing_dot_v1_dot_signing__pb2.SetSigningPolicyRequest.SerializeToString,
+            lienthong_dot_signing_dot_v1_dot_signing__pb2.SetSigningPolicyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetSigningPolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.signing.v1.SigningService/GetSigningPolicy',
+            lienthong_dot_signing_dot_v1_dot_signing__pb2.GetSigningPolicyRequest.SerializeToString,
+            lienthong_dot_signing_dot_v1_dot_signing__pb2.GetSigningPolicyResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -63,6 +63,10 @@ class SigningServiceStub:
     """ImportCrl applies a CA's CRL: every registered certificate it lists is revoked as of the CRL's time."""
     GetCertificate: _grpc.UnaryUnaryMultiCallable[_signing_pb2.GetCertificateRequest, _signing_pb2.GetCertificateResponse]
     """GetCertificate returns a registered certificate and its state now."""
+    SetSigningPolicy: _grpc.UnaryUnaryMultiCallable[_signing_pb2.SetSigningPolicyRequest, _signing_pb2.SetSigningPolicyResponse]
+    """SetSigningPolicy sets whether the agency's seal may sign unattended (SignPdf with automatic)."""
+    GetSigningPolicy: _grpc.UnaryUnaryMultiCallable[_signing_pb2.GetSigningPolicyRequest, _signing_pb2.GetSigningPolicyResponse]
+    """GetSigningPolicy returns the agency's signing policy."""
 
 @_typing.type_check_only
 class SigningServiceAsyncStub(SigningServiceStub):
@@ -99,6 +103,10 @@ class SigningServiceAsyncStub(SigningServiceStub):
     """ImportCrl applies a CA's CRL: every registered certificate it lists is revoked as of the CRL's time."""
     GetCertificate: _aio.UnaryUnaryMultiCallable[_signing_pb2.GetCertificateRequest, _signing_pb2.GetCertificateResponse]  # type: ignore[assignment]
     """GetCertificate returns a registered certificate and its state now."""
+    SetSigningPolicy: _aio.UnaryUnaryMultiCallable[_signing_pb2.SetSigningPolicyRequest, _signing_pb2.SetSigningPolicyResponse]  # type: ignore[assignment]
+    """SetSigningPolicy sets whether the agency's seal may sign unattended (SignPdf with automatic)."""
+    GetSigningPolicy: _aio.UnaryUnaryMultiCallable[_signing_pb2.GetSigningPolicyRequest, _signing_pb2.GetSigningPolicyResponse]  # type: ignore[assignment]
+    """GetSigningPolicy returns the agency's signing policy."""
 
 class SigningServiceServicer(metaclass=_abc_1.ABCMeta):
     """SigningService holds the keys; private keys never leave it."""
@@ -204,5 +212,21 @@ class SigningServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_signing_pb2.GetCertificateResponse, _abc.Awaitable[_signing_pb2.GetCertificateResponse]]:
         """GetCertificate returns a registered certificate and its state now."""
+
+    @_abc_1.abstractmethod
+    def SetSigningPolicy(
+        self,
+        request: _signing_pb2.SetSigningPolicyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_signing_pb2.SetSigningPolicyResponse, _abc.Awaitable[_signing_pb2.SetSigningPolicyResponse]]:
+        """SetSigningPolicy sets whether the agency's seal may sign unattended (SignPdf with automatic)."""
+
+    @_abc_1.abstractmethod
+    def GetSigningPolicy(
+        self,
+        request: _signing_pb2.GetSigningPolicyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_signing_pb2.GetSigningPolicyResponse, _abc.Awaitable[_signing_pb2.GetSigningPolicyResponse]]:
+        """GetSigningPolicy returns the agency's signing policy."""
 
 def add_SigningServiceServicer_to_server(servicer: SigningServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

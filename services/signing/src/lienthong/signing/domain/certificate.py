@@ -74,15 +74,20 @@ class Certificate(Aggregate):
         self.suspensions: list[tuple[datetime, datetime | None]] = []
         self.revoked_at: datetime | None = None
 
-    def record_signature(self, *, document_sha256: str, signed_sha256: str, reason: str, signed_at: datetime) -> None:
-        """Every use of the key is on the record: which document, why, when; only a usable key signs."""
+    def record_signature(
+        self, *, document_sha256: str, signed_sha256: str, reason: str, signed_at: datetime, policy: str = ""
+    ) -> None:
+        """Every use of the key is on the record: which document, why, when, and for an automatic signature
+        the policy that allowed it; only a usable key signs."""
         state = self.state_at(signed_at)
         if state is not CertificateState.ACTIVE:
             raise FailedPrecondition(f"certificate {self.serial} is {state.value.replace('_', ' ')}; it cannot sign")
-        self._signature_made(document_sha256, signed_sha256, reason, signed_at)
+        self._signature_made(document_sha256, signed_sha256, reason, signed_at, policy)
 
     @event("SignatureMade")
-    def _signature_made(self, document_sha256: str, signed_sha256: str, reason: str, signed_at: datetime) -> None:
+    def _signature_made(
+        self, document_sha256: str, signed_sha256: str, reason: str, signed_at: datetime, policy: str = ""
+    ) -> None:
         self.signatures += 1
 
     def state_at(self, moment: datetime) -> CertificateState:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
@@ -9,12 +10,22 @@ from typing import Protocol
 import pytest
 
 from lienthong.documents.rendering import render_document_pdf
+from lienthong.eventstore import store_environment
+from lienthong.launcher.testing import fresh_database
+from lienthong.signing.application import SigningApp
 from lienthong.signing.devca import DevCertificateAuthority, IssuedCertificate
 from lienthong.signing.keystore import EncryptedFileKeyStore, KeyStore
 from lienthong.signing.pades import Level, TrustData, sign_pdf
 
 # How far back `old_ca` was created: room for certificates issued, used and expired in the past.
 CA_AGE = timedelta(days=5 * 365)
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[SigningApp]:
+    """The signing application on a fresh database: PostgreSQL when LIENTHONG_TEST_DATABASE_URL is set."""
+    with fresh_database(tmp_path / "signing.db") as url:
+        yield SigningApp(store_environment("signing", url))
 
 
 @pytest.fixture

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 
 from lienthong.errors import FailedPrecondition
-from lienthong.eventstore import store_environment
 from lienthong.signing.agencies import AgencyNames
 from lienthong.signing.api import SigningServicer
 from lienthong.signing.application import SigningApp
@@ -31,11 +29,6 @@ class RegisteredAgencies(AgencyNames):
 
     async def name_of(self, code: str) -> str:
         return NAME
-
-
-@pytest.fixture
-def app(tmp_path: Path) -> SigningApp:
-    return SigningApp(store_environment("signing", f"sqlite:///{tmp_path / 'signing.db'}"))
 
 
 @pytest.fixture

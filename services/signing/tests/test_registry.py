@@ -12,7 +12,6 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from lienthong.errors import FailedPrecondition, InvalidArgument
-from lienthong.eventstore import store_environment
 from lienthong.signing.application import SigningApp
 from lienthong.signing.devca import DevCertificateAuthority
 from lienthong.signing.domain.certificate import CertificateKind, CertificateState, RequestState
@@ -26,11 +25,6 @@ NAME = "Sở Thông tin và Truyền thông"
 LEADER = ("Nguyễn Văn An", "CCCVN-001089012345")
 NOW = datetime.now(UTC).replace(microsecond=0)
 DAY = timedelta(days=1)
-
-
-@pytest.fixture
-def app(tmp_path: Path) -> SigningApp:
-    return SigningApp(store_environment("signing", f"sqlite:///{tmp_path / 'signing.db'}"))
 
 
 def test_a_request_is_fulfilled_by_a_personal_certificate_and_its_lead_time_is_kept(

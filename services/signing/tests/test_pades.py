@@ -106,6 +106,26 @@ def test_the_stamp_shows_the_signer_and_the_time_with_the_vietnam_offset(
     assert "Time: 2026-11-24T10:04:05+07:00" in text
 
 
+def test_a_persons_stamp_shows_their_name_position_and_time(
+    ca: DevCertificateAuthority, keys: EncryptedFileKeyStore
+) -> None:
+    leader = ca.issue_personal(AGENCY, NAME, "Nguyễn Văn An", "CCCVN-001089012345")
+    signed, _ = sign_pdf(
+        document(),
+        signer=keys.signer(leader.serial, leader.certificate, ca.chain),
+        certificate=leader.certificate,
+        reason="Ký ban hành",
+        signing_time=datetime(2026, 11, 24, 3, 4, 5, tzinfo=UTC),
+        position="Giám đốc",
+    )
+    text = page_text(signed)
+    assert "Signed by: Nguyen Van An" in text
+    assert "Position: Giam doc" in text
+    assert "Time: 2026-11-24T10:04:05+07:00" in text
+    [field] = [name for name in ("Signature", "AgencySeal") if f"/T ({name})" in signed.decode("latin-1")]
+    assert field == "Signature"
+
+
 @contextmanager
 def network_calls() -> Iterator[list[str]]:
     """Records name lookups and connections made inside the block, via the interpreter's audit events

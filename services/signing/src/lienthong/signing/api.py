@@ -110,6 +110,7 @@ class SigningServicer(signing_pb2_grpc.SigningServiceServicer):
                 level=level,
                 timestamper=self._timestamper,
                 trust=self._trust(),
+                position=request.signer_position,
             )
         except NotAPdf as error:
             raise InvalidArgument(str(error)) from error

@@ -56,6 +56,8 @@ STAMP_BOX = (330, 40, 565, 110)
 STAMP_STEP = 80
 # The stamp uses a PDF standard font, which has no Vietnamese letters: names are written without diacritics.
 STAMP_TEXT = "Signed by: %(seal)s\nAgency code: %(agency)s\nTime: %(vn_time)s\nReason: %(why)s"
+# A person's signature also shows their position (chức vụ), as the signature block of a document does.
+PERSON_STAMP_TEXT = "Signed by: %(seal)s\nPosition: %(position)s\nAgency code: %(agency)s\nTime: %(vn_time)s"
 
 
 class NotAPdf(ValueError):
@@ -105,12 +107,13 @@ def sign_pdf(
     timestamper: TimeStamper | None = None,
     trust: TrustData | None = None,
     signing_time: datetime | None = None,
+    position: str = "",
 ) -> SignedPdf:
     """Sign `pdf` with a PAdES signature (ETSI.CAdES.detached, SHA-256) at `level` in an incremental update,
     with a visible stamp on the first page naming the signer and the signing time in ISO 8601 with the
     Vietnam offset (+07:00). `signer` (from the key store) embeds the chain, so a verifier needs only the
     root. B-T and B-LT need `timestamper`; B-LT also `trust`, whose CRLs are embedded (nothing is fetched).
-    `signing_time` defaults to now."""
+    `signing_time` defaults to now; `position` is the signer's position (chức vụ), shown on the stamp."""
     if level is not Level.B_B and timestamper is None:
         raise ValueError(f"a {level.value} signature needs a time-stamping authority")
     if level is Level.B_LT and trust is None:
@@ -139,7 +142,7 @@ def sign_pdf(
         signer=signer,
         timestamper=timestamper if level is not Level.B_B else None,
         signing_time=signed_at,
-        stamp_style=TextStampStyle(stamp_text=STAMP_TEXT),
+        stamp_style=TextStampStyle(stamp_text=PERSON_STAMP_TEXT if position.strip() else STAMP_TEXT),
         new_field_spec=fields.SigFieldSpec(field_name, box=(left, bottom + lift, right, top + lift), on_page=0),
     )
     output = io.BytesIO()
@@ -151,6 +154,7 @@ def sign_pdf(
             "agency": agency_code_of(certificate) or "-",
             "vn_time": _vietnam(signed_at),
             "why": _ascii(reason),
+            "position": _ascii(position.strip()),
         },
     )
     return SignedPdf(output.getvalue(), signed_at)

@@ -803,6 +803,7 @@ class SignPdfRequest(_message.Message):
     LEVEL_FIELD_NUMBER: _builtins.int
     SIGNER_SERIAL_FIELD_NUMBER: _builtins.int
     AUTOMATIC_FIELD_NUMBER: _builtins.int
+    SIGNER_POSITION_FIELD_NUMBER: _builtins.int
     agency_code: _builtins.str
     """Identifier code of the signing agency."""
     pdf: _builtins.bytes
@@ -819,6 +820,10 @@ class SignPdfRequest(_message.Message):
     """An unattended seal signature (at registration time): allowed only by the agency's signing policy,
     whose name is recorded with the signature.
     """
+    signer_position: _builtins.str
+    """The signer's position (chức vụ), e.g. "Giám đốc", shown on the visible signature with the name and the
+    signing time (ISO 8601, +07:00); for a person's signature.
+    """
     def __init__(
         self,
         *,
@@ -828,10 +833,11 @@ class SignPdfRequest(_message.Message):
         level: Global___SignatureLevel.ValueType = ...,
         signer_serial: _builtins.str = ...,
         automatic: _builtins.bool = ...,
+        signer_position: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency_code", b"agency_code", "automatic", b"automatic", "level", b"level", "pdf", b"pdf", "reason", b"reason", "signer_serial", b"signer_serial"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency_code", b"agency_code", "automatic", b"automatic", "level", b"level", "pdf", b"pdf", "reason", b"reason", "signer_position", b"signer_position", "signer_serial", b"signer_serial"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

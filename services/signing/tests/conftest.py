@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
@@ -53,6 +55,33 @@ def report_pdf() -> bytes:
         type_name="Báo cáo",
         subject="Báo cáo tình hình ứng dụng công nghệ thông tin",
     )
+
+
+NetworkCalls = Callable[[], AbstractContextManager[list[str]]]
+
+
+@contextmanager
+def _network_calls() -> Iterator[list[str]]:
+    """Records name lookups and connections made inside the block, via the interpreter's audit events
+    (an observer, not a mock: nothing is replaced). Audit hooks cannot be removed, so this one goes idle."""
+    calls: list[str] = []
+    recording = [True]
+
+    def hook(event: str, args: tuple[object, ...]) -> None:
+        if recording[0] and event in ("socket.getaddrinfo", "socket.gethostbyname", "socket.connect"):
+            calls.append(f"{event}{args[:2]}")
+
+    sys.addaudithook(hook)
+    try:
+        yield calls
+    finally:
+        recording[0] = False
+
+
+@pytest.fixture
+def network_calls() -> NetworkCalls:
+    """`with network_calls() as calls:` lists the network calls made inside the block."""
+    return _network_calls
 
 
 class Sign(Protocol):

@@ -5,10 +5,9 @@ from __future__ import annotations
 import contextlib
 import io
 import re
-import sys
 import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager as ContextManager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -126,26 +125,8 @@ def test_a_persons_stamp_shows_their_name_position_and_time(
     assert field == "Signature"
 
 
-@contextmanager
-def network_calls() -> Iterator[list[str]]:
-    """Records name lookups and connections made inside the block, via the interpreter's audit events
-    (an observer, not a mock: nothing is replaced). Audit hooks cannot be removed, so this one goes idle."""
-    calls: list[str] = []
-    recording = [True]
-
-    def hook(event: str, args: tuple[object, ...]) -> None:
-        if recording[0] and event in ("socket.getaddrinfo", "socket.gethostbyname", "socket.connect"):
-            calls.append(f"{event}{args[:2]}")
-
-    sys.addaudithook(hook)
-    try:
-        yield calls
-    finally:
-        recording[0] = False
-
-
 def test_verification_reaches_for_nothing_on_the_network(
-    ca: DevCertificateAuthority, keys: EncryptedFileKeyStore
+    ca: DevCertificateAuthority, keys: EncryptedFileKeyStore, network_calls: Callable[[], ContextManager[list[str]]]
 ) -> None:
     signed = sealed(ca, keys)  # its certificate names a CRL address a fetching verifier would look up
     with network_calls() as calls:

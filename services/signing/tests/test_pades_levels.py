@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
@@ -83,12 +84,17 @@ def test_b_t_and_b_lt_need_a_time_stamping_authority(
 
 
 def test_a_b_lt_signature_verifies_strictly_with_only_its_embedded_data(
-    ca: DevCertificateAuthority, keys: EncryptedFileKeyStore, sign: Callable[..., bytes]
+    ca: DevCertificateAuthority,
+    keys: EncryptedFileKeyStore,
+    sign: Callable[..., bytes],
+    network_calls: Callable[[], AbstractContextManager[list[str]]],
 ) -> None:
     signed = sign(ca, keys, ca.issue_seal(AGENCY, NAME), level=Level.B_LT)
     # No CRL given to the verifier, and every certificate below the root must have revocation data: only
     # what the PDF carries can satisfy it (the CRL address in the certificates, .invalid, never resolves).
-    report = verify_pdf(signed, trust=TrustData([ca.root]), expected_agency_code=AGENCY, strict=True)
+    with network_calls() as calls:
+        report = verify_pdf(signed, trust=TrustData([ca.root]), expected_agency_code=AGENCY, strict=True)
+    assert calls == []
     assert report.indication is Indication.TOTAL_PASSED, report.reason
     [signature] = report.signatures
     assert [subject.split(",")[0] for subject in signature.chain] == [

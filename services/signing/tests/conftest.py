@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
@@ -18,6 +21,7 @@ from lienthong.signing.application import SigningApp
 from lienthong.signing.devca import DevCertificateAuthority, IssuedCertificate
 from lienthong.signing.keystore import EncryptedFileKeyStore, KeyStore
 from lienthong.signing.pades import Level, TrustData, sign_pdf
+from lienthong.signing.pkcs11store import Pkcs11KeyStore
 
 # How far back `old_ca` was created: room for certificates issued, used and expired in the past.
 CA_AGE = timedelta(days=5 * 365)
@@ -124,3 +128,63 @@ def sign(report_pdf: bytes) -> Sign:
         return signed
 
     return sign
+
+
+# SoftHSM2 (a PKCS#11 token in software) for the key-store tests. Missing, it is a failure with
+# instructions, never a skip: `make setup` installs it (Debian package softhsm2).
+# Where Debian, Fedora and Homebrew put the module.
+SOFTHSM_MODULES = (
+    "/usr/lib/softhsm/libsofthsm2.so",
+    "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
+    "/usr/lib64/pkcs11/libsofthsm2.so",
+    "/opt/homebrew/lib/softhsm/libsofthsm2.so",
+)
+
+
+@dataclass(frozen=True)
+class SoftHsm:
+    """An initialised SoftHSM2 token: the module to load, the token's label and its user PIN."""
+
+    module: str
+    label: str
+    pin: str
+
+
+@pytest.fixture
+def softhsm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SoftHsm:
+    """A fresh SoftHSM2 token in this test's own directory (SOFTHSM2_CONF points at it)."""
+    found = [module for module in SOFTHSM_MODULES if Path(module).exists()]
+    if not found or not shutil.which("softhsm2-util"):
+        pytest.fail(
+            "SoftHSM2 is not installed: run `make setup` (it installs the Debian package softhsm2 with "
+            "apt-get), or install softhsm2 with your package manager"
+        )
+    tokens = tmp_path / "tokens"
+    tokens.mkdir()
+    conf = tmp_path / "softhsm2.conf"
+    conf.write_text(f"directories.tokendir = {tokens}\nobjectstore.backend = file\nlog.level = ERROR\n")
+    monkeypatch.setenv("SOFTHSM2_CONF", str(conf))
+    token = SoftHsm(found[0], "lienthong-test", "246810")
+    subprocess.run(
+        ["softhsm2-util", "--init-token", "--free", "--label", token.label, "--so-pin", "13579", "--pin", token.pin],
+        check=True,
+        capture_output=True,
+    )
+    return token
+
+
+@pytest.fixture
+def token(softhsm: SoftHsm) -> Iterator[Pkcs11KeyStore]:
+    """The SoftHSM2 token opened as a key store."""
+    store = Pkcs11KeyStore(softhsm.module, softhsm.label, softhsm.pin)
+    yield store
+    store.close()
+
+
+@pytest.fixture(params=["file", "softhsm2"])
+def holder_keys(request: pytest.FixtureRequest, keys: EncryptedFileKeyStore) -> KeyStore:
+    """Where the keys of the certificates the CA issues live: files, then a SoftHSM2 token."""
+    if request.param == "file":
+        return keys
+    store: Pkcs11KeyStore = request.getfixturevalue("token")
+    return store

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -14,7 +15,7 @@ from lienthong.signing.agencies import AgencyNames
 from lienthong.signing.api import SigningServicer
 from lienthong.signing.application import SigningApp
 from lienthong.signing.devca import DevCertificateAuthority
-from lienthong.signing.keystore import EncryptedFileKeyStore
+from lienthong.signing.keystore import EncryptedFileKeyStore, KeyStore
 from lienthong.signing.v1 import signing_pb2 as pb
 
 AGENCY = "000.00.12.H41"
@@ -36,14 +37,25 @@ def servicer(app: SigningApp, ca: DevCertificateAuthority, keys: EncryptedFileKe
     return SigningServicer(app, ca, keys, RegisteredAgencies(), timestamper=ca.timestamper())
 
 
+@pytest.fixture
+def servicer_on_each_key_store(
+    tmp_path: Path, app: SigningApp, keys: EncryptedFileKeyStore, holder_keys: KeyStore
+) -> SigningServicer:
+    """The service with its signing keys in files, then on a SoftHSM2 token (as main.py wires either)."""
+    ca = DevCertificateAuthority(tmp_path / "ca-for-holder-keys", keys, holder_keys=holder_keys)
+    return SigningServicer(app, ca, holder_keys, RegisteredAgencies(), timestamper=ca.timestamper())
+
+
 def stored_events(app: SigningApp, topic_part: str) -> list[bytes]:
     """The stored state of every event whose topic contains `topic_part`, in order."""
     return [n.state for n in app.recorder.select_notifications(start=1, limit=1000) if topic_part in n.topic]
 
 
 def test_the_leader_then_the_seal_sign_and_the_report_names_both(
-    servicer: SigningServicer, ca: DevCertificateAuthority, report_pdf: bytes
+    servicer_on_each_key_store: SigningServicer, report_pdf: bytes
 ) -> None:
+    servicer = servicer_on_each_key_store
+
     async def scenario() -> pb.VerifyPdfResponse:
         requested = await servicer.RequestCertificate(
             pb.RequestCertificateRequest(

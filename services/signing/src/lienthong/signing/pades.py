@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import io
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -58,6 +59,17 @@ STAMP_STEP = 80
 STAMP_TEXT = "Signed by: %(seal)s\nAgency code: %(agency)s\nTime: %(vn_time)s\nReason: %(why)s"
 # A person's signature also shows their position (chức vụ), as the signature block of a document does.
 PERSON_STAMP_TEXT = "Signed by: %(seal)s\nPosition: %(position)s\nAgency code: %(agency)s\nTime: %(vn_time)s"
+
+
+class _ExpectedOfflineEmbedding(logging.Filter):
+    """Drops pyHanko's warning that B-LT data is embedded without fetching: offline is the point here, every
+    CRL is handed over (and a B-LT signer refuses to sign, hard-fail, when one is missing)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "fetching is not allowed" not in record.getMessage()
+
+
+logging.getLogger("pyhanko.sign.signers.pdf_signer").addFilter(_ExpectedOfflineEmbedding())
 
 
 class NotAPdf(ValueError):

@@ -101,6 +101,7 @@ def up(
         table.add_row(service, f"grpc://{config.address(service)}")
     table.add_row("nats", platform.nats_url)
     table.add_row("smtp sink", f"smtp://127.0.0.1:{config.smtp_port} → {config.mail_dir}")
+    table.add_row("dev CA (TSA, CRLs)", f"http://127.0.0.1:{config.tsa_port}/tsa, /crl, /root-crl")
     table.add_row("database", config.database_url or f"SQLite files in {config.data_dir}")
     table.add_row("logs, traces", f"{config.logs_dir}, {config.traces_dir}")
     console.print(table)

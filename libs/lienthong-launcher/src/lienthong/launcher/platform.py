@@ -22,6 +22,8 @@ SERVICES = ("identifiers", "signing", "documents", "email", "reporting")
 DEFAULT_PORTS = {"identifiers": 50051, "documents": 50052, "signing": 50053, "email": 50054, "reporting": 50055}
 DEFAULT_NATS_PORT = 14222  # not 4222, so that `make run` never collides with a NATS already on the machine
 DEFAULT_SMTP_PORT = 2525
+# The development CA's RFC 3161 time-stamping authority and CRLs, served over HTTP by the signing service.
+DEFAULT_TSA_PORT = 50063
 
 
 @dataclass
@@ -35,6 +37,7 @@ class PlatformConfig:
     ports: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
     nats_port: int = DEFAULT_NATS_PORT
     smtp_port: int = DEFAULT_SMTP_PORT
+    tsa_port: int = DEFAULT_TSA_PORT
     extra_env: Mapping[str, str] = field(default_factory=dict)
 
     def address(self, service: str) -> str:
@@ -83,6 +86,10 @@ class Platform:
                 "LIENTHONG_SMTP_HOST": "127.0.0.1",
                 "LIENTHONG_SMTP_PORT": str(self.config.smtp_port),
                 "LIENTHONG_MAIL_DIR": str(self.config.mail_dir),
+                # The signing service serves the dev CA's TSA and timestamps its signatures through it,
+                # over HTTP like a real TSA.
+                "LIENTHONG_SIGNING_DEVCA_HTTP_ADDR": f"127.0.0.1:{self.config.tsa_port}",
+                "LIENTHONG_SIGNING_TSA_URL": f"http://127.0.0.1:{self.config.tsa_port}/tsa",
                 "PYTHONUNBUFFERED": "1",
             }
         )

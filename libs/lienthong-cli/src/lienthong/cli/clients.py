@@ -22,9 +22,11 @@ def address_of(service: str) -> str:
     return os.environ.get(f"LIENTHONG_{service.upper()}_ADDR") or f"127.0.0.1:{DEFAULT_PORTS[service]}"
 
 
-def actor_metadata() -> tuple[tuple[str, str], ...]:
-    """Who acts: `LIENTHONG_ACTOR`, else `<login>@cli`."""
-    return (("x-lienthong-actor", os.environ.get("LIENTHONG_ACTOR") or f"{getpass.getuser()}@cli"),)
+def actor_metadata(agency_code: str = "") -> tuple[tuple[str, str], ...]:
+    """Who acts: `LIENTHONG_ACTOR` (`<role>@<identifier code>`, e.g. `leader@000.00.12.H41`), else a clerk of
+    the agency the command names, else `<login>@cli` (which the documents service refuses: it needs an agency)."""
+    fallback = f"clerk@{agency_code}" if agency_code else f"{getpass.getuser()}@cli"
+    return (("x-lienthong-actor", os.environ.get("LIENTHONG_ACTOR") or fallback),)
 
 
 @contextmanager

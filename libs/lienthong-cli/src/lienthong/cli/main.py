@@ -31,8 +31,15 @@ from lienthong.signing.v1 import signing_pb2 as sig
 
 app = typer.Typer(help="lienthong: exchange of signed official documents between state agencies.", no_args_is_help=True)
 agencies_app = typer.Typer(help="The agency registry (identifier codes of QĐ 20/2020).", no_args_is_help=True)
-docs_app = typer.Typer(help="Outgoing and incoming documents.", no_args_is_help=True)
-audit_app = typer.Typer(help="For auditors: the full history of a document.", no_args_is_help=True)
+docs_app = typer.Typer(
+    help="Outgoing and incoming documents. Each call acts for one agency: a clerk of the agency a command "
+    "names, or LIENTHONG_ACTOR=<role>@<identifier code> (roles: clerk, officer, leader, auditor).",
+    no_args_is_help=True,
+)
+audit_app = typer.Typer(
+    help="For auditors: the full history of a document (as LIENTHONG_ACTOR=auditor@<identifier code>).",
+    no_args_is_help=True,
+)
 mail_app = typer.Typer(help="Official mailboxes, and mail received by the development SMTP sink.", no_args_is_help=True)
 certs_app = typer.Typer(help="Certificates held by the signing service.", no_args_is_help=True)
 app.add_typer(agencies_app, name="agencies")
@@ -51,10 +58,11 @@ def _when(stamp: Timestamp) -> str:
     return stamp.ToDatetime(tzinfo=UTC).astimezone().isoformat(timespec="seconds")
 
 
-def _call(function: Any, request: Any) -> Any:
-    """Call an RPC; on a gRPC error print its status and reason and exit 1."""
+def _call(function: Any, request: Any, agency: str = "") -> Any:
+    """Call an RPC acting for `agency` (or as LIENTHONG_ACTOR says); on a gRPC error print its status and
+    reason and exit 1."""
     try:
-        return function(request, metadata=clients.actor_metadata(), timeout=60)
+        return function(request, metadata=clients.actor_metadata(agency), timeout=60)
     except grpc.RpcError as error:
         code = error.code().name if hasattr(error, "code") else "UNKNOWN"
         details = error.details() if hasattr(error, "details") else str(error)
@@ -339,10 +347,13 @@ def docs_send(
             docs.CreateOutgoingRequest(
                 sender_code=sender, type=type_value, subject=subject, content_pdf=pdf.read_bytes() if pdf else b""
             ),
+            sender,
         ).document
-        _call(stub.RegisterOutgoing, docs.RegisterOutgoingRequest(document_id=created.id))
-        _call(stub.SignOutgoing, docs.SignOutgoingRequest(document_id=created.id))
-        sent = _call(stub.SendOutgoing, docs.SendOutgoingRequest(document_id=created.id, recipient_codes=recipients))
+        _call(stub.RegisterOutgoing, docs.RegisterOutgoingRequest(document_id=created.id), sender)
+        _call(stub.SignOutgoing, docs.SignOutgoingRequest(document_id=created.id), sender)
+        sent = _call(
+            stub.SendOutgoing, docs.SendOutgoingRequest(document_id=created.id, recipient_codes=recipients), sender
+        )
     document = sent.document
     delivered = ", ".join(r.recipient_code for r in document.recipients)
     console.print(f"sent {document.number}/{document.notation} ({document.id}) to {delivered}")
@@ -356,7 +367,7 @@ def docs_list(
     """An agency's outgoing or incoming register."""
     with clients.documents() as stub:
         if incoming:
-            response = _call(stub.ListIncoming, docs.ListIncomingRequest(recipient_code=agency))
+            response = _call(stub.ListIncoming, docs.ListIncomingRequest(recipient_code=agency), agency)
             table = Table("id", "code", "from", "subject", "status", "arrival no.", "arrived")
             for d in response.documents:
                 table.add_row(
@@ -369,7 +380,7 @@ def docs_list(
                     _when(d.arrived_at),
                 )
         else:
-            response = _call(stub.ListOutgoing, docs.ListOutgoingRequest(sender_code=agency))
+            response = _call(stub.ListOutgoing, docs.ListOutgoingRequest(sender_code=agency), agency)
             table = Table("id", "code", "state", "subject", "recipients")
             for d in response.documents:
                 code = f"{d.number}/{d.notation}" if d.number else ""

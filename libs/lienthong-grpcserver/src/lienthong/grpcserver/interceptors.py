@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import grpc
@@ -23,7 +23,8 @@ def _actor_of(context: grpc.aio.ServicerContext[Any, Any]) -> str:
 
 
 class DomainInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
-    """Runs each unary call with the caller as actor and turns a `DomainError` into its status and reason."""
+    """Runs each unary and server-streaming call with the caller as actor and turns a `DomainError` into
+    its status and reason."""
 
     async def intercept_service(
         self,
@@ -31,6 +32,8 @@ class DomainInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
         handler_call_details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler[Any, Any]:
         handler = await continuation(handler_call_details)
+        if handler is not None and handler.unary_stream is not None:
+            return self._streaming(handler, handler_call_details.method)
         if handler is None or handler.unary_unary is None:
             return handler
         inner = handler.unary_unary
@@ -47,6 +50,26 @@ class DomainInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
 
         return grpc.unary_unary_rpc_method_handler(
             unary_unary,
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+
+    @staticmethod
+    def _streaming(handler: grpc.RpcMethodHandler[Any, Any], method: str) -> grpc.RpcMethodHandler[Any, Any]:
+        inner = handler.unary_stream
+
+        async def unary_stream(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
+            with event_context(_actor_of(context)):
+                try:
+                    async for response in inner(request, context):  # type: ignore[union-attr, arg-type, misc]
+                        yield response
+                except DomainError as error:
+                    code, reason = grpc_status(error)
+                    log.info("%s refused: %s %s", method, code.name, reason)
+                    await context.abort(code, reason)
+
+        return grpc.unary_stream_rpc_method_handler(
+            unary_stream,
             request_deserializer=handler.request_deserializer,
             response_serializer=handler.response_serializer,
         )

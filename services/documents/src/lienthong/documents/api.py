@@ -36,6 +36,7 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
         return _incoming(row, self._documents.today())
 
     async def SendDocument(self, request: pb.SendDocumentRequest, context: Context) -> pb.SendDocumentResponse:
+        self._documents.authorise_sender(request.document.sender_code)
         await self._documents.check_recipients(list(request.recipient_codes))
         created = await self._create(request.document)
         document_id = parse_id(created.id, "document_id")

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 import grpc
 
-from lienthong.documents.v1 import documents_pb2_grpc
+from lienthong.documents.v1 import documents_pb2_grpc, records_pb2_grpc
 from lienthong.email.v1 import email_pb2_grpc
 from lienthong.identifiers.v1 import identifiers_pb2_grpc
 from lienthong.reporting.v1 import reporting_pb2_grpc
@@ -39,6 +39,12 @@ def channel(service: str) -> Iterator[grpc.Channel]:
 def documents() -> Iterator[documents_pb2_grpc.DocumentsServiceStub]:
     with channel("documents") as ch:
         yield documents_pb2_grpc.DocumentsServiceStub(ch)
+
+
+@contextmanager
+def records() -> Iterator[records_pb2_grpc.RecordsServiceStub]:
+    with channel("documents") as ch:
+        yield records_pb2_grpc.RecordsServiceStub(ch)
 
 
 @contextmanager

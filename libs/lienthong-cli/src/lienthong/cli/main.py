@@ -24,6 +24,7 @@ from rich.table import Table
 from lienthong.cli import clients
 from lienthong.cli.agency_files import AgencyFileError, read_rows, write_rows
 from lienthong.documents.v1 import documents_pb2 as docs
+from lienthong.documents.v1 import records_pb2 as rec
 from lienthong.email.v1 import email_pb2 as mail
 from lienthong.identifiers.v1 import identifiers_pb2 as ids
 from lienthong.reporting.v1 import reporting_pb2 as rep
@@ -43,7 +44,9 @@ audit_app = typer.Typer(
 mail_app = typer.Typer(help="Official mailboxes, and mail received by the development SMTP sink.", no_args_is_help=True)
 certs_app = typer.Typer(help="Certificates held by the signing service.", no_args_is_help=True)
 app.add_typer(agencies_app, name="agencies")
+records_app = typer.Typer(help="Records (hồ sơ) and their archive packages.", no_args_is_help=True)
 app.add_typer(docs_app, name="docs")
+app.add_typer(records_app, name="records")
 app.add_typer(audit_app, name="audit")
 app.add_typer(mail_app, name="mail")
 app.add_typer(certs_app, name="certs")
@@ -428,6 +431,41 @@ def docs_accept(incoming_id: str) -> None:
     with clients.documents() as stub:
         response = _call(stub.AcceptIncoming, docs.AcceptIncomingRequest(incoming_id=incoming_id))
     console.print(f"accepted {response.document.code} with arrival number {response.document.arrival_number}")
+
+
+# ---- records ----------------------------------------------------------------------------------------
+
+
+@records_app.command("export")
+def records_export(
+    record_id: str,
+    out: Annotated[
+        Path | None, typer.Option(help="Where to write the zip; the name the service gives when omitted")
+    ] = None,
+) -> None:
+    """Write the archive package of a closed record (acting as LIENTHONG_ACTOR, a clerk of its agency)."""
+    with clients.records() as stub:
+        response = _call(stub.ExportRecord, rec.ExportRecordRequest(record_id=record_id))
+    path = out or Path(response.file_name)
+    path.write_bytes(response.archive)
+    console.print(f"wrote {path} ({len(response.archive)} bytes, SHA-256 {response.sha256})")
+
+
+@records_app.command("verify")
+def records_verify(archive: Annotated[Path, typer.Argument(help="The zip ExportRecord gave")]) -> None:
+    """Verify an archive package offline: every file's SHA-256, the record's and each document's event history
+    against the files, and each PDF's PAdES signatures (intact, valid, by the certificate the history names;
+    trust in the certificate is not judged offline). Exits 1 at the first problem."""
+    from lienthong.archive import ArchiveProblem, verify_archive
+
+    try:
+        checks = verify_archive(archive.read_bytes())
+    except (OSError, ArchiveProblem) as problem:
+        err.print(f"[red]FAILED[/red]: {problem}")
+        raise typer.Exit(1) from None
+    for line in checks:
+        console.print(f"[green]ok[/green] {line}")
+    console.print(f"{archive}: verified")
 
 
 # ---- audit ------------------------------------------------------------------------------------------

@@ -22,6 +22,12 @@ def _actor_of(context: grpc.aio.ServicerContext[Any, Any]) -> str:
     return "anonymous"
 
 
+async def _refuse(context: grpc.aio.ServicerContext[Any, Any], method: str, error: DomainError) -> None:
+    code, reason = grpc_status(error)
+    log.info("%s refused: %s %s", method, code.name, reason)
+    await context.abort(code, reason)
+
+
 class DomainInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
     """Runs each unary and server-streaming call with the caller as actor and turns a `DomainError` into
     its status and reason."""
@@ -44,9 +50,7 @@ class DomainInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
                 try:
                     return await inner(request, context)  # type: ignore[arg-type]
                 except DomainError as error:
-                    code, reason = grpc_status(error)
-                    log.info("%s refused: %s %s", method, code.name, reason)
-                    await context.abort(code, reason)
+                    await _refuse(context, method, error)
 
         return grpc.unary_unary_rpc_method_handler(
             unary_unary,
@@ -64,9 +68,7 @@ class DomainInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
                     async for response in inner(request, context):  # type: ignore[union-attr, arg-type, misc]
                         yield response
                 except DomainError as error:
-                    code, reason = grpc_status(error)
-                    log.info("%s refused: %s %s", method, code.name, reason)
-                    await context.abort(code, reason)
+                    await _refuse(context, method, error)
 
         return grpc.unary_stream_rpc_method_handler(
             unary_stream,

@@ -81,10 +81,10 @@ e2e: .venv/.synced ## end-to-end tests: the platform as real processes
 test: setup lint buf-lint proto-check unit e2e ## every check CI runs
 
 .PHONY: bench
-bench: .venv/.synced ## benchmarks (never part of test); figures in bench/results.json
+bench: .venv/.synced ## benchmarks (never part of test); figures in bench/results.json (BENCH_DOCUMENTS_ARGS=--quick to try)
 	LIENTHONG_BENCH_DATABASE_URL=$${LIENTHONG_BENCH_DATABASE_URL-$$LIENTHONG_TEST_DATABASE_URL} \
 	LIENTHONG_BENCH_NATS_URL=$${LIENTHONG_BENCH_NATS_URL-$$LIENTHONG_TEST_NATS_URL} \
-	$(PY) bench/identifiers.py
+	$(PY) bench/identifiers.py && $(PY) bench/documents.py $(BENCH_DOCUMENTS_ARGS)
 
 .PHONY: clean
 clean: ## remove local state (var/) and caches

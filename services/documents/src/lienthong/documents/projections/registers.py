@@ -142,6 +142,10 @@ class Registers(SqlProjection):
         self._watchers: dict[str, list[Callable[[str], None]]] = {}
         self._watchers_lock = threading.Lock()
         super().__init__(engine)
+        # Tables made before an index was declared get it too: a search by code must not scan the register.
+        for table in (self.outgoing, self.incoming):
+            for index in table.indexes:
+                index.create(engine, checkfirst=True)
 
     def watch(self, recipient_code: str, callback: Callable[[str], None]) -> Callable[[], None]:
         """Call `callback(incoming_id)` (from a worker thread) for every copy that arrives at the agency
@@ -172,7 +176,7 @@ class Registers(SqlProjection):
             Column("doc_type", String(40), nullable=False),
             Column("subject", Text, nullable=False),
             Column("subject_folded", Text, nullable=False),
-            Column("code", String(42), nullable=False, default=""),
+            Column("code", String(42), nullable=False, default="", index=True),
             Column("urgency", String(20), nullable=False),
             Column("confidentiality", String(20), nullable=False),
             Column("state", String(20), nullable=False),
@@ -206,7 +210,7 @@ class Registers(SqlProjection):
             Column("doc_type", String(40), nullable=False),
             Column("subject", Text, nullable=False),
             Column("subject_folded", Text, nullable=False),
-            Column("code", String(42), nullable=False),
+            Column("code", String(42), nullable=False, index=True),
             Column("urgency", String(20), nullable=False),
             Column("status", String(2), nullable=False),
             Column("arrival_number", BigInteger, nullable=False, default=0),
@@ -419,7 +423,7 @@ class Registers(SqlProjection):
             query = query.where(union.c.at >= search.from_at)
         if search.to_at:
             query = query.where(union.c.at < search.to_at)
-        query = query.order_by(union.c.at.desc(), union.c.id).offset(search.offset).limit(search.limit + 1)
+        query = query.order_by(union.c.at.desc(), union.c.id.desc()).offset(search.offset).limit(search.limit + 1)
         with self.engine.connect() as connection:
             rows = connection.execute(query).all()
         hits = [

@@ -22,6 +22,7 @@ from lienthong.signing.keystore import KeyStore
 from lienthong.signing.pades import NotAPdf, sign_pdf, verify_pdf
 from lienthong.signing.v1 import signing_pb2 as pb
 from lienthong.signing.v1 import signing_pb2_grpc
+from lienthong.signing.xmldsig import NotXml, sign_xml, verify_xml
 
 Context = Any  # grpc.aio.ServicerContext; errors travel as DomainError
 
@@ -50,13 +51,7 @@ class SigningServicer(signing_pb2_grpc.SigningServiceServicer):
     async def SignPdf(self, request: pb.SignPdfRequest, context: Context) -> pb.SignPdfResponse:
         if not request.pdf:
             raise InvalidArgument("pdf is required")
-        certificate = await self._seal(request.agency_code)
-        state = certificate.state_at(_now())
-        if state is not CertificateState.ACTIVE:
-            raise FailedPrecondition(
-                f"the seal certificate {certificate.serial} of agency {request.agency_code} is "
-                f"{state.value.replace('_', ' ')}; it cannot sign until it is reactivated"
-            )
+        certificate = await self._usable_seal(request.agency_code)
         key = await asyncio.to_thread(self._keys.get, certificate.serial)
         try:
             signed, signed_at = await asyncio.to_thread(
@@ -90,6 +85,57 @@ class SigningServicer(signing_pb2_grpc.SigningServiceServicer):
         except NotAPdf as error:
             raise InvalidArgument(str(error)) from error
         return _verification(await asyncio.to_thread(judged_by_registry, report, self._state_at, expected))
+
+    async def SignXml(self, request: pb.SignXmlRequest, context: Context) -> pb.SignXmlResponse:
+        if not request.xml:
+            raise InvalidArgument("xml is required")
+        certificate = await self._usable_seal(request.agency_code)
+        key = await asyncio.to_thread(self._keys.get, certificate.serial)
+        try:
+            signed, signed_at = await asyncio.to_thread(
+                sign_xml,
+                request.xml,
+                key=key,
+                certificate=self._ca.certificate(certificate.serial),
+                chain=self._ca.chain,
+                xades=request.xades,
+            )
+        except NotXml as error:
+            raise InvalidArgument(str(error)) from error
+        await asyncio.to_thread(
+            self._app.record_signature,
+            certificate.serial,
+            document=request.xml,
+            signed=signed,
+            reason="XAdES-BES" if request.xades else "XMLDSig",
+            at=signed_at,
+        )
+        return pb.SignXmlResponse(
+            signed_xml=signed, certificate=_certificate(certificate), signed_at=timestamp_of(signed_at)
+        )
+
+    async def VerifyXml(self, request: pb.VerifyXmlRequest, context: Context) -> pb.VerifyXmlResponse:
+        expected = request.expected_agency_code or None
+        try:
+            report = await asyncio.to_thread(
+                verify_xml, request.xml, trust_roots=[self._ca.root], expected_agency_code=expected
+            )
+        except NotXml as error:
+            raise InvalidArgument(str(error)) from error
+        judged = await asyncio.to_thread(judged_by_registry, report, self._state_at, expected, _now())
+        verdict = _verification(judged)
+        return pb.VerifyXmlResponse(indication=verdict.indication, reason=verdict.reason, signatures=verdict.signatures)
+
+    async def _usable_seal(self, agency_code: str) -> Certificate:
+        """The agency's seal, refused while it is suspended (a revoked one is replaced by `_seal`)."""
+        certificate = await self._seal(agency_code)
+        state = certificate.state_at(_now())
+        if state is not CertificateState.ACTIVE:
+            raise FailedPrecondition(
+                f"the seal certificate {certificate.serial} of agency {agency_code} is "
+                f"{state.value.replace('_', ' ')}; it cannot sign until it is reactivated"
+            )
+        return certificate
 
     def _state_at(self, serial: str, moment: datetime) -> str | None:
         certificate = self._app.certificate(serial)

@@ -1,0 +1,278 @@
+"""XML signatures on edXML envelopes with signxml: an enveloped XMLDSig (XAdES-BES when asked) of the agency
+seal, and a report per signature in the same shape as a PDF's (intact, signer, chain)."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from lxml import etree
+from signxml.algorithms import SignatureConstructionMethod
+from signxml.exceptions import InvalidCertificate, InvalidDigest, InvalidInput, InvalidSignature, SignXMLException
+from signxml.signer import XMLSigner
+from signxml.util import X509CertChainVerifier
+from signxml.verifier import SignatureConfiguration, XMLVerifier
+from signxml.xades.xades import XAdESSignatureConfiguration, XAdESSigner, XAdESVerifier
+
+from lienthong.signing.devca import agency_code_of, serial_of
+from lienthong.signing.domain.verification import (
+    FORMAT_FAILURE,
+    HASH_FAILURE,
+    NO_CERTIFICATE_CHAIN_FOUND,
+    SIG_CRYPTO_FAILURE,
+    Indication,
+    SignatureReport,
+    SignerCertificate,
+    VerificationReport,
+    overall,
+)
+from lienthong.signing.keystore import SigningKey
+
+MAX_XML_BYTES = 64 * 1024 * 1024  # the gRPC message limit: nothing larger reaches the service anyway
+DS = "http://www.w3.org/2000/09/xmldsig#"
+XADES = "http://uri.etsi.org/01903/v1.3.2#"
+_SIGNATURE = f"{{{DS}}}Signature"
+_SIGNING_TIME = f".//{{{XADES}}}SigningTime"
+# A placeholder the document may carry where the signature goes (edXML: inside edXMLHeader), per signxml.
+PLACEHOLDER_ID = "placeholder"
+
+
+class NotXml(ValueError):
+    """The bytes given are not a well-formed XML document this module accepts (DTDs and entities refused)."""
+
+
+def _parser() -> etree.XMLParser:
+    # No DTD, no entity expansion, no network, libxml2's own limits on depth and text size kept (huge_tree off).
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False, dtd_validation=False
+    )
+
+
+def parse_xml(xml: bytes) -> Any:
+    """The root element of `xml`, or NotXml: oversized, malformed, or with a DTD (hence no entity bombs)."""
+    if not xml:
+        raise NotXml("the XML document is empty")
+    if len(xml) > MAX_XML_BYTES:
+        raise NotXml(f"the XML document has {len(xml)} bytes; the limit is {MAX_XML_BYTES}")
+    try:
+        root = etree.fromstring(xml, parser=_parser())
+    except etree.XMLSyntaxError as error:
+        raise NotXml(f"the XML document is not well-formed: {error}") from error
+    docinfo = root.getroottree().docinfo
+    if docinfo.internalDTD is not None or docinfo.externalDTD is not None or docinfo.doctype:
+        raise NotXml("the XML document declares a DTD; DTDs and entities are refused")
+    return root
+
+
+class _AtTime(XAdESSigner):
+    """signxml's XAdES signer with the SigningTime the caller records instead of the clock's."""
+
+    def __init__(self, signing_time: datetime, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._signing_time = signing_time
+
+    def add_signing_time(self, signed_signature_properties: Any, sig_root: Any, signing_settings: Any) -> None:
+        super().add_signing_time(signed_signature_properties, sig_root, signing_settings)
+        found = signed_signature_properties.find(f"{{{XADES}}}SigningTime")
+        found.text = self._signing_time.isoformat(timespec="seconds")
+
+
+def sign_xml(
+    xml: bytes,
+    *,
+    key: SigningKey,
+    certificate: x509.Certificate,
+    chain: Sequence[x509.Certificate],
+    xades: bool = False,
+    signing_time: datetime | None = None,
+) -> tuple[bytes, datetime]:
+    """`xml` with an enveloped signature (Reference URI="" over the whole document, ECDSA-SHA256), placed
+    where the document has a `<ds:Signature Id="placeholder"/>`, else appended to the root. The signer's
+    certificate and `chain` go into KeyInfo. With `xades`, a XAdES-BES signature carrying `signing_time`."""
+    if key.public_key() != certificate.public_key():
+        raise ValueError("the key does not belong to the certificate")
+    signed_at = (signing_time or datetime.now(UTC)).replace(microsecond=0)
+    root = parse_xml(xml)
+    options: dict[str, Any] = {
+        "method": SignatureConstructionMethod.enveloped,
+        "signature_algorithm": "ecdsa-sha256",
+        "digest_algorithm": "sha256",
+    }
+    signer = _AtTime(signed_at, **options) if xades else XMLSigner(**options)
+    # signxml signs into a placeholder, but then digests its XAdES KeyInfo reference in the wrong context:
+    # sign at the root instead and move the signature where the placeholder was (same namespace context,
+    # and the enveloped-signature transform removes it wherever it sits).
+    placeholder = root.find(f".//{_SIGNATURE}[@Id='{PLACEHOLDER_ID}']")
+    place: tuple[str, int] | None = None
+    if placeholder is not None:
+        parent = placeholder.getparent()
+        place = (root.getroottree().getpath(parent), parent.index(placeholder))
+        _detach(placeholder)
+    try:
+        signed = signer.sign(root, key=key, cert=[certificate, *chain])
+    except SignXMLException as error:
+        raise NotXml(f"the XML document cannot be signed: {error}") from error
+    if place is not None:
+        signature = signed[-1]
+        [parent] = signed.getroottree().xpath(place[0])
+        parent.insert(place[1], signature)
+    return etree.tostring(signed, xml_declaration=True, encoding="UTF-8"), signed_at
+
+
+class _TrustedRoots(X509CertChainVerifier):
+    """signxml's chain verifier with the roots given in memory instead of a PEM file."""
+
+    def __init__(self, roots: Sequence[x509.Certificate], at: datetime) -> None:
+        super().__init__(ca_pem_file="-", verification_time=at)  # type: ignore[no-untyped-call]
+        self._roots = list(roots)
+
+    @property
+    def store(self) -> x509.verification.Store:
+        return x509.verification.Store(self._roots)
+
+
+def verify_xml(
+    xml: bytes, *, trust_roots: Sequence[x509.Certificate], expected_agency_code: str | None = None
+) -> VerificationReport:
+    """A report on every `ds:Signature` of `xml`: intact (digests and signature value, checked against the
+    certificate in KeyInfo), trusted (that certificate chains to `trust_roots`, valid at the claimed XAdES
+    signing time or now), and who signed. Each signature is checked over the document without the other
+    signatures (parallel signatures); a document without any gets NO_SIGNATURE. Raises NotXml."""
+    root = parse_xml(xml)
+    signatures = list(root.iter(_SIGNATURE))
+    reports = []
+    for index, signature in enumerate(signatures, start=1):
+        name = signature.get("Id") or f"Signature{index}"
+        alone = _without_others(root, index - 1)
+        reports.append(_verify_one(alone, name, trust_roots))
+    return overall(tuple(reports), expected_agency_code)
+
+
+def _without_others(root: Any, keep: int) -> bytes:
+    copy = etree.fromstring(etree.tostring(root), parser=_parser())
+    for index, signature in enumerate(list(copy.iter(_SIGNATURE))):
+        if index != keep:
+            _detach(signature)
+    return bytes(etree.tostring(copy))
+
+
+def _detach(element: Any) -> None:
+    parent = element.getparent()
+    if element.tail:  # keep the text that followed the element
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
+
+
+def _verify_one(document: bytes, name: str, roots: Sequence[x509.Certificate]) -> SignatureReport:
+    signature = parse_xml(document).find(f".//{_SIGNATURE}")
+    certificates = [
+        x509.load_der_x509_certificate(_base64(element.text or ""))
+        for element in signature.iterfind(f".//{{{DS}}}X509Certificate")
+    ]
+    signed_at = _signing_time(signature)
+    if not certificates:
+        return _failed(name, FORMAT_FAILURE, "the signature carries no X.509 certificate", signed_at=signed_at)
+    xades = signature.find(f".//{{{XADES}}}QualifyingProperties") is not None
+    at = signed_at or datetime.now(UTC)
+    leaf = _leaf(certificates)
+    try:
+        if xades:
+            XAdESVerifier().verify(
+                document, x509_cert=leaf, expect_config=XAdESSignatureConfiguration(verification_time=at)
+            )
+        else:
+            XMLVerifier().verify(document, x509_cert=leaf, expect_config=SignatureConfiguration(verification_time=at))
+    except InvalidDigest as error:
+        return _failed(name, HASH_FAILURE, f"the signed XML was changed after signing ({error})", leaf, signed_at)
+    except InvalidCertificate as error:
+        return _failed(name, "OUT_OF_BOUNDS_NO_POE", f"the certificate was not valid then: {error}", leaf, signed_at)
+    except InvalidSignature as error:
+        why = f"the signature value does not match the signer's key ({error})"
+        return _failed(name, SIG_CRYPTO_FAILURE, why, leaf, signed_at)
+    except (InvalidInput, SignXMLException, ValueError) as error:
+        return _failed(name, FORMAT_FAILURE, f"the signature cannot be validated: {error}", leaf, signed_at)
+    try:
+        _TrustedRoots(roots, at).verify(certificates)  # type: ignore[no-untyped-call]
+    except InvalidCertificate as error:
+        return SignatureReport(
+            field_name=name,
+            indication=Indication.INDETERMINATE,
+            sub_indication=NO_CERTIFICATE_CHAIN_FOUND,
+            intact=True,
+            trusted=False,
+            certificate=_signer(leaf),
+            signed_at=signed_at,
+            detail=f"the signer's certificate does not chain to a trusted root: {error}",
+        )
+    return SignatureReport(
+        field_name=name,
+        indication=Indication.TOTAL_PASSED,
+        sub_indication="",
+        intact=True,
+        trusted=True,
+        certificate=_signer(leaf),
+        signed_at=signed_at,
+        detail="intact, and signed with a trusted certificate",
+    )
+
+
+def _leaf(certificates: list[x509.Certificate]) -> x509.Certificate:
+    """The end-entity certificate: the one that certifies no other in the list."""
+    issuers = {c.issuer for c in certificates}
+    for certificate in certificates:
+        if certificate.subject not in issuers:
+            return certificate
+    return certificates[0]
+
+
+def _base64(text: str) -> bytes:
+    return base64.b64decode("".join(text.split()))
+
+
+def _signing_time(signature: Any) -> datetime | None:
+    found = signature.find(_SIGNING_TIME)
+    if found is None or not found.text:
+        return None
+    try:
+        moment = datetime.fromisoformat(found.text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.utcoffset() is not None else moment.replace(tzinfo=UTC)
+
+
+def _signer(certificate: x509.Certificate) -> SignerCertificate:
+    return SignerCertificate(
+        serial=serial_of(certificate),
+        subject=certificate.subject.rfc4514_string(),
+        agency_code=agency_code_of(certificate),
+        not_before=certificate.not_valid_before_utc,
+        not_after=certificate.not_valid_after_utc,
+        pem=certificate.public_bytes(serialization.Encoding.PEM).decode("ascii"),
+    )
+
+
+def _failed(
+    name: str,
+    sub_indication: str,
+    why: str,
+    certificate: x509.Certificate | None = None,
+    signed_at: datetime | None = None,
+) -> SignatureReport:
+    return SignatureReport(
+        field_name=name,
+        indication=Indication.TOTAL_FAILED,
+        sub_indication=sub_indication,
+        intact=sub_indication not in (HASH_FAILURE, SIG_CRYPTO_FAILURE, FORMAT_FAILURE),
+        trusted=False,
+        certificate=_signer(certificate) if certificate is not None else None,
+        signed_at=signed_at,
+        detail=why,
+    )

@@ -1,0 +1,157 @@
+"""Enveloped XML signatures of an agency seal (XMLDSig, XAdES-BES) and their per-signature verification."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from lienthong.signing.devca import DevCertificateAuthority, IssuedCertificate
+from lienthong.signing.domain.verification import Indication
+from lienthong.signing.keystore import EncryptedFileKeyStore
+from lienthong.signing.xmldsig import NotXml, sign_xml, verify_xml
+
+AGENCY = "000.00.12.H41"
+NAME = "Sở Thông tin và Truyền thông"
+NS = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
+ENVELOPE = (
+    f'<edXMLEnvelope xmlns="{NS}"><edXMLHeader><MessageHeader><Subject>Báo cáo quý IV</Subject>'
+    "<Code><CodeNumber>05</CodeNumber></Code></MessageHeader>"
+    '<Signature xmlns="http://www.w3.org/2000/09/xmldsig#" Id="placeholder"/></edXMLHeader>'
+    "<edXMLBody/></edXMLEnvelope>"
+).encode()
+
+
+@pytest.fixture
+def keys(tmp_path: Path) -> EncryptedFileKeyStore:
+    return EncryptedFileKeyStore(tmp_path / "keys", b"test passphrase")
+
+
+@pytest.fixture
+def ca(tmp_path: Path, keys: EncryptedFileKeyStore) -> DevCertificateAuthority:
+    return DevCertificateAuthority(tmp_path / "ca", keys)
+
+
+def signed(
+    ca: DevCertificateAuthority, keys: EncryptedFileKeyStore, *, xades: bool = False, at: datetime | None = None
+) -> bytes:
+    issued: IssuedCertificate = ca.issue_seal(AGENCY, NAME)
+    xml, _ = sign_xml(
+        ENVELOPE,
+        key=keys.get(issued.serial),
+        certificate=issued.certificate,
+        chain=ca.chain,
+        xades=xades,
+        signing_time=at,
+    )
+    return xml
+
+
+@pytest.mark.parametrize("xades", [False, True])
+def test_a_sealed_envelope_passes_for_its_agency(
+    ca: DevCertificateAuthority, keys: EncryptedFileKeyStore, xades: bool
+) -> None:
+    report = verify_xml(signed(ca, keys, xades=xades), trust_roots=[ca.root], expected_agency_code=AGENCY)
+    assert report.indication is Indication.TOTAL_PASSED, report.reason
+    [signature] = report.signatures
+    assert (signature.intact, signature.trusted) == (True, True)
+    assert signature.certificate is not None
+    assert signature.certificate.agency_code == AGENCY
+
+
+def test_the_signature_sits_where_the_envelope_keeps_its_placeholder(
+    ca: DevCertificateAuthority, keys: EncryptedFileKeyStore
+) -> None:
+    xml = signed(ca, keys)
+    header = xml.split(b"<edXMLBody", 1)[0]
+    assert b"SignatureValue" in header
+    assert b'Id="placeholder"' not in xml
+
+
+def test_xades_declares_the_signing_time_given(ca: DevCertificateAuthority, keys: EncryptedFileKeyStore) -> None:
+    moment = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
+    [signature] = verify_xml(signed(ca, keys, xades=True, at=moment), trust_roots=[ca.root]).signatures
+    assert signature.signed_at == moment
+
+
+@pytest.mark.parametrize("xades", [False, True])
+def test_a_tampered_element_fails_with_hash_failure(
+    ca: DevCertificateAuthority, keys: EncryptedFileKeyStore, xades: bool
+) -> None:
+    tampered = signed(ca, keys, xades=xades).replace("quý IV".encode(), "quý III".encode())
+    report = verify_xml(tampered, trust_roots=[ca.root], expected_agency_code=AGENCY)
+    assert report.indication is Indication.TOTAL_FAILED
+    [signature] = report.signatures
+    assert (signature.sub_indication, signature.intact) == ("HASH_FAILURE", False)
+
+
+def test_a_signature_value_changed_fails_as_a_crypto_failure(
+    ca: DevCertificateAuthority, keys: EncryptedFileKeyStore
+) -> None:
+    xml = signed(ca, keys)
+    start = xml.index(b"<ds:SignatureValue>") + len(b"<ds:SignatureValue>")
+    flipped = xml[:start] + (b"A" if xml[start : start + 1] != b"A" else b"B") + xml[start + 1 :]
+    [signature] = verify_xml(flipped, trust_roots=[ca.root]).signatures
+    assert signature.indication is Indication.TOTAL_FAILED
+    assert signature.sub_indication in ("SIG_CRYPTO_FAILURE", "FORMAT_FAILURE")
+
+
+def test_a_signer_outside_the_trusted_roots_is_indeterminate(
+    tmp_path: Path, ca: DevCertificateAuthority, keys: EncryptedFileKeyStore
+) -> None:
+    stranger = DevCertificateAuthority(tmp_path / "other-ca", keys)
+    [signature] = verify_xml(signed(ca, keys), trust_roots=[stranger.root]).signatures
+    assert (signature.indication, signature.sub_indication) == (Indication.INDETERMINATE, "NO_CERTIFICATE_CHAIN_FOUND")
+    assert (signature.intact, signature.trusted) == (True, False)
+
+
+def test_another_agency_expected_fails_and_an_unsigned_envelope_has_no_signature(
+    ca: DevCertificateAuthority, keys: EncryptedFileKeyStore
+) -> None:
+    other = verify_xml(signed(ca, keys), trust_roots=[ca.root], expected_agency_code="000.00.00.H41")
+    assert other.reason.startswith("NOT_SIGNED_BY_EXPECTED_AGENCY")
+    unsigned = verify_xml(ENVELOPE.replace(b' Id="placeholder"', b""), trust_roots=[ca.root])
+    assert unsigned.indication is Indication.TOTAL_FAILED
+
+
+@pytest.mark.parametrize(
+    "xml",
+    [
+        b"",
+        b"<not closed",
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><x>&b;</x>',
+        b'<!DOCTYPE x SYSTEM "http://example.invalid/x.dtd"><x/>',
+    ],
+)
+def test_malformed_xml_dtds_and_entities_are_refused(ca: DevCertificateAuthority, xml: bytes) -> None:
+    with pytest.raises(NotXml):
+        verify_xml(xml, trust_roots=[ca.root])
+
+
+class _Names:
+    async def name_of(self, code: str) -> str:
+        return NAME
+
+
+async def test_the_service_signs_an_envelope_and_judges_it_by_the_registry_now(
+    tmp_path: Path, ca: DevCertificateAuthority, keys: EncryptedFileKeyStore
+) -> None:
+    from lienthong.eventstore import store_environment
+    from lienthong.signing.api import SigningServicer
+    from lienthong.signing.application import SigningApp
+    from lienthong.signing.v1 import signing_pb2 as pb
+
+    app = SigningApp(store_environment("signing", f"sqlite:///{tmp_path / 'signing.db'}"))
+    servicer = SigningServicer(app, ca, keys, _Names())  # type: ignore[arg-type]
+    signed = await servicer.SignXml(pb.SignXmlRequest(agency_code=AGENCY, xml=ENVELOPE), None)
+    verdict = await servicer.VerifyXml(pb.VerifyXmlRequest(xml=signed.signed_xml, expected_agency_code=AGENCY), None)
+    assert verdict.indication == pb.INDICATION_TOTAL_PASSED, verdict.reason
+    assert [s.certificate.serial for s in verdict.signatures] == [signed.certificate.serial]
+
+    await servicer.RevokeCertificate(
+        pb.RevokeCertificateRequest(serial=signed.certificate.serial, reason="lộ khóa"), None
+    )
+    revoked = await servicer.VerifyXml(pb.VerifyXmlRequest(xml=signed.signed_xml), None)
+    assert revoked.indication == pb.INDICATION_TOTAL_FAILED
+    assert revoked.signatures[0].sub_indication == "REVOKED"

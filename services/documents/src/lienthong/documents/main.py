@@ -6,13 +6,15 @@ import os
 
 from lienthong.audit.service import audit_service
 from lienthong.consumer import LocalFollower
-from lienthong.documents.api import DocumentsServicer
 from lienthong.documents.application import DocumentsApp
 from lienthong.documents.blobs import blob_store_from_env
+from lienthong.documents.edxml_api import EdxmlDocumentsServicer
+from lienthong.documents.edxml_exchange import EdxmlExchange
 from lienthong.documents.gateways import AgencyDirectory, SealSigner
 from lienthong.documents.projections.registers import Registers
 from lienthong.documents.usecases import DocumentUseCases
 from lienthong.documents.v1 import documents_pb2, documents_pb2_grpc
+from lienthong.documents.xml_signer import XmlSealer
 from lienthong.eventstore import store_environment
 from lienthong.eventstore.chain import ChainSealer
 from lienthong.grpcserver import Service, Settings, open_channel, run_service, serve
@@ -32,16 +34,18 @@ async def run(settings: Settings) -> None:
     identifiers = open_channel("identifiers")
     signing = open_channel("signing")
     directory = AgencyDirectory(identifiers)
+    blobs = blob_store_from_env(settings.data_dir)
     usecases = DocumentUseCases(
         app,
         registers,
         follower,
-        blob_store_from_env(settings.data_dir),
+        blobs,
         directory,
         SealSigner(signing),
         route_to_successor=os.environ.get("LIENTHONG_ROUTE_TO_SUCCESSOR", "yes").lower() in ("1", "yes", "true"),
     )
-    servicer = DocumentsServicer(usecases)
+    exchange = EdxmlExchange(app, registers, follower, blobs, directory, XmlSealer(signing))
+    servicer = EdxmlDocumentsServicer(usecases, exchange)
     link = NatsLink(settings.nats_url, name=SERVICE)
     names = StreamNames(settings.instance)
     relay = EventRelay(app, link, service=SERVICE, names=names)

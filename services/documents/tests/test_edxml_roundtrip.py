@@ -116,3 +116,18 @@ def test_the_kind_of_a_file_travels_as_its_description() -> None:
     for kind, description in KIND_DESCRIPTIONS.items():
         assert Attachment("c", "a.pdf", "application/pdf", description, b"x").kind is kind
     assert Attachment("c", "a.pdf", "", "ghi chú", b"x").kind is AttachmentKind.ATTACHMENT
+
+
+def test_a_large_attachment_fits_in_a_text_node() -> None:
+    envelope = Envelope(
+        sender=Organ("000.00.12.H41", "Sở TT&TT"),
+        recipients=(Organ("000.00.00.H41", "UBND tỉnh"),),
+        number="01",
+        notation="BC-STTTT",
+        promulgation_date=date(2026, 11, 24),
+        doc_type=DocumentType.BAO_CAO,
+        subject="Báo cáo",
+        traces=(TraceHeader("000.00.12.H41", datetime(2026, 11, 24, 2, tzinfo=UTC)),),
+        attachments=(Attachment("content", "bc.pdf", "application/pdf", "Văn bản chính", b"%PDF" * 3_000_000),),
+    )
+    assert parse_message(envelope_xml(envelope)) == envelope

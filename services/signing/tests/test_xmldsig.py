@@ -155,3 +155,13 @@ async def test_the_service_signs_an_envelope_and_judges_it_by_the_registry_now(
     revoked = await servicer.VerifyXml(pb.VerifyXmlRequest(xml=signed.signed_xml), None)
     assert revoked.indication == pb.INDICATION_TOTAL_FAILED
     assert revoked.signatures[0].sub_indication == "REVOKED"
+
+
+def test_an_envelope_carrying_a_twenty_megabyte_file_is_signed_and_verified(
+    ca: DevCertificateAuthority, keys: EncryptedFileKeyStore
+) -> None:
+    # libxml2 refuses text nodes over 10 MB unless told otherwise; base64 files are single text nodes.
+    large = ENVELOPE.replace(b"<edXMLBody/>", b"<edXMLBody><Content>" + b"QUJD" * 5_000_000 + b"</Content></edXMLBody>")
+    issued = ca.issue_seal(AGENCY, NAME)
+    xml, _ = sign_xml(large, key=keys.get(issued.serial), certificate=issued.certificate, chain=ca.chain)
+    assert verify_xml(xml, trust_roots=[ca.root]).indication is Indication.TOTAL_PASSED

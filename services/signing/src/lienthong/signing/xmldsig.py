@@ -46,9 +46,12 @@ class NotXml(ValueError):
 
 
 def _parser() -> etree.XMLParser:
-    # No DTD, no entity expansion, no network, libxml2's own limits on depth and text size kept (huge_tree off).
+    # No DTD (refused before parsing, see parse_xml), no entity expansion, no network. huge_tree is on
+    # because without it libxml2 refuses any text node over 10 MB, and a base64 attachment of 8 MB is one;
+    # what huge_tree guards against is bounded here already: no DTD means no entity bomb, the byte limit
+    # caps memory, and libxml2 still stops at 2048 levels of nesting.
     return etree.XMLParser(
-        resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False, dtd_validation=False
+        resolve_entities=False, no_network=True, huge_tree=True, load_dtd=False, dtd_validation=False
     )
 
 
@@ -58,6 +61,8 @@ def parse_xml(xml: bytes) -> Any:
         raise NotXml("the XML document is empty")
     if len(xml) > MAX_XML_BYTES:
         raise NotXml(f"the XML document has {len(xml)} bytes; the limit is {MAX_XML_BYTES}")
+    if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:
+        raise NotXml("the XML document declares a DTD or entities; they are refused")
     try:
         root = etree.fromstring(xml, parser=_parser())
     except etree.XMLSyntaxError as error:
@@ -103,6 +108,7 @@ def sign_xml(
         "digest_algorithm": "sha256",
     }
     signer = _AtTime(signed_at, **options) if xades else XMLSigner(**options)
+    signer._parser = _parser()  # signxml re-parses with its own parser, which has huge_tree off
     # signxml signs into a placeholder, but then digests its XAdES KeyInfo reference in the wrong context:
     # sign at the root instead and move the signature where the placeholder was (same namespace context,
     # and the enveloped-signature transform removes it wherever it sits).
@@ -186,10 +192,15 @@ def _verify_one(document: bytes, name: str, roots: Sequence[x509.Certificate]) -
     try:
         if xades:
             XAdESVerifier().verify(
-                document, x509_cert=leaf, expect_config=XAdESSignatureConfiguration(verification_time=at)
+                document,
+                x509_cert=leaf,
+                expect_config=XAdESSignatureConfiguration(verification_time=at),
+                parser=_parser(),
             )
         else:
-            XMLVerifier().verify(document, x509_cert=leaf, expect_config=SignatureConfiguration(verification_time=at))
+            XMLVerifier().verify(
+                document, x509_cert=leaf, expect_config=SignatureConfiguration(verification_time=at), parser=_parser()
+            )
     except InvalidDigest as error:
         return _failed(name, HASH_FAILURE, f"the signed XML was changed after signing ({error})", leaf, signed_at)
     except InvalidCertificate as error:

@@ -48,12 +48,13 @@ def test_an_envelope_goes_out_and_comes_back_in_through_the_cli(
     ).document
 
     envelope_file = tmp_path / "envelope.xml"
-    exported = cli(platform, "docs", "export-edxml", sent.id, str(envelope_file))
+    exported = cli(platform, "docs", "export-edxml", sent.id, str(envelope_file), "--xades")
     assert exported.returncode == 0, exported.stderr
     envelope = envelope_file.read_bytes()
     signing = signing_pb2_grpc.SigningServiceStub(channels["signing"])
     verdict = signing.VerifyXml(signing_pb2.VerifyXmlRequest(xml=envelope, expected_agency_code=DEPARTMENT.code))
     assert verdict.indication == signing_pb2.INDICATION_TOTAL_PASSED, verdict.reason
+    assert verdict.signatures[0].signed_at.seconds > 0  # XAdES-BES declares its signing time
 
     tampered = envelope.replace("Báo cáo quý IV".encode(), "Báo cáo quý III".encode())
     with pytest.raises(grpc.RpcError) as caught:
@@ -68,3 +69,8 @@ def test_an_envelope_goes_out_and_comes_back_in_through_the_cli(
     assert [(d.status, d.code, d.sender_code, d.subject) for d in arrived] == [
         (docs.STATUS_CODE_ARRIVED, "01/BC-STTTT", DEPARTMENT.code, "Báo cáo quý IV")
     ]
+    content = documents.GetContent(docs.GetContentRequest(document_id=sent.id), metadata=CLERK)
+    carried = documents.GetAttachment(
+        docs.GetAttachmentRequest(document_id=arrived[0].id, sha256=content.sha256), metadata=CLERK
+    )
+    assert carried.content == content.content_pdf

@@ -50,13 +50,14 @@ class LocalSealer:
         self.keys = EncryptedFileKeyStore(directory / "keys", b"test passphrase")
         self.ca = DevCertificateAuthority(directory / "ca", self.keys)
 
-    def seal(self, agency_code: str, xml: bytes) -> bytes:
+    def seal(self, agency_code: str, xml: bytes, xades: bool = False) -> bytes:
         issued = self.ca.issue_seal(agency_code, f"Cơ quan {agency_code}")
-        signed, _ = sign_xml(xml, key=self.keys.get(issued.serial), certificate=issued.certificate, chain=self.ca.chain)
+        key = self.keys.get(issued.serial)
+        signed, _ = sign_xml(xml, key=key, certificate=issued.certificate, chain=self.ca.chain, xades=xades)
         return signed
 
-    async def seal_xml(self, agency_code: str, xml: bytes) -> bytes:
-        return self.seal(agency_code, xml)
+    async def seal_xml(self, agency_code: str, xml: bytes, xades: bool = False) -> bytes:
+        return self.seal(agency_code, xml, xades)
 
     async def verify_xml(self, xml: bytes, agency_code: str) -> Verdict:
         try:

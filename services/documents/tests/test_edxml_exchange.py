@@ -88,3 +88,35 @@ async def test_a_confidential_document_is_not_exported_in_clear(database_url: st
     document_id = sent_within(app, blobs, Confidentiality.MAT)
     with pytest.raises(FailedPrecondition, match="confidential"):
         await exchange.export_document(document_id, [])
+
+
+async def test_only_a_signed_document_is_exported(database_url: str, exchange_at: Any) -> None:
+    exchange, app, _, _ = exchange_at(database_url, "sender")
+    draft = app.create_outgoing(
+        sender_code=SENDER,
+        doc_type=DocumentType.CONG_VAN,
+        subject="Về việc thử",
+        urgency=Urgency.NORMAL,
+        confidentiality=Confidentiality.NORMAL,
+        content_sha256="",
+    )
+    with pytest.raises(FailedPrecondition, match="only a signed document is exported"):
+        await exchange.export_document(draft.id, [RECIPIENT])
+
+
+async def test_a_xades_envelope_is_imported_and_its_files_are_served(
+    database_url: str, exchange_at: Any, tmp_path: Path
+) -> None:
+    sender_side, sender_app, _, sender_blobs = exchange_at(database_url, "sender")
+    document_id = sent_within(sender_app, sender_blobs)
+    envelope = await sender_side.export_document(document_id, [], xades=True)
+    assert b"QualifyingProperties" in envelope
+    with fresh_database(tmp_path / "recipient.db") as other_url:
+        recipient_side, _, _, _ = exchange_at(other_url, "recipient")
+        [incoming_id] = (await recipient_side.import_message(envelope)).incoming_ids
+        pdf = sender_blobs.get(sender_app.outgoing(document_id).content_sha256)
+        found = await recipient_side.imported_attachment(
+            UUID(incoming_id), sender_app.outgoing(document_id).content_sha256
+        )
+        assert found is not None
+        assert (found[0]["kind"], found[1]) == ("main_text", pdf)

@@ -431,12 +431,12 @@ def docs_export_edxml(
     recipients: Annotated[
         list[str] | None, typer.Option("--to", help="Recipient code, for a document not sent yet (repeatable)")
     ] = None,
+    xades: Annotated[bool, typer.Option(help="Seal with XAdES-BES instead of a plain XMLDSig")] = False,
 ) -> None:
     """Write a signed outgoing document as an edXML envelope sealed by its agency."""
+    request = docs.ExportEdxmlRequest(document_id=document_id, recipient_codes=recipients or [], xades=xades)
     with clients.documents() as stub:
-        response = _call(
-            stub.ExportEdxml, docs.ExportEdxmlRequest(document_id=document_id, recipient_codes=recipients or [])
-        )
+        response = _call(stub.ExportEdxml, request)
     file.write_bytes(response.edxml)
     console.print(f"wrote {file} ({len(response.edxml)} bytes)")
 

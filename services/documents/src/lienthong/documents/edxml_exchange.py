@@ -8,7 +8,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 from lienthong.consumer import LocalFollower
@@ -51,7 +51,7 @@ class Directory(Protocol):
 class Sealer(Protocol):
     """XML signing as the exchange needs it (XmlSealer in the service)."""
 
-    async def seal_xml(self, agency_code: str, xml: bytes) -> bytes: ...
+    async def seal_xml(self, agency_code: str, xml: bytes, xades: bool = False) -> bytes: ...
 
     async def verify_xml(self, xml: bytes, agency_code: str) -> Verdict: ...
 
@@ -90,9 +90,10 @@ class EdxmlExchange:
         self._sealer = sealer
         self._clock = clock
 
-    async def export_document(self, document_id_: UUID, recipient_codes: list[str]) -> bytes:
-        """The signed document as an envelope sealed by its agency, addressed to its recipients (those it was
-        sent to, else `recipient_codes`). Confidential documents are not exported in clear."""
+    async def export_document(self, document_id_: UUID, recipient_codes: list[str], *, xades: bool = False) -> bytes:
+        """The signed document as an envelope sealed by its agency (XAdES-BES when asked), addressed to its
+        recipients (those it was sent to, else `recipient_codes`). Confidential documents are not exported in
+        clear."""
         document = await asyncio.to_thread(self._app.outgoing, document_id_)
         if document.state not in (OutgoingState.SIGNED, OutgoingState.SENT):
             raise FailedPrecondition(
@@ -120,7 +121,7 @@ class EdxmlExchange:
             business=await self._business(document),
             attachments=await asyncio.to_thread(self._files, document),
         )
-        return await self._sealer.seal_xml(document.sender_code, envelope_xml(envelope))
+        return await self._sealer.seal_xml(document.sender_code, envelope_xml(envelope), xades)
 
     async def export_status(self, incoming_id: UUID) -> bytes:
         """The copy's current status as a status message sealed by the recipient agency, for the sender."""
@@ -231,6 +232,18 @@ class EdxmlExchange:
                 await asyncio.to_thread(self._follower.catch_up)
                 return Imported(incoming_ids=[], outgoing_id=str(outgoing.id), status=message.status.value)
         raise NotFound(f"no outgoing document here has DocumentId {message.document_id}")
+
+    async def imported_attachment(self, incoming_id: UUID, sha256: str) -> tuple[dict[str, Any], bytes] | None:
+        """A file that came with an imported copy (its sender's outgoing document is not in this store);
+        None when `incoming_id` is no imported copy or it carried no such file."""
+        try:
+            copy = await asyncio.to_thread(self._app.incoming, incoming_id)
+        except NotFound:
+            return None
+        for described in copy.attachments:
+            if described["sha256"] == sha256:
+                return described, await asyncio.to_thread(self._blobs.get, sha256)
+        return None
 
     async def _organ(self, code: str) -> Organ:
         agency = await self._directory.get(code)

@@ -18,8 +18,9 @@ class XmlSealer:
     def __init__(self, channel: grpc.aio.Channel) -> None:
         self._stub = signing_pb2_grpc.SigningServiceStub(channel)
 
-    async def seal_xml(self, agency_code: str, xml: bytes) -> bytes:
-        response = await _call(self._stub.SignXml, signing_pb2.SignXmlRequest(agency_code=agency_code, xml=xml))
+    async def seal_xml(self, agency_code: str, xml: bytes, xades: bool = False) -> bytes:
+        request = signing_pb2.SignXmlRequest(agency_code=agency_code, xml=xml, xades=xades)
+        response = await _call(self._stub.SignXml, request)
         return bytes(response.signed_xml)
 
     async def verify_xml(self, xml: bytes, agency_code: str) -> Verdict:

@@ -1987,8 +1987,11 @@ class ExportEdxmlRequest(_message.Message):
 
     DOCUMENT_ID_FIELD_NUMBER: _builtins.int
     RECIPIENT_CODES_FIELD_NUMBER: _builtins.int
+    XADES_FIELD_NUMBER: _builtins.int
     document_id: _builtins.str
     """Document id."""
+    xades: _builtins.bool
+    """Seal with a XAdES-BES signature (signing time and certificate signed) instead of a plain XMLDSig."""
     @_builtins.property
     def recipient_codes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Recipients for a document not sent within the platform; ignored once it was sent."""
@@ -1998,10 +2001,11 @@ class ExportEdxmlRequest(_message.Message):
         *,
         document_id: _builtins.str = ...,
         recipient_codes: _abc.Iterable[_builtins.str] | None = ...,
+        xades: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["document_id", b"document_id", "recipient_codes", b"recipient_codes"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["document_id", b"document_id", "recipient_codes", b"recipient_codes", "xades", b"xades"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

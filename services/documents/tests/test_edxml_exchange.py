@@ -79,6 +79,9 @@ async def test_an_imported_document_arrives_like_one_sent_within_the_platform_an
 
         assert (answered.outgoing_id, answered.status) == (str(document_id), "03")
         assert sender_app.outgoing(document_id).recipient_status[RECIPIENT][0] == "03"
+        recorded = sender_app.recorder.max_notification_id()
+        await sender_side.import_message(status)  # a gateway delivering the same status again
+        assert sender_app.recorder.max_notification_id() == recorded
         with pytest.raises(AlreadyExists):
             await recipient_side.import_message(envelope)
 

@@ -251,10 +251,13 @@ class DocumentsApp(StoredApplication):
             ) from None
 
     def record_recipient_status(self, document_id: UUID, *, recipient_code: str, status: str, at: datetime) -> None:
-        """A status a recipient in another system reported by edXML, for the sender's tracking."""
-        self._on_outgoing(
-            document_id, lambda document: document.record_status(recipient_code=recipient_code, status=status, at=at)
-        )
+        """A status a recipient in another system reported by edXML, for the sender's tracking; the same
+        message imported again (a gateway's redelivery) records nothing."""
+        document = self.outgoing(document_id)
+        if document.recipient_status.get(recipient_code) == (status, at):
+            return
+        document.record_status(recipient_code=recipient_code, status=status, at=at)
+        self.save(document)
 
     def outgoing(self, document_id: UUID) -> OutgoingDocument:
         return self._get(document_id, OutgoingDocument, "outgoing document")

@@ -30,7 +30,7 @@ from lienthong.documents.edxml.model import (
     TraceHeader,
     document_id,
 )
-from lienthong.documents.edxml.parser import MAX_EDXML_BYTES, parse_message
+from lienthong.documents.edxml.parser import MAX_EDXML_BYTES, parse_message, split_document_id
 from lienthong.documents.edxml.results import EdxmlRejected, ResultCode
 from lienthong.documents.gateways import AgencyInfo, Verdict
 from lienthong.documents.projections.registers import DocumentSearch, Registers
@@ -195,9 +195,7 @@ class EdxmlExchange:
                 urgency=envelope.priority.name,
                 arrived_at=arrived_at,
                 business_type=envelope.business.doc_type.name,
-                relates_to_code=envelope.business.document_id.split(",", 2)[-1]
-                if envelope.business.document_id
-                else "",
+                relates_to_code=_code_of(envelope.business.document_id),
                 edxml_document_id=envelope.document_id,
                 envelope_sha256=envelope_sha,
                 attachments=[f.as_dict() for f in files],
@@ -210,12 +208,7 @@ class EdxmlExchange:
         return Imported(incoming_ids=[str(copy.id) for copy in copies])
 
     async def _import_status(self, message: StatusMessage) -> Imported:
-        organ_id, _, code = message.document_id.split(",", 2) if message.document_id.count(",") >= 2 else ("", "", "")
-        if not code:
-            raise EdxmlRejected(
-                ResultCode.NOT_CONFORMANT,
-                f"ResponseFor/DocumentId {message.document_id!r} is not OrganId,yyyy/MM/dd,Code",
-            )
+        organ_id, _, code = split_document_id(message.document_id)
         hits, _ = await asyncio.to_thread(
             self._registers.search, DocumentSearch(agency_code=organ_id, code=code, outgoing=True, limit=500)
         )
@@ -297,3 +290,8 @@ def _document_id_of(document: OutgoingDocument) -> str:
     return document_id(
         document.sender_code, vietnam_date(_issued(document)), format_number(document.number), document.notation
     )
+
+
+def _code_of(edxml_document_id: str) -> str:
+    """The code (`05/BC-STTTT`) a DocumentId names; "" for none."""
+    return split_document_id(edxml_document_id)[2] if edxml_document_id else ""

@@ -117,8 +117,8 @@ def envelope_xml(envelope: Envelope) -> bytes:
         _add(element, "AttachmentName", attachment.name)
         _add(element, "ContentType", attachment.content_type)
         _add(element, "Description", attachment.description)
-        _add(element, "ContentTransferEncoded", "base64")
-        _add(element, "ContentEncoded", base64.b64encode(attachment.content).decode("ascii"))
+        # As the national axis's gateways read it: the base64 text itself in ContentTransferEncoded.
+        _add(element, "ContentTransferEncoded", base64.b64encode(attachment.content).decode("ascii"))
     return _finish(root, header)
 
 

@@ -42,6 +42,18 @@ _DATE = re.compile(r"\d{4}/\d{2}/\d{2}")
 _TIME = re.compile(r"\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}")
 _NUMBER = re.compile(r"\d+")
 _TYPES_BY_NAME = {t.vietnamese_name: t for t in DocumentType}
+_DOCUMENT_ID = re.compile(r"(\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}),(\d{4}/\d{2}/\d{2}),(\d+/[^/\s]+)")
+
+
+def split_document_id(text: str, where: str = "DocumentId") -> tuple[str, date, str]:
+    """The issuing agency, issue date and code (`05/BC-STTTT`) of an edXML DocumentId; result 22 otherwise."""
+    found = _DOCUMENT_ID.fullmatch(text)
+    try:
+        if found is None:
+            raise ValueError
+        return found[1], datetime.strptime(found[2], "%Y/%m/%d").date(), found[3]
+    except ValueError:
+        raise _nonconformant(f"{where} {text!r} is not OrganId,yyyy/MM/dd,Number/Notation") from None
 
 
 def _invalid(reason: str) -> EdxmlRejected:
@@ -268,6 +280,8 @@ def _business(traces: _Node) -> Business:
         raise _nonconformant(
             f"{node.path}/DocumentId names the document revoked, updated or replaced, and only then is it given"
         )
+    if acted_on:
+        split_document_id(acted_on, f"{node.path}/DocumentId")
     return Business(doc_type, node.optional("BussinessDocReason"), acted_on, bool(node.integer("Paper", range(2))))
 
 
@@ -278,13 +292,10 @@ def _attachments(body: _Node) -> tuple[Attachment, ...]:
         raise _nonconformant(f"{body.path} carries {len(nodes)} attachments; the limit is {MAX_ATTACHMENTS}")
     attachments = []
     for node in nodes:
-        encoding = node.optional("ContentTransferEncoded") or "base64"
-        if encoding != "base64":
-            raise _nonconformant(f"{node.path}/ContentTransferEncoded must be base64, got {encoding!r}")
         try:
-            content = base64.b64decode(node.optional("ContentEncoded"), validate=True)
+            content = base64.b64decode("".join(node.optional("ContentTransferEncoded").split()), validate=True)
         except (binascii.Error, ValueError):
-            raise _nonconformant(f"{node.path}/ContentEncoded is not valid base64") from None
+            raise _nonconformant(f"{node.path}/ContentTransferEncoded is not valid base64") from None
         if len(content) > MAX_ATTACHMENT_BYTES:
             raise _nonconformant(f"{node.path} has {len(content)} bytes; the limit is {MAX_ATTACHMENT_BYTES}")
         attachments.append(
@@ -312,10 +323,17 @@ def _status(status: _Node) -> StatusMessage:
         codes = ", ".join(s.value for s in StatusCode)
         raise _nonconformant(f"{status.path}/StatusCode {text!r} is not one of {codes}") from None
     staff = status.child("StaffInfo") if status.element.find(_tag("StaffInfo")) is not None else None
+    recipient = status.child("To").organ()
+    answered = status.child("ResponseFor").required("DocumentId")
+    issuer, _, _ = split_document_id(answered, f"{status.path}/ResponseFor/DocumentId")
+    if issuer != recipient.organ_id:
+        raise _nonconformant(
+            f"{status.path}/To is {recipient.organ_id}, but the document answered was issued by {issuer}"
+        )
     return StatusMessage(
         sender=status.child("From").organ(),
-        recipient=status.child("To").organ(),
-        document_id=status.child("ResponseFor").required("DocumentId"),
+        recipient=recipient,
+        document_id=answered,
         status=code,
         timestamp=status.moment("Timestamp"),
         description=status.optional("Description"),

@@ -122,6 +122,8 @@ def test_another_agency_expected_fails_and_an_unsigned_envelope_has_no_signature
         b"<not closed",
         b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><x>&b;</x>',
         b'<!DOCTYPE x SYSTEM "http://example.invalid/x.dtd"><x/>',
+        '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>'.encode("utf-16"),
+        b'<?xml version="1.0" encoding="ISO-8859-1"?><x>\xe9</x>',
     ],
 )
 def test_malformed_xml_dtds_and_entities_are_refused(ca: DevCertificateAuthority, xml: bytes) -> None:

@@ -4,6 +4,7 @@ seal, and a report per signature in the same shape as a PDF's (intact, signer, c
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -39,6 +40,7 @@ _SIGNATURE = f"{{{DS}}}Signature"
 _SIGNING_TIME = f".//{{{XADES}}}SigningTime"
 # A placeholder the document may carry where the signature goes (edXML: inside edXMLHeader), per signxml.
 PLACEHOLDER_ID = "placeholder"
+_DECLARED_ENCODING = re.compile(r"""\A\ufeff?<\?xml[^>]*?encoding\s*=\s*["']([^"']+)["']""")
 
 
 class NotXml(ValueError):
@@ -61,6 +63,8 @@ def parse_xml(xml: bytes) -> Any:
         raise NotXml("the XML document is empty")
     if len(xml) > MAX_XML_BYTES:
         raise NotXml(f"the XML document has {len(xml)} bytes; the limit is {MAX_XML_BYTES}")
+    if b"\x00" in xml or not _utf8(xml):
+        raise NotXml("the XML document is not UTF-8 text (another encoding could hide a DTD)")
     if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:
         raise NotXml("the XML document declares a DTD or entities; they are refused")
     try:
@@ -71,6 +75,16 @@ def parse_xml(xml: bytes) -> Any:
     if docinfo.internalDTD is not None or docinfo.externalDTD is not None or docinfo.doctype:
         raise NotXml("the XML document declares a DTD; DTDs and entities are refused")
     return root
+
+
+def _utf8(xml: bytes) -> bool:
+    """Valid UTF-8 that declares no other encoding."""
+    try:
+        text = xml.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    declared = _DECLARED_ENCODING.match(text)
+    return declared is None or declared[1].lower() in ("utf-8", "utf8")
 
 
 class _AtTime(XAdESSigner):

@@ -41,6 +41,7 @@ _ORGAN_ID = re.compile(r"\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}")
 _DATE = re.compile(r"\d{4}/\d{2}/\d{2}")
 _TIME = re.compile(r"\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}")
 _NUMBER = re.compile(r"\d+")
+_DECLARED_ENCODING = re.compile(rb"""\A(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*["']([^"']+)["']""")
 _TYPES_BY_NAME = {t.vietnamese_name: t for t in DocumentType}
 _DOCUMENT_ID = re.compile(r"(\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}),(\d{4}/\d{2}/\d{2}),(\d+/[^/\s]+)")
 
@@ -80,6 +81,9 @@ def read_xml(data: bytes, *, max_bytes: int = MAX_EDXML_BYTES) -> Any:
         raise _invalid("the file is empty")
     if len(data) > max_bytes:
         raise _invalid(f"the file has {len(data)} bytes; the limit is {max_bytes}")
+    if b"\x00" in data or not _is_utf8(data):
+        # edXML is UTF-8. Another encoding (UTF-16 above all) would hide a DTD from the check below.
+        raise _invalid("the file is not UTF-8 text")
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
         # Refused before parsing: no DTD means no entity expansion (billion laughs) and no external fetch.
         raise _invalid("the file declares a DTD or entities; edXML has none")
@@ -90,6 +94,15 @@ def read_xml(data: bytes, *, max_bytes: int = MAX_EDXML_BYTES) -> Any:
     if root.getroottree().docinfo.doctype:
         raise _invalid("the file declares a DTD; edXML has none")
     return root
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    declared = _DECLARED_ENCODING.match(data)
+    return declared is None or declared[1].lower().replace(b"_", b"-") in (b"utf-8", b"utf8")
 
 
 def parse_message(data: bytes, *, max_bytes: int = MAX_EDXML_BYTES) -> Message:

@@ -15,6 +15,7 @@ from lienthong.documents.application import DocumentsApp
 from lienthong.documents.blobs import BlobStore
 from lienthong.documents.domain.doctypes import DocumentType
 from lienthong.documents.domain.outgoing import Confidentiality, Urgency
+from lienthong.documents.edxml.model import Envelope, StatusMessage
 from lienthong.documents.edxml.parser import parse_message
 from lienthong.documents.rendering import render_document_pdf
 from lienthong.errors import AlreadyExists, FailedPrecondition
@@ -123,3 +124,18 @@ async def test_a_xades_envelope_is_imported_and_its_files_are_served(
         )
         assert found is not None
         assert (found[0]["kind"], found[1]) == ("main_text", pdf)
+
+
+async def test_the_status_of_a_copy_sent_within_the_platform_answers_the_documents_edxml_id(
+    database_url: str, exchange_at: Any
+) -> None:
+    exchange, app, _, blobs = exchange_at(database_url, "platform")
+    document_id = sent_within(app, blobs)
+    [copy] = [UUID(c) for c in app.outgoing(document_id).recipients.values()]
+    app.accept_incoming(copy, accepted_at=datetime.now(UTC))
+    envelope = parse_message(await exchange.export_document(document_id, []))
+    status = parse_message(await exchange.export_status(copy))
+    assert isinstance(envelope, Envelope)
+    assert isinstance(status, StatusMessage)
+    assert (status.document_id, status.status.value) == (envelope.document_id, "03")
+    assert (status.sender.organ_id, status.recipient.organ_id) == (RECIPIENT, SENDER)

@@ -91,6 +91,7 @@ bench: .venv/.synced ## benchmarks (never part of test); figures in bench/result
 	LIENTHONG_BENCH_NATS_URL=$${LIENTHONG_BENCH_NATS_URL-$$LIENTHONG_TEST_NATS_URL} \
 	$(PY) bench/identifiers.py
 	$(PY) bench/exchange.py
+	$(PY) bench/edxml.py
 
 .PHONY: bench-quick
 bench-quick: .venv/.synced ## the end-to-end benchmark in its short mode (under two minutes)

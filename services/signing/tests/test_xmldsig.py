@@ -167,3 +167,30 @@ def test_an_envelope_carrying_a_twenty_megabyte_file_is_signed_and_verified(
     issued = ca.issue_seal(AGENCY, NAME)
     xml, _ = sign_xml(large, key=keys.get(issued.serial), certificate=issued.certificate, chain=ca.chain)
     assert verify_xml(xml, trust_roots=[ca.root]).indication is Indication.TOTAL_PASSED
+
+
+def test_a_signature_over_one_element_does_not_vouch_for_the_rest(
+    ca: DevCertificateAuthority, keys: EncryptedFileKeyStore
+) -> None:
+    from lxml import etree
+    from signxml.algorithms import SignatureConstructionMethod
+    from signxml.signer import XMLSigner
+
+    issued = ca.issue_seal(AGENCY, NAME)
+    placeholder = b'<Signature xmlns="http://www.w3.org/2000/09/xmldsig#" Id="placeholder"/>'
+    partial = ENVELOPE.replace(b"<Code>", b'<Code Id="code">').replace(placeholder, b"")
+    signer = XMLSigner(
+        method=SignatureConstructionMethod.enveloped, signature_algorithm="ecdsa-sha256", digest_algorithm="sha256"
+    )
+    root = signer.sign(
+        etree.fromstring(partial),
+        key=keys.get(issued.serial),
+        cert=[issued.certificate, *ca.chain],
+        reference_uri="#code",
+    )
+    signed = etree.tostring(root, encoding="UTF-8")
+    forged = signed.replace("quý IV".encode(), "quý III".encode())  # outside the signed element
+    assert forged != signed
+    [signature] = verify_xml(forged, trust_roots=[ca.root]).signatures
+    assert (signature.indication, signature.sub_indication) == (Indication.TOTAL_FAILED, "FORMAT_FAILURE")
+    assert "whole document" in signature.detail

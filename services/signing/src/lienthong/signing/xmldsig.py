@@ -12,7 +12,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
-from signxml.algorithms import SignatureConstructionMethod
+from signxml.algorithms import CanonicalizationMethod, SignatureConstructionMethod
 from signxml.exceptions import InvalidCertificate, InvalidDigest, InvalidInput, InvalidSignature, SignXMLException
 from signxml.signer import XMLSigner
 from signxml.util import X509CertChainVerifier
@@ -193,11 +193,14 @@ def _detach(element: Any) -> None:
 
 def _verify_one(document: bytes, name: str, roots: Sequence[x509.Certificate]) -> SignatureReport:
     signature = parse_xml(document).find(f".//{_SIGNATURE}")
-    certificates = [
-        x509.load_der_x509_certificate(_base64(element.text or ""))
-        for element in signature.iterfind(f".//{{{DS}}}X509Certificate")
-    ]
     signed_at = _signing_time(signature)
+    try:
+        certificates = [
+            x509.load_der_x509_certificate(_base64(element.text or ""))
+            for element in signature.iterfind(f".//{{{DS}}}X509Certificate")
+        ]
+    except ValueError as error:
+        return _failed(name, FORMAT_FAILURE, f"a certificate in KeyInfo cannot be read: {error}", signed_at=signed_at)
     if not certificates:
         return _failed(name, FORMAT_FAILURE, "the signature carries no X.509 certificate", signed_at=signed_at)
     xades = signature.find(f".//{{{XADES}}}QualifyingProperties") is not None
@@ -224,6 +227,10 @@ def _verify_one(document: bytes, name: str, roots: Sequence[x509.Certificate]) -
         return _failed(name, SIG_CRYPTO_FAILURE, why, leaf, signed_at)
     except (InvalidInput, SignXMLException, ValueError) as error:
         return _failed(name, FORMAT_FAILURE, f"the signature cannot be validated: {error}", leaf, signed_at)
+    if not _signs_whole_document(signature):
+        # "See what is signed": a valid signature over one element would vouch for none of the others.
+        why = 'it does not sign the whole document (a Reference URI="" with the enveloped-signature transform)'
+        return _failed(name, FORMAT_FAILURE, why, leaf, signed_at)
     try:
         _TrustedRoots(roots, at).verify(certificates)  # type: ignore[no-untyped-call]
     except InvalidCertificate as error:
@@ -247,6 +254,21 @@ def _verify_one(document: bytes, name: str, roots: Sequence[x509.Certificate]) -
         signed_at=signed_at,
         detail="intact, and signed with a trusted certificate",
     )
+
+
+_WHOLE_DOCUMENT_TRANSFORMS = {SignatureConstructionMethod.enveloped.value} | {m.value for m in CanonicalizationMethod}
+
+
+def _signs_whole_document(signature: Any) -> bool:
+    """Whether a reference covers the document the signature sits in: URI="", enveloped-signature, and no
+    transform that could select a part (only canonicalisation besides)."""
+    for reference in signature.iterfind(f"{{{DS}}}SignedInfo/{{{DS}}}Reference"):
+        if reference.get("URI") == "":
+            algorithms = {t.get("Algorithm") for t in reference.iterfind(f"{{{DS}}}Transforms/{{{DS}}}Transform")}
+            return (
+                SignatureConstructionMethod.enveloped.value in algorithms and algorithms <= _WHOLE_DOCUMENT_TRANSFORMS
+            )
+    return False
 
 
 def _leaf(certificates: list[x509.Certificate]) -> x509.Certificate:

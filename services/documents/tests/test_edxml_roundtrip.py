@@ -134,3 +134,21 @@ def test_a_large_attachment_fits_in_a_text_node() -> None:
         attachments=(Attachment("content", "bc.pdf", "application/pdf", "Văn bản chính", b"%PDF" * 3_000_000),),
     )
     assert parse_message(envelope_xml(envelope)) == envelope
+
+
+def test_a_comment_slipped_into_a_field_cannot_cut_its_text_short() -> None:
+    # Canonical XML without comments (what the signature covers) reads "quý IV" whole; so must the parser.
+    envelope = Envelope(
+        sender=Organ("000.00.12.H41", "Sở TT&TT"),
+        recipients=(Organ("000.00.00.H41", "UBND tỉnh"),),
+        number="01",
+        notation="BC-STTTT",
+        promulgation_date=date(2026, 11, 24),
+        doc_type=DocumentType.BAO_CAO,
+        subject="Báo cáo quý IV",
+        traces=(TraceHeader("000.00.12.H41", datetime(2026, 11, 24, 2, tzinfo=UTC)),),
+    )
+    xml = envelope_xml(envelope).replace("quý IV".encode(), "quý<!-- not signed --> IV<?pi x?>".encode())
+    parsed = parse_message(xml)
+    assert isinstance(parsed, Envelope)
+    assert parsed.subject == "Báo cáo quý IV"

@@ -70,8 +70,17 @@ def _hardened_parser() -> etree.XMLParser:
     # attachment is one (files of 50 MiB are allowed). What it guards against is bounded here already: DTDs
     # are refused before parsing (no entity bomb, nothing external), the byte limit caps memory, and libxml2
     # still stops at 2048 levels of nesting.
+    # Comments and processing instructions are dropped while parsing, so the text around them is one text
+    # node: the signature (canonicalised without comments) and what is read here are the same text, and a
+    # comment slipped into a signed Subject cannot cut it short.
     return etree.XMLParser(
-        resolve_entities=False, no_network=True, huge_tree=True, load_dtd=False, dtd_validation=False
+        resolve_entities=False,
+        no_network=True,
+        huge_tree=True,
+        load_dtd=False,
+        dtd_validation=False,
+        remove_comments=True,
+        remove_pis=True,
     )
 
 

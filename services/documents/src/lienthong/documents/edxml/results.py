@@ -48,7 +48,3 @@ class EdxmlRejected(Exception):
     def as_domain_error(self) -> DomainError:
         """The domain error (hence gRPC status) for this refusal; its text starts with the result code."""
         return _ERRORS[self.code](str(self))
-
-
-def domain_error_for(code: ResultCode) -> type[DomainError]:
-    return _ERRORS[code]

@@ -52,8 +52,8 @@ class LocalSealer:
 
     def seal(self, agency_code: str, xml: bytes, xades: bool = False) -> bytes:
         issued = self.ca.issue_seal(agency_code, f"Cơ quan {agency_code}")
-        key = self.keys.get(issued.serial)
-        signed, _ = sign_xml(xml, key=key, certificate=issued.certificate, chain=self.ca.chain, xades=xades)
+        signer = self.keys.signer(issued.serial, issued.certificate, self.ca.chain)
+        signed, _ = sign_xml(xml, signer=signer, certificate=issued.certificate, chain=self.ca.chain, xades=xades)
         return signed
 
     async def seal_xml(self, agency_code: str, xml: bytes, xades: bool = False) -> bytes:

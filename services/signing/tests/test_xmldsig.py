@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cryptography import x509
 
 from lienthong.signing.devca import DevCertificateAuthority, IssuedCertificate
 from lienthong.signing.domain.verification import Indication
@@ -39,13 +40,17 @@ def signed(
     issued: IssuedCertificate = ca.issue_seal(AGENCY, NAME)
     xml, _ = sign_xml(
         ENVELOPE,
-        key=keys.get(issued.serial),
+        signer=keys.signer(issued.serial, issued.certificate, ca.chain),
         certificate=issued.certificate,
         chain=ca.chain,
         xades=xades,
         signing_time=at,
     )
     return xml
+
+
+def signature_certificate(ca: DevCertificateAuthority) -> x509.Certificate:
+    return ca.issue_seal(AGENCY, NAME).certificate
 
 
 @pytest.mark.parametrize("xades", [False, True])
@@ -58,6 +63,7 @@ def test_a_sealed_envelope_passes_for_its_agency(
     assert (signature.intact, signature.trusted) == (True, True)
     assert signature.certificate is not None
     assert signature.certificate.agency_code == AGENCY
+    assert signature.chain == tuple(c.subject.rfc4514_string() for c in (signature_certificate(ca), *ca.chain))
 
 
 def test_the_signature_sits_where_the_envelope_keeps_its_placeholder(
@@ -145,7 +151,7 @@ async def test_the_service_signs_an_envelope_and_judges_it_by_the_registry_now(
     from lienthong.signing.v1 import signing_pb2 as pb
 
     app = SigningApp(store_environment("signing", f"sqlite:///{tmp_path / 'signing.db'}"))
-    servicer = SigningServicer(app, ca, keys, _Names())  # type: ignore[arg-type]
+    servicer = SigningServicer(app, ca, keys, _Names(), timestamper=ca.timestamper())  # type: ignore[arg-type]
     signed = await servicer.SignXml(pb.SignXmlRequest(agency_code=AGENCY, xml=ENVELOPE), None)
     verdict = await servicer.VerifyXml(pb.VerifyXmlRequest(xml=signed.signed_xml, expected_agency_code=AGENCY), None)
     assert verdict.indication == pb.INDICATION_TOTAL_PASSED, verdict.reason
@@ -165,7 +171,8 @@ def test_an_envelope_carrying_a_twenty_megabyte_file_is_signed_and_verified(
     # libxml2 refuses text nodes over 10 MB unless told otherwise; base64 files are single text nodes.
     large = ENVELOPE.replace(b"<edXMLBody/>", b"<edXMLBody><Content>" + b"QUJD" * 5_000_000 + b"</Content></edXMLBody>")
     issued = ca.issue_seal(AGENCY, NAME)
-    xml, _ = sign_xml(large, key=keys.get(issued.serial), certificate=issued.certificate, chain=ca.chain)
+    signer = keys.signer(issued.serial, issued.certificate, ca.chain)
+    xml, _ = sign_xml(large, signer=signer, certificate=issued.certificate, chain=ca.chain)
     assert verify_xml(xml, trust_roots=[ca.root]).indication is Indication.TOTAL_PASSED
 
 

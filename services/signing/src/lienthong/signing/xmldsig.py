@@ -3,15 +3,19 @@ seal, and a report per signature in the same shape as a PDF's (intact, signer, c
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import re
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from lxml import etree
+from pyhanko.sign import signers
 from signxml.algorithms import CanonicalizationMethod, SignatureConstructionMethod
 from signxml.exceptions import InvalidCertificate, InvalidDigest, InvalidInput, InvalidSignature, SignXMLException
 from signxml.signer import XMLSigner
@@ -31,7 +35,6 @@ from lienthong.signing.domain.verification import (
     VerificationReport,
     overall,
 )
-from lienthong.signing.keystore import SigningKey
 
 MAX_XML_BYTES = 64 * 1024 * 1024  # the gRPC message limit: nothing larger reaches the service anyway
 DS = "http://www.w3.org/2000/09/xmldsig#"
@@ -100,10 +103,41 @@ class _AtTime(XAdESSigner):
         found.text = self._signing_time.isoformat(timespec="seconds")
 
 
+class _StoreKey:
+    """What signxml asks of a private key (sign, public_key, curve, key_size), with the signature made by the
+    key store's pyHanko signer: the key stays in its file or on its PKCS#11 token, as for PAdES."""
+
+    def __init__(self, signer: signers.Signer, certificate: x509.Certificate) -> None:
+        public_key = certificate.public_key()
+        if not isinstance(public_key, ec.EllipticCurvePublicKey):
+            raise ValueError("agency seals are EC keys; this certificate holds another kind")
+        self._signer = signer
+        self._public_key = public_key
+        self.curve = public_key.curve
+        self.key_size = public_key.curve.key_size
+
+    def public_key(self) -> ec.EllipticCurvePublicKey:
+        return self._public_key
+
+    def sign(self, data: bytes, signature_algorithm: ec.ECDSA) -> bytes:
+        algorithm = signature_algorithm.algorithm
+        if not isinstance(algorithm, hashes.HashAlgorithm):
+            raise ValueError("the data must not be prehashed")
+        digest = algorithm.name.replace("-", "")  # "sha256", as pyHanko names it
+        # DER-encoded (r, s), which signxml turns into XMLDSig's r || s. pyHanko signs asynchronously: the
+        # service calls sign_xml in a worker thread (no event loop there); a caller inside a loop gets a thread.
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(self._signer.async_sign_raw(data, digest))
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(asyncio.run, self._signer.async_sign_raw(data, digest)).result()
+
+
 def sign_xml(
     xml: bytes,
     *,
-    key: SigningKey,
+    signer: signers.Signer,
     certificate: x509.Certificate,
     chain: Sequence[x509.Certificate],
     xades: bool = False,
@@ -112,8 +146,6 @@ def sign_xml(
     """`xml` with an enveloped signature (Reference URI="" over the whole document, ECDSA-SHA256), placed
     where the document has a `<ds:Signature Id="placeholder"/>`, else appended to the root. The signer's
     certificate and `chain` go into KeyInfo. With `xades`, a XAdES-BES signature carrying `signing_time`."""
-    if key.public_key() != certificate.public_key():
-        raise ValueError("the key does not belong to the certificate")
     signed_at = (signing_time or datetime.now(UTC)).replace(microsecond=0)
     root = parse_xml(xml)
     options: dict[str, Any] = {
@@ -121,8 +153,8 @@ def sign_xml(
         "signature_algorithm": "ecdsa-sha256",
         "digest_algorithm": "sha256",
     }
-    signer = _AtTime(signed_at, **options) if xades else XMLSigner(**options)
-    signer._parser = _parser()  # signxml re-parses with its own parser, which has huge_tree off
+    xml_signer = _AtTime(signed_at, **options) if xades else XMLSigner(**options)
+    xml_signer._parser = _parser()  # signxml re-parses with its own parser, which has huge_tree off
     # signxml signs into a placeholder, but then digests its XAdES KeyInfo reference in the wrong context:
     # sign at the root instead and move the signature where the placeholder was (same namespace context,
     # and the enveloped-signature transform removes it wherever it sits).
@@ -133,7 +165,9 @@ def sign_xml(
         place = (root.getroottree().getpath(parent), parent.index(placeholder))
         _detach(placeholder)
     try:
-        signed = signer.sign(root, key=key, cert=[certificate, *chain])
+        # signxml only calls the methods _StoreKey has; its annotation names concrete key classes.
+        key: Any = _StoreKey(signer, certificate)
+        signed = xml_signer.sign(root, key=key, cert=[certificate, *chain])
     except SignXMLException as error:
         raise NotXml(f"the XML document cannot be signed: {error}") from error
     if place is not None:
@@ -153,6 +187,13 @@ class _TrustedRoots(X509CertChainVerifier):
     @property
     def store(self) -> x509.verification.Store:
         return x509.verification.Store(self._roots)
+
+    def path(self, leaf: x509.Certificate, others: list[x509.Certificate]) -> list[x509.Certificate]:
+        """The chain from `leaf` up to a trusted root (signer first), with the signxml policies (key usage)."""
+        try:
+            return list(self.verifier.verify(leaf=leaf, intermediates=others).chain)
+        except x509.verification.VerificationError as error:
+            raise InvalidCertificate(error) from error
 
 
 def verify_xml(
@@ -232,7 +273,7 @@ def _verify_one(document: bytes, name: str, roots: Sequence[x509.Certificate]) -
         why = 'it does not sign the whole document (a Reference URI="" with the enveloped-signature transform)'
         return _failed(name, FORMAT_FAILURE, why, leaf, signed_at)
     try:
-        _TrustedRoots(roots, at).verify(certificates)  # type: ignore[no-untyped-call]
+        path = _TrustedRoots(roots, at).path(leaf, [c for c in certificates if c is not leaf])
     except InvalidCertificate as error:
         return SignatureReport(
             field_name=name,
@@ -253,6 +294,7 @@ def _verify_one(document: bytes, name: str, roots: Sequence[x509.Certificate]) -
         certificate=_signer(leaf),
         signed_at=signed_at,
         detail="intact, and signed with a trusted certificate",
+        chain=tuple(c.subject.rfc4514_string() for c in path),
     )
 
 

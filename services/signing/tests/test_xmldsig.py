@@ -8,9 +8,12 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 
+from lienthong.signing.api import SigningServicer
+from lienthong.signing.application import SigningApp
 from lienthong.signing.devca import DevCertificateAuthority, IssuedCertificate
 from lienthong.signing.domain.verification import Indication
-from lienthong.signing.keystore import EncryptedFileKeyStore
+from lienthong.signing.keystore import EncryptedFileKeyStore, KeyStore
+from lienthong.signing.v1 import signing_pb2 as pb
 from lienthong.signing.xmldsig import NotXml, sign_xml, verify_xml
 
 AGENCY = "000.00.12.H41"
@@ -22,16 +25,6 @@ ENVELOPE = (
     '<Signature xmlns="http://www.w3.org/2000/09/xmldsig#" Id="placeholder"/></edXMLHeader>'
     "<edXMLBody/></edXMLEnvelope>"
 ).encode()
-
-
-@pytest.fixture
-def keys(tmp_path: Path) -> EncryptedFileKeyStore:
-    return EncryptedFileKeyStore(tmp_path / "keys", b"test passphrase")
-
-
-@pytest.fixture
-def ca(tmp_path: Path, keys: EncryptedFileKeyStore) -> DevCertificateAuthority:
-    return DevCertificateAuthority(tmp_path / "ca", keys)
 
 
 def signed(
@@ -143,14 +136,8 @@ class _Names:
 
 
 async def test_the_service_signs_an_envelope_and_judges_it_by_the_registry_now(
-    tmp_path: Path, ca: DevCertificateAuthority, keys: EncryptedFileKeyStore
+    app: SigningApp, ca: DevCertificateAuthority, keys: EncryptedFileKeyStore
 ) -> None:
-    from lienthong.eventstore import store_environment
-    from lienthong.signing.api import SigningServicer
-    from lienthong.signing.application import SigningApp
-    from lienthong.signing.v1 import signing_pb2 as pb
-
-    app = SigningApp(store_environment("signing", f"sqlite:///{tmp_path / 'signing.db'}"))
     servicer = SigningServicer(app, ca, keys, _Names(), timestamper=ca.timestamper())  # type: ignore[arg-type]
     signed = await servicer.SignXml(pb.SignXmlRequest(agency_code=AGENCY, xml=ENVELOPE), None)
     verdict = await servicer.VerifyXml(pb.VerifyXmlRequest(xml=signed.signed_xml, expected_agency_code=AGENCY), None)
@@ -201,3 +188,16 @@ def test_a_signature_over_one_element_does_not_vouch_for_the_rest(
     [signature] = verify_xml(forged, trust_roots=[ca.root]).signatures
     assert (signature.indication, signature.sub_indication) == (Indication.TOTAL_FAILED, "FORMAT_FAILURE")
     assert "whole document" in signature.detail
+
+
+def test_an_envelope_is_sealed_with_a_key_on_either_key_store(
+    tmp_path: Path, keys: EncryptedFileKeyStore, holder_keys: KeyStore
+) -> None:
+    # The PKCS#11 token never gives its key out: signxml signs through the store's pyHanko signer.
+    ca = DevCertificateAuthority(tmp_path / "ca-with-holder-keys", keys, holder_keys=holder_keys)
+    issued = ca.issue_seal(AGENCY, NAME)
+    signer = holder_keys.signer(issued.serial, issued.certificate, ca.chain)
+    for xades in (False, True):
+        xml, _ = sign_xml(ENVELOPE, signer=signer, certificate=issued.certificate, chain=ca.chain, xades=xades)
+        report = verify_xml(xml, trust_roots=[ca.root], expected_agency_code=AGENCY)
+        assert report.indication is Indication.TOTAL_PASSED, report.reason

@@ -106,6 +106,7 @@ bench: .venv/.synced ## benchmarks (never part of test); figures in bench/result
 	$(PY) bench/documents.py $(BENCH_DOCUMENTS_ARGS)
 	$(PY) bench/signing.py
 	$(PY) bench/exchange.py
+	$(PY) bench/edxml.py
 
 .PHONY: bench-quick
 bench-quick: .venv/.synced ## the end-to-end benchmark in its short mode (under two minutes)

@@ -1,7 +1,11 @@
-"""Use cases wired to a real store and registers, with the agency registry and the signer replaced by fakes."""
+"""Fixtures of the documents tests, on a real store and registers:
+- use cases with the agency registry and the PAdES signer replaced by fakes;
+- the edXML exchange, with an agency registry in memory and XML sealing done in-process by the signing
+  service's own module with a development CA (no servers)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -9,11 +13,18 @@ import pytest
 
 from lienthong.consumer import LocalFollower
 from lienthong.documents.application import DocumentsApp
-from lienthong.documents.blobs import LocalBlobStore
+from lienthong.documents.blobs import BlobStore, LocalBlobStore
+from lienthong.documents.domain.access import Identity, parse_identity
+from lienthong.documents.edxml_exchange import EdxmlExchange
 from lienthong.documents.gateways import AgencyInfo, Seal, Verdict
 from lienthong.documents.projections.registers import Registers
 from lienthong.documents.usecases import DocumentUseCases
-from lienthong.eventstore import store_environment
+from lienthong.errors import FailedPrecondition, NotFound
+from lienthong.eventstore import current_actor, store_environment
+from lienthong.signing.devca import DevCertificateAuthority
+from lienthong.signing.domain.verification import Indication
+from lienthong.signing.keystore import EncryptedFileKeyStore
+from lienthong.signing.xmldsig import NotXml, sign_xml, verify_xml
 
 SIGNATURE = b"\n%%signed by the fake seal\n"
 
@@ -56,3 +67,81 @@ def usecases(store: DocumentsApp, tmp_path: Path) -> DocumentUseCases:
         FakeDirectory(),  # type: ignore[arg-type]
         FakeSigner(),  # type: ignore[arg-type]
     )
+
+
+SENDER_CLERK, RECIPIENT_CLERK = "clerk@000.00.12.H41", "clerk@000.00.00.H41"
+
+AGENCIES = {
+    "000.00.12.H41": AgencyInfo("000.00.12.H41", "Sở Thông tin và Truyền thông", "STTTT", True, "active"),
+    "000.00.00.H41": AgencyInfo("000.00.00.H41", "Ủy ban nhân dân tỉnh Khánh Hòa", "UBND", True, "active"),
+    "000.00.07.H41": AgencyInfo("000.00.07.H41", "Sở Nội vụ", "SNV", False, "locked"),
+}
+
+
+class MemoryDirectory:
+    """The agency registry: three agencies of Khánh Hòa, one of them locked."""
+
+    async def get(self, code: str) -> AgencyInfo:
+        if code not in AGENCIES:
+            raise NotFound(f"no agency has code {code}")
+        return AGENCIES[code]
+
+    async def resolve(self, code: str) -> tuple[AgencyInfo, list[str]]:
+        agency = await self.get(code)
+        if not agency.active:
+            raise FailedPrecondition(f"agency {code} is locked and cannot receive documents")
+        return agency, [code]
+
+
+class LocalSealer:
+    """What the signing service's SignXml/VerifyXml do, called in-process."""
+
+    def __init__(self, directory: Path) -> None:
+        self.keys = EncryptedFileKeyStore(directory / "keys", b"test passphrase")
+        self.ca = DevCertificateAuthority(directory / "ca", self.keys)
+
+    def seal(self, agency_code: str, xml: bytes, xades: bool = False) -> bytes:
+        issued = self.ca.issue_seal(agency_code, f"Cơ quan {agency_code}")
+        signer = self.keys.signer(issued.serial, issued.certificate, self.ca.chain)
+        signed, _ = sign_xml(xml, signer=signer, certificate=issued.certificate, chain=self.ca.chain, xades=xades)
+        return signed
+
+    async def seal_xml(self, agency_code: str, xml: bytes, xades: bool = False) -> bytes:
+        return self.seal(agency_code, xml, xades)
+
+    async def verify_xml(self, xml: bytes, agency_code: str) -> Verdict:
+        try:
+            report = verify_xml(xml, trust_roots=[self.ca.root], expected_agency_code=agency_code)
+        except NotXml as error:
+            return Verdict(False, str(error))
+        return Verdict(report.indication is Indication.TOTAL_PASSED, report.reason)
+
+
+@pytest.fixture
+def sealer(tmp_path: Path) -> LocalSealer:
+    return LocalSealer(tmp_path / "signing")
+
+
+ExchangeFactory = Callable[[str, str], tuple[EdxmlExchange, DocumentsApp, Registers, BlobStore]]
+
+
+@pytest.fixture
+def exchange_at(tmp_path: Path, sealer: LocalSealer) -> ExchangeFactory:
+    """An exchange on its own database and blob directory (one per platform in a test)."""
+
+    def make(database_url: str, name: str) -> tuple[EdxmlExchange, DocumentsApp, Registers, BlobStore]:
+        app = DocumentsApp(store_environment("documents", database_url))
+        registers = Registers(app.engine)
+        follower = LocalFollower(app, registers, service="documents")
+        blobs = LocalBlobStore(tmp_path / name / "blobs")
+        side = RECIPIENT_CLERK if name == "recipient" else SENDER_CLERK
+
+        def identity() -> Identity:
+            """The clerk of the side's agency, unless the test names another caller (event_context)."""
+            actor = current_actor()
+            return parse_identity(side if actor == "system" else actor)
+
+        exchange = EdxmlExchange(app, registers, follower, blobs, MemoryDirectory(), sealer, identity=identity)
+        return exchange, app, registers, blobs
+
+    return make

@@ -438,6 +438,46 @@ def docs_accept(incoming_id: str) -> None:
     console.print(f"accepted {response.document.code} with arrival number {response.document.arrival_number}")
 
 
+@docs_app.command("export-edxml")
+def docs_export_edxml(
+    document_id: str,
+    file: Annotated[Path, typer.Argument(help="Where to write the signed edXML envelope")],
+    recipients: Annotated[
+        list[str] | None, typer.Option("--to", help="Recipient code, for a document not sent yet (repeatable)")
+    ] = None,
+    xades: Annotated[bool, typer.Option(help="Seal with XAdES-BES instead of a plain XMLDSig")] = False,
+) -> None:
+    """Write a signed outgoing document as an edXML envelope sealed by its agency."""
+    request = docs.ExportEdxmlRequest(document_id=document_id, recipient_codes=recipients or [], xades=xades)
+    with clients.documents() as stub:
+        response = _call(stub.ExportEdxml, request)
+    file.write_bytes(response.edxml)
+    console.print(f"wrote {file} ({len(response.edxml)} bytes)")
+
+
+@docs_app.command("export-status-edxml")
+def docs_export_status_edxml(
+    incoming_id: str, file: Annotated[Path, typer.Argument(help="Where to write the signed status message")]
+) -> None:
+    """Write the status of an incoming copy as an edXML status message for its sender."""
+    with clients.documents() as stub:
+        response = _call(stub.ExportStatusEdxml, docs.ExportStatusEdxmlRequest(incoming_id=incoming_id))
+    file.write_bytes(response.edxml)
+    console.print(f"wrote {file} ({len(response.edxml)} bytes)")
+
+
+@docs_app.command("import-edxml")
+def docs_import_edxml(file: Annotated[Path, typer.Argument(help="An edXML envelope or status message")]) -> None:
+    """Import an edXML document (it arrives at its recipients) or status message (the sender's tracking)."""
+    with clients.documents() as stub:
+        response = _call(stub.ImportEdxml, docs.ImportEdxmlRequest(edxml=file.read_bytes()))
+    if response.kind == docs.EDXML_KIND_STATUS:
+        status = docs.StatusCode.Name(response.status).removeprefix("STATUS_CODE_").lower()
+        console.print(f"result 0: document {response.outgoing_id} is now {status} at the sender")
+    else:
+        console.print(f"result 0: arrived as {', '.join(response.incoming_ids)}")
+
+
 # ---- records ----------------------------------------------------------------------------------------
 
 

@@ -20,7 +20,7 @@ from lienthong.documents.domain.numbering import document_code, notation, series
 from lienthong.documents.domain.outgoing import Confidentiality, OutgoingDocument, Urgency
 from lienthong.documents.domain.series import NumberSeries, id_of_series
 from lienthong.documents.domain.status import StatusCode
-from lienthong.errors import Conflict, InvalidArgument, NotFound
+from lienthong.errors import AlreadyExists, Conflict, InvalidArgument, NotFound
 from lienthong.eventstore import EventRecord, StoredApplication, aggregate_history
 from lienthong.vietnamese.calendar import vietnam_date
 
@@ -175,9 +175,7 @@ class DocumentsApp(StoredApplication):
         def accepted(incoming: IncomingDocument, series: NumberSeries) -> IncomingDocument:
             incoming.check_acceptable()
             incoming.accept(arrival_number=series.take(), accepted_at=accepted_at)
-            outgoing = self.outgoing(incoming.outgoing_id)
-            outgoing.record_status(recipient_code=incoming.recipient_code, status=incoming.status.value, at=accepted_at)
-            self.save(incoming, series, outgoing)
+            self.save(incoming, series, *self._sender_told(incoming, incoming.status.value, accepted_at))
             return incoming
 
         return _retrying(attempt)
@@ -231,10 +229,35 @@ class DocumentsApp(StoredApplication):
         copy = self.incoming(incoming_id)
         reported = change(copy)
         status = reported if isinstance(reported, str) else copy.status.value
+        self.save(copy, *self._sender_told(copy, status, at))
+        return copy
+
+    def _sender_told(self, copy: IncomingDocument, status: str, at: datetime) -> list[OutgoingDocument]:
+        """The outgoing document with the copy's new status; none for a copy imported from edXML, whose
+        sender (in another system) learns it from an exported status message."""
+        if copy.imported:
+            return []
         outgoing = self.outgoing(copy.outgoing_id)
         outgoing.record_status(recipient_code=copy.recipient_code, status=status, at=at)
-        self.save(copy, outgoing)
-        return copy
+        return [outgoing]
+
+    def import_incoming(self, copies: list[IncomingDocument]) -> None:
+        """Save the copies of an imported edXML document in one transaction; ALREADY_EXISTS when it was."""
+        try:
+            self.save(*copies)
+        except IntegrityError:
+            raise AlreadyExists(
+                f"document {copies[0].edxml_document_id} was imported already for {copies[0].recipient_code}"
+            ) from None
+
+    def record_recipient_status(self, document_id: UUID, *, recipient_code: str, status: str, at: datetime) -> None:
+        """A status a recipient in another system reported by edXML, for the sender's tracking; the same
+        message imported again (a gateway's redelivery) records nothing."""
+        document = self.outgoing(document_id)
+        if document.recipient_status.get(recipient_code) == (status, at):
+            return
+        document.record_status(recipient_code=recipient_code, status=status, at=at)
+        self.save(document)
 
     def outgoing(self, document_id: UUID) -> OutgoingDocument:
         return self._get(document_id, OutgoingDocument, "outgoing document")

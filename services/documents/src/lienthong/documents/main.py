@@ -6,16 +6,18 @@ import os
 
 from lienthong.audit.service import audit_service
 from lienthong.consumer import LocalFollower
-from lienthong.documents.api import DocumentsServicer
 from lienthong.documents.api_records import RecordsServicer
 from lienthong.documents.application import DocumentsApp
 from lienthong.documents.blobs import blob_store_from_env
+from lienthong.documents.edxml_api import EdxmlDocumentsServicer
+from lienthong.documents.edxml_exchange import EdxmlExchange
 from lienthong.documents.gateways import AgencyDirectory, SealSigner
 from lienthong.documents.projections.records import RecordsRegister
 from lienthong.documents.projections.registers import Registers
 from lienthong.documents.recordkeeping import RecordUseCases
 from lienthong.documents.usecases import DocumentUseCases
 from lienthong.documents.v1 import documents_pb2, documents_pb2_grpc, records_pb2, records_pb2_grpc
+from lienthong.documents.xml_signer import XmlSealer
 from lienthong.eventstore import store_environment
 from lienthong.eventstore.chain import ChainSealer
 from lienthong.grpcserver import Service, Settings, open_channel, run_service, serve
@@ -47,7 +49,8 @@ async def run(settings: Settings) -> None:
         SealSigner(signing),
         route_to_successor=os.environ.get("LIENTHONG_ROUTE_TO_SUCCESSOR", "yes").lower() in ("1", "yes", "true"),
     )
-    servicer = DocumentsServicer(usecases)
+    exchange = EdxmlExchange(app, registers, follower, blobs, directory, XmlSealer(signing))
+    servicer = EdxmlDocumentsServicer(usecases, exchange)
     records = RecordsServicer(RecordUseCases(app, records_register, records_follower, blobs))
     link = NatsLink(settings.nats_url, name=SERVICE)
     names = StreamNames(settings.instance)

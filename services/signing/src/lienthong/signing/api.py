@@ -36,6 +36,7 @@ from lienthong.signing.keystore import KeyStore
 from lienthong.signing.pades import Level, NotAPdf, TrustData, sign_pdf, verify_pdf
 from lienthong.signing.v1 import signing_pb2 as pb
 from lienthong.signing.v1 import signing_pb2_grpc
+from lienthong.signing.xmldsig import NotXml, sign_xml, verify_xml
 
 Context = Any  # grpc.aio.ServicerContext; errors travel as DomainError
 
@@ -166,6 +167,57 @@ class SigningServicer(signing_pb2_grpc.SigningServiceServicer):
         if policy is None:
             raise NotFound(f"agency {request.agency_code} has no signing policy")
         return pb.GetSigningPolicyResponse(policy=_policy(policy))
+
+    async def SignXml(self, request: pb.SignXmlRequest, context: Context) -> pb.SignXmlResponse:
+        if not request.xml:
+            raise InvalidArgument("xml is required")
+        certificate = await self._seal(request.agency_code)
+        state = certificate.state_at(_now())
+        if state is not CertificateState.ACTIVE:
+            raise FailedPrecondition(
+                f"the seal certificate {certificate.serial} of agency {request.agency_code} is "
+                f"{state.value.replace('_', ' ')}; it cannot sign until it is reactivated"
+            )
+        issued = x509.load_pem_x509_certificate(certificate.pem.encode())
+        chain = self._ca.chain if issued.issuer == self._ca.issuing.subject else self._trust_anchors
+        signer = await asyncio.to_thread(self._keys.signer, certificate.serial, issued, chain)
+        try:
+            signed, signed_at = await asyncio.to_thread(
+                sign_xml, request.xml, signer=signer, certificate=issued, chain=chain, xades=request.xades
+            )
+        except NotXml as error:
+            raise InvalidArgument(str(error)) from error
+        await asyncio.to_thread(
+            self._app.record_signature,
+            certificate.serial,
+            document=request.xml,
+            signed=signed,
+            reason="edXML, XAdES-BES" if request.xades else "edXML, XMLDSig",
+            at=signed_at,
+        )
+        return pb.SignXmlResponse(
+            signed_xml=signed, certificate=_certificate(certificate), signed_at=timestamp_of(signed_at)
+        )
+
+    async def VerifyXml(self, request: pb.VerifyXmlRequest, context: Context) -> pb.VerifyXmlResponse:
+        expected = request.expected_agency_code or None
+        roots = [self._ca.root, *self._trust_anchors]
+        try:
+            report = await asyncio.to_thread(verify_xml, request.xml, trust_roots=roots, expected_agency_code=expected)
+        except NotXml as error:
+            raise InvalidArgument(str(error)) from error
+        # A plain XMLDSig claims no signing time: its certificate is judged as it is now.
+        judged = await asyncio.to_thread(judged_by_registry, report, self._state_at, expected, _now())
+        if judged.indication is not Indication.TOTAL_PASSED:
+            await asyncio.to_thread(
+                self._app.record_failed_verification,
+                request.xml,
+                judged.indication.value,
+                judged.sub_indication,
+                expected or "",
+            )
+        verdict = _verification(judged, expected)
+        return pb.VerifyXmlResponse(indication=verdict.indication, reason=verdict.reason, signatures=verdict.signatures)
 
     def _state_at(self, serial: str, moment: datetime) -> str | None:
         certificate = self._app.certificate(serial)

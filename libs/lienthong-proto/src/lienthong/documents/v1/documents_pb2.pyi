@@ -369,6 +369,30 @@ BUSINESS_TYPE_REPLACE: BusinessType.ValueType  # 3
 """Replaces (thay thế) an earlier document (3)."""
 Global___BusinessType: _TypeAlias = BusinessType  # noqa: Y015
 
+class _EdxmlKind:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _EdxmlKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_EdxmlKind.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    EDXML_KIND_UNSPECIFIED: _EdxmlKind.ValueType  # 0
+    """Not set."""
+    EDXML_KIND_DOCUMENT: _EdxmlKind.ValueType  # 1
+    """A document envelope (MessageHeader)."""
+    EDXML_KIND_STATUS: _EdxmlKind.ValueType  # 2
+    """A status message (Status)."""
+
+class EdxmlKind(_EdxmlKind, metaclass=_EdxmlKindEnumTypeWrapper):
+    """EdxmlKind is the kind of edXML message imported."""
+
+EDXML_KIND_UNSPECIFIED: EdxmlKind.ValueType  # 0
+"""Not set."""
+EDXML_KIND_DOCUMENT: EdxmlKind.ValueType  # 1
+"""A document envelope (MessageHeader)."""
+EDXML_KIND_STATUS: EdxmlKind.ValueType  # 2
+"""A status message (Status)."""
+Global___EdxmlKind: _TypeAlias = EdxmlKind  # noqa: Y015
+
 @_typing.final
 class Attachment(_message.Message):
     """Attachment is a file of a document, stored by its SHA-256 so that anyone can prove it unchanged."""
@@ -1998,3 +2022,163 @@ class SendDocumentResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___SendDocumentResponse: _TypeAlias = SendDocumentResponse  # noqa: Y015
+
+@_typing.final
+class ExportEdxmlRequest(_message.Message):
+    """ExportEdxmlRequest names the signed outgoing document."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOCUMENT_ID_FIELD_NUMBER: _builtins.int
+    RECIPIENT_CODES_FIELD_NUMBER: _builtins.int
+    XADES_FIELD_NUMBER: _builtins.int
+    document_id: _builtins.str
+    """Document id."""
+    xades: _builtins.bool
+    """Seal with a XAdES-BES signature (signing time and certificate signed) instead of a plain XMLDSig."""
+    @_builtins.property
+    def recipient_codes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Recipients for a document not sent within the platform; ignored once it was sent."""
+
+    def __init__(
+        self,
+        *,
+        document_id: _builtins.str = ...,
+        recipient_codes: _abc.Iterable[_builtins.str] | None = ...,
+        xades: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["document_id", b"document_id", "recipient_codes", b"recipient_codes", "xades", b"xades"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExportEdxmlRequest: _TypeAlias = ExportEdxmlRequest  # noqa: Y015
+
+@_typing.final
+class ExportEdxmlResponse(_message.Message):
+    """ExportEdxmlResponse carries the envelope."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EDXML_FIELD_NUMBER: _builtins.int
+    edxml: _builtins.bytes
+    """The signed edXML envelope (UTF-8 XML)."""
+    def __init__(
+        self,
+        *,
+        edxml: _builtins.bytes = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["edxml", b"edxml"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExportEdxmlResponse: _TypeAlias = ExportEdxmlResponse  # noqa: Y015
+
+@_typing.final
+class ExportStatusEdxmlRequest(_message.Message):
+    """ExportStatusEdxmlRequest names the incoming copy."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INCOMING_ID_FIELD_NUMBER: _builtins.int
+    incoming_id: _builtins.str
+    """Id of the incoming copy."""
+    def __init__(
+        self,
+        *,
+        incoming_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["incoming_id", b"incoming_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExportStatusEdxmlRequest: _TypeAlias = ExportStatusEdxmlRequest  # noqa: Y015
+
+@_typing.final
+class ExportStatusEdxmlResponse(_message.Message):
+    """ExportStatusEdxmlResponse carries the status message."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EDXML_FIELD_NUMBER: _builtins.int
+    edxml: _builtins.bytes
+    """The signed edXML status message (UTF-8 XML)."""
+    def __init__(
+        self,
+        *,
+        edxml: _builtins.bytes = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["edxml", b"edxml"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExportStatusEdxmlResponse: _TypeAlias = ExportStatusEdxmlResponse  # noqa: Y015
+
+@_typing.final
+class ImportEdxmlRequest(_message.Message):
+    """ImportEdxmlRequest carries a received message."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EDXML_FIELD_NUMBER: _builtins.int
+    edxml: _builtins.bytes
+    """The edXML envelope or status message, at most 64 MiB."""
+    def __init__(
+        self,
+        *,
+        edxml: _builtins.bytes = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["edxml", b"edxml"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ImportEdxmlRequest: _TypeAlias = ImportEdxmlRequest  # noqa: Y015
+
+@_typing.final
+class ImportEdxmlResponse(_message.Message):
+    """ImportEdxmlResponse says what the import did."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KIND_FIELD_NUMBER: _builtins.int
+    RESULT_CODE_FIELD_NUMBER: _builtins.int
+    INCOMING_IDS_FIELD_NUMBER: _builtins.int
+    OUTGOING_ID_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    kind: Global___EdxmlKind.ValueType
+    """What kind of message it was."""
+    result_code: _builtins.int
+    """The result code of DOMAIN.md §3: 0 (success); refusals are gRPC errors."""
+    outgoing_id: _builtins.str
+    """For a status message: the outgoing document whose recipient status changed."""
+    status: Global___StatusCode.ValueType
+    """For a status message: the status recorded, e.g. STATUS_CODE_ACCEPTED."""
+    @_builtins.property
+    def incoming_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """For a document: the ids of the incoming copies created (one per recipient registered here)."""
+
+    def __init__(
+        self,
+        *,
+        kind: Global___EdxmlKind.ValueType = ...,
+        result_code: _builtins.int = ...,
+        incoming_ids: _abc.Iterable[_builtins.str] | None = ...,
+        outgoing_id: _builtins.str = ...,
+        status: Global___StatusCode.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["incoming_ids", b"incoming_ids", "kind", b"kind", "outgoing_id", b"outgoing_id", "result_code", b"result_code", "status", b"status"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ImportEdxmlResponse: _TypeAlias = ImportEdxmlResponse  # noqa: Y015

@@ -150,6 +150,21 @@ class DocumentsServiceStub:
                 request_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.GetHistoryRequest.SerializeToString,
                 response_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.GetHistoryResponse.FromString,
                 _registered_method=True)
+        self.ExportEdxml = channel.unary_unary(
+                '/lienthong.documents.v1.DocumentsService/ExportEdxml',
+                request_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.ExportEdxmlRequest.SerializeToString,
+                response_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.ExportEdxmlResponse.FromString,
+                _registered_method=True)
+        self.ExportStatusEdxml = channel.unary_unary(
+                '/lienthong.documents.v1.DocumentsService/ExportStatusEdxml',
+                request_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.ExportStatusEdxmlRequest.SerializeToString,
+                response_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.ExportStatusEdxmlResponse.FromString,
+                _registered_method=True)
+        self.ImportEdxml = channel.unary_unary(
+                '/lienthong.documents.v1.DocumentsService/ImportEdxml',
+                request_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.ImportEdxmlRequest.SerializeToString,
+                response_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.ImportEdxmlResponse.FromString,
+                _registered_method=True)
 
 
 class DocumentsServiceServicer:
@@ -322,6 +337,38 @@ class DocumentsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ExportEdxml(self, request, context):
+        """ExportEdxml returns a signed outgoing document as an edXML envelope (QCVN 102:2016) sealed by its agency
+        (enveloped XMLDSig by the signing service): header, trace, the signed PDF and every attachment base64.
+        It is addressed to the recipients it was sent to, else to recipient_codes. Confidential documents are
+        refused (FAILED_PRECONDITION): they are not exported in clear.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportStatusEdxml(self, request, context):
+        """ExportStatusEdxml returns the current status of an incoming copy as an edXML status message sealed by
+        the recipient agency, for a sender in another system.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ImportEdxml(self, request, context):
+        """ImportEdxml takes an edXML message from another system and recognises its kind: a document envelope
+        creates an arrived copy (status 01) at each recipient registered here, exactly like a document sent
+        within the platform; a status message updates the sender's per-recipient status. The message is checked
+        first and a refused one changes nothing; the reason starts with its result code (DOMAIN.md §3):
+        10 invalid file (malformed, oversized, DTD or entities) and 22 not conformant → INVALID_ARGUMENT;
+        15 signature of the sender missing or not valid → UNAUTHENTICATED; 18 no recipient registered here →
+        NOT_FOUND; 19 sender not registered → PERMISSION_DENIED; 23 recipient locked → FAILED_PRECONDITION.
+        The same document imported twice is ALREADY_EXISTS.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DocumentsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -439,6 +486,21 @@ def add_DocumentsServiceServicer_to_server(servicer, server):
                     servicer.GetHistory,
                     request_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.GetHistoryRequest.FromString,
                     response_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.GetHistoryResponse.SerializeToString,
+            ),
+            'ExportEdxml': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportEdxml,
+                    request_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.ExportEdxmlRequest.FromString,
+                    response_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.ExportEdxmlResponse.SerializeToString,
+            ),
+            'ExportStatusEdxml': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportStatusEdxml,
+                    request_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.ExportStatusEdxmlRequest.FromString,
+                    response_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.ExportStatusEdxmlResponse.SerializeToString,
+            ),
+            'ImportEdxml': grpc.unary_unary_rpc_method_handler(
+                    servicer.ImportEdxml,
+                    request_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.ImportEdxmlRequest.FromString,
+                    response_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.ImportEdxmlResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1063,6 +1125,87 @@ class DocumentsService:
             '/lienthong.documents.v1.DocumentsService/GetHistory',
             lienthong_dot_documents_dot_v1_dot_documents__pb2.GetHistoryRequest.SerializeToString,
             lienthong_dot_documents_dot_v1_dot_documents__pb2.GetHistoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportEdxml(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.documents.v1.DocumentsService/ExportEdxml',
+            lienthong_dot_documents_dot_v1_dot_documents__pb2.ExportEdxmlRequest.SerializeToString,
+            lienthong_dot_documents_dot_v1_dot_documents__pb2.ExportEdxmlResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportStatusEdxml(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.documents.v1.DocumentsService/ExportStatusEdxml',
+            lienthong_dot_documents_dot_v1_dot_documents__pb2.ExportStatusEdxmlRequest.SerializeToString,
+            lienthong_dot_documents_dot_v1_dot_documents__pb2.ExportStatusEdxmlResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ImportEdxml(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.documents.v1.DocumentsService/ImportEdxml',
+            lienthong_dot_documents_dot_v1_dot_documents__pb2.ImportEdxmlRequest.SerializeToString,
+            lienthong_dot_documents_dot_v1_dot_documents__pb2.ImportEdxmlResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -87,6 +87,26 @@ class DocumentsServiceStub:
     """GetContent returns the PDF of an outgoing document (signed when it has been signed)."""
     GetHistory: _grpc.UnaryUnaryMultiCallable[_documents_pb2.GetHistoryRequest, _documents_pb2.GetHistoryResponse]
     """GetHistory returns every stored event of a document in order, for auditors."""
+    ExportEdxml: _grpc.UnaryUnaryMultiCallable[_documents_pb2.ExportEdxmlRequest, _documents_pb2.ExportEdxmlResponse]
+    """ExportEdxml returns a signed outgoing document as an edXML envelope (QCVN 102:2016) sealed by its agency
+    (enveloped XMLDSig by the signing service): header, trace, the signed PDF and every attachment base64.
+    It is addressed to the recipients it was sent to, else to recipient_codes. Confidential documents are
+    refused (FAILED_PRECONDITION): they are not exported in clear.
+    """
+    ExportStatusEdxml: _grpc.UnaryUnaryMultiCallable[_documents_pb2.ExportStatusEdxmlRequest, _documents_pb2.ExportStatusEdxmlResponse]
+    """ExportStatusEdxml returns the current status of an incoming copy as an edXML status message sealed by
+    the recipient agency, for a sender in another system.
+    """
+    ImportEdxml: _grpc.UnaryUnaryMultiCallable[_documents_pb2.ImportEdxmlRequest, _documents_pb2.ImportEdxmlResponse]
+    """ImportEdxml takes an edXML message from another system and recognises its kind: a document envelope
+    creates an arrived copy (status 01) at each recipient registered here, exactly like a document sent
+    within the platform; a status message updates the sender's per-recipient status. The message is checked
+    first and a refused one changes nothing; the reason starts with its result code (DOMAIN.md §3):
+    10 invalid file (malformed, oversized, DTD or entities) and 22 not conformant → INVALID_ARGUMENT;
+    15 signature of the sender missing or not valid → UNAUTHENTICATED; 18 no recipient registered here →
+    NOT_FOUND; 19 sender not registered → PERMISSION_DENIED; 23 recipient locked → FAILED_PRECONDITION.
+    The same document imported twice is ALREADY_EXISTS.
+    """
 
 @_typing.type_check_only
 class DocumentsServiceAsyncStub(DocumentsServiceStub):
@@ -147,6 +167,26 @@ class DocumentsServiceAsyncStub(DocumentsServiceStub):
     """GetContent returns the PDF of an outgoing document (signed when it has been signed)."""
     GetHistory: _aio.UnaryUnaryMultiCallable[_documents_pb2.GetHistoryRequest, _documents_pb2.GetHistoryResponse]  # type: ignore[assignment]
     """GetHistory returns every stored event of a document in order, for auditors."""
+    ExportEdxml: _aio.UnaryUnaryMultiCallable[_documents_pb2.ExportEdxmlRequest, _documents_pb2.ExportEdxmlResponse]  # type: ignore[assignment]
+    """ExportEdxml returns a signed outgoing document as an edXML envelope (QCVN 102:2016) sealed by its agency
+    (enveloped XMLDSig by the signing service): header, trace, the signed PDF and every attachment base64.
+    It is addressed to the recipients it was sent to, else to recipient_codes. Confidential documents are
+    refused (FAILED_PRECONDITION): they are not exported in clear.
+    """
+    ExportStatusEdxml: _aio.UnaryUnaryMultiCallable[_documents_pb2.ExportStatusEdxmlRequest, _documents_pb2.ExportStatusEdxmlResponse]  # type: ignore[assignment]
+    """ExportStatusEdxml returns the current status of an incoming copy as an edXML status message sealed by
+    the recipient agency, for a sender in another system.
+    """
+    ImportEdxml: _aio.UnaryUnaryMultiCallable[_documents_pb2.ImportEdxmlRequest, _documents_pb2.ImportEdxmlResponse]  # type: ignore[assignment]
+    """ImportEdxml takes an edXML message from another system and recognises its kind: a document envelope
+    creates an arrived copy (status 01) at each recipient registered here, exactly like a document sent
+    within the platform; a status message updates the sender's per-recipient status. The message is checked
+    first and a refused one changes nothing; the reason starts with its result code (DOMAIN.md §3):
+    10 invalid file (malformed, oversized, DTD or entities) and 22 not conformant → INVALID_ARGUMENT;
+    15 signature of the sender missing or not valid → UNAUTHENTICATED; 18 no recipient registered here →
+    NOT_FOUND; 19 sender not registered → PERMISSION_DENIED; 23 recipient locked → FAILED_PRECONDITION.
+    The same document imported twice is ALREADY_EXISTS.
+    """
 
 class DocumentsServiceServicer(metaclass=_abc_1.ABCMeta):
     """DocumentsService is what a clerk, an officer and a leader do with an official document."""
@@ -342,5 +382,43 @@ class DocumentsServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_documents_pb2.GetHistoryResponse, _abc.Awaitable[_documents_pb2.GetHistoryResponse]]:
         """GetHistory returns every stored event of a document in order, for auditors."""
+
+    @_abc_1.abstractmethod
+    def ExportEdxml(
+        self,
+        request: _documents_pb2.ExportEdxmlRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_documents_pb2.ExportEdxmlResponse, _abc.Awaitable[_documents_pb2.ExportEdxmlResponse]]:
+        """ExportEdxml returns a signed outgoing document as an edXML envelope (QCVN 102:2016) sealed by its agency
+        (enveloped XMLDSig by the signing service): header, trace, the signed PDF and every attachment base64.
+        It is addressed to the recipients it was sent to, else to recipient_codes. Confidential documents are
+        refused (FAILED_PRECONDITION): they are not exported in clear.
+        """
+
+    @_abc_1.abstractmethod
+    def ExportStatusEdxml(
+        self,
+        request: _documents_pb2.ExportStatusEdxmlRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_documents_pb2.ExportStatusEdxmlResponse, _abc.Awaitable[_documents_pb2.ExportStatusEdxmlResponse]]:
+        """ExportStatusEdxml returns the current status of an incoming copy as an edXML status message sealed by
+        the recipient agency, for a sender in another system.
+        """
+
+    @_abc_1.abstractmethod
+    def ImportEdxml(
+        self,
+        request: _documents_pb2.ImportEdxmlRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_documents_pb2.ImportEdxmlResponse, _abc.Awaitable[_documents_pb2.ImportEdxmlResponse]]:
+        """ImportEdxml takes an edXML message from another system and recognises its kind: a document envelope
+        creates an arrived copy (status 01) at each recipient registered here, exactly like a document sent
+        within the platform; a status message updates the sender's per-recipient status. The message is checked
+        first and a refused one changes nothing; the reason starts with its result code (DOMAIN.md §3):
+        10 invalid file (malformed, oversized, DTD or entities) and 22 not conformant → INVALID_ARGUMENT;
+        15 signature of the sender missing or not valid → UNAUTHENTICATED; 18 no recipient registered here →
+        NOT_FOUND; 19 sender not registered → PERMISSION_DENIED; 23 recipient locked → FAILED_PRECONDITION.
+        The same document imported twice is ALREADY_EXISTS.
+        """
 
 def add_DocumentsServiceServicer_to_server(servicer: DocumentsServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

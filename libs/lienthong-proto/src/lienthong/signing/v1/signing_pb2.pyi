@@ -1160,3 +1160,125 @@ class RevokeCertificateResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___RevokeCertificateResponse: _TypeAlias = RevokeCertificateResponse  # noqa: Y015
+
+@_typing.final
+class SignXmlRequest(_message.Message):
+    """SignXmlRequest carries the XML document and the agency whose seal signs it."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENCY_CODE_FIELD_NUMBER: _builtins.int
+    XML_FIELD_NUMBER: _builtins.int
+    XADES_FIELD_NUMBER: _builtins.int
+    agency_code: _builtins.str
+    """Identifier code of the signing agency."""
+    xml: _builtins.bytes
+    """The XML document (UTF-8), without DTD."""
+    xades: _builtins.bool
+    """Make a XAdES-BES signature (signed properties: signing time, signing certificate) instead of a plain XMLDSig."""
+    def __init__(
+        self,
+        *,
+        agency_code: _builtins.str = ...,
+        xml: _builtins.bytes = ...,
+        xades: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency_code", b"agency_code", "xades", b"xades", "xml", b"xml"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SignXmlRequest: _TypeAlias = SignXmlRequest  # noqa: Y015
+
+@_typing.final
+class SignXmlResponse(_message.Message):
+    """SignXmlResponse returns the signed XML document."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SIGNED_XML_FIELD_NUMBER: _builtins.int
+    CERTIFICATE_FIELD_NUMBER: _builtins.int
+    SIGNED_AT_FIELD_NUMBER: _builtins.int
+    signed_xml: _builtins.bytes
+    """The signed XML document."""
+    @_builtins.property
+    def certificate(self) -> Global___Certificate:
+        """The certificate that signed."""
+
+    @_builtins.property
+    def signed_at(self) -> _timestamp_pb2.Timestamp:
+        """Signing time (declared in the signature only for XAdES)."""
+
+    def __init__(
+        self,
+        *,
+        signed_xml: _builtins.bytes = ...,
+        certificate: Global___Certificate | None = ...,
+        signed_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate", "signed_at", b"signed_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate", "signed_at", b"signed_at", "signed_xml", b"signed_xml"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SignXmlResponse: _TypeAlias = SignXmlResponse  # noqa: Y015
+
+@_typing.final
+class VerifyXmlRequest(_message.Message):
+    """VerifyXmlRequest carries the XML document to verify."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    XML_FIELD_NUMBER: _builtins.int
+    EXPECTED_AGENCY_CODE_FIELD_NUMBER: _builtins.int
+    xml: _builtins.bytes
+    """The XML document."""
+    expected_agency_code: _builtins.str
+    """When set, an agency seal signature of this agency is required for TOTAL_PASSED."""
+    def __init__(
+        self,
+        *,
+        xml: _builtins.bytes = ...,
+        expected_agency_code: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["expected_agency_code", b"expected_agency_code", "xml", b"xml"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___VerifyXmlRequest: _TypeAlias = VerifyXmlRequest  # noqa: Y015
+
+@_typing.final
+class VerifyXmlResponse(_message.Message):
+    """VerifyXmlResponse is the overall verdict and one report per signature, as for a PDF."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INDICATION_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    SIGNATURES_FIELD_NUMBER: _builtins.int
+    indication: Global___Indication.ValueType
+    """Overall verdict: TOTAL_PASSED only if every signature passed and the expected agency signed."""
+    reason: _builtins.str
+    """Human-readable reason for the overall verdict."""
+    @_builtins.property
+    def signatures(self) -> _containers.RepeatedCompositeFieldContainer[Global___SignatureReport]:
+        """One report per ds:Signature, in document order; field_name is the signature's Id."""
+
+    def __init__(
+        self,
+        *,
+        indication: Global___Indication.ValueType = ...,
+        reason: _builtins.str = ...,
+        signatures: _abc.Iterable[Global___SignatureReport] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["indication", b"indication", "reason", b"reason", "signatures", b"signatures"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___VerifyXmlResponse: _TypeAlias = VerifyXmlResponse  # noqa: Y015

@@ -105,6 +105,16 @@ class SigningServiceStub:
                 request_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.GetSigningPolicyRequest.SerializeToString,
                 response_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.GetSigningPolicyResponse.FromString,
                 _registered_method=True)
+        self.SignXml = channel.unary_unary(
+                '/lienthong.signing.v1.SigningService/SignXml',
+                request_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.SignXmlRequest.SerializeToString,
+                response_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.SignXmlResponse.FromString,
+                _registered_method=True)
+        self.VerifyXml = channel.unary_unary(
+                '/lienthong.signing.v1.SigningService/VerifyXml',
+                request_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.VerifyXmlRequest.SerializeToString,
+                response_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.VerifyXmlResponse.FromString,
+                _registered_method=True)
 
 
 class SigningServiceServicer:
@@ -212,6 +222,25 @@ class SigningServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SignXml(self, request, context):
+        """SignXml puts the agency's seal signature on an XML document (an edXML envelope): an enveloped XMLDSig
+        (ECDSA-SHA256, Reference URI="" over the whole document) placed where the document carries
+        `<ds:Signature Id="placeholder"/>`, else at the end of the root; XAdES-BES when asked.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VerifyXml(self, request, context):
+        """VerifyXml checks every XML signature of a document like VerifyPdf checks a PDF's: intact, who signed,
+        the chain, and the certificate's state in the registry at the XAdES signing time (now, for a plain
+        XMLDSig, which claims no time). A signature must cover the whole document. Malformed XML, another
+        encoding than UTF-8, DTDs and entities are INVALID_ARGUMENT.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SigningServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -284,6 +313,16 @@ def add_SigningServiceServicer_to_server(servicer, server):
                     servicer.GetSigningPolicy,
                     request_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.GetSigningPolicyRequest.FromString,
                     response_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.GetSigningPolicyResponse.SerializeToString,
+            ),
+            'SignXml': grpc.unary_unary_rpc_method_handler(
+                    servicer.SignXml,
+                    request_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.SignXmlRequest.FromString,
+                    response_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.SignXmlResponse.SerializeToString,
+            ),
+            'VerifyXml': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyXml,
+                    request_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.VerifyXmlRequest.FromString,
+                    response_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.VerifyXmlResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -665,6 +704,60 @@ class SigningService:
             '/lienthong.signing.v1.SigningService/GetSigningPolicy',
             lienthong_dot_signing_dot_v1_dot_signing__pb2.GetSigningPolicyRequest.SerializeToString,
             lienthong_dot_signing_dot_v1_dot_signing__pb2.GetSigningPolicyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SignXml(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.signing.v1.SigningService/SignXml',
+            lienthong_dot_signing_dot_v1_dot_signing__pb2.SignXmlRequest.SerializeToString,
+            lienthong_dot_signing_dot_v1_dot_signing__pb2.SignXmlResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyXml(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.signing.v1.SigningService/VerifyXml',
+            lienthong_dot_signing_dot_v1_dot_signing__pb2.VerifyXmlRequest.SerializeToString,
+            lienthong_dot_signing_dot_v1_dot_signing__pb2.VerifyXmlResponse.FromString,
             options,
             channel_credentials,
             insecure,

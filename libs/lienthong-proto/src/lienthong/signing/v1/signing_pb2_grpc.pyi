@@ -67,6 +67,17 @@ class SigningServiceStub:
     """SetSigningPolicy sets whether the agency's seal may sign unattended (SignPdf with automatic)."""
     GetSigningPolicy: _grpc.UnaryUnaryMultiCallable[_signing_pb2.GetSigningPolicyRequest, _signing_pb2.GetSigningPolicyResponse]
     """GetSigningPolicy returns the agency's signing policy."""
+    SignXml: _grpc.UnaryUnaryMultiCallable[_signing_pb2.SignXmlRequest, _signing_pb2.SignXmlResponse]
+    """SignXml puts the agency's seal signature on an XML document (an edXML envelope): an enveloped XMLDSig
+    (ECDSA-SHA256, Reference URI="" over the whole document) placed where the document carries
+    `<ds:Signature Id="placeholder"/>`, else at the end of the root; XAdES-BES when asked.
+    """
+    VerifyXml: _grpc.UnaryUnaryMultiCallable[_signing_pb2.VerifyXmlRequest, _signing_pb2.VerifyXmlResponse]
+    """VerifyXml checks every XML signature of a document like VerifyPdf checks a PDF's: intact, who signed,
+    the chain, and the certificate's state in the registry at the XAdES signing time (now, for a plain
+    XMLDSig, which claims no time). A signature must cover the whole document. Malformed XML, another
+    encoding than UTF-8, DTDs and entities are INVALID_ARGUMENT.
+    """
 
 @_typing.type_check_only
 class SigningServiceAsyncStub(SigningServiceStub):
@@ -107,6 +118,17 @@ class SigningServiceAsyncStub(SigningServiceStub):
     """SetSigningPolicy sets whether the agency's seal may sign unattended (SignPdf with automatic)."""
     GetSigningPolicy: _aio.UnaryUnaryMultiCallable[_signing_pb2.GetSigningPolicyRequest, _signing_pb2.GetSigningPolicyResponse]  # type: ignore[assignment]
     """GetSigningPolicy returns the agency's signing policy."""
+    SignXml: _aio.UnaryUnaryMultiCallable[_signing_pb2.SignXmlRequest, _signing_pb2.SignXmlResponse]  # type: ignore[assignment]
+    """SignXml puts the agency's seal signature on an XML document (an edXML envelope): an enveloped XMLDSig
+    (ECDSA-SHA256, Reference URI="" over the whole document) placed where the document carries
+    `<ds:Signature Id="placeholder"/>`, else at the end of the root; XAdES-BES when asked.
+    """
+    VerifyXml: _aio.UnaryUnaryMultiCallable[_signing_pb2.VerifyXmlRequest, _signing_pb2.VerifyXmlResponse]  # type: ignore[assignment]
+    """VerifyXml checks every XML signature of a document like VerifyPdf checks a PDF's: intact, who signed,
+    the chain, and the certificate's state in the registry at the XAdES signing time (now, for a plain
+    XMLDSig, which claims no time). A signature must cover the whole document. Malformed XML, another
+    encoding than UTF-8, DTDs and entities are INVALID_ARGUMENT.
+    """
 
 class SigningServiceServicer(metaclass=_abc_1.ABCMeta):
     """SigningService holds the keys; private keys never leave it."""
@@ -228,5 +250,28 @@ class SigningServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_signing_pb2.GetSigningPolicyResponse, _abc.Awaitable[_signing_pb2.GetSigningPolicyResponse]]:
         """GetSigningPolicy returns the agency's signing policy."""
+
+    @_abc_1.abstractmethod
+    def SignXml(
+        self,
+        request: _signing_pb2.SignXmlRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_signing_pb2.SignXmlResponse, _abc.Awaitable[_signing_pb2.SignXmlResponse]]:
+        """SignXml puts the agency's seal signature on an XML document (an edXML envelope): an enveloped XMLDSig
+        (ECDSA-SHA256, Reference URI="" over the whole document) placed where the document carries
+        `<ds:Signature Id="placeholder"/>`, else at the end of the root; XAdES-BES when asked.
+        """
+
+    @_abc_1.abstractmethod
+    def VerifyXml(
+        self,
+        request: _signing_pb2.VerifyXmlRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_signing_pb2.VerifyXmlResponse, _abc.Awaitable[_signing_pb2.VerifyXmlResponse]]:
+        """VerifyXml checks every XML signature of a document like VerifyPdf checks a PDF's: intact, who signed,
+        the chain, and the certificate's state in the registry at the XAdES signing time (now, for a plain
+        XMLDSig, which claims no time). A signature must cover the whole document. Malformed XML, another
+        encoding than UTF-8, DTDs and entities are INVALID_ARGUMENT.
+        """
 
 def add_SigningServiceServicer_to_server(servicer: SigningServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

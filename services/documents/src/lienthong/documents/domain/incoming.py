@@ -9,12 +9,21 @@ copy goes back to where it was). A done document cannot be recalled.
 from __future__ import annotations
 
 from datetime import date, datetime
-from uuid import UUID, uuid5
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
 from lienthong.documents.domain.status import StatusCode
 from lienthong.errors import FailedPrecondition, InvalidArgument
+
+_EDXML_NAMESPACE = uuid5(NAMESPACE_URL, "https://lienthong.gov.vn/edxml-document")
+
+
+def id_of_imported(edxml_document_id: str) -> UUID:
+    """The id standing for a document of another system, known by its edXML DocumentId: importing the same
+    document twice finds the same copies."""
+    return uuid5(_EDXML_NAMESPACE, edxml_document_id)
 
 
 def id_of_incoming(outgoing_id: UUID, recipient_code: str) -> UUID:
@@ -42,7 +51,17 @@ class IncomingDocument(Aggregate):
         arrived_at: datetime,
         business_type: str = "NEW",
         relates_to_code: str = "",
+        edxml_document_id: str = "",
+        envelope_sha256: str = "",
+        attachments: list[dict[str, Any]] | None = None,
+        trace: list[list[str]] | None = None,
     ) -> None:
+        # A copy imported from an edXML envelope keeps the envelope (by SHA-256), its DocumentId, files and
+        # trace; its sender is in another system, told by status messages instead of an outgoing aggregate.
+        self.edxml_document_id = edxml_document_id
+        self.envelope_sha256 = envelope_sha256
+        self.attachments = list(attachments or [])
+        self.trace = list(trace or [])
         self.business_type = business_type
         self.relates_to_code = relates_to_code
         self.outgoing_id = outgoing_id
@@ -59,6 +78,11 @@ class IncomingDocument(Aggregate):
         self.accepted_at: datetime | None = None
         self.assignee = ""
         self.due_on: date | None = None
+
+    @property
+    def imported(self) -> bool:
+        """Whether the copy came in an edXML envelope from another system."""
+        return bool(self.envelope_sha256)
 
     def _require(self, action: str, *allowed: StatusCode) -> None:
         if self.status not in allowed:

@@ -87,23 +87,28 @@ def judged_by_registry(
     report: VerificationReport,
     state_at: Callable[[str, datetime], str | None],
     expected_agency_code: str | None,
+    unclaimed_at: datetime | None = None,
 ) -> VerificationReport:
     """The report with each signature judged by its certificate's state in the registry at signing time:
     a certificate revoked after the signature leaves it passing, one revoked before makes it fail.
-    `state_at(serial, moment)` answers None for a certificate the registry does not know."""
+    `state_at(serial, moment)` answers None for a certificate the registry does not know. A signature that
+    claims no time (a plain XMLDSig) is judged at `unclaimed_at` when given (the verifier's now)."""
     judged = []
     for signature in report.signatures:
         state = None
         signed_at = signature.timestamped_at or signature.signed_at
-        if signature.certificate is not None and signed_at is not None:
-            state = state_at(signature.certificate.serial, signed_at)
+        moment = signed_at or unclaimed_at
+        if signature.certificate is not None and moment is not None:
+            state = state_at(signature.certificate.serial, moment)
         if signature.indication is Indication.TOTAL_PASSED and state in _UNUSABLE:
             indication, sub = _UNUSABLE[state]
             signature = replace(
                 signature,
                 indication=indication,
                 sub_indication=sub,
-                detail=f"the certificate was {state.replace('_', ' ')} when the signature was made",
+                detail=f"the certificate was {state.replace('_', ' ')} when the signature was made"
+                if signed_at
+                else f"the certificate is {state.replace('_', ' ')} and the signature claims no signing time",
             )
         judged.append(signature)
     return overall(tuple(judged), expected_agency_code)

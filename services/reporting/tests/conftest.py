@@ -197,6 +197,49 @@ class SigningEvents:
         )
 
 
+class EmailEvents:
+    """Builds the email service's events as its relay publishes them (mailbox `mailbox-<n>`, notification
+    `mail-<n>`)."""
+
+    @staticmethod
+    def envelope(
+        aggregate: str, event: str, aggregate_id: str, version: int, occurred_at: str, **data: Any
+    ) -> events_pb2.EventEnvelope:
+        envelope = SigningEvents.envelope(aggregate, event, aggregate_id, version, occurred_at, **data)
+        envelope.service = "email"
+        return envelope
+
+    def provisioned(self, n: int, agency: str, at: str) -> events_pb2.EventEnvelope:
+        data = {"address": f"hopthu{n}@khanhhoa.gov.vn", "agency_code": agency, "holder": "Văn phòng"}
+        return self.envelope("Mailbox", "Provisioned", f"mailbox-{n}", 1, at, **data)
+
+    def mailbox(self, n: int, version: int, event: str, at: str) -> events_pb2.EventEnvelope:
+        """Mailbox `mailbox-<n>` Suspended, Reactivated or Deleted at `at`."""
+        return self.envelope("Mailbox", event, f"mailbox-{n}", version, at, reason="nghỉ hưu")
+
+    def queued(self, n: int, agency: str, at: str) -> events_pb2.EventEnvelope:
+        return self.envelope(
+            "Notification",
+            "Queued",
+            f"mail-{n}",
+            1,
+            at,
+            source_event=f"in-{n}:1",
+            agency_code=agency,
+            agency_name="Sở TTTT",
+            to_address="vanthu@khanhhoa.gov.vn",
+            sender_name="UBND tỉnh",
+            code=f"{n}/UBND-VP",
+            subject="Về việc báo cáo",
+            document_id=f"in-{n}",
+            arrived_at=at,
+        )
+
+    def outcome(self, n: int, version: int, event: str, at: str) -> events_pb2.EventEnvelope:
+        """Notification `mail-<n>` Sent, DeliveryConfirmed, Deferred or Bounced at `at`."""
+        return self.envelope("Notification", event, f"mail-{n}", version, at, at=at, reason="452 mailbox full")
+
+
 class DocumentsStream:
     """Publishes to, and consumes from, the `documents` stream of one test's NATS instance."""
 
@@ -251,6 +294,11 @@ def events() -> DocumentEvents:
 @pytest.fixture
 def signing() -> SigningEvents:
     return SigningEvents()
+
+
+@pytest.fixture
+def email() -> EmailEvents:
+    return EmailEvents()
 
 
 @pytest.fixture

@@ -19,12 +19,13 @@ from lienthong.reporting.api import ReportingServicer
 from lienthong.reporting.projections.activity import DocumentActivity
 from lienthong.reporting.projections.agencies import AgencyTree
 from lienthong.reporting.projections.certificates import CertificateRegistry
+from lienthong.reporting.projections.mail import MailActivity
 from lienthong.reporting.reports import Reports
 from lienthong.reporting.v1 import reporting_pb2 as pb
 from lienthong.reporting.v1 import reporting_pb2_grpc
 
 if TYPE_CHECKING:  # the fixtures' types; pytest imports conftest itself
-    from conftest import DocumentEvents, SigningEvents
+    from conftest import DocumentEvents, EmailEvents, SigningEvents
 
 
 @pytest.fixture
@@ -46,7 +47,8 @@ async def reporting(activity: DocumentActivity) -> AsyncIterator[reporting_pb2_g
     """A client of the servicer on a real server, with the interceptor that maps domain errors to statuses."""
     server = grpc.aio.server(interceptors=[DomainInterceptor()])
     tree = AgencyTree(activity.engine)
-    servicer = ReportingServicer(activity, Reports(activity, tree, CertificateRegistry(activity.engine)))
+    reports = Reports(activity, tree, CertificateRegistry(activity.engine), MailActivity(activity.engine))
+    servicer = ReportingServicer(activity, reports)
     reporting_pb2_grpc.add_ReportingServiceServicer_to_server(servicer, server)
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
@@ -207,6 +209,7 @@ async def test_the_pdf_report_opens_and_its_charts_are_drawn(
         assert inked > 0.02 * charts.width * charts.height, f"chart page {number + 1} is (nearly) blank"
         assert coloured > 20, f"chart page {number + 1} has no shades: the charts were not drawn"
     assert "Trạng thái chứng thư số cuối kỳ" in pdf[2].get_textpage().get_text_range()
+    assert "Thư thông báo trong kỳ" in pdf[2].get_textpage().get_text_range()
 
 
 async def test_a_report_counts_certificates_per_unit_and_rolls_them_up(
@@ -243,3 +246,40 @@ async def test_a_report_counts_certificates_per_unit_and_rolls_them_up(
         ("1", "1", "0"),
         ("1", "1", "1"),
     ]
+
+
+async def test_a_report_counts_mailboxes_and_mail_per_unit_and_rolls_them_up(
+    reporting: reporting_pb2_grpc.ReportingServiceAsyncStub,
+    province: str,
+    activity: DocumentActivity,
+    events: DocumentEvents,
+    email: EmailEvents,
+) -> None:
+    feed = [
+        email.provisioned(1, events.sender, "2026-10-20T02:00:00+00:00"),
+        email.provisioned(2, events.sender, "2026-11-02T02:00:00+00:00"),
+        email.mailbox(2, 2, "Deleted", "2026-11-03T02:00:00+00:00"),
+        email.provisioned(3, province, "2026-11-02T02:00:00+00:00"),
+        email.queued(1, events.sender, "2026-11-04T02:00:00+00:00"),
+        email.outcome(1, 2, "Sent", "2026-11-04T02:00:00+00:00"),
+        email.queued(2, province, "2026-11-04T02:00:00+00:00"),
+        email.outcome(2, 2, "Deferred", "2026-11-04T02:00:00+00:00"),
+        email.outcome(2, 3, "Bounced", "2026-11-05T02:00:00+00:00"),
+    ]
+    MailActivity(activity.engine).process_many("email", list(enumerate(feed, start=1)))
+
+    report = await reporting.GetReport(pb.GetReportRequest(scope_code=province, from_day="2026-11-01"))
+
+    own, department = report.lines
+    assert (department.mail.provisioned, department.mail.active, department.mail.sent) == (1, 1, 1)
+    assert (own.mail.provisioned, own.mail.active, own.mail.deferred, own.mail.bounced) == (1, 1, 1, 1)
+    total = report.total.mail
+    assert (total.provisioned, total.active, total.sent, total.deferred, total.bounced) == (2, 2, 1, 1, 1)
+    exported = await reporting.ExportReport(
+        pb.ExportReportRequest(scope_code=province, from_day="2026-11-01", format=pb.REPORT_FORMAT_XLSX)
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(exported.content))["Báo cáo"]
+    header = [cell.value for cell in sheet[4]]
+    total_row = [cell.value for cell in sheet[sheet.max_row]]
+    assert total_row[header.index("Hộp thư hoạt động")] == 2
+    assert total_row[header.index("Thư bị trả lại")] == 1

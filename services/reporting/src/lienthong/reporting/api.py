@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import asdict
 from typing import Any
 
 from lienthong.errors import InvalidArgument
@@ -115,6 +116,7 @@ def _line(row: ReportRow) -> pb.ReportLine:
         recalled=row.recalled,
         processing=pb.ProcessingSummary(**_processing_fields(row.processing)),
         certificates=_certificates(row.certificates),
+        mail=pb.MailSummary(**asdict(row.mail)),
     )
 
 

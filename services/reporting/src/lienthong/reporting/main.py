@@ -27,6 +27,7 @@ from lienthong.reporting.api import ReportingServicer
 from lienthong.reporting.projections.activity import DocumentActivity
 from lienthong.reporting.projections.agencies import AgencyTree
 from lienthong.reporting.projections.certificates import CertificateRegistry
+from lienthong.reporting.projections.mail import MailActivity
 from lienthong.reporting.reports import Reports
 from lienthong.reporting.v1 import reporting_pb2, reporting_pb2_grpc
 
@@ -58,13 +59,14 @@ class ReadModels:
     tree: AgencyTree
     activity: DocumentActivity
     certificates: CertificateRegistry
+    mail: MailActivity
 
     def by_stream(self) -> dict[str, SqlProjection]:
         """Each read model under the service whose stream feeds it, in the order they are replayed."""
-        return {"identifiers": self.tree, "documents": self.activity, "signing": self.certificates}
+        return {"identifiers": self.tree, "documents": self.activity, "signing": self.certificates, "email": self.mail}
 
     def reports(self) -> Reports:
-        return Reports(self.activity, self.tree, self.certificates)
+        return Reports(self.activity, self.tree, self.certificates, self.mail)
 
 
 def read_models(settings: Settings) -> ReadModels:
@@ -73,7 +75,7 @@ def read_models(settings: Settings) -> ReadModels:
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url)
-    return ReadModels(AgencyTree(engine), DocumentActivity(engine), CertificateRegistry(engine))
+    return ReadModels(AgencyTree(engine), DocumentActivity(engine), CertificateRegistry(engine), MailActivity(engine))
 
 
 async def replay(settings: Settings, models: ReadModels) -> None:

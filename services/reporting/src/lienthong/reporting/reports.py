@@ -9,13 +9,17 @@ from lienthong.reporting.domain.report import Report, build_report, subtree
 from lienthong.reporting.projections.activity import DocumentActivity
 from lienthong.reporting.projections.agencies import AgencyTree
 from lienthong.reporting.projections.certificates import CertificateRegistry
+from lienthong.reporting.projections.mail import MailActivity
 
 
 class Reports:
-    def __init__(self, activity: DocumentActivity, tree: AgencyTree, certificates: CertificateRegistry) -> None:
+    def __init__(
+        self, activity: DocumentActivity, tree: AgencyTree, certificates: CertificateRegistry, mail: MailActivity
+    ) -> None:
         self._activity = activity
         self._tree = tree
         self._certificates = certificates
+        self._mail = mail
 
     def build(self, scope_code: str, from_day: date | None, to_day: date | None, today: date) -> Report:
         """The report of `scope_code` (its own documents, each direct unit rolled up, the total) for a period."""
@@ -37,4 +41,6 @@ class Reports:
             certificates=self._certificates.certificates_of(codes),
             registrations=self._certificates.registrations_of(codes),
             signing=self._certificates.signing_counts(codes, from_day, to_day),
+            mailboxes=self._mail.mailboxes_of(codes),
+            mail=self._mail.mail_counts(codes, from_day, to_day),
         )

@@ -320,6 +320,7 @@ class ReportLine(_message.Message):
     RECALLED_FIELD_NUMBER: _builtins.int
     PROCESSING_FIELD_NUMBER: _builtins.int
     CERTIFICATES_FIELD_NUMBER: _builtins.int
+    MAIL_FIELD_NUMBER: _builtins.int
     code: _builtins.str
     """Identifier code of the agency."""
     name: _builtins.str
@@ -346,6 +347,10 @@ class ReportLine(_message.Message):
     def certificates(self) -> Global___CertificateSummary:
         """Certificates of the agencies, their registration and use."""
 
+    @_builtins.property
+    def mail(self) -> Global___MailSummary:
+        """Official mailboxes of the agencies and the mail delivered to them."""
+
     def __init__(
         self,
         *,
@@ -360,14 +365,53 @@ class ReportLine(_message.Message):
         recalled: _builtins.int = ...,
         processing: Global___ProcessingSummary | None = ...,
         certificates: Global___CertificateSummary | None = ...,
+        mail: Global___MailSummary | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["certificates", b"certificates", "processing", b"processing"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["certificates", b"certificates", "mail", b"mail", "processing", b"processing"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["agencies", b"agencies", "certificates", b"certificates", "code", b"code", "name", b"name", "processing", b"processing", "recalled", b"recalled", "received", b"received", "refused", b"refused", "sent", b"sent", "sent_signed", b"sent_signed", "signed_share", b"signed_share"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agencies", b"agencies", "certificates", b"certificates", "code", b"code", "mail", b"mail", "name", b"name", "processing", b"processing", "recalled", b"recalled", "received", b"received", "refused", b"refused", "sent", b"sent", "sent_signed", b"sent_signed", "signed_share", b"signed_share"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ReportLine: _TypeAlias = ReportLine  # noqa: Y015
+
+@_typing.final
+class MailSummary(_message.Message):
+    """MailSummary gives the mailbox indicators of a line (DOMAIN.md §7)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PROVISIONED_FIELD_NUMBER: _builtins.int
+    ACTIVE_FIELD_NUMBER: _builtins.int
+    SENT_FIELD_NUMBER: _builtins.int
+    DEFERRED_FIELD_NUMBER: _builtins.int
+    BOUNCED_FIELD_NUMBER: _builtins.int
+    provisioned: _builtins.int
+    """Mailboxes provisioned in the period."""
+    active: _builtins.int
+    """Mailboxes active (neither suspended nor deleted) at the end of the period."""
+    sent: _builtins.int
+    """Mails handed to the mail server in the period."""
+    deferred: _builtins.int
+    """Attempts in the period the mail server refused for now (tried again later)."""
+    bounced: _builtins.int
+    """Mails given up on in the period."""
+    def __init__(
+        self,
+        *,
+        provisioned: _builtins.int = ...,
+        active: _builtins.int = ...,
+        sent: _builtins.int = ...,
+        deferred: _builtins.int = ...,
+        bounced: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["active", b"active", "bounced", b"bounced", "deferred", b"deferred", "provisioned", b"provisioned", "sent", b"sent"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___MailSummary: _TypeAlias = MailSummary  # noqa: Y015
 
 @_typing.final
 class CertificateSummary(_message.Message):

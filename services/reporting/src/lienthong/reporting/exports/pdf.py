@@ -32,7 +32,7 @@ def to_pdf(report: Report) -> bytes:
         plt.rc_context({"pdf.fonttype": 42}),
         PdfPages(out, metadata={"Title": f"Báo cáo {report.scope_name}", "Creator": "lienthong"}) as pdf,
     ):
-        for figure in (_summary(report), _charts(report), _certificate_charts(report)):
+        for figure in (_summary(report), _charts(report), _certificate_and_mail_charts(report)):
             pdf.savefig(figure)
             plt.close(figure)
     return out.getvalue()
@@ -92,10 +92,10 @@ STATE_NAMES = ("Chờ cấp", "Chưa hiệu lực", "Hoạt động", "Tạm d�
 KIND_NAMES = ("Cá nhân", "Tổ chức", "SIM PKI")
 
 
-def _certificate_charts(report: Report) -> Figure:
-    """The third page: certificate states and kinds at the end of the period, signatures made in it."""
-    figure, ((states, kinds), (signatures, lines)) = plt.subplots(2, 2, figsize=A4_LANDSCAPE)
-    figure.suptitle(f"{report.scope_name}: chứng thư số", fontsize=13)
+def _certificate_and_mail_charts(report: Report) -> Figure:
+    """The third page: certificate states and kinds at the end of the period, signatures made in it, mail."""
+    figure, ((states, kinds, signatures), (lines, mailboxes, mail)) = plt.subplots(2, 3, figsize=A4_LANDSCAPE)
+    figure.suptitle(f"{report.scope_name}: chứng thư số và thư điện tử công vụ", fontsize=13)
     total = report.total.certificates
 
     colours = ["tab:gray", "tab:cyan", "tab:green", "tab:orange", "tab:red", "tab:brown"]
@@ -131,6 +131,16 @@ def _certificate_charts(report: Report) -> Figure:
     lines.set_title("Chứng thư số theo đơn vị")
     lines.tick_params(axis="y", labelsize=7)
     lines.legend()
+
+    mailboxes.bar(["Cấp mới trong kỳ", "Hoạt động cuối kỳ"], [report.total.mail.provisioned, report.total.mail.active])
+    mailboxes.set_title("Hộp thư công vụ")
+    outcomes = report.total.mail
+    mail.bar(
+        ["Đã gửi", "Gửi lại sau", "Bị trả lại"],
+        [outcomes.sent, outcomes.deferred, outcomes.bounced],
+        color=["tab:green", "tab:orange", "tab:red"],
+    )
+    mail.set_title("Thư thông báo trong kỳ")
     figure.tight_layout()
     return figure
 

@@ -39,6 +39,11 @@ HEADER = (
         "Chữ ký tự động",
         "Chữ ký cá nhân",
         "Xác thực không đạt",
+        "Hộp thư cấp mới",
+        "Hộp thư hoạt động",
+        "Thư đã gửi",
+        "Thư gửi lại sau",
+        "Thư bị trả lại",
     ),
 )
 
@@ -78,6 +83,11 @@ def _cells(row: ReportRow, name: str | None = None) -> tuple[Cell, ...]:
         c.signatures_automatic,
         c.signatures_personal,
         c.verifications_failed,
+        row.mail.provisioned,
+        row.mail.active,
+        row.mail.sent,
+        row.mail.deferred,
+        row.mail.bounced,
     )
 
 

@@ -458,25 +458,47 @@ def audit_verify(
     data_dir: Annotated[
         Path, typer.Option(help="Where the SQLite files are, when no database URL is set", envvar="LIENTHONG_DATA_DIR")
     ] = Path("var"),
+    ca: Annotated[
+        Path | None,
+        typer.Option(help="The CA certificate that issued the checkpoint certificate (default: the development CA's)"),
+    ] = None,
 ) -> None:
     """Re-compute the hash chain of every service's events from the database; report the first broken link.
 
-    Reads LIENTHONG_DATABASE_URL (PostgreSQL) when set, else the SQLite files under --data-dir. Exits 1 when
-    any chain is broken.
+    Then check the newest signed checkpoint of each log: its signature (by the certificate the CA issued for
+    checkpoints) and that the events up to it still hash to it, which catches deleted or reordered events even
+    when the chain table was recomputed to match. Reads LIENTHONG_DATABASE_URL (PostgreSQL) when set, else the
+    SQLite files under --data-dir. Exits 1 when any chain or checkpoint is broken.
     """
+    from cryptography import x509
+
+    from lienthong.audit.checkpoints import issued_by
     from lienthong.eventstore import StoredApplication, store_environment
-    from lienthong.eventstore.chain import verify_chain
+    from lienthong.eventstore.chain import SignatureCheck, verify_chain, verify_checkpoint
 
     shared = os.environ.get("LIENTHONG_DATABASE_URL")
+    issuing = ca or data_dir / "signing" / "ca" / "issuing.pem"
+
+    def unchecked(message: bytes, signature: bytes, certificate: str) -> None:
+        raise ValueError(f"no CA certificate at {issuing} to check it against (give --ca)")
+
+    check: SignatureCheck = (
+        issued_by(x509.load_pem_x509_certificate(issuing.read_bytes())) if issuing.is_file() else unchecked
+    )
     broken = False
-    table = Table("service", "events checked", "verdict")
+    table = Table("service", "events checked", "verdict", "signed checkpoint")
     for service in ("identifiers", "documents", "signing", "email"):
         url = shared or f"sqlite:///{data_dir / service}.db"
         app_class = type(service.capitalize(), (StoredApplication,), {"name": service.capitalize()})
-        verdict = verify_chain(app_class(store_environment(service, url)))
-        broken = broken or not verdict.intact
+        app = app_class(store_environment(service, url))
+        verdict = verify_chain(app)
+        checkpoint = verify_checkpoint(app, service, check)
+        broken = broken or not verdict.intact or not checkpoint.intact
         table.add_row(
-            service, str(verdict.checked), "[green]intact[/green]" if verdict.intact else f"[red]{verdict.reason}[/red]"
+            service,
+            str(verdict.checked),
+            "[green]intact[/green]" if verdict.intact else f"[red]{verdict.reason}[/red]",
+            f"[green]{checkpoint.reason}[/green]" if checkpoint.intact else f"[red]{checkpoint.reason}[/red]",
         )
     console.print(table)
     if broken:

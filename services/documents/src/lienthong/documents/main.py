@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from lienthong.audit.checkpoints import SignedCheckpoints
 from lienthong.audit.service import audit_service
 from lienthong.consumer import LocalFollower
 from lienthong.documents.api import DocumentsServicer
@@ -60,7 +61,13 @@ async def run(settings: Settings) -> None:
             ),
             audit_service(app, SERVICE),
         ],
-        background=[relay.run, follower.run, lambda: directory.watch(link, names), ChainSealer(app).run],
+        background=[
+            relay.run,
+            follower.run,
+            lambda: directory.watch(link, names),
+            ChainSealer(app).run,
+            SignedCheckpoints(app, SERVICE).run,
+        ],
         cleanup=[close],
     )
 

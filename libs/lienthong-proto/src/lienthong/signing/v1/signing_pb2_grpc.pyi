@@ -67,6 +67,10 @@ class SigningServiceStub:
     """SetSigningPolicy sets whether the agency's seal may sign unattended (SignPdf with automatic)."""
     GetSigningPolicy: _grpc.UnaryUnaryMultiCallable[_signing_pb2.GetSigningPolicyRequest, _signing_pb2.GetSigningPolicyResponse]
     """GetSigningPolicy returns the agency's signing policy."""
+    SignCheckpoint: _grpc.UnaryUnaryMultiCallable[_signing_pb2.SignCheckpointRequest, _signing_pb2.SignCheckpointResponse]
+    """SignCheckpoint signs the head of a service's event log (a tamper-evidence checkpoint) with the platform's
+    checkpoint key, whose certificate the CA issued for that use only; never with an agency's seal.
+    """
 
 @_typing.type_check_only
 class SigningServiceAsyncStub(SigningServiceStub):
@@ -107,6 +111,10 @@ class SigningServiceAsyncStub(SigningServiceStub):
     """SetSigningPolicy sets whether the agency's seal may sign unattended (SignPdf with automatic)."""
     GetSigningPolicy: _aio.UnaryUnaryMultiCallable[_signing_pb2.GetSigningPolicyRequest, _signing_pb2.GetSigningPolicyResponse]  # type: ignore[assignment]
     """GetSigningPolicy returns the agency's signing policy."""
+    SignCheckpoint: _aio.UnaryUnaryMultiCallable[_signing_pb2.SignCheckpointRequest, _signing_pb2.SignCheckpointResponse]  # type: ignore[assignment]
+    """SignCheckpoint signs the head of a service's event log (a tamper-evidence checkpoint) with the platform's
+    checkpoint key, whose certificate the CA issued for that use only; never with an agency's seal.
+    """
 
 class SigningServiceServicer(metaclass=_abc_1.ABCMeta):
     """SigningService holds the keys; private keys never leave it."""
@@ -228,5 +236,15 @@ class SigningServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_signing_pb2.GetSigningPolicyResponse, _abc.Awaitable[_signing_pb2.GetSigningPolicyResponse]]:
         """GetSigningPolicy returns the agency's signing policy."""
+
+    @_abc_1.abstractmethod
+    def SignCheckpoint(
+        self,
+        request: _signing_pb2.SignCheckpointRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_signing_pb2.SignCheckpointResponse, _abc.Awaitable[_signing_pb2.SignCheckpointResponse]]:
+        """SignCheckpoint signs the head of a service's event log (a tamper-evidence checkpoint) with the platform's
+        checkpoint key, whose certificate the CA issued for that use only; never with an agency's seal.
+        """
 
 def add_SigningServiceServicer_to_server(servicer: SigningServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

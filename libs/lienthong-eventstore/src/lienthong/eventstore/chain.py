@@ -291,8 +291,8 @@ class Checkpointer:
         while True:
             try:
                 await self.checkpoint()
-            except Exception:
-                log.exception("signing a checkpoint of the %s event log failed; retrying", self._service)
+            except Exception as error:  # the signing service down or starting: next time
+                log.warning("signing a checkpoint of the %s event log failed (%s); retrying", self._service, error)
             await asyncio.sleep(interval)
 
 

@@ -959,6 +959,34 @@ def report(
             f"{p.p90_hours:g}",
         )
     console.print(table)
+    certificates = Table(
+        "code",
+        "requested",
+        "not yet active",
+        "active",
+        "suspended",
+        "revoked",
+        "expired",
+        "issued",
+        "lead p90 d",
+        "auto / person signatures",
+        "failed verifications",
+        "mailboxes active",
+        "mails sent / deferred / bounced",
+        title="certificates (states at the end of the period) and official mail",
+    )
+    for line in [*response.lines, response.total]:
+        c, m = line.certificates, line.mail
+        certificates.add_row(
+            line.code if line is not response.total else "[bold]total[/bold]",
+            *(str(n) for n in (c.requested, c.not_yet_active, c.active, c.suspended, c.revoked, c.expired, c.issued)),
+            f"{c.lead_time_p90_days:g}",
+            f"{c.signatures_automatic} / {c.signatures_personal}",
+            str(c.verifications_failed),
+            str(m.active),
+            f"{m.sent} / {m.deferred} / {m.bounced}",
+        )
+    console.print(certificates)
     changes = ", ".join(f"{n} {change}" for change, n in sorted(response.registry_changes.items()))
     console.print(f"identifier codes in the period: {changes or 'no change'}")
 

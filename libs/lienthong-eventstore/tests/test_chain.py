@@ -173,3 +173,22 @@ def test_a_checkpoint_signed_by_another_key_is_refused(app: Ledgers, signer: Pla
         False,
         "checkpoint at 8: bad signature (not signed by the platform key)",
     )
+
+
+def test_every_checkpoint_is_checked_and_the_first_failing_one_bounds_the_change(
+    app: Ledgers, signer: PlatformKey
+) -> None:
+    ledger = Ledger("c")
+    ledger.note("c0")
+    app.save(ledger)
+    ChainSealer(app).seal()
+    assert asyncio.run(Checkpointer(app, "ledgers", signer.sign).checkpoint()) is not None  # at 10
+    assert verify_checkpoint(app, "ledgers", signer.check).reason == "2 signed checkpoints hold, the newest at 10"
+    execute(app, "DELETE FROM ledgers_events WHERE id = 9")
+    reseal(app)
+
+    verdict = verify_checkpoint(app, "ledgers", signer.check)
+
+    assert verdict.reason == (
+        "the log between positions 8 and 10 (signed checkpoint) holds 9 events, 10 were signed: events were deleted"
+    )

@@ -124,7 +124,7 @@ def test_editing_one_event_row_by_hand_fails_audit_verify_naming_that_event(
     checkpoint(app, servicer)
     intact = audit_verify(app, tmp_path)
     assert intact.returncode == 0, intact.stdout + intact.stderr
-    assert "signed checkpoint at position 5 holds" in intact.stdout
+    assert "1 signed checkpoints hold, the newest at 5" in intact.stdout
     forged = '\'{"indication": "TOTAL-PASSED"}\''
     edit(
         app,

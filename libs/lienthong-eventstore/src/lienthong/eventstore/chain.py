@@ -12,10 +12,11 @@ recompute every link after an edit. A `Checkpointer` therefore records, now and 
 `(position, events, hash)`, where `hash` is the chain's running hash at `position` (SHA-256 over the whole
 log in position order, so it covers every aggregate) and `events` how many events the log held up to it;
 it has this signed by the signing service with a platform key its CA issued, and keeps it in
-`<name>_checkpoints`. `verify_checkpoint` checks the newest checkpoint's signature (through a function the
+`<name>_checkpoints`. `verify_checkpoint` checks every checkpoint's signature (through a function the
 caller gives, which also checks the certificate) and recomputes the running hash from the events themselves,
-not from the chain table: a deleted, altered or reordered event up to the checkpoint is reported even when
-the chain table was recomputed to match.
+not from the chain table, in one pass: a deleted, altered or reordered event up to the newest checkpoint is
+reported, between the positions of the last checkpoint that held and the first that did not, even when the
+chain table was recomputed to match. Events after the newest checkpoint rely on the chain alone.
 """
 
 from __future__ import annotations
@@ -241,14 +242,26 @@ class CheckpointTable:
         self.table.create(engine, checkfirst=True)
 
     def latest(self, service: str) -> Checkpoint | None:
+        found = self.all(service, newest_only=True)
+        return found[0] if found else None
+
+    def all(self, service: str, *, newest_only: bool = False) -> list[Checkpoint]:
+        """Every checkpoint, oldest first (or only the newest)."""
+        query = select(self.table).order_by(self.table.c.position.desc() if newest_only else self.table.c.position)
         with self._engine.connect() as connection:
-            row = connection.execute(select(self.table).order_by(self.table.c.position.desc()).limit(1)).first()
-        if row is None:
-            return None
-        signed_at = row.signed_at if row.signed_at.tzinfo else row.signed_at.replace(tzinfo=UTC)
-        return Checkpoint(
-            service, int(row.position), int(row.events), row.hash, signed_at, bytes(row.signature), row.certificate
-        )
+            rows = connection.execute(query.limit(1) if newest_only else query).all()
+        return [
+            Checkpoint(
+                service,
+                int(row.position),
+                int(row.events),
+                row.hash,
+                row.signed_at if row.signed_at.tzinfo else row.signed_at.replace(tzinfo=UTC),
+                bytes(row.signature),
+                row.certificate,
+            )
+            for row in rows
+        ]
 
     def add(self, checkpoint: Checkpoint) -> None:
         with self._engine.begin() as connection:
@@ -298,47 +311,54 @@ class Checkpointer:
 
 @dataclass(frozen=True)
 class CheckpointVerdict:
-    """Whether the newest signed checkpoint holds: its signature, and the log up to its position."""
+    """Whether the signed checkpoints hold: their signatures, and the log up to each one's position."""
 
-    checkpoint: Checkpoint | None
+    checkpoint: Checkpoint | None  # the newest checkpoint when all hold, else the first that does not
     intact: bool
     reason: str
 
 
-def log_head(app: StoredApplication, until: int) -> tuple[int, str]:
-    """How many events the log holds up to position `until`, and their running hash, from the events alone."""
-    previous, events, after = GENESIS, 0, 0
-    while True:
-        batch = app.recorder.select_notifications(start=after + 1, limit=_BATCH, stop=until)
-        for event in batch:
-            previous = link_hash(previous, event)
-        events += len(batch)
-        if len(batch) < _BATCH:
-            return events, previous
-        after = batch[-1].id
-
-
 def verify_checkpoint(app: StoredApplication, service: str, check_signature: SignatureCheck) -> CheckpointVerdict:
-    """Check the newest checkpoint's signature, then that the log up to its position still hashes to it."""
-    checkpoint = CheckpointTable(app.engine, app.name.lower()).latest(service)
-    if checkpoint is None:
+    """Check every checkpoint's signature, then recompute the running hash from the events (one pass over the
+    log, not the chain table) and compare it with each checkpoint at its position. The first checkpoint that
+    no longer holds says between which positions the log was changed."""
+    checkpoints = CheckpointTable(app.engine, app.name.lower()).all(service)
+    if not checkpoints:
         return CheckpointVerdict(None, True, "no signed checkpoint yet")
-    try:
-        check_signature(checkpoint.message(), checkpoint.signature, checkpoint.certificate)
-    except ValueError as error:
-        return CheckpointVerdict(checkpoint, False, f"checkpoint at {checkpoint.position}: bad signature ({error})")
-    events, head = log_head(app, checkpoint.position)
-    where = f"the log up to the signed checkpoint at position {checkpoint.position}"
-    if events < checkpoint.events:
-        return CheckpointVerdict(
-            checkpoint, False, f"{where} holds {events} events, {checkpoint.events} were signed: events were deleted"
-        )
-    if events > checkpoint.events:
-        return CheckpointVerdict(
-            checkpoint, False, f"{where} holds {events} events, {checkpoint.events} were signed: events were inserted"
-        )
-    if head != checkpoint.hash:
-        return CheckpointVerdict(
-            checkpoint, False, f"{where} no longer hashes to it: an event was altered, replaced or reordered"
-        )
-    return CheckpointVerdict(checkpoint, True, f"signed checkpoint at position {checkpoint.position} holds")
+    for checkpoint in checkpoints:
+        try:
+            check_signature(checkpoint.message(), checkpoint.signature, checkpoint.certificate)
+        except ValueError as error:
+            return CheckpointVerdict(checkpoint, False, f"checkpoint at {checkpoint.position}: bad signature ({error})")
+    pending = list(checkpoints)
+    previous, events, after, last_good = GENESIS, 0, 0, 0
+
+    def judge(checkpoint: Checkpoint) -> str | None:
+        where = f"the log between positions {last_good} and {checkpoint.position} (signed checkpoint)"
+        if events != checkpoint.events:
+            change = "deleted" if events < checkpoint.events else "inserted"
+            return f"{where} holds {events} events, {checkpoint.events} were signed: events were {change}"
+        if previous != checkpoint.hash:
+            return f"{where} no longer hashes to it: an event was altered, replaced or reordered"
+        return None
+
+    while pending:
+        batch = app.recorder.select_notifications(start=after + 1, limit=_BATCH, stop=pending[-1].position)
+        for event in batch:
+            while pending and event.id > pending[0].position:
+                if (failure := judge(pending[0])) is not None:
+                    return CheckpointVerdict(pending[0], False, failure)
+                last_good = pending.pop(0).position
+            previous = link_hash(previous, event)
+            events += 1
+        if len(batch) < _BATCH:
+            break
+        after = batch[-1].id
+    for checkpoint in pending:
+        if (failure := judge(checkpoint)) is not None:
+            return CheckpointVerdict(checkpoint, False, failure)
+        last_good = checkpoint.position
+    newest = checkpoints[-1]
+    return CheckpointVerdict(
+        newest, True, f"{len(checkpoints)} signed checkpoints hold, the newest at {newest.position}"
+    )

@@ -498,11 +498,20 @@ def audit_verify(
             service,
             str(verdict.checked),
             "[green]intact[/green]" if verdict.intact else f"[red]{verdict.reason}[/red]",
-            f"[green]{checkpoint.reason}[/green]" if checkpoint.intact else f"[red]{checkpoint.reason}[/red]",
+            _checkpoint_cell(
+                checkpoint.intact, checkpoint.checkpoint is None and verdict.checked > 0, checkpoint.reason
+            ),
         )
     console.print(table)
     if broken:
         raise typer.Exit(1)
+
+
+def _checkpoint_cell(intact: bool, missing: bool, reason: str) -> str:
+    """A log with events and no signed checkpoint is not proof of tampering, but cannot rule it out: warn."""
+    if missing:
+        return f"[yellow]{reason}: a rewritten chain could hide deleted events[/yellow]"
+    return f"[green]{reason}[/green]" if intact else f"[red]{reason}[/red]"
 
 
 ServiceOption = Annotated[

@@ -216,6 +216,18 @@ def test_a_signed_document_is_exchanged_end_to_end(
         (DEPARTMENT.code, 1, 0),
     ]
     assert (report.total.sent, report.total.sent_signed, report.total.received) == (1, 1, 1)
+
+    # Reporting follows the signing and email streams too: the department's seal and its signature, and the
+    # notification mailed to the province.
+    def signing_and_mail_counted() -> reporting_pb2.GetReportResponse | None:
+        report = reporting.GetReport(reporting_pb2.GetReportRequest(scope_code=PROVINCE.code))
+        total = report.total
+        seen = total.certificates.signatures_automatic + total.certificates.signatures_personal
+        return report if seen >= 1 and total.mail.sent >= 1 else None
+
+    report = wait_for(signing_and_mail_counted, what="reporting to count the seal, its signature and the mail")
+    department = report.lines[1].certificates
+    assert (department.organisation, department.active) == (1, 1)
     pdf = platform.config.data_dir / "report.pdf"
     exported = lienthong_cli(platform, "report", PROVINCE.code, "--export", "pdf", "--out", str(pdf))
     assert exported.returncode == 0, exported.stderr

@@ -102,6 +102,144 @@ class DocumentEvents:
         return self.envelope("OutgoingDocument", "Registered", f"out-{n}", version=3, number=float(n))
 
 
+class SigningEvents:
+    """Builds the signing service's events as its relay publishes them (certificate `cert-<n>`)."""
+
+    @staticmethod
+    def envelope(
+        aggregate: str, event: str, aggregate_id: str, version: int, occurred_at: str, **data: Any
+    ) -> events_pb2.EventEnvelope:
+        envelope = DocumentEvents.envelope(aggregate, event, aggregate_id, version, **data)
+        envelope.service = "signing"
+        envelope.occurred_at.FromJsonString(occurred_at.replace("+00:00", "Z"))
+        return envelope
+
+    def issued(
+        self, n: int, agency: str, at: str, kind: str = "organisation", not_before: str = "", not_after: str = ""
+    ) -> events_pb2.EventEnvelope:
+        """Certificate `cert-<n>` issued at `at` for `agency`, valid from `not_before` (default: `at`) for a year
+        (or to `not_after`)."""
+        return self.envelope(
+            "Certificate",
+            "Issued",
+            f"cert-{n}",
+            1,
+            at,
+            serial=f"{n:x}",
+            agency_code=agency,
+            kind=kind,
+            subject=f"CN=certificate {n}",
+            not_before=not_before or at,
+            not_after=not_after or "2027-11-20T00:00:00+00:00",
+            pem="-----BEGIN CERTIFICATE-----",
+            origin="issued",
+        )
+
+    def changed(self, n: int, version: int, event: str, at: str) -> events_pb2.EventEnvelope:
+        """Certificate `cert-<n>` Suspended, Reactivated or Revoked at `at`."""
+        return self.envelope("Certificate", event, f"cert-{n}", version, at, reason="mất thiết bị", at=at)
+
+    def signature(self, n: int, version: int, at: str, policy: str = "") -> events_pb2.EventEnvelope:
+        """A signature made with `cert-<n>` at `at` (automatic when `policy` names the policy that allowed it)."""
+        return self.envelope(
+            "Certificate",
+            "SignatureMade",
+            f"cert-{n}",
+            version,
+            at,
+            document_sha256="ab" * 32,
+            signed_sha256="cd" * 32,
+            reason="Ban hành",
+            signed_at=at,
+            policy=policy,
+        )
+
+    def requested(self, n: int, agency: str, at: str, kind: str = "individual") -> events_pb2.EventEnvelope:
+        """Registration request `request-<n>` of a certificate for a person of `agency`."""
+        return self.envelope(
+            "RegistrationRequest",
+            "Requested",
+            f"request-{n}",
+            1,
+            at,
+            kind=kind,
+            agency_code=agency,
+            person_name="Nguyễn Văn A",
+            person_id="001099000001",
+            reason="cán bộ mới",
+            requested_at=at,
+        )
+
+    def fulfilled(self, n: int, issued_at: str, active_from: str) -> events_pb2.EventEnvelope:
+        return self.envelope(
+            "RegistrationRequest",
+            "Fulfilled",
+            f"request-{n}",
+            2,
+            issued_at,
+            serial=f"{n:x}",
+            issued_at=issued_at,
+            active_from=active_from,
+        )
+
+    def failed(self, n: int, agency: str, at: str) -> events_pb2.EventEnvelope:
+        """A verification that failed for a document expected from `agency`."""
+        return self.envelope(
+            "FailedVerification",
+            "Recorded",
+            f"failure-{n}",
+            1,
+            at,
+            document_sha256="ef" * 32,
+            indication="TOTAL-FAILED",
+            sub_indication="HASH_FAILURE",
+            expected_agency_code=agency,
+        )
+
+
+class EmailEvents:
+    """Builds the email service's events as its relay publishes them (mailbox `mailbox-<n>`, notification
+    `mail-<n>`)."""
+
+    @staticmethod
+    def envelope(
+        aggregate: str, event: str, aggregate_id: str, version: int, occurred_at: str, **data: Any
+    ) -> events_pb2.EventEnvelope:
+        envelope = SigningEvents.envelope(aggregate, event, aggregate_id, version, occurred_at, **data)
+        envelope.service = "email"
+        return envelope
+
+    def provisioned(self, n: int, agency: str, at: str) -> events_pb2.EventEnvelope:
+        data = {"address": f"hopthu{n}@khanhhoa.gov.vn", "agency_code": agency, "holder": "Văn phòng"}
+        return self.envelope("Mailbox", "Provisioned", f"mailbox-{n}", 1, at, **data)
+
+    def mailbox(self, n: int, version: int, event: str, at: str) -> events_pb2.EventEnvelope:
+        """Mailbox `mailbox-<n>` Suspended, Reactivated or Deleted at `at`."""
+        return self.envelope("Mailbox", event, f"mailbox-{n}", version, at, reason="nghỉ hưu")
+
+    def queued(self, n: int, agency: str, at: str) -> events_pb2.EventEnvelope:
+        return self.envelope(
+            "Notification",
+            "Queued",
+            f"mail-{n}",
+            1,
+            at,
+            source_event=f"in-{n}:1",
+            agency_code=agency,
+            agency_name="Sở TTTT",
+            to_address="vanthu@khanhhoa.gov.vn",
+            sender_name="UBND tỉnh",
+            code=f"{n}/UBND-VP",
+            subject="Về việc báo cáo",
+            document_id=f"in-{n}",
+            arrived_at=at,
+        )
+
+    def outcome(self, n: int, version: int, event: str, at: str) -> events_pb2.EventEnvelope:
+        """Notification `mail-<n>` Sent, DeliveryConfirmed, Deferred or Bounced at `at`."""
+        return self.envelope("Notification", event, f"mail-{n}", version, at, at=at, reason="452 mailbox full")
+
+
 class DocumentsStream:
     """Publishes to, and consumes from, the `documents` stream of one test's NATS instance."""
 
@@ -151,6 +289,16 @@ class DocumentsStream:
 @pytest.fixture
 def events() -> DocumentEvents:
     return DocumentEvents()
+
+
+@pytest.fixture
+def signing() -> SigningEvents:
+    return SigningEvents()
+
+
+@pytest.fixture
+def email() -> EmailEvents:
+    return EmailEvents()
 
 
 @pytest.fixture

@@ -18,12 +18,14 @@ from lienthong.grpcserver.interceptors import DomainInterceptor
 from lienthong.reporting.api import ReportingServicer
 from lienthong.reporting.projections.activity import DocumentActivity
 from lienthong.reporting.projections.agencies import AgencyTree
+from lienthong.reporting.projections.certificates import CertificateRegistry
+from lienthong.reporting.projections.mail import MailActivity
 from lienthong.reporting.reports import Reports
 from lienthong.reporting.v1 import reporting_pb2 as pb
 from lienthong.reporting.v1 import reporting_pb2_grpc
 
 if TYPE_CHECKING:  # the fixtures' types; pytest imports conftest itself
-    from conftest import DocumentEvents
+    from conftest import DocumentEvents, EmailEvents, SigningEvents
 
 
 @pytest.fixture
@@ -45,7 +47,8 @@ async def reporting(activity: DocumentActivity) -> AsyncIterator[reporting_pb2_g
     """A client of the servicer on a real server, with the interceptor that maps domain errors to statuses."""
     server = grpc.aio.server(interceptors=[DomainInterceptor()])
     tree = AgencyTree(activity.engine)
-    servicer = ReportingServicer(activity, Reports(activity, tree))
+    reports = Reports(activity, tree, CertificateRegistry(activity.engine), MailActivity(activity.engine))
+    servicer = ReportingServicer(activity, reports)
     reporting_pb2_grpc.add_ReportingServiceServicer_to_server(servicer, server)
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
@@ -195,12 +198,88 @@ async def test_the_pdf_report_opens_and_its_charts_are_drawn(
     exported = await reporting.ExportReport(pb.ExportReportRequest(scope_code=province, format=pb.REPORT_FORMAT_PDF))
     assert exported.content_type == "application/pdf"
     pdf = pypdfium2.PdfDocument(exported.content)
-    assert len(pdf) == 2
+    assert len(pdf) == 3
     assert "UBND tỉnh Đắk Lắk" in pdf[0].get_textpage().get_text_range()
-    charts = pdf[1].render(scale=1).to_pil().convert("L")
-    charts.save(tmp_path / "charts.png")
-    histogram = charts.histogram()
-    inked = sum(histogram[:200])  # pixels clearly darker than the white page
-    coloured = len(charts.getcolors(maxcolors=256) or [])
-    assert inked > 0.02 * charts.width * charts.height, "the chart page is (nearly) blank"
-    assert coloured > 20, "the chart page has no shades: the charts were not drawn"
+    for number in (1, 2):
+        charts = pdf[number].render(scale=1).to_pil().convert("L")
+        charts.save(tmp_path / f"charts-{number}.png")
+        histogram = charts.histogram()
+        inked = sum(histogram[:200])  # pixels clearly darker than the white page
+        coloured = len(charts.getcolors(maxcolors=256) or [])
+        assert inked > 0.02 * charts.width * charts.height, f"chart page {number + 1} is (nearly) blank"
+        assert coloured > 20, f"chart page {number + 1} has no shades: the charts were not drawn"
+    assert "Trạng thái chứng thư số cuối kỳ" in pdf[2].get_textpage().get_text_range()
+    assert "Thư thông báo trong kỳ" in pdf[2].get_textpage().get_text_range()
+
+
+async def test_a_report_counts_certificates_per_unit_and_rolls_them_up(
+    reporting: reporting_pb2_grpc.ReportingServiceAsyncStub,
+    province: str,
+    activity: DocumentActivity,
+    events: DocumentEvents,
+    signing: SigningEvents,
+) -> None:
+    feed = [
+        signing.issued(1, events.sender, "2026-11-02T02:00:00+00:00", kind="individual"),
+        signing.issued(2, events.sender, "2026-11-02T02:00:00+00:00", not_after="2026-11-10T00:00:00+00:00"),
+        signing.issued(3, province, "2026-11-03T02:00:00+00:00", kind="sim_pki"),
+        signing.changed(3, 2, "Revoked", "2026-11-04T02:00:00+00:00"),
+        signing.signature(1, 2, "2026-11-05T02:00:00+00:00"),
+        signing.requested(4, events.sender, "2026-11-05T02:00:00+00:00"),
+    ]
+    CertificateRegistry(activity.engine).process_many("signing", list(enumerate(feed, start=1)))
+
+    report = await reporting.GetReport(pb.GetReportRequest(scope_code=province, to_day="2026-11-30"))
+
+    own, department = report.lines
+    assert (own.certificates.revoked, own.certificates.sim_pki, own.certificates.revoked_in_period) == (1, 1, 1)
+    assert (department.certificates.active, department.certificates.expired) == (1, 1)
+    assert (department.certificates.requested, department.certificates.signatures_personal) == (1, 1)
+    total = report.total.certificates
+    assert (total.individual, total.organisation, total.sim_pki, total.issued) == (1, 1, 1, 3)
+    exported = await reporting.ExportReport(
+        pb.ExportReportRequest(scope_code=province, to_day="2026-11-30", format=pb.REPORT_FORMAT_CSV)
+    )
+    rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert [(row["CTS hoạt động"], row["CTS hết hạn"], row["CTS thu hồi"]) for row in rows] == [
+        ("0", "0", "1"),
+        ("1", "1", "0"),
+        ("1", "1", "1"),
+    ]
+
+
+async def test_a_report_counts_mailboxes_and_mail_per_unit_and_rolls_them_up(
+    reporting: reporting_pb2_grpc.ReportingServiceAsyncStub,
+    province: str,
+    activity: DocumentActivity,
+    events: DocumentEvents,
+    email: EmailEvents,
+) -> None:
+    feed = [
+        email.provisioned(1, events.sender, "2026-10-20T02:00:00+00:00"),
+        email.provisioned(2, events.sender, "2026-11-02T02:00:00+00:00"),
+        email.mailbox(2, 2, "Deleted", "2026-11-03T02:00:00+00:00"),
+        email.provisioned(3, province, "2026-11-02T02:00:00+00:00"),
+        email.queued(1, events.sender, "2026-11-04T02:00:00+00:00"),
+        email.outcome(1, 2, "Sent", "2026-11-04T02:00:00+00:00"),
+        email.queued(2, province, "2026-11-04T02:00:00+00:00"),
+        email.outcome(2, 2, "Deferred", "2026-11-04T02:00:00+00:00"),
+        email.outcome(2, 3, "Bounced", "2026-11-05T02:00:00+00:00"),
+    ]
+    MailActivity(activity.engine).process_many("email", list(enumerate(feed, start=1)))
+
+    report = await reporting.GetReport(pb.GetReportRequest(scope_code=province, from_day="2026-11-01"))
+
+    own, department = report.lines
+    assert (department.mail.provisioned, department.mail.active, department.mail.sent) == (1, 1, 1)
+    assert (own.mail.provisioned, own.mail.active, own.mail.deferred, own.mail.bounced) == (1, 1, 1, 1)
+    total = report.total.mail
+    assert (total.provisioned, total.active, total.sent, total.deferred, total.bounced) == (2, 2, 1, 1, 1)
+    exported = await reporting.ExportReport(
+        pb.ExportReportRequest(scope_code=province, from_day="2026-11-01", format=pb.REPORT_FORMAT_XLSX)
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(exported.content))["Báo cáo"]
+    header = [cell.value for cell in sheet[4]]
+    total_row = [cell.value for cell in sheet[sheet.max_row]]
+    assert total_row[header.index("Hộp thư hoạt động")] == 2
+    assert total_row[header.index("Thư bị trả lại")] == 1

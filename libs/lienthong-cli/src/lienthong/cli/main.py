@@ -546,29 +546,60 @@ def audit_verify(
     data_dir: Annotated[
         Path, typer.Option(help="Where the SQLite files are, when no database URL is set", envvar="LIENTHONG_DATA_DIR")
     ] = Path("var"),
+    ca: Annotated[
+        Path | None,
+        typer.Option(help="The CA certificate that issued the checkpoint certificate (default: the development CA's)"),
+    ] = None,
 ) -> None:
     """Re-compute the hash chain of every service's events from the database; report the first broken link.
 
-    Reads LIENTHONG_DATABASE_URL (PostgreSQL) when set, else the SQLite files under --data-dir. Exits 1 when
-    any chain is broken.
+    Then check the newest signed checkpoint of each log: its signature (by the certificate the CA issued for
+    checkpoints) and that the events up to it still hash to it, which catches deleted or reordered events even
+    when the chain table was recomputed to match. Reads LIENTHONG_DATABASE_URL (PostgreSQL) when set, else the
+    SQLite files under --data-dir. Exits 1 when any chain or checkpoint is broken.
     """
+    from cryptography import x509
+
+    from lienthong.audit.checkpoints import issued_by
     from lienthong.eventstore import StoredApplication, store_environment
-    from lienthong.eventstore.chain import verify_chain
+    from lienthong.eventstore.chain import SignatureCheck, verify_chain, verify_checkpoint
 
     shared = os.environ.get("LIENTHONG_DATABASE_URL")
+    issuing = ca or data_dir / "signing" / "ca" / "issuing.pem"
+
+    def unchecked(message: bytes, signature: bytes, certificate: str) -> None:
+        raise ValueError(f"no CA certificate at {issuing} to check it against (give --ca)")
+
+    check: SignatureCheck = (
+        issued_by(x509.load_pem_x509_certificate(issuing.read_bytes())) if issuing.is_file() else unchecked
+    )
     broken = False
-    table = Table("service", "events checked", "verdict")
+    table = Table("service", "events checked", "verdict", "signed checkpoint")
     for service in ("identifiers", "documents", "signing", "email"):
         url = shared or f"sqlite:///{data_dir / service}.db"
         app_class = type(service.capitalize(), (StoredApplication,), {"name": service.capitalize()})
-        verdict = verify_chain(app_class(store_environment(service, url)))
-        broken = broken or not verdict.intact
+        app = app_class(store_environment(service, url))
+        verdict = verify_chain(app)
+        checkpoint = verify_checkpoint(app, service, check)
+        broken = broken or not verdict.intact or not checkpoint.intact
         table.add_row(
-            service, str(verdict.checked), "[green]intact[/green]" if verdict.intact else f"[red]{verdict.reason}[/red]"
+            service,
+            str(verdict.checked),
+            "[green]intact[/green]" if verdict.intact else f"[red]{verdict.reason}[/red]",
+            _checkpoint_cell(
+                checkpoint.intact, checkpoint.checkpoint is None and verdict.checked > 0, checkpoint.reason
+            ),
         )
     console.print(table)
     if broken:
         raise typer.Exit(1)
+
+
+def _checkpoint_cell(intact: bool, missing: bool, reason: str) -> str:
+    """A log with events and no signed checkpoint is not proof of tampering, but cannot rule it out: warn."""
+    if missing:
+        return f"[yellow]{reason}: a rewritten chain could hide deleted events[/yellow]"
+    return f"[green]{reason}[/green]" if intact else f"[red]{reason}[/red]"
 
 
 ServiceOption = Annotated[
@@ -1025,6 +1056,34 @@ def report(
             f"{p.p90_hours:g}",
         )
     console.print(table)
+    certificates = Table(
+        "code",
+        "requested",
+        "not yet active",
+        "active",
+        "suspended",
+        "revoked",
+        "expired",
+        "issued",
+        "lead p90 d",
+        "auto / person signatures",
+        "failed verifications",
+        "mailboxes active",
+        "mails sent / deferred / bounced",
+        title="certificates (states at the end of the period) and official mail",
+    )
+    for line in [*response.lines, response.total]:
+        c, m = line.certificates, line.mail
+        certificates.add_row(
+            line.code if line is not response.total else "[bold]total[/bold]",
+            *(str(n) for n in (c.requested, c.not_yet_active, c.active, c.suspended, c.revoked, c.expired, c.issued)),
+            f"{c.lead_time_p90_days:g}",
+            f"{c.signatures_automatic} / {c.signatures_personal}",
+            str(c.verifications_failed),
+            str(m.active),
+            f"{m.sent} / {m.deferred} / {m.bounced}",
+        )
+    console.print(certificates)
     changes = ", ".join(f"{n} {change}" for change, n in sorted(response.registry_changes.items()))
     console.print(f"identifier codes in the period: {changes or 'no change'}")
 

@@ -6,6 +6,17 @@ A sealer follows the application's event log and records, for each event in log 
 one that no longer matches: an event altered, deleted or moved in the database breaks its link (and, through
 the previous-hash, every later one). Events are exposed until sealed (the sealer runs within a second of a
 save), and removing the newest events together with their links needs a signed checkpoint to detect.
+
+Signed checkpoints. The chain table is kept beside the events, so someone who can edit the events can also
+recompute every link after an edit. A `Checkpointer` therefore records, now and then, the head of the log:
+`(position, events, hash)`, where `hash` is the chain's running hash at `position` (SHA-256 over the whole
+log in position order, so it covers every aggregate) and `events` how many events the log held up to it;
+it has this signed by the signing service with a platform key its CA issued, and keeps it in
+`<name>_checkpoints`. `verify_checkpoint` checks every checkpoint's signature (through a function the
+caller gives, which also checks the certificate) and recomputes the running hash from the events themselves,
+not from the chain table, in one pass: a deleted, altered or reordered event up to the newest checkpoint is
+reported, between the positions of the last checkpoint that held and the first that did not, even when the
+chain table was recomputed to match. Events after the newest checkpoint rely on the chain alone.
 """
 
 from __future__ import annotations
@@ -15,10 +26,25 @@ import contextlib
 import hashlib
 import logging
 import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from eventsourcing.persistence import Notification
-from sqlalchemy import BigInteger, Column, Engine, MetaData, String, Table, func, insert, select
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Engine,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    insert,
+    select,
+)
 
 from lienthong.eventstore.application import StoredApplication
 
@@ -72,6 +98,12 @@ class ChainTable:
     def count(self) -> int:
         with self._engine.connect() as connection:
             return int(connection.execute(select(func.count()).select_from(self.table)).scalar_one())
+
+    def count_until(self, position: int) -> int:
+        """How many links were sealed up to `position` (one per event)."""
+        query = select(func.count()).select_from(self.table).where(self.table.c.position <= position)
+        with self._engine.connect() as connection:
+            return int(connection.execute(query).scalar_one())
 
     def append(self, links: list[tuple[int, str]]) -> None:
         with self._engine.begin() as connection:
@@ -161,3 +193,172 @@ def verify_chain(app: StoredApplication) -> ChainVerdict:
                 )
             checked += 1
         after = links[-1][0]
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """The head of a service's log as signed: up to `position` the log held `events` events and hashed to
+    `hash`; `signature` is over `checkpoint_message(...)`, by the key of `certificate` (PEM)."""
+
+    service: str
+    position: int
+    events: int
+    hash: str
+    signed_at: datetime
+    signature: bytes
+    certificate: str
+
+    def message(self) -> bytes:
+        return checkpoint_message(self.service, self.position, self.events, self.hash, self.signed_at)
+
+
+def checkpoint_message(service: str, position: int, events: int, head: str, signed_at: datetime) -> bytes:
+    """What a checkpoint's signature covers: a fixed text, so no other signed data can pass for one."""
+    stamp = signed_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"lienthong-checkpoint/v1\n{service}\n{position}\n{events}\n{head}\n{stamp}\n".encode()
+
+
+# Signs a checkpoint's head: (service, position, events, hash) → (signed at, signature, certificate PEM).
+CheckpointSigner = Callable[[str, int, int, str], Awaitable[tuple[datetime, bytes, str]]]
+# Raises ValueError when `signature` over `message` is not by a key of the platform's CA (certificate PEM).
+SignatureCheck = Callable[[bytes, bytes, str], None]
+
+
+class CheckpointTable:
+    """`<name>_checkpoints`: the signed heads of an application's log, oldest first."""
+
+    def __init__(self, engine: Engine, prefix: str) -> None:
+        self._engine = engine
+        self.table = Table(
+            f"{prefix}_checkpoints",
+            MetaData(),
+            Column("position", BigInteger, primary_key=True, autoincrement=False),
+            Column("events", BigInteger, nullable=False),
+            Column("hash", String(64), nullable=False),
+            Column("signed_at", DateTime(timezone=True), nullable=False),
+            Column("signature", LargeBinary, nullable=False),
+            Column("certificate", Text, nullable=False),
+        )
+        self.table.create(engine, checkfirst=True)
+
+    def latest(self, service: str) -> Checkpoint | None:
+        found = self.all(service, newest_only=True)
+        return found[0] if found else None
+
+    def all(self, service: str, *, newest_only: bool = False) -> list[Checkpoint]:
+        """Every checkpoint, oldest first (or only the newest)."""
+        query = select(self.table).order_by(self.table.c.position.desc() if newest_only else self.table.c.position)
+        with self._engine.connect() as connection:
+            rows = connection.execute(query.limit(1) if newest_only else query).all()
+        return [
+            Checkpoint(
+                service,
+                int(row.position),
+                int(row.events),
+                row.hash,
+                row.signed_at if row.signed_at.tzinfo else row.signed_at.replace(tzinfo=UTC),
+                bytes(row.signature),
+                row.certificate,
+            )
+            for row in rows
+        ]
+
+    def add(self, checkpoint: Checkpoint) -> None:
+        with self._engine.begin() as connection:
+            connection.execute(
+                insert(self.table).values(
+                    position=checkpoint.position,
+                    events=checkpoint.events,
+                    hash=checkpoint.hash,
+                    signed_at=checkpoint.signed_at,
+                    signature=checkpoint.signature,
+                    certificate=checkpoint.certificate,
+                )
+            )
+
+
+class Checkpointer:
+    """Has the head of the sealed chain signed now and then, and keeps each signed head."""
+
+    def __init__(self, app: StoredApplication, service: str, sign: CheckpointSigner) -> None:
+        self._app = app
+        self._service = service
+        self._sign = sign
+        self._chain = ChainTable(app.engine, app.name.lower())
+        self._checkpoints = CheckpointTable(app.engine, app.name.lower())
+
+    async def checkpoint(self) -> Checkpoint | None:
+        """Sign the head of the chain if it moved since the last checkpoint; return the new checkpoint."""
+        position, head = await asyncio.to_thread(self._chain.last)
+        latest = await asyncio.to_thread(self._checkpoints.latest, self._service)
+        if position == 0 or (latest is not None and latest.position >= position):
+            return None
+        events = await asyncio.to_thread(self._chain.count_until, position)
+        signed_at, signature, certificate = await self._sign(self._service, position, events, head)
+        checkpoint = Checkpoint(self._service, position, events, head, signed_at, signature, certificate)
+        await asyncio.to_thread(self._checkpoints.add, checkpoint)
+        return checkpoint
+
+    async def run(self, interval: float = 300.0) -> None:
+        """A checkpoint every `interval` seconds (when the log grew), until cancelled."""
+        while True:
+            try:
+                await self.checkpoint()
+            except Exception as error:  # the signing service down or starting: next time
+                log.warning("signing a checkpoint of the %s event log failed (%s); retrying", self._service, error)
+            await asyncio.sleep(interval)
+
+
+@dataclass(frozen=True)
+class CheckpointVerdict:
+    """Whether the signed checkpoints hold: their signatures, and the log up to each one's position."""
+
+    checkpoint: Checkpoint | None  # the newest checkpoint when all hold, else the first that does not
+    intact: bool
+    reason: str
+
+
+def verify_checkpoint(app: StoredApplication, service: str, check_signature: SignatureCheck) -> CheckpointVerdict:
+    """Check every checkpoint's signature, then recompute the running hash from the events (one pass over the
+    log, not the chain table) and compare it with each checkpoint at its position. The first checkpoint that
+    no longer holds says between which positions the log was changed."""
+    checkpoints = CheckpointTable(app.engine, app.name.lower()).all(service)
+    if not checkpoints:
+        return CheckpointVerdict(None, True, "no signed checkpoint yet")
+    for checkpoint in checkpoints:
+        try:
+            check_signature(checkpoint.message(), checkpoint.signature, checkpoint.certificate)
+        except ValueError as error:
+            return CheckpointVerdict(checkpoint, False, f"checkpoint at {checkpoint.position}: bad signature ({error})")
+    pending = list(checkpoints)
+    previous, events, after, last_good = GENESIS, 0, 0, 0
+
+    def judge(checkpoint: Checkpoint) -> str | None:
+        where = f"the log between positions {last_good} and {checkpoint.position} (signed checkpoint)"
+        if events != checkpoint.events:
+            change = "deleted" if events < checkpoint.events else "inserted"
+            return f"{where} holds {events} events, {checkpoint.events} were signed: events were {change}"
+        if previous != checkpoint.hash:
+            return f"{where} no longer hashes to it: an event was altered, replaced or reordered"
+        return None
+
+    while pending:
+        batch = app.recorder.select_notifications(start=after + 1, limit=_BATCH, stop=pending[-1].position)
+        for event in batch:
+            while pending and event.id > pending[0].position:
+                if (failure := judge(pending[0])) is not None:
+                    return CheckpointVerdict(pending[0], False, failure)
+                last_good = pending.pop(0).position
+            previous = link_hash(previous, event)
+            events += 1
+        if len(batch) < _BATCH:
+            break
+        after = batch[-1].id
+    for checkpoint in pending:
+        if (failure := judge(checkpoint)) is not None:
+            return CheckpointVerdict(checkpoint, False, failure)
+        last_good = checkpoint.position
+    newest = checkpoints[-1]
+    return CheckpointVerdict(
+        newest, True, f"{len(checkpoints)} signed checkpoints hold, the newest at {newest.position}"
+    )

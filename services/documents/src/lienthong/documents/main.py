@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from lienthong.audit.checkpoints import SignedCheckpoints
 from lienthong.audit.service import audit_service
 from lienthong.consumer import LocalFollower
 from lienthong.documents.api_records import RecordsServicer
@@ -80,6 +81,7 @@ async def run(settings: Settings) -> None:
             records_follower.run,
             lambda: directory.watch(link, names),
             ChainSealer(app).run,
+            SignedCheckpoints(app, SERVICE).run,
         ],
         cleanup=[close],
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from lienthong.audit.checkpoints import SignedCheckpoints
 from lienthong.audit.service import audit_service
 from lienthong.consumer import LocalFollower, StreamConsumer
 from lienthong.email.api import EmailServicer
@@ -151,6 +152,7 @@ async def run(settings: Settings) -> None:
             relay.run,
             registry_follower.run,
             ChainSealer(app).run,
+            SignedCheckpoints(app, SERVICE).run,
         ],
         cleanup=[close],
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from lienthong.audit.checkpoints import SignedCheckpoints
 from lienthong.audit.service import audit_service
 from lienthong.consumer import LocalFollower
 from lienthong.eventstore import store_environment
@@ -39,7 +40,7 @@ async def run(settings: Settings) -> None:
             ),
             audit_service(app, SERVICE),
         ],
-        background=[relay.run, follower.run, ChainSealer(app).run],
+        background=[relay.run, follower.run, ChainSealer(app).run, SignedCheckpoints(app, SERVICE).run],
         cleanup=[link.close],
     )
 

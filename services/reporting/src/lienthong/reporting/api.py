@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import asdict
 from typing import Any
 
 from lienthong.errors import InvalidArgument
 from lienthong.grpcserver import day_of
+from lienthong.reporting.domain.certificates import CertificateSummary
 from lienthong.reporting.domain.report import Processing, Report, ReportRow
 from lienthong.reporting.exports.pdf import to_pdf
 from lienthong.reporting.exports.spreadsheet import to_csv, to_xlsx
@@ -113,4 +115,20 @@ def _line(row: ReportRow) -> pb.ReportLine:
         refused=row.refused,
         recalled=row.recalled,
         processing=pb.ProcessingSummary(**_processing_fields(row.processing)),
+        certificates=_certificates(row.certificates),
+        mail=pb.MailSummary(**asdict(row.mail)),
+    )
+
+
+def _certificates(summary: CertificateSummary) -> pb.CertificateSummary:
+    return pb.CertificateSummary(
+        **summary.states,
+        **summary.kinds,
+        issued=summary.issued,
+        revoked_in_period=summary.revoked,
+        lead_time_average_days=summary.lead_time_average_days,
+        lead_time_p90_days=summary.lead_time_p90_days,
+        signatures_automatic=summary.signatures_automatic,
+        signatures_personal=summary.signatures_personal,
+        verifications_failed=summary.verifications_failed,
     )

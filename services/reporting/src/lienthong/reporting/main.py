@@ -1,11 +1,11 @@
-"""Wiring of the reporting service: read model, JetStream consumer of document events, gRPC server.
+"""Wiring of the reporting service: read models, their JetStream consumers, gRPC server.
 
 python -m lienthong.reporting.main           serve (LIENTHONG_* settings, see lienthong.grpcserver.settings)
 python -m lienthong.reporting.main rebuild   empty the read models, with the service stopped; the next
-                                             start replays the documents and identifiers streams from
-                                             their first events
+                                             start replays the identifiers, documents, signing and
+                                             email streams from their first events
 python -m lienthong.reporting.main rebuild --replay
-                                             the same, then replay both streams to their end now,
+                                             the same, then replay every stream to its end now,
                                              showing progress, so that the service starts caught up
 """
 
@@ -14,17 +14,20 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from nats.js.errors import NotFoundError
 from sqlalchemy import create_engine, make_url
 
-from lienthong.consumer import StreamConsumer
+from lienthong.consumer import SqlProjection, StreamConsumer
 from lienthong.grpcserver import Service, Settings, serve, setup_process
 from lienthong.relay import NatsLink, StreamNames
 from lienthong.reporting.api import ReportingServicer
 from lienthong.reporting.projections.activity import DocumentActivity
 from lienthong.reporting.projections.agencies import AgencyTree
+from lienthong.reporting.projections.certificates import CertificateRegistry
+from lienthong.reporting.projections.mail import MailActivity
 from lienthong.reporting.reports import Reports
 from lienthong.reporting.v1 import reporting_pb2, reporting_pb2_grpc
 
@@ -40,30 +43,47 @@ def main(argv: list[str] | None = None) -> None:
             setup_process(settings)
             asyncio.run(run(settings))
         case ["rebuild", *flags] if set(flags) <= {"--replay"}:
-            activity, tree = read_models(settings)
-            removed = activity.empty() + tree.empty()
+            models = read_models(settings)
+            removed = sum(model.empty() for model in models.by_stream().values())
             print(f"reporting read models emptied ({removed} rows removed); the next start replays the streams")
             if flags:
-                asyncio.run(replay(settings, activity, tree))
+                asyncio.run(replay(settings, models))
         case _:
             sys.exit(USAGE)
 
 
-def read_models(settings: Settings) -> tuple[DocumentActivity, AgencyTree]:
+@dataclass(frozen=True)
+class ReadModels:
+    """The read models of the service, each fed by one service's stream."""
+
+    tree: AgencyTree
+    activity: DocumentActivity
+    certificates: CertificateRegistry
+    mail: MailActivity
+
+    def by_stream(self) -> dict[str, SqlProjection]:
+        """Each read model under the service whose stream feeds it, in the order they are replayed."""
+        return {"identifiers": self.tree, "documents": self.activity, "signing": self.certificates, "email": self.mail}
+
+    def reports(self) -> Reports:
+        return Reports(self.activity, self.tree, self.certificates, self.mail)
+
+
+def read_models(settings: Settings) -> ReadModels:
     """The read models in the service's database (a SQLite file by default, whose folder is created)."""
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url)
-    return DocumentActivity(engine), AgencyTree(engine)
+    return ReadModels(AgencyTree(engine), DocumentActivity(engine), CertificateRegistry(engine), MailActivity(engine))
 
 
-async def replay(settings: Settings, activity: DocumentActivity, tree: AgencyTree) -> None:
-    """Feed both read models everything their streams hold now, printing progress about once a second."""
+async def replay(settings: Settings, models: ReadModels) -> None:
+    """Feed every read model everything its stream holds now, printing progress about once a second."""
     link = NatsLink(settings.nats_url, name=f"{SERVICE}-rebuild")
     names = StreamNames(settings.instance)
     try:
-        for service, sink in (("identifiers", tree), ("documents", activity)):
+        for service, sink in models.by_stream().items():
             stream = names.stream(service)
             consumer = StreamConsumer(link, stream=stream, durable=f"{SERVICE}-rebuild", sink=sink, batch_size=500)
             started = last_print = time.monotonic()
@@ -88,13 +108,15 @@ async def replay(settings: Settings, activity: DocumentActivity, tree: AgencyTre
 
 
 async def run(settings: Settings) -> None:
-    activity, tree = read_models(settings)
+    models = read_models(settings)
     # A link rather than a connection: the service starts and answers while NATS is still down.
     link = NatsLink(settings.nats_url, name=SERVICE)
     names = StreamNames(settings.instance)
-    documents = StreamConsumer(link, stream=names.stream("documents"), durable=SERVICE, sink=activity)
-    agencies = StreamConsumer(link, stream=names.stream("identifiers"), durable=SERVICE, sink=tree)
-    servicer = ReportingServicer(activity, Reports(activity, tree))
+    consumers = [
+        StreamConsumer(link, stream=names.stream(service), durable=SERVICE, sink=sink)
+        for service, sink in models.by_stream().items()
+    ]
+    servicer = ReportingServicer(models.activity, models.reports())
     await serve(
         settings,
         [
@@ -103,7 +125,7 @@ async def run(settings: Settings) -> None:
                 lambda server: reporting_pb2_grpc.add_ReportingServiceServicer_to_server(servicer, server),
             )
         ],
-        background=[documents.run, agencies.run],
+        background=[consumer.run for consumer in consumers],
         cleanup=[link.close],
     )
 

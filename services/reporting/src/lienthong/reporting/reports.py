@@ -1,4 +1,4 @@
-"""Reports of an agency and everything under it, read from the two read models of the reporting service."""
+"""Reports of an agency and everything under it, read from the read models of the reporting service."""
 
 from __future__ import annotations
 
@@ -8,12 +8,18 @@ from lienthong.errors import NotFound
 from lienthong.reporting.domain.report import Report, build_report, subtree
 from lienthong.reporting.projections.activity import DocumentActivity
 from lienthong.reporting.projections.agencies import AgencyTree
+from lienthong.reporting.projections.certificates import CertificateRegistry
+from lienthong.reporting.projections.mail import MailActivity
 
 
 class Reports:
-    def __init__(self, activity: DocumentActivity, tree: AgencyTree) -> None:
+    def __init__(
+        self, activity: DocumentActivity, tree: AgencyTree, certificates: CertificateRegistry, mail: MailActivity
+    ) -> None:
         self._activity = activity
         self._tree = tree
+        self._certificates = certificates
+        self._mail = mail
 
     def build(self, scope_code: str, from_day: date | None, to_day: date | None, today: date) -> Report:
         """The report of `scope_code` (its own documents, each direct unit rolled up, the total) for a period."""
@@ -32,4 +38,9 @@ class Reports:
             from_day=from_day,
             to_day=to_day,
             registry_changes=self._tree.changes_of(codes, from_day, to_day),
+            certificates=self._certificates.certificates_of(codes),
+            registrations=self._certificates.registrations_of(codes),
+            signing=self._certificates.signing_counts(codes, from_day, to_day),
+            mailboxes=self._mail.mailboxes_of(codes),
+            mail=self._mail.mail_counts(codes, from_day, to_day),
         )

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from google.protobuf import duration_pb2
 from pyhanko.sign.timestamps.api import TimeStamper
 
 from lienthong.errors import FailedPrecondition, InvalidArgument, NotFound
+from lienthong.eventstore.chain import checkpoint_message
 from lienthong.grpcserver import timestamp_of
 from lienthong.signing.agencies import AgencyNames
 from lienthong.signing.application import SigningApp
@@ -72,6 +75,20 @@ class SigningServicer(signing_pb2_grpc.SigningServiceServicer):
     def _trust(self) -> TrustData:
         """The development root, the configured anchors, and the CA's current CRLs."""
         return TrustData([self._ca.root, *self._trust_anchors], self._ca.crls())
+
+    async def SignCheckpoint(self, request: pb.SignCheckpointRequest, context: Context) -> pb.SignCheckpointResponse:
+        if not request.service or request.position <= 0 or request.events <= 0:
+            raise InvalidArgument("service, position and events (both positive) are required")
+        if not re.fullmatch(r"[0-9a-f]{64}", request.head_hash):
+            raise InvalidArgument("head_hash must be 64 lowercase hexadecimal digits (a SHA-256)")
+        signed_at = _now().replace(microsecond=0)
+        message = checkpoint_message(request.service, request.position, request.events, request.head_hash, signed_at)
+        signature, certificate = await asyncio.to_thread(self._ca.sign_checkpoint, message)
+        return pb.SignCheckpointResponse(
+            signed_at=timestamp_of(signed_at),
+            signature=signature,
+            certificate_pem=certificate.public_bytes(serialization.Encoding.PEM).decode(),
+        )
 
     async def IssueAgencyCertificate(
         self, request: pb.IssueAgencyCertificateRequest, context: Context

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 
@@ -52,7 +52,10 @@ DEFAULT_CRL_URL = "http://crl.lienthong.invalid/development-issuing-ca.crl"
 SIM_PKI_UNIT = "SIM PKI"
 _AGENCY_CODE = re.compile(r"\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}")
 ROOT_CRL = "root-crl.pem"
-_CA_FILES = {"root.pem", "issuing.pem", "crl.pem", "tsa.pem", ROOT_CRL}
+CHECKPOINTS = "checkpoints.pem"
+# The platform's own certificate for signing checkpoints of the event logs: never an agency's seal.
+CHECKPOINT_NAME = "lienthong audit checkpoints"  # lienthong.audit.checkpoints checks it
+_CA_FILES = {"root.pem", "issuing.pem", "crl.pem", "tsa.pem", ROOT_CRL, CHECKPOINTS}
 
 
 @dataclass(frozen=True)
@@ -255,13 +258,34 @@ class DevCertificateAuthority:
     def is_revoked(self, serial: str) -> bool:
         return self.certificate(serial).serial_number in self._revoked_serials()
 
+    def sign_checkpoint(self, message: bytes, now: dt.datetime | None = None) -> tuple[bytes, x509.Certificate]:
+        """Sign a checkpoint of an event log (ECDSA P-256, SHA-256) with the platform's checkpoint key, kept
+        with the CA's own keys; its certificate is issued on first use. Returns the signature and certificate."""
+        with self._lock:
+            path = self._directory / CHECKPOINTS
+            if not path.exists():
+                issued = self._issue(_ca_name(CHECKPOINT_NAME), now or dt.datetime.now(dt.UTC), own_key=True)
+                os.replace(self._directory / f"{serial_of(issued)}.pem", path)
+            certificate = _load(path)
+        key = self._keys.get(serial_of(certificate))
+        if not isinstance(key, ec.EllipticCurvePrivateKey):
+            raise TypeError("the checkpoint key is not an EC key")
+        return key.sign(message, ec.ECDSA(hashes.SHA256())), certificate
+
     def _issue(
-        self, subject: x509.Name, now: dt.datetime, *, years: int = SEAL_YEARS, tsa: bool = False
+        self,
+        subject: x509.Name,
+        now: dt.datetime,
+        *,
+        years: int = SEAL_YEARS,
+        tsa: bool = False,
+        own_key: bool = False,
     ) -> x509.Certificate:
+        """A certificate of the issuing CA; `own_key`: its key kept with the CA's keys, not the holders'."""
         serial_number = x509.random_serial_number()
         label = format(serial_number, "x")
         public_key: PublicKey | rsa.RSAPublicKey = (
-            self._keys.generate_rsa(label) if tsa else self._holder_keys.generate(label)
+            self._keys.generate_rsa(label) if tsa else (self._keys if own_key else self._holder_keys).generate(label)
         )
         builder = (
             x509.CertificateBuilder()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko.sign.timestamps.api import TimeStamper
 
+from lienthong.audit.checkpoints import SignedCheckpoints
 from lienthong.audit.service import audit_service
 from lienthong.eventstore import store_environment
 from lienthong.eventstore.chain import ChainSealer
@@ -66,7 +67,7 @@ async def run(settings: Settings) -> None:
             ),
             audit_service(app, SERVICE),
         ],
-        background=[relay.run, ChainSealer(app).run],
+        background=[relay.run, ChainSealer(app).run, SignedCheckpoints(app, SERVICE, servicer).run],
         cleanup=[close],
     )
 

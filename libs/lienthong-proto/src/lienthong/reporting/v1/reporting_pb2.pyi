@@ -319,6 +319,8 @@ class ReportLine(_message.Message):
     REFUSED_FIELD_NUMBER: _builtins.int
     RECALLED_FIELD_NUMBER: _builtins.int
     PROCESSING_FIELD_NUMBER: _builtins.int
+    CERTIFICATES_FIELD_NUMBER: _builtins.int
+    MAIL_FIELD_NUMBER: _builtins.int
     code: _builtins.str
     """Identifier code of the agency."""
     name: _builtins.str
@@ -341,6 +343,14 @@ class ReportLine(_message.Message):
     def processing(self) -> Global___ProcessingSummary:
         """Processing of the documents received."""
 
+    @_builtins.property
+    def certificates(self) -> Global___CertificateSummary:
+        """Certificates of the agencies, their registration and use."""
+
+    @_builtins.property
+    def mail(self) -> Global___MailSummary:
+        """Official mailboxes of the agencies and the mail delivered to them."""
+
     def __init__(
         self,
         *,
@@ -354,14 +364,136 @@ class ReportLine(_message.Message):
         refused: _builtins.int = ...,
         recalled: _builtins.int = ...,
         processing: Global___ProcessingSummary | None = ...,
+        certificates: Global___CertificateSummary | None = ...,
+        mail: Global___MailSummary | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["processing", b"processing"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["certificates", b"certificates", "mail", b"mail", "processing", b"processing"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["agencies", b"agencies", "code", b"code", "name", b"name", "processing", b"processing", "recalled", b"recalled", "received", b"received", "refused", b"refused", "sent", b"sent", "sent_signed", b"sent_signed", "signed_share", b"signed_share"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agencies", b"agencies", "certificates", b"certificates", "code", b"code", "mail", b"mail", "name", b"name", "processing", b"processing", "recalled", b"recalled", "received", b"received", "refused", b"refused", "sent", b"sent", "sent_signed", b"sent_signed", "signed_share", b"signed_share"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ReportLine: _TypeAlias = ReportLine  # noqa: Y015
+
+@_typing.final
+class MailSummary(_message.Message):
+    """MailSummary gives the mailbox indicators of a line (DOMAIN.md §7)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PROVISIONED_FIELD_NUMBER: _builtins.int
+    ACTIVE_FIELD_NUMBER: _builtins.int
+    SENT_FIELD_NUMBER: _builtins.int
+    DEFERRED_FIELD_NUMBER: _builtins.int
+    BOUNCED_FIELD_NUMBER: _builtins.int
+    provisioned: _builtins.int
+    """Mailboxes provisioned in the period."""
+    active: _builtins.int
+    """Mailboxes active (neither suspended nor deleted) at the end of the period."""
+    sent: _builtins.int
+    """Mails handed to the mail server in the period."""
+    deferred: _builtins.int
+    """Attempts in the period the mail server refused for now (tried again later)."""
+    bounced: _builtins.int
+    """Mails given up on in the period."""
+    def __init__(
+        self,
+        *,
+        provisioned: _builtins.int = ...,
+        active: _builtins.int = ...,
+        sent: _builtins.int = ...,
+        deferred: _builtins.int = ...,
+        bounced: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["active", b"active", "bounced", b"bounced", "deferred", b"deferred", "provisioned", b"provisioned", "sent", b"sent"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___MailSummary: _TypeAlias = MailSummary  # noqa: Y015
+
+@_typing.final
+class CertificateSummary(_message.Message):
+    """CertificateSummary gives the certificate indicators of a line (DOMAIN.md §7)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUESTED_FIELD_NUMBER: _builtins.int
+    NOT_YET_ACTIVE_FIELD_NUMBER: _builtins.int
+    ACTIVE_FIELD_NUMBER: _builtins.int
+    SUSPENDED_FIELD_NUMBER: _builtins.int
+    REVOKED_FIELD_NUMBER: _builtins.int
+    EXPIRED_FIELD_NUMBER: _builtins.int
+    INDIVIDUAL_FIELD_NUMBER: _builtins.int
+    ORGANISATION_FIELD_NUMBER: _builtins.int
+    SIM_PKI_FIELD_NUMBER: _builtins.int
+    ISSUED_FIELD_NUMBER: _builtins.int
+    REVOKED_IN_PERIOD_FIELD_NUMBER: _builtins.int
+    LEAD_TIME_AVERAGE_DAYS_FIELD_NUMBER: _builtins.int
+    LEAD_TIME_P90_DAYS_FIELD_NUMBER: _builtins.int
+    SIGNATURES_AUTOMATIC_FIELD_NUMBER: _builtins.int
+    SIGNATURES_PERSONAL_FIELD_NUMBER: _builtins.int
+    VERIFICATIONS_FAILED_FIELD_NUMBER: _builtins.int
+    requested: _builtins.int
+    """Registration requests made and not fulfilled by the end of the period."""
+    not_yet_active: _builtins.int
+    """Certificates issued whose validity had not begun at the end of the period."""
+    active: _builtins.int
+    """Certificates usable at the end of the period."""
+    suspended: _builtins.int
+    """Certificates suspended at the end of the period."""
+    revoked: _builtins.int
+    """Certificates revoked by the end of the period."""
+    expired: _builtins.int
+    """Certificates whose validity ended before the end of the period (and not revoked)."""
+    individual: _builtins.int
+    """Certificates of individuals issued by the end of the period, whatever their state."""
+    organisation: _builtins.int
+    """Organisation certificates (agency seals) issued by the end of the period, whatever their state."""
+    sim_pki: _builtins.int
+    """SIM PKI certificates issued by the end of the period, whatever their state."""
+    issued: _builtins.int
+    """Certificates issued in the period."""
+    revoked_in_period: _builtins.int
+    """Certificates revoked in the period."""
+    lead_time_average_days: _builtins.float
+    """Average days from a registration request to its certificate being active, over those active in the period."""
+    lead_time_p90_days: _builtins.float
+    """90th percentile of those days."""
+    signatures_automatic: _builtins.int
+    """Signatures made in the period under an automatic-seal policy, without a person."""
+    signatures_personal: _builtins.int
+    """Signatures made in the period at a person's request."""
+    verifications_failed: _builtins.int
+    """Verifications in the period that failed for a document expected from the agencies."""
+    def __init__(
+        self,
+        *,
+        requested: _builtins.int = ...,
+        not_yet_active: _builtins.int = ...,
+        active: _builtins.int = ...,
+        suspended: _builtins.int = ...,
+        revoked: _builtins.int = ...,
+        expired: _builtins.int = ...,
+        individual: _builtins.int = ...,
+        organisation: _builtins.int = ...,
+        sim_pki: _builtins.int = ...,
+        issued: _builtins.int = ...,
+        revoked_in_period: _builtins.int = ...,
+        lead_time_average_days: _builtins.float = ...,
+        lead_time_p90_days: _builtins.float = ...,
+        signatures_automatic: _builtins.int = ...,
+        signatures_personal: _builtins.int = ...,
+        verifications_failed: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["active", b"active", "expired", b"expired", "individual", b"individual", "issued", b"issued", "lead_time_average_days", b"lead_time_average_days", "lead_time_p90_days", b"lead_time_p90_days", "not_yet_active", b"not_yet_active", "organisation", b"organisation", "requested", b"requested", "revoked", b"revoked", "revoked_in_period", b"revoked_in_period", "signatures_automatic", b"signatures_automatic", "signatures_personal", b"signatures_personal", "sim_pki", b"sim_pki", "suspended", b"suspended", "verifications_failed", b"verifications_failed"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CertificateSummary: _TypeAlias = CertificateSummary  # noqa: Y015
 
 @_typing.final
 class MonthCount(_message.Message):

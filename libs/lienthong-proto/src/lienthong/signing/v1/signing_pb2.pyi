@@ -166,6 +166,72 @@ INDICATION_INDETERMINATE: Indication.ValueType  # 3
 Global___Indication: _TypeAlias = Indication  # noqa: Y015
 
 @_typing.final
+class SignCheckpointRequest(_message.Message):
+    """SignCheckpointRequest is the head of one service's event log, as its chain sealer recorded it."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SERVICE_FIELD_NUMBER: _builtins.int
+    POSITION_FIELD_NUMBER: _builtins.int
+    EVENTS_FIELD_NUMBER: _builtins.int
+    HEAD_HASH_FIELD_NUMBER: _builtins.int
+    service: _builtins.str
+    """The service whose log it is, e.g. "documents"."""
+    position: _builtins.int
+    """Position in the log of the last event covered."""
+    events: _builtins.int
+    """How many events the log holds up to that position."""
+    head_hash: _builtins.str
+    """The chain's running SHA-256 hash at that position, 64 hexadecimal digits."""
+    def __init__(
+        self,
+        *,
+        service: _builtins.str = ...,
+        position: _builtins.int = ...,
+        events: _builtins.int = ...,
+        head_hash: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["events", b"events", "head_hash", b"head_hash", "position", b"position", "service", b"service"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SignCheckpointRequest: _TypeAlias = SignCheckpointRequest  # noqa: Y015
+
+@_typing.final
+class SignCheckpointResponse(_message.Message):
+    """SignCheckpointResponse is the signature over the checkpoint text (see lienthong.eventstore.chain)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SIGNED_AT_FIELD_NUMBER: _builtins.int
+    SIGNATURE_FIELD_NUMBER: _builtins.int
+    CERTIFICATE_PEM_FIELD_NUMBER: _builtins.int
+    signature: _builtins.bytes
+    """ECDSA P-256 with SHA-256 signature (DER) over the checkpoint text."""
+    certificate_pem: _builtins.str
+    """The checkpoint certificate (PEM), issued by the CA's issuing certificate."""
+    @_builtins.property
+    def signed_at(self) -> _timestamp_pb2.Timestamp:
+        """When it was signed (whole seconds); part of the signed text."""
+
+    def __init__(
+        self,
+        *,
+        signed_at: _timestamp_pb2.Timestamp | None = ...,
+        signature: _builtins.bytes = ...,
+        certificate_pem: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["signed_at", b"signed_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["certificate_pem", b"certificate_pem", "signature", b"signature", "signed_at", b"signed_at"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SignCheckpointResponse: _TypeAlias = SignCheckpointResponse  # noqa: Y015
+
+@_typing.final
 class SigningPolicy(_message.Message):
     """SigningPolicy is what an agency allows to be signed without a person in the loop."""
 

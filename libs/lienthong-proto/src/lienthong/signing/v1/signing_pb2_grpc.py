@@ -115,6 +115,11 @@ class SigningServiceStub:
                 request_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.VerifyXmlRequest.SerializeToString,
                 response_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.VerifyXmlResponse.FromString,
                 _registered_method=True)
+        self.SignCheckpoint = channel.unary_unary(
+                '/lienthong.signing.v1.SigningService/SignCheckpoint',
+                request_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.SignCheckpointRequest.SerializeToString,
+                response_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.SignCheckpointResponse.FromString,
+                _registered_method=True)
 
 
 class SigningServiceServicer:
@@ -241,6 +246,14 @@ class SigningServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SignCheckpoint(self, request, context):
+        """SignCheckpoint signs the head of a service's event log (a tamper-evidence checkpoint) with the platform's
+        checkpoint key, whose certificate the CA issued for that use only; never with an agency's seal.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SigningServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -323,6 +336,11 @@ def add_SigningServiceServicer_to_server(servicer, server):
                     servicer.VerifyXml,
                     request_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.VerifyXmlRequest.FromString,
                     response_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.VerifyXmlResponse.SerializeToString,
+            ),
+            'SignCheckpoint': grpc.unary_unary_rpc_method_handler(
+                    servicer.SignCheckpoint,
+                    request_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.SignCheckpointRequest.FromString,
+                    response_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.SignCheckpointResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -758,6 +776,33 @@ class SigningService:
             '/lienthong.signing.v1.SigningService/VerifyXml',
             lienthong_dot_signing_dot_v1_dot_signing__pb2.VerifyXmlRequest.SerializeToString,
             lienthong_dot_signing_dot_v1_dot_signing__pb2.VerifyXmlResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SignCheckpoint(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.signing.v1.SigningService/SignCheckpoint',
+            lienthong_dot_signing_dot_v1_dot_signing__pb2.SignCheckpointRequest.SerializeToString,
+            lienthong_dot_signing_dot_v1_dot_signing__pb2.SignCheckpointResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -78,6 +78,10 @@ class SigningServiceStub:
     XMLDSig, which claims no time). A signature must cover the whole document. Malformed XML, another
     encoding than UTF-8, DTDs and entities are INVALID_ARGUMENT.
     """
+    SignCheckpoint: _grpc.UnaryUnaryMultiCallable[_signing_pb2.SignCheckpointRequest, _signing_pb2.SignCheckpointResponse]
+    """SignCheckpoint signs the head of a service's event log (a tamper-evidence checkpoint) with the platform's
+    checkpoint key, whose certificate the CA issued for that use only; never with an agency's seal.
+    """
 
 @_typing.type_check_only
 class SigningServiceAsyncStub(SigningServiceStub):
@@ -128,6 +132,10 @@ class SigningServiceAsyncStub(SigningServiceStub):
     the chain, and the certificate's state in the registry at the XAdES signing time (now, for a plain
     XMLDSig, which claims no time). A signature must cover the whole document. Malformed XML, another
     encoding than UTF-8, DTDs and entities are INVALID_ARGUMENT.
+    """
+    SignCheckpoint: _aio.UnaryUnaryMultiCallable[_signing_pb2.SignCheckpointRequest, _signing_pb2.SignCheckpointResponse]  # type: ignore[assignment]
+    """SignCheckpoint signs the head of a service's event log (a tamper-evidence checkpoint) with the platform's
+    checkpoint key, whose certificate the CA issued for that use only; never with an agency's seal.
     """
 
 class SigningServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -272,6 +280,16 @@ class SigningServiceServicer(metaclass=_abc_1.ABCMeta):
         the chain, and the certificate's state in the registry at the XAdES signing time (now, for a plain
         XMLDSig, which claims no time). A signature must cover the whole document. Malformed XML, another
         encoding than UTF-8, DTDs and entities are INVALID_ARGUMENT.
+        """
+
+    @_abc_1.abstractmethod
+    def SignCheckpoint(
+        self,
+        request: _signing_pb2.SignCheckpointRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_signing_pb2.SignCheckpointResponse, _abc.Awaitable[_signing_pb2.SignCheckpointResponse]]:
+        """SignCheckpoint signs the head of a service's event log (a tamper-evidence checkpoint) with the platform's
+        checkpoint key, whose certificate the CA issued for that use only; never with an agency's seal.
         """
 
 def add_SigningServiceServicer_to_server(servicer: SigningServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

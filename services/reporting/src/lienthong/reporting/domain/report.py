@@ -9,9 +9,18 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from lienthong.vietnamese.calendar import vietnam_date
+from lienthong.reporting.domain.certificates import (
+    CertificateRecord,
+    CertificateSummary,
+    RegistrationRecord,
+    SigningCounts,
+    certificate_summary,
+)
+from lienthong.reporting.domain.mail import MailboxRecord, MailCounts, MailSummary, mail_summary
+from lienthong.reporting.domain.statistics import average, p90
+from lienthong.vietnamese.calendar import start_of_vietnam_day, vietnam_date
 
 # Processing time from arrival to done, in the buckets the periodic reports use.
 HOUR_BUCKETS: tuple[tuple[str, float], ...] = (
@@ -72,8 +81,8 @@ def processing_summary(records: Sequence[ProcessingRecord], today: date) -> Proc
         done_late=len(late),
         open=len(still_open),
         open_overdue=sum(1 for r in still_open if r.due_on is not None and today > r.due_on),
-        average_hours=round(sum(hours) / len(hours), 2) if hours else 0.0,
-        p90_hours=round(hours[min(len(hours) - 1, int(len(hours) * 0.9))], 2) if hours else 0.0,
+        average_hours=average(hours),
+        p90_hours=p90(hours),
     )
 
 
@@ -95,6 +104,8 @@ class ReportRow:
     refused: int
     recalled: int
     processing: Processing
+    certificates: CertificateSummary
+    mail: MailSummary
 
     @property
     def signed_share(self) -> float:
@@ -113,6 +124,12 @@ class Report:
     months: tuple[tuple[str, int, int], ...]  # (YYYY-MM, sent, received) over the whole scope
     processing_buckets: tuple[tuple[str, int], ...]
     registry_changes: Mapping[str, int] = field(default_factory=dict)  # issued, changed, locked, ...
+    end: datetime | None = None  # the moment the period ends: states (certificates, mailboxes) are taken then
+
+
+def end_of_period(to_day: date | None, today: date) -> datetime:
+    """The moment a period ends: midnight (Vietnam) after its last day, or after today when it is open."""
+    return start_of_vietnam_day((to_day or today) + timedelta(days=1))
 
 
 def subtree(parents: Mapping[str, str], code: str) -> set[str]:
@@ -140,8 +157,15 @@ def build_report(
     from_day: date | None = None,
     to_day: date | None = None,
     registry_changes: Mapping[str, int] | None = None,
+    certificates: Sequence[CertificateRecord] = (),
+    registrations: Sequence[RegistrationRecord] = (),
+    signing: Sequence[SigningCounts] = (),
+    mailboxes: Sequence[MailboxRecord] = (),
+    mail: Sequence[MailCounts] = (),
 ) -> Report:
-    """The report of `scope_code` from rows already restricted to its subtree and period."""
+    """The report of `scope_code` from rows already restricted to its subtree and period (certificates,
+    registrations and mailboxes: every one of the subtree, whose state is taken at the end of the period)."""
+    end = end_of_period(to_day, today)
     units = sorted(code for code, parent in parents.items() if parent == scope_code and code != scope_code)
     groups = [(scope_code, {scope_code})] + [(unit, subtree(parents, unit)) for unit in units]
     everything = subtree(parents, scope_code)
@@ -158,6 +182,21 @@ def build_report(
             refused=sum(c.refused for c in mine),
             recalled=sum(c.recalled for c in mine),
             processing=processing_summary([p for p in processing if p.agency_code in codes], today),
+            certificates=certificate_summary(
+                [c for c in certificates if c.agency_code in codes],
+                [r for r in registrations if r.agency_code in codes],
+                [s for s in signing if s.agency_code in codes],
+                from_day=from_day,
+                to_day=to_day,
+                end=end,
+            ),
+            mail=mail_summary(
+                [m for m in mailboxes if m.agency_code in codes],
+                [m for m in mail if m.agency_code in codes],
+                from_day=from_day,
+                to_day=to_day,
+                end=end,
+            ),
         )
 
     months: Counter[tuple[str, str]] = Counter()
@@ -181,4 +220,5 @@ def build_report(
         ),
         processing_buckets=tuple((label, n) for (label, _), n in zip(HOUR_BUCKETS, buckets, strict=True)),
         registry_changes=dict(registry_changes or {}),
+        end=end,
     )

@@ -17,6 +17,7 @@ from matplotlib import pyplot as plt
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
+from lienthong.reporting.domain.certificates import KINDS, STATES
 from lienthong.reporting.domain.report import Report
 from lienthong.reporting.exports.table import HEADER, period_of, report_rows
 
@@ -31,7 +32,7 @@ def to_pdf(report: Report) -> bytes:
         plt.rc_context({"pdf.fonttype": 42}),
         PdfPages(out, metadata={"Title": f"Báo cáo {report.scope_name}", "Creator": "lienthong"}) as pdf,
     ):
-        for figure in (_summary(report), _charts(report)):
+        for figure in (_summary(report), _charts(report), _certificate_and_mail_charts(report)):
             pdf.savefig(figure)
             plt.close(figure)
     return out.getvalue()
@@ -83,6 +84,63 @@ def _charts(report: Report) -> Figure:
     names = ["Cấp mới", "Thay đổi", "Khóa", "Mở khóa", "Giải thể"]
     registry.bar(names, [report.registry_changes.get(change, 0) for change in changes], color="tab:purple")
     registry.set_title("Mã định danh trong kỳ")
+    figure.tight_layout()
+    return figure
+
+
+STATE_NAMES = ("Chờ cấp", "Chưa hiệu lực", "Hoạt động", "Tạm dừng", "Thu hồi", "Hết hạn")
+KIND_NAMES = ("Cá nhân", "Tổ chức", "SIM PKI")
+
+
+def _certificate_and_mail_charts(report: Report) -> Figure:
+    """The third page: certificate states and kinds at the end of the period, signatures made in it, mail."""
+    figure, ((states, kinds, signatures), (lines, mailboxes, mail)) = plt.subplots(2, 3, figsize=A4_LANDSCAPE)
+    figure.suptitle(f"{report.scope_name}: chứng thư số và thư điện tử công vụ", fontsize=13)
+    total = report.total.certificates
+
+    colours = ["tab:gray", "tab:cyan", "tab:green", "tab:orange", "tab:red", "tab:brown"]
+    states.bar(STATE_NAMES, [total.states[state] for state in STATES], color=colours)
+    states.set_title("Trạng thái chứng thư số cuối kỳ")
+    states.tick_params(axis="x", labelsize=8)
+
+    held = [total.kinds[kind] for kind in KINDS]
+    kinds.pie(
+        held if any(held) else [1],
+        labels=list(KIND_NAMES) if any(held) else ["Chưa có chứng thư số"],
+        autopct="%1.1f%%" if any(held) else None,
+        colors=["tab:blue", "tab:purple", "tab:olive"] if any(held) else ["lightgrey"],
+    )
+    kinds.set_title("Chứng thư số theo loại")
+
+    signatures.bar(
+        ["Ký tự động", "Ký cá nhân", "Xác thực không đạt"],
+        [total.signatures_automatic, total.signatures_personal, total.verifications_failed],
+        color=["tab:blue", "tab:green", "tab:red"],
+    )
+    signatures.set_title("Chữ ký số trong kỳ")
+
+    codes = [row.code for row in report.rows]
+    lines.barh(codes, [row.certificates.states["active"] for row in report.rows], color="tab:green", label="Hoạt động")
+    lines.barh(
+        codes,
+        [row.certificates.states["revoked"] for row in report.rows],
+        left=[row.certificates.states["active"] for row in report.rows],
+        color="tab:red",
+        label="Thu hồi",
+    )
+    lines.set_title("Chứng thư số theo đơn vị")
+    lines.tick_params(axis="y", labelsize=7)
+    lines.legend()
+
+    mailboxes.bar(["Cấp mới trong kỳ", "Hoạt động cuối kỳ"], [report.total.mail.provisioned, report.total.mail.active])
+    mailboxes.set_title("Hộp thư công vụ")
+    outcomes = report.total.mail
+    mail.bar(
+        ["Đã gửi", "Gửi lại sau", "Bị trả lại"],
+        [outcomes.sent, outcomes.deferred, outcomes.bounced],
+        color=["tab:green", "tab:orange", "tab:red"],
+    )
+    mail.set_title("Thư thông báo trong kỳ")
     figure.tight_layout()
     return figure
 

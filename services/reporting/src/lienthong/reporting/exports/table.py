@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lienthong.reporting.domain.certificates import KINDS, STATES
 from lienthong.reporting.domain.report import Report, ReportRow
 
 HEADER = (
@@ -21,6 +22,29 @@ HEADER = (
     "Đang xử lý quá hạn",
     "TB giờ xử lý",
     "P90 giờ xử lý",
+    *(
+        "CTS chờ cấp",
+        "CTS chưa hiệu lực",
+        "CTS hoạt động",
+        "CTS tạm dừng",
+        "CTS thu hồi",
+        "CTS hết hạn",
+        "CTS cá nhân",
+        "CTS tổ chức",
+        "CTS SIM PKI",
+        "CTS cấp trong kỳ",
+        "CTS thu hồi trong kỳ",
+        "TB ngày đăng ký CTS",
+        "P90 ngày đăng ký CTS",
+        "Chữ ký tự động",
+        "Chữ ký cá nhân",
+        "Xác thực không đạt",
+        "Hộp thư cấp mới",
+        "Hộp thư hoạt động",
+        "Thư đã gửi",
+        "Thư gửi lại sau",
+        "Thư bị trả lại",
+    ),
 )
 
 Cell = str | int | float
@@ -32,7 +56,7 @@ def report_rows(report: Report) -> list[tuple[Cell, ...]]:
 
 
 def _cells(row: ReportRow, name: str | None = None) -> tuple[Cell, ...]:
-    p = row.processing
+    p, c = row.processing, row.certificates
     return (
         row.code,
         name or row.name,
@@ -50,6 +74,20 @@ def _cells(row: ReportRow, name: str | None = None) -> tuple[Cell, ...]:
         p.open_overdue,
         p.average_hours,
         p.p90_hours,
+        *(c.states[state] for state in STATES),
+        *(c.kinds[kind] for kind in KINDS),
+        c.issued,
+        c.revoked,
+        c.lead_time_average_days,
+        c.lead_time_p90_days,
+        c.signatures_automatic,
+        c.signatures_personal,
+        c.verifications_failed,
+        row.mail.provisioned,
+        row.mail.active,
+        row.mail.sent,
+        row.mail.deferred,
+        row.mail.bounced,
     )
 
 

@@ -8,13 +8,13 @@ from typing import Any
 
 from google.protobuf.json_format import MessageToDict
 from sqlalchemy import BigInteger, Column, Connection, Date, MetaData, String, Table, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from lienthong.consumer import SqlProjection, UtcDateTime, utc_row
 from lienthong.events.v1 import events_pb2
 from lienthong.reporting.domain.days import reporting_day
 from lienthong.reporting.domain.report import Counts, Processing, ProcessingRecord, processing_summary
 from lienthong.reporting.projections.periods import within
+from lienthong.reporting.projections.upserts import insert_of, inserted
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ class DocumentActivity(SqlProjection):
 
     def _outgoing(self, connection: Connection, outgoing_id: str, sender_code: str) -> None:
         """The document's row, created by whichever of its events comes first."""
-        row = _insert(connection, self.outgoing).values(outgoing_id=outgoing_id, sender_code=sender_code)
+        row = insert_of(connection, self.outgoing).values(outgoing_id=outgoing_id, sender_code=sender_code)
         connection.execute(row.on_conflict_do_nothing())
 
     def _signed(self, connection: Connection, outgoing_id: str) -> None:
@@ -150,15 +150,15 @@ class DocumentActivity(SqlProjection):
     def _arrived(self, connection: Connection, incoming_id: str, recipient_code: str, timestamp: str) -> None:
         arrived_at = datetime.fromisoformat(timestamp)
         day = reporting_day(timestamp)
-        first = _insert(connection, self.processing).values(
+        first = insert_of(connection, self.processing).values(
             incoming_id=incoming_id, agency_code=recipient_code, arrived_on=day, arrived_at=arrived_at
         )
-        if _inserted(connection, first, self.processing.c.incoming_id):
+        if inserted(connection, first, self.processing.c.incoming_id):
             self._count(connection, recipient_code, day, "received")
 
     def _count(self, connection: Connection, agency_code: str, day: date, column: str) -> None:
         values: dict[str, Any] = {"agency_code": agency_code, "day": day} | dict.fromkeys(COUNTERS, 0) | {column: 1}
-        statement = _insert(connection, self.daily).values(values)
+        statement = insert_of(connection, self.daily).values(values)
         increment = {column: self.daily.c[column] + 1}
         connection.execute(statement.on_conflict_do_update(index_elements=["agency_code", "day"], set_=increment))
 
@@ -202,25 +202,6 @@ class DocumentActivity(SqlProjection):
         query = within(query, self.daily.c.day, from_day, to_day)
         with self.engine.connect() as connection:
             return [Counts(**row._mapping) for row in connection.execute(query)]
-
-
-def _insert(connection: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:
-    """An INSERT that can say what to do on conflict, in the connection's dialect (PostgreSQL or SQLite)."""
-    match connection.dialect.name:
-        case "postgresql":
-            return postgresql.insert(table)
-        case "sqlite":
-            return sqlite.insert(table)
-        case other:  # pragma: no cover - lienthong runs on PostgreSQL, or SQLite when embedded
-            raise NotImplementedError(f"the reporting read model does not support {other}")
-
-
-def _inserted(connection: Connection, insert: postgresql.Insert | sqlite.Insert, key: Column[str]) -> bool:
-    """Insert the row unless its key is there already; say whether it was inserted.
-
-    RETURNING says so on both databases; `rowcount` of an INSERT is -1 with psycopg 3 under SQLAlchemy.
-    """
-    return connection.execute(insert.on_conflict_do_nothing().returning(key)).first() is not None
 
 
 __all__ = ["AgencyStats", "DayCount", "DocumentActivity", "Processing"]

@@ -19,6 +19,7 @@ from lienthong.launcher.platform import Platform
 from lienthong.launcher.testing import stream_messages, wait_for
 
 CLERK = (("x-lienthong-actor", "clerk@000.00.12.H44"),)
+RECIPIENT_CLERK = (("x-lienthong-actor", "clerk@000.00.00.H44"),)
 SENDER = ids.RegisterAgencyRequest(
     code="000.00.12.H44", name="Sở Nội vụ tỉnh thử nghiệm", short_name="SNV", email="vanthu.snv@h44.gov.vn"
 )
@@ -71,7 +72,7 @@ def reply(platform: Platform, notification: EmailMessage, body: str, *, sender: 
 
 def statuses(documents: documents_pb2_grpc.DocumentsServiceStub, sent: docs.OutgoingDocument) -> tuple[int, int]:
     """(the incoming copy's status, the status the sender sees)."""
-    incoming = documents.ListIncoming(docs.ListIncomingRequest(recipient_code=RECIPIENT.code), metadata=CLERK)
+    incoming = documents.ListIncoming(docs.ListIncomingRequest(recipient_code=RECIPIENT.code), metadata=RECIPIENT_CLERK)
     [copy] = [d for d in incoming.documents if d.outgoing_id == sent.id]
     outgoing = documents.GetOutgoing(docs.GetOutgoingRequest(document_id=sent.id), metadata=CLERK).document
     return copy.status, outgoing.recipients[0].status
@@ -109,8 +110,8 @@ def test_a_reply_with_the_right_token_accepts_and_forged_ones_change_nothing(
 
     assert statuses(documents, sent) == (docs.STATUS_CODE_ACCEPTED, docs.STATUS_CODE_ACCEPTED)
     assert history(documents, sent)[len(before) :] == [
-        ("Accepted", f"email-reply@{RECIPIENT.code}"),
-        ("RecipientStatusChanged", f"email-reply@{RECIPIENT.code}"),
+        ("Accepted", f"clerk@{RECIPIENT.code}"),
+        ("RecipientStatusChanged", f"clerk@{RECIPIENT.code}"),
     ]
 
 

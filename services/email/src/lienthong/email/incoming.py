@@ -11,8 +11,9 @@ from lienthong.grpcserver import ACTOR_METADATA_KEY
 
 
 def reply_actor(agency_code: str) -> str:
-    """Who the documents service records as acting: the agency, answering by mail."""
-    return f"email-reply@{agency_code}"
+    """Who the documents service records as acting: the agency's văn thư (clerk), whose official mailbox the
+    reply came from (the email service's Reply events keep the message itself)."""
+    return f"clerk@{agency_code}"
 
 
 class IncomingDocuments:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import grpc
+import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
 from opentelemetry.sdk.metrics import MeterProvider
@@ -41,10 +42,9 @@ async def test_calls_are_counted_by_method_and_status() -> None:
             stub = health_pb2_grpc.HealthStub(channel)
             await stub.Check(health_pb2.HealthCheckRequest(service=""))
             await stub.Check(health_pb2.HealthCheckRequest(service=""))
-            try:
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
                 await stub.Check(health_pb2.HealthCheckRequest(service="no.such.Service"))
-            except grpc.aio.AioRpcError as error:
-                assert error.code() == grpc.StatusCode.NOT_FOUND
+            assert refused.value.code() == grpc.StatusCode.NOT_FOUND
     finally:
         await server.stop(None)
 

@@ -26,6 +26,9 @@ ARG SERVICE
 LABEL org.opencontainers.image.title="lienthong-${SERVICE}" \
       org.opencontainers.image.source="https://github.com/lienthong/lienthong" \
       org.opencontainers.image.licenses="Apache-2.0"
+# The operators' image (cli) carries the PostgreSQL client for pg_dump / pg_restore (docs/operations.md "Backup").
+RUN if [ "$SERVICE" = cli ]; then apt-get update && apt-get install -y --no-install-recommends postgresql-client-15 \
+    && rm -rf /var/lib/apt/lists/*; fi
 RUN groupadd --system --gid 10001 lienthong \
  && useradd --system --uid 10001 --gid lienthong --home-dir /var/lib/lienthong --shell /usr/sbin/nologin lienthong \
  && mkdir -p /var/lib/lienthong && chown lienthong:lienthong /var/lib/lienthong

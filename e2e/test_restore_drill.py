@@ -31,6 +31,7 @@ def test_restore_drill_gives_back_intact_chains_and_the_same_reports(tmp_path: P
     assert result.audit_ok, result.audit_output
     assert re.search(r"\((\d+) rows removed\)", result.rebuild_output), result.rebuild_output
     assert int(re.search(r"\((\d+) rows removed\)", result.rebuild_output).group(1)) > 0  # type: ignore[union-attr]
+    assert "documents: relay reset from position" in result.republish_output
     assert result.before["000.00.12.H41"]["stats"]["sent"] == "3"
     assert result.after == result.before
     assert set(drill_databases(server)) == existing  # its own database is dropped again

@@ -6,9 +6,10 @@ On the PostgreSQL server of `LIENTHONG_DRILL_DATABASE_URL` (else `LIENTHONG_TEST
 database of its own (`lienthong_drill_<random>`, dropped at the end; no other database is touched), starts the
 platform on it (on `LIENTHONG_TEST_NATS_URL`'s NATS under an instance name of its own, or an embedded NATS),
 seeds the demo province and exchanges documents, then does what docs/operations.md "Restore" tells an
-operator: stop the services, `pg_dump`, archive the attachment blobs, wipe both, `pg_restore`, unpack the
-blobs, empty the reporting read model (`lienthong.reporting.main rebuild`), `lienthong audit verify`, start
-again and wait until reporting has replayed the documents stream. It exits 1 unless the chains are intact
+operator: stop the services, `pg_dump`, archive the attachment blobs; wipe the database, the blobs and the
+JetStream streams; `pg_restore`, unpack the blobs, rebuild the streams (`lienthong.relay.republish`), empty
+the reporting read model (`lienthong.reporting.main rebuild`), `lienthong audit verify`, start again and wait
+until reporting has replayed the republished documents stream. It exits 1 unless the chains are intact
 and every report number equals the one read before the backup.
 """
 
@@ -55,6 +56,7 @@ class DrillResult:
     audit_output: str
     audit_ok: bool
     rebuild_output: str
+    republish_output: str
     dump_bytes: int
     seconds: float
 
@@ -170,16 +172,18 @@ def drill(server_url: str, nats_url: str | None, work: Path, documents: int = 3)
             with tarfile.open(work / "blobs.tar.gz", "w:gz") as archive:
                 archive.add(blobs, arcname="blobs")
 
-            # Disaster: every table and every attachment gone.
+            # Disaster: every table, every attachment and the JetStream streams gone.
             checked(
                 ["psql", "-q", "-c", "DROP SCHEMA public CASCADE; CREATE SCHEMA public;", libpq_url(database_url)], env
             )
             shutil.rmtree(blobs)
+            asyncio.run(delete_streams(platform.nats_url, config.instance))
 
-            # Restore, rebuild the read model fed from NATS, verify the hash chains.
+            # Restore; rebuild the streams from the stores and the read model fed from them; verify the chains.
             checked(["pg_restore", "--no-owner", "--dbname", libpq_url(database_url), str(dump)], env)
             with tarfile.open(work / "blobs.tar.gz") as archive:
                 archive.extractall(config.data_dir, filter="data")
+            republish = checked([sys.executable, "-m", "lienthong.relay.republish", "--delete-streams"], env)
             rebuild = checked([sys.executable, "-m", "lienthong.reporting.main", "rebuild"], env)
             audit = run([sys.executable, "-m", "lienthong.cli.main", "audit", "verify"], env)
 
@@ -190,13 +194,14 @@ def drill(server_url: str, nats_url: str | None, work: Path, documents: int = 3)
             wait_until(lambda: sent_by_sender(reporting) >= expected, 60, "reporting to replay the documents stream")
             after = read_reports(reporting)
             return DrillResult(
-                before,
-                after,
-                audit.stdout + audit.stderr,
-                audit.returncode == 0,
-                rebuild.strip(),
-                dump.stat().st_size,
-                time.monotonic() - started,
+                before=before,
+                after=after,
+                audit_output=audit.stdout + audit.stderr,
+                audit_ok=audit.returncode == 0,
+                rebuild_output=rebuild.strip(),
+                republish_output=republish.strip(),
+                dump_bytes=dump.stat().st_size,
+                seconds=time.monotonic() - started,
             )
         finally:
             platform.stop()
@@ -213,6 +218,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit("set LIENTHONG_DRILL_DATABASE_URL (or LIENTHONG_TEST_DATABASE_URL) to a PostgreSQL server URL")
     with tempfile.TemporaryDirectory(prefix="lienthong-drill-") as work:
         result = drill(server, os.environ.get("LIENTHONG_TEST_NATS_URL") or None, Path(work), args.documents)
+    print(result.republish_output)
     print(result.rebuild_output)
     print(result.audit_output.rstrip())
     print(f"dump: {result.dump_bytes} bytes; drill took {result.seconds:.1f} s")

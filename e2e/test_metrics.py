@@ -60,9 +60,11 @@ def test_rpc_durations_are_served_for_prometheus(reporting: tuple[str, int]) -> 
             stub.GetAgencyStats(rep.GetAgencyStatsRequest(agency_code="000.00.12.H41", from_day="25/11"), timeout=10)
     assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
-    text = wait_for(
-        lambda: "rpc_server_call_duration_seconds_count" in (t := scrape(metrics_port)) and t, what="metrics"
-    )
+    def scraped_counts() -> str | None:
+        text = scrape(metrics_port)
+        return text if "rpc_server_call_duration_seconds_count" in text else None
+
+    text = wait_for(scraped_counts, what="metrics")
     counts = [line for line in text.splitlines() if line.startswith("rpc_server_call_duration_seconds_count")]
     assert any('rpc_method="GetAgencyStats"' in line and 'rpc_grpc_status_code="OK"' in line for line in counts), counts
     assert any('rpc_grpc_status_code="INVALID_ARGUMENT"' in line for line in counts), counts

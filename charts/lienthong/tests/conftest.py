@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from rendering import VALUES_FILES  # noqa: E402
+from rendering import VALUES_FILES
 
 
 @pytest.fixture(params=sorted(VALUES_FILES), ids=str)

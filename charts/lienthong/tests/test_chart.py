@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
 import kubernetes_validate
 import pytest
-from rendering import CHART, VALUES_FILES, helm, render
 from policy import violations
+from rendering import CHART, VALUES_FILES, helm, render
 
 # The oldest Kubernetes the chart supports (Chart.yaml kubeVersion) and the newest kubernetes-validate knows.
 KUBERNETES_VERSIONS = ("1.27.0", "1.37.0")
@@ -19,6 +20,7 @@ CUSTOM_KINDS = {
     ("postgresql.cnpg.io/v1", "Cluster"),
     ("postgresql.cnpg.io/v1", "ScheduledBackup"),
     ("monitoring.coreos.com/v1", "ServiceMonitor"),
+    ("monitoring.coreos.com/v1", "PrometheusRule"),
 }
 SERVICES = ("identifiers", "documents", "signing", "email", "reporting")
 
@@ -56,6 +58,13 @@ def test_custom_resources_name_what_they_need() -> None:
     assert backup["spec"]["cluster"]["name"] == "lt-lienthong-pg"
     monitor = by_kind(manifests, "ServiceMonitor")["lt-lienthong"]
     assert monitor["spec"]["endpoints"][0]["port"] == "metrics"
+    rules = by_kind(manifests, "PrometheusRule")["lt-lienthong"]["spec"]["groups"][0]["rules"]
+    alerts = {rule["alert"] for rule in rules}
+    assert "LienthongConsumerLagging" in alerts
+    assert "LienthongBackupFailing" in alerts
+    runbook = (CHART.parents[1] / "docs" / "operations.md").read_text()
+    for alert in alerts:
+        assert f"### {alert}" in runbook, f"docs/operations.md does not explain {alert}"
 
 
 def test_every_workload_follows_the_policy(values_files: list[Path]) -> None:
@@ -91,7 +100,7 @@ def test_the_schema_refuses_bad_values() -> None:
 
 
 def test_replicas_sharing_a_read_write_once_volume_are_refused() -> None:
-    with pytest.raises(AssertionError, match="services.documents: .* ReadWriteMany"):
+    with pytest.raises(AssertionError, match=r"services\.documents: .* ReadWriteMany"):
         render([], "services.documents.replicas=2")
 
 
@@ -141,7 +150,9 @@ def test_network_policies_allow_only_the_calls_of_the_architecture() -> None:
     manifests = render([])
     policies = by_kind(manifests, "NetworkPolicy")
     deny = policies["lt-lienthong-default-deny"]["spec"]
-    assert deny["policyTypes"] == ["Ingress", "Egress"] and "ingress" not in deny and "egress" not in deny
+    assert deny["policyTypes"] == ["Ingress", "Egress"]
+    assert "ingress" not in deny
+    assert "egress" not in deny
     common = {53, 5432, 4222}
     assert _egress_ports(policies["lt-lienthong-documents"]) == common | {50051, 50053}
     assert _egress_ports(policies["lt-lienthong-signing"]) == common | {50051}
@@ -157,13 +168,26 @@ def test_network_policies_allow_only_the_calls_of_the_architecture() -> None:
 
 
 def test_no_peers_means_no_ingress_rule_rather_than_everyone() -> None:
-    policies = by_kind(render([], "networkPolicy.clients=null", "networkPolicy.operators=null"), "NetworkPolicy")
+    settings = ("networkPolicy.clients=null", "networkPolicy.operators=null", "metrics.enabled=false")
+    policies = by_kind(render([], *settings), "NetworkPolicy")
     assert policies["lt-lienthong-reporting"]["spec"]["ingress"] == []
     assert policies["lt-lienthong-email"]["spec"]["ingress"] == []
+
+
+def test_metrics_are_scraped_through_annotations_or_a_service_monitor() -> None:
+    annotated = by_kind(render([]), "Deployment")["lt-lienthong-email"]["spec"]["template"]
+    assert annotated["metadata"]["annotations"]["prometheus.io/scrape"] == "true"
+    container = annotated["spec"]["containers"][0]
+    assert {"name": "LIENTHONG_METRICS_PORT", "value": "9464"} in container["env"]
+    assert {"name": "metrics", "containerPort": 9464, "protocol": "TCP"} in container["ports"]
+    monitored = by_kind(render(VALUES_FILES["ha"]), "Deployment")["lt-lienthong-email"]["spec"]["template"]
+    assert "prometheus.io/scrape" not in (monitored["metadata"].get("annotations") or {})
 
 
 def test_the_dashboard_ships_as_a_config_map_for_grafana() -> None:
     maps = by_kind(render([]), "ConfigMap")
     dashboards = maps["lt-lienthong-dashboards"]
     assert dashboards["metadata"]["labels"]["grafana_dashboard"] == "1"
-    assert "lienthong.json" in dashboards["data"]
+    dashboard = json.loads(dashboards["data"]["lienthong.json"])
+    queries = " ".join(t["expr"] for panel in dashboard["panels"] for t in panel["targets"])
+    assert "rpc_server_call_duration_seconds_bucket" in queries  # the name e2e/test_metrics.py scrapes

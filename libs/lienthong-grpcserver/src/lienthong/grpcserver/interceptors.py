@@ -22,8 +22,11 @@ def _actor_of(context: grpc.aio.ServicerContext[Any, Any]) -> str:
     return "anonymous"
 
 
-class DomainInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
-    """Runs each unary call with the caller as actor and turns a `DomainError` into its status and reason."""
+UnaryBehaviour = Callable[[Any, grpc.aio.ServicerContext[Any, Any]], Awaitable[Any]]
+
+
+class UnaryInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
+    """Base of the interceptors that wrap every unary method's behaviour in one of their own."""
 
     async def intercept_service(
         self,
@@ -33,20 +36,28 @@ class DomainInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
         handler = await continuation(handler_call_details)
         if handler is None or handler.unary_unary is None:
             return handler
-        inner = handler.unary_unary
-        method = handler_call_details.method
+        return grpc.unary_unary_rpc_method_handler(
+            self.wrap(handler.unary_unary, handler_call_details.method),  # type: ignore[arg-type]
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
 
+    def wrap(self, inner: UnaryBehaviour, method: str) -> UnaryBehaviour:
+        """The behaviour that replaces `inner` for the method named `/package.Service/Method`."""
+        raise NotImplementedError
+
+
+class DomainInterceptor(UnaryInterceptor):
+    """Runs each unary call with the caller as actor and turns a `DomainError` into its status and reason."""
+
+    def wrap(self, inner: UnaryBehaviour, method: str) -> UnaryBehaviour:
         async def unary_unary(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
             with event_context(_actor_of(context)):
                 try:
-                    return await inner(request, context)  # type: ignore[arg-type]
+                    return await inner(request, context)
                 except DomainError as error:
                     code, reason = grpc_status(error)
                     log.info("%s refused: %s %s", method, code.name, reason)
                     await context.abort(code, reason)
 
-        return grpc.unary_unary_rpc_method_handler(
-            unary_unary,
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
+        return unary_unary

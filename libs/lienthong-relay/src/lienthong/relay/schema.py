@@ -8,8 +8,9 @@ from lienthong.relay.positions import PositionTable
 
 
 def create_store_tables(app: StoredApplication) -> list[str]:
-    """Create (if missing) `<name>_chain` and `<name>_positions`; return the names of the tables."""
+    """Create (if missing) `<name>_chain` and `<name>_positions`; return the names of the store's tables
+    (`<name>_events` included, which the application created)."""
     prefix = app.name.lower()
     ChainTable(app.engine, prefix)
     PositionTable(app.engine, prefix=prefix)
-    return [f"{prefix}_chain", f"{prefix}_positions"]
+    return [f"{prefix}_events", f"{prefix}_chain", f"{prefix}_positions"]

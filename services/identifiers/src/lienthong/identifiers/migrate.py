@@ -1,13 +1,10 @@
-"""`python -m lienthong.identifiers.migrate`: create the identifiers service's tables, then exit.
-
-The Helm chart's migration Job runs it before the pods of a new version start, so that replicas never race
-to create tables; it is idempotent, and the service would create missing tables at start as well.
-"""
+"""`python -m lienthong.identifiers.migrate`: create the identifiers service's tables, then exit (the chart's Job)."""
 
 from __future__ import annotations
 
 from lienthong.eventstore import store_environment
 from lienthong.grpcserver import Settings
+from lienthong.grpcserver.migration import run_migration
 from lienthong.identifiers.application import IdentifiersApp
 from lienthong.identifiers.projections.registry import Registry
 from lienthong.relay.schema import create_store_tables
@@ -15,13 +12,10 @@ from lienthong.relay.schema import create_store_tables
 SERVICE = "identifiers"
 
 
-def main() -> None:
-    settings = Settings.from_env(SERVICE)
+def create_tables(settings: Settings) -> list[str]:
     app = IdentifiersApp(store_environment(SERVICE, settings.database_url))
-    tables = [f"{app.name.lower()}_events", *create_store_tables(app)]
-    tables += [t.name for t in Registry(app.engine).metadata.sorted_tables]
-    print(f"identifiers: tables ready ({', '.join(sorted(tables))})")
+    return [*create_store_tables(app), *(t.name for t in Registry(app.engine).metadata.sorted_tables)]
 
 
 if __name__ == "__main__":
-    main()
+    run_migration(SERVICE, create_tables)

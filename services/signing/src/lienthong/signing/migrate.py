@@ -1,25 +1,20 @@
-"""`python -m lienthong.signing.migrate`: create the signing service's tables, then exit.
-
-The Helm chart's migration Job runs it before the pods of a new version start, so that replicas never race
-to create tables; it is idempotent, and the service would create missing tables at start as well.
-"""
+"""`python -m lienthong.signing.migrate`: create the signing service's tables, then exit (the chart's Job)."""
 
 from __future__ import annotations
 
 from lienthong.eventstore import store_environment
 from lienthong.grpcserver import Settings
+from lienthong.grpcserver.migration import run_migration
 from lienthong.relay.schema import create_store_tables
 from lienthong.signing.application import SigningApp
 
 SERVICE = "signing"
 
 
-def main() -> None:
-    settings = Settings.from_env(SERVICE)
+def create_tables(settings: Settings) -> list[str]:
     app = SigningApp(store_environment(SERVICE, settings.database_url))
-    tables = [f"{app.name.lower()}_events", *create_store_tables(app)]
-    print(f"signing: tables ready ({', '.join(sorted(tables))})")
+    return create_store_tables(app)
 
 
 if __name__ == "__main__":
-    main()
+    run_migration(SERVICE, create_tables)

@@ -88,7 +88,12 @@ unit: .venv/.synced ## unit and integration tests of libs and services
 
 .PHONY: e2e
 e2e: .venv/.synced ## end-to-end tests: the platform as real processes
-	.venv/bin/pytest -q e2e
+	.venv/bin/pytest -q e2e --ignore=e2e/chaos
+
+.PHONY: chaos
+chaos: .venv/.synced ## kill services, restart NATS, cut PostgreSQL off under load; nothing may be lost (needs PostgreSQL)
+	LIENTHONG_TEST_DATABASE_URL=$${LIENTHONG_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
+	.venv/bin/pytest -q -s e2e/chaos
 
 .PHONY: chart-test
 chart-test: .venv/.synced $(HELM) ## render the Helm chart with each values file, helm lint, Kubernetes schemas, policy
@@ -115,6 +120,13 @@ bench: .venv/.synced ## benchmarks (never part of test); figures in bench/result
 	LIENTHONG_BENCH_DATABASE_URL=$${LIENTHONG_BENCH_DATABASE_URL-$$LIENTHONG_TEST_DATABASE_URL} \
 	LIENTHONG_BENCH_NATS_URL=$${LIENTHONG_BENCH_NATS_URL-$$LIENTHONG_TEST_NATS_URL} \
 	$(PY) bench/identifiers.py
+	$(PY) bench/exchange.py
+
+.PHONY: bench-quick
+bench-quick: .venv/.synced ## the end-to-end benchmark in its short mode (under two minutes)
+	LIENTHONG_BENCH_DATABASE_URL=$${LIENTHONG_BENCH_DATABASE_URL-$$LIENTHONG_TEST_DATABASE_URL} \
+	LIENTHONG_BENCH_NATS_URL=$${LIENTHONG_BENCH_NATS_URL-$$LIENTHONG_TEST_NATS_URL} \
+	$(PY) bench/exchange.py --quick
 
 .PHONY: clean
 clean: ## remove local state (var/) and caches

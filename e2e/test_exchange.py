@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from collections import defaultdict
+from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -67,6 +68,19 @@ def spans_by_trace(traces_dir: Path) -> dict[str, set[str]]:
     return services
 
 
+def lienthong_cli(platform: Platform, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the `lienthong` CLI against the platform, on a wide terminal, capturing its output."""
+    env = platform.env() | {"COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-m", "lienthong.cli.main", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 def test_a_signed_document_is_exchanged_end_to_end(
     platform: Platform,
     channels: dict[str, grpc.Channel],
@@ -125,26 +139,25 @@ def test_a_signed_document_is_exchanged_end_to_end(
     assert [e.version for e in history if e.aggregate == "OutgoingDocument"] == [1, 2, 3, 4, 5, 6, 7]
 
     # The same history from the CLI an auditor uses.
-    cli = subprocess.run(
-        [sys.executable, "-m", "lienthong.cli.main", "audit", "history", document.id, "--json"],
-        env=platform.env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    cli = lienthong_cli(platform, "audit", "history", document.id, "--json")
     assert cli.returncode == 0, cli.stderr
     assert [json.loads(line)["event"] for line in cli.stdout.splitlines()] == [event for _, event in steps]
 
+    # The document as it was when registered (before it was signed), and what changed since, from the CLI.
+    registered_at = next(e.occurred_at for e in history if e.event == "Registered").ToDatetime(tzinfo=UTC)
+    state = lienthong_cli(platform, "audit", "state", document.id, "--at", registered_at.isoformat())
+    assert state.returncode == 0, state.stderr
+    assert "OutgoingDocument at version 4" in state.stdout
+    as_registered = json.loads(state.stdout[state.stdout.index("{") :])
+    assert (as_registered["state"], as_registered["number"]) == ("registered", 1)
+    since, until = registered_at.isoformat(), datetime.now(UTC).isoformat()
+    diff = lienthong_cli(platform, "audit", "diff", document.id, "--from", since, "--to", until)
+    assert diff.returncode == 0, diff.stderr
+    assert "version 4 → 7" in diff.stdout
+    assert "v5 Signed by" in diff.stdout
+
     # The hash chain of every service's events verifies from the database.
-    verified = subprocess.run(
-        [sys.executable, "-m", "lienthong.cli.main", "audit", "verify"],
-        env=platform.env() | {"COLUMNS": "200"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    verified = lienthong_cli(platform, "audit", "verify")
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert verified.stdout.count("intact") == 4
 
@@ -189,6 +202,23 @@ def test_a_signed_document_is_exchanged_end_to_end(
         return (sender.sent, recipient.received) == (1, 1)
 
     wait_for(counted, what="reporting to count the document")
+
+    # The province's report rolls the department up under it (reporting follows the identifiers stream too),
+    # and the CLI writes it as a PDF.
+    def rolled_up() -> reporting_pb2.GetReportResponse | None:
+        report = reporting.GetReport(reporting_pb2.GetReportRequest(scope_code=PROVINCE.code))
+        return report if len(report.lines) == 2 else None
+
+    report = wait_for(rolled_up, what="the department under the province in reporting")
+    assert [(line.code, line.sent, line.received) for line in report.lines] == [
+        (PROVINCE.code, 0, 1),
+        (DEPARTMENT.code, 1, 0),
+    ]
+    assert (report.total.sent, report.total.sent_signed, report.total.received) == (1, 1, 1)
+    pdf = platform.config.data_dir / "report.pdf"
+    exported = lienthong_cli(platform, "report", PROVINCE.code, "--export", "pdf", "--out", str(pdf))
+    assert exported.returncode == 0, exported.stderr
+    assert pdf.read_bytes().startswith(b"%PDF")
 
     # One trace follows the send through documents, identifiers, signing and, over NATS, email and reporting.
     sent_trace = next(e.trace_id for e in history if e.event == "Sent")

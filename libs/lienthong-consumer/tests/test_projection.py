@@ -96,3 +96,29 @@ def test_a_read_model_that_gained_a_table_is_rebuilt_from_zero(database_url: str
     Names(engine).process_many("S", [(1, event("a"))])
     grown = NamesWithTally(engine)
     assert (grown.count(), grown.last_position("S")) == (0, 0)
+
+
+class PickyNames(Names):
+    """A read model with a bug: it cannot take a name that starts with "!"."""
+
+    def apply(self, connection: Connection, envelope: events_pb2.EventEnvelope) -> None:
+        if envelope.data["name"].startswith("!"):
+            raise ValueError("name starts with !")
+        super().apply(connection, envelope)
+
+
+def test_an_event_that_cannot_be_applied_is_put_aside_and_the_others_go_on(database_url: str) -> None:
+    projection = PickyNames(create_engine(database_url))
+    projection.process_many("S", [(1, event("a")), (2, event("!x")), (3, event("c"))])
+    projection.process_many("S", [(2, event("!x")), (4, event("d"))])  # redelivered: not put aside twice
+    assert (projection.count(), projection.last_position("S")) == (3, 4)
+    assert projection.dead_letter_reasons() == [("S", 2, "ValueError: name starts with !")]
+
+
+def test_a_rebuild_tries_the_events_put_aside_again(database_url: str) -> None:
+    projection = PickyNames(create_engine(database_url))
+    projection.process_many("S", [(1, event("!x"))])
+    projection.reset()
+    fixed = Names(create_engine(database_url))
+    fixed.process_many("S", [(1, event("!x"))])
+    assert (fixed.count(), fixed.dead_letter_reasons()) == (1, [])

@@ -134,3 +134,17 @@ async def _ready(value: bool) -> bool:
 @pytest.fixture(autouse=True)
 def _quiet_nats_logs(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level("ERROR", logger="nats")
+
+
+async def test_a_long_log_is_published_in_store_order(database_url: str, nats_url: str, instance: str) -> None:
+    app = ParcelApp(store_environment("parcels", database_url))
+    parcels = [Parcel(f"parcel {n}") for n in range(150)]
+    for parcel in parcels:
+        parcel.stamp("H41")
+    app.save(*parcels)  # 300 events, more than one batch
+
+    async with running_relay(app, nats_url, instance) as relay:
+        await wait_until(lambda: _ready(relay.published >= 300))
+
+    messages = await asyncio.to_thread(envelopes, nats_url, StreamNames(instance).stream("parcels"))
+    assert [envelope.position for _, _, envelope in messages] == list(range(1, 301))

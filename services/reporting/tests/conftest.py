@@ -68,6 +68,35 @@ class DocumentEvents:
             arrived_at=at,
         )
 
+    def drafted(self, n: int, sender: str | None = None) -> events_pb2.EventEnvelope:
+        """Outgoing document `out-<n>` drafted."""
+        return self.envelope(
+            "OutgoingDocument", "Drafted", f"out-{n}", sender_code=sender or self.sender, doc_type="BC"
+        )
+
+    def signed(self, n: int) -> events_pb2.EventEnvelope:
+        """Outgoing document `out-<n>` signed with the agency's seal."""
+        return self.envelope("OutgoingDocument", "Signed", f"out-{n}", version=4, certificate_serial="1f")
+
+    def refused(self, n: int, at: str) -> events_pb2.EventEnvelope:
+        """Incoming copy `in-<n>` refused by the recipient."""
+        data = {"sender_code": self.sender, "recipient_code": self.recipient, "reason": "sai nơi nhận", "at": at}
+        return self.envelope("IncomingDocument", "Refused", f"in-{n}", version=2, **data)
+
+    def recalled(self, n: int, at: str) -> events_pb2.EventEnvelope:
+        """Incoming copy `in-<n>` given back on its sender's recall."""
+        return self.envelope("IncomingDocument", "Recalled", f"in-{n}", version=4, at=at)
+
+    @staticmethod
+    def agency(code: str, parent_code: str, name: str) -> events_pb2.EventEnvelope:
+        """The identifiers service's `Registered` event of an agency (published on its own stream)."""
+        envelope = DocumentEvents.envelope(
+            "Agency", "Registered", f"agency-{code}", code=code, parent_code=parent_code, name=name, level=2.0
+        )
+        envelope.service = "identifiers"
+        envelope.occurred_at.FromJsonString("2026-11-20T03:00:00Z")
+        return envelope
+
     def registered(self, n: int) -> events_pb2.EventEnvelope:
         """An event reporting does not count (numbers arrive as floats, as in any Struct)."""
         return self.envelope("OutgoingDocument", "Registered", f"out-{n}", version=3, number=float(n))

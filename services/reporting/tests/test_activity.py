@@ -171,3 +171,18 @@ def test_processing_counts_on_time_late_open_and_the_time_to_done(database_url: 
     assert (stats.open, stats.open_overdue) == (1, 1)
     assert (stats.average_hours, stats.p90_hours) == (42.0, 60.0)
     assert activity.processing_of(events.recipient, date(2026, 12, 1), None, today=date(2026, 12, 10)).received == 0
+
+
+def test_signed_refused_and_recalled_documents_are_counted(database_url: str, events: DocumentEvents) -> None:
+    activity = DocumentActivity(create_engine(database_url))
+    feed = [events.drafted(1), events.signed(1), events.sent(1, MORNING), events.drafted(2), events.sent(2, MORNING)]
+    feed += [events.sent(1, MORNING)]  # the same document published again: counted once
+    feed += [events.arrived(1, MORNING), events.arrived(2, MORNING), events.refused(1, MORNING)]
+    feed += [events.recalled(2, EVENING), events.recalled(9, EVENING)]  # a copy reporting never saw is not counted
+    activity.process_many("S", list(enumerate(feed, start=1)))
+
+    sender = activity.agency_stats(events.sender, None, None)
+    assert (sender.sent, sender.sent_signed) == (2, 1)
+    recipient = activity.agency_stats(events.recipient, None, None)
+    assert (recipient.received, recipient.refused, recipient.recalled) == (2, 1, 1)
+    assert [(d.day, d.recalled) for d in recipient.days] == [(date(2026, 11, 24), 0), (date(2026, 11, 25), 1)]

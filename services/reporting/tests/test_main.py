@@ -73,7 +73,7 @@ def test_an_unknown_command_is_refused_with_the_usage(tmp_path: Path, monkeypatc
     with pytest.raises(SystemExit) as refused:
         main(["rebuilt"])
 
-    assert refused.value.code == "usage: python -m lienthong.reporting.main [rebuild]"
+    assert refused.value.code == "usage: python -m lienthong.reporting.main [rebuild [--replay]]"
 
 
 @pytest.fixture
@@ -125,3 +125,30 @@ def test_the_service_counts_published_documents_and_answers_them(
 
         assert counted
         assert list(stub.GetAgencyStats(request, timeout=5).days) == [pb.DayCount(day="2026-11-25", sent=1)]
+
+
+def test_rebuild_with_replay_gives_the_same_counts_and_shows_progress(
+    database_url: str, nats_url: str, instance: str, tmp_path: Path, documents: DocumentsStream, events: DocumentEvents
+) -> None:
+    feed = [events.sent(n, "2026-11-24T02:00:00+00:00") for n in range(1, 301)]
+    feed += [events.arrived(n, "2026-11-24T03:00:00+00:00") for n in range(1, 101)]
+    asyncio.run(documents.publish(*feed))
+    activity = DocumentActivity(create_engine(database_url))
+    activity.process_many(documents.stream, list(enumerate(feed, start=1)))
+    before = (activity.agency_stats(events.sender, None, None), activity.agency_stats(events.recipient, None, None))
+    env = environment(
+        LIENTHONG_DATABASE_URL=database_url,
+        LIENTHONG_DATA_DIR=str(tmp_path),
+        LIENTHONG_NATS_URL=nats_url,
+        LIENTHONG_INSTANCE=instance,
+    )
+
+    done = reporting("rebuild", "--replay", env=env)
+
+    assert done.returncode == 0, done.stderr
+    assert f"{documents.stream}: replayed 400 events" in done.stdout
+    assert f"{documents.stream}: 400/400 events" in done.stdout
+    after = (activity.agency_stats(events.sender, None, None), activity.agency_stats(events.recipient, None, None))
+    assert after == before
+    assert (after[0].sent, after[1].received) == (300, 100)
+    assert activity.last_position(documents.stream) == 400

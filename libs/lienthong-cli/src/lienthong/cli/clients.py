@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 import grpc
 
+from lienthong.audit.v1 import audit_pb2_grpc
 from lienthong.documents.v1 import documents_pb2_grpc
 from lienthong.email.v1 import email_pb2_grpc
 from lienthong.identifiers.v1 import identifiers_pb2_grpc
@@ -61,3 +62,13 @@ def email() -> Iterator[email_pb2_grpc.EmailServiceStub]:
 def signing() -> Iterator[signing_pb2_grpc.SigningServiceStub]:
     with channel("signing") as ch:
         yield signing_pb2_grpc.SigningServiceStub(ch)
+
+
+AUDITED_SERVICES = ("identifiers", "documents", "signing", "email")
+
+
+@contextmanager
+def audit(service: str) -> Iterator[audit_pb2_grpc.AuditServiceStub]:
+    """The audit API of one of `AUDITED_SERVICES` (each serves its own event store)."""
+    with channel(service) as ch:
+        yield audit_pb2_grpc.AuditServiceStub(ch)

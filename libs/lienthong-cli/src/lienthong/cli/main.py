@@ -7,7 +7,7 @@ import json
 import os
 import signal
 import threading
-from datetime import UTC
+from datetime import UTC, datetime
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from lienthong.audit.v1 import audit_pb2 as aud
 from lienthong.cli import clients
 from lienthong.cli.agency_files import AgencyFileError, read_rows, write_rows
 from lienthong.documents.v1 import documents_pb2 as docs
@@ -28,11 +29,14 @@ from lienthong.email.v1 import email_pb2 as mail
 from lienthong.identifiers.v1 import identifiers_pb2 as ids
 from lienthong.reporting.v1 import reporting_pb2 as rep
 from lienthong.signing.v1 import signing_pb2 as sig
+from lienthong.vietnamese.calendar import VIETNAM
 
 app = typer.Typer(help="lienthong: exchange of signed official documents between state agencies.", no_args_is_help=True)
 agencies_app = typer.Typer(help="The agency registry (identifier codes of QĐ 20/2020).", no_args_is_help=True)
 docs_app = typer.Typer(help="Outgoing and incoming documents.", no_args_is_help=True)
-audit_app = typer.Typer(help="For auditors: the full history of a document.", no_args_is_help=True)
+audit_app = typer.Typer(
+    help="For auditors: histories, states as of an instant, diffs, and the tamper-evident chain.", no_args_is_help=True
+)
 mail_app = typer.Typer(help="Official mailboxes, and mail received by the development SMTP sink.", no_args_is_help=True)
 certs_app = typer.Typer(help="Certificates held by the signing service.", no_args_is_help=True)
 app.add_typer(agencies_app, name="agencies")
@@ -477,6 +481,101 @@ def audit_verify(
         raise typer.Exit(1)
 
 
+ServiceOption = Annotated[
+    str, typer.Option("--service", help=f"Whose event store holds the aggregate: {', '.join(clients.AUDITED_SERVICES)}")
+]
+
+
+def _instant(text: str) -> Timestamp:
+    """An ISO 8601 instant from the command line (without an offset: Vietnam time, +07:00)."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        err.print(f"[red]not an ISO 8601 instant[/red]: {text!r} (e.g. 2026-11-25T09:30:00+07:00)")
+        raise typer.Exit(2) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=VIETNAM)
+    stamp = Timestamp()
+    stamp.FromDatetime(moment)
+    return stamp
+
+
+def _audited_service(service: str) -> str:
+    if service not in clients.AUDITED_SERVICES:
+        err.print(f"[red]--service must be one of {', '.join(clients.AUDITED_SERVICES)}[/red], got {service!r}")
+        raise typer.Exit(2)
+    return service
+
+
+@audit_app.command("events")
+def audit_events(
+    aggregate_id: str,
+    service: ServiceOption = "documents",
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per event")] = False,
+) -> None:
+    """Every event of any aggregate (agency, certificate, mailbox, document copy), streamed in order."""
+    table = Table("time", "aggregate", "version", "event", "actor", "trace id")
+    with clients.audit(_audited_service(service)) as stub:
+        request = aud.StreamHistoryRequest(aggregate_id=aggregate_id)
+        try:
+            for response in stub.StreamHistory(request, metadata=clients.actor_metadata(), timeout=600):
+                event = response.event
+                if as_json:
+                    print(json.dumps(MessageToDict(event, preserving_proto_field_name=True), ensure_ascii=False))
+                    continue
+                table.add_row(
+                    _when(event.occurred_at),
+                    event.aggregate,
+                    str(event.version),
+                    event.event,
+                    event.actor,
+                    event.trace_id,
+                )
+        except grpc.RpcError as error:
+            err.print(f"[red]{error.code().name}[/red]: {error.details()}")
+            raise typer.Exit(1) from None
+    if not as_json:
+        console.print(table)
+
+
+@audit_app.command("state")
+def audit_state(
+    aggregate_id: str,
+    at: Annotated[str, typer.Option(help="ISO 8601 instant; without an offset it is Vietnam time")],
+    service: ServiceOption = "documents",
+) -> None:
+    """The aggregate as it was at an instant (its events up to then replayed), as JSON."""
+    with clients.audit(_audited_service(service)) as stub:
+        response = _call(stub.GetStateAt, aud.GetStateAtRequest(aggregate_id=aggregate_id, at=_instant(at)))
+    if not response.version:
+        console.print(f"{response.aggregate} {aggregate_id} did not exist yet at {at}")
+        return
+    console.print(f"{response.aggregate} at version {response.version}, last changed {_when(response.last_changed_at)}")
+    print(json.dumps(MessageToDict(response.state), ensure_ascii=False, indent=2, sort_keys=True))
+
+
+@audit_app.command("diff")
+def audit_diff(
+    aggregate_id: str,
+    since: Annotated[str, typer.Option("--from", help="The earlier ISO 8601 instant")],
+    until: Annotated[str, typer.Option("--to", help="The later ISO 8601 instant")],
+    service: ServiceOption = "documents",
+) -> None:
+    """What changed in an aggregate between two instants: each field before and after, and the events."""
+    request = aud.DiffStatesRequest(aggregate_id=aggregate_id, to=_instant(until))
+    getattr(request, "from").CopyFrom(_instant(since))
+    with clients.audit(_audited_service(service)) as stub:
+        response = _call(stub.DiffStates, request)
+    console.print(f"version {response.from_version} → {response.to_version}")
+    table = Table("field", "before", "after")
+    for change in response.changes:
+        before, after = MessageToDict(change.before), MessageToDict(change.after)
+        table.add_row(change.field, json.dumps(before, ensure_ascii=False), json.dumps(after, ensure_ascii=False))
+    console.print(table)
+    for event in response.events:
+        console.print(f"  {_when(event.occurred_at)}  v{event.version} {event.event} by {event.actor}")
+
+
 # ---- mail and stats ---------------------------------------------------------------------------------
 
 
@@ -648,6 +747,68 @@ def stats(
         f"{processing.done_late} late, {processing.open} open ({processing.open_overdue} overdue); "
         f"time to done {processing.average_hours} h on average, {processing.p90_hours} h at p90"
     )
+
+
+REPORT_FORMATS = {"csv": rep.REPORT_FORMAT_CSV, "xlsx": rep.REPORT_FORMAT_XLSX, "pdf": rep.REPORT_FORMAT_PDF}
+
+
+@app.command()
+def report(
+    scope: Annotated[str, typer.Argument(help="Identifier code of the agency reported on, with everything under it")],
+    from_day: Annotated[str, typer.Option(help="YYYY-MM-DD (Vietnam calendar), inclusive")] = "",
+    to_day: Annotated[str, typer.Option(help="YYYY-MM-DD (Vietnam calendar), inclusive")] = "",
+    export: Annotated[str, typer.Option(help="Write a file instead of printing: csv, xlsx or pdf")] = "",
+    out: Annotated[
+        Path | None, typer.Option(help="Where to write the file (default: the name the service gives)")
+    ] = None,
+) -> None:
+    """The periodic report of an agency: its own documents, each direct unit rolled up, and the total."""
+    with clients.reporting() as stub:
+        if export:
+            if export not in REPORT_FORMATS:
+                err.print(f"[red]--export must be one of {', '.join(REPORT_FORMATS)}[/red], got {export!r}")
+                raise typer.Exit(2)
+            request = rep.ExportReportRequest(
+                scope_code=scope, from_day=from_day, to_day=to_day, format=REPORT_FORMATS[export]
+            )
+            exported = _call(stub.ExportReport, request)
+            target = out or Path(exported.file_name)
+            target.write_bytes(exported.content)
+            console.print(f"wrote {target} ({len(exported.content):,} bytes, {exported.content_type})")
+            return
+        response = _call(stub.GetReport, rep.GetReportRequest(scope_code=scope, from_day=from_day, to_day=to_day))
+    table = Table(
+        "code",
+        "agency",
+        "sent",
+        "signed",
+        "received",
+        "refused",
+        "recalled",
+        "done",
+        "late",
+        "open",
+        "p90 h",
+        title=f"{response.scope_name} ({response.scope_code}) {from_day or '…'} → {to_day or '…'}",
+    )
+    for line in [*response.lines, response.total]:
+        p = line.processing
+        table.add_row(
+            line.code,
+            line.name if line is not response.total else "[bold]total[/bold]",
+            str(line.sent),
+            f"{line.signed_share:.1%}",
+            str(line.received),
+            str(line.refused),
+            str(line.recalled),
+            str(p.done),
+            str(p.done_late),
+            str(p.open),
+            f"{p.p90_hours:g}",
+        )
+    console.print(table)
+    changes = ", ".join(f"{n} {change}" for change, n in sorted(response.registry_changes.items()))
+    console.print(f"identifier codes in the period: {changes or 'no change'}")
 
 
 if __name__ == "__main__":

@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Protocol
+from collections.abc import Callable, Sequence
+from typing import Protocol, runtime_checkable
 
+from google.protobuf.message import DecodeError
 from nats.aio.msg import Msg
 from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
@@ -20,6 +22,7 @@ from nats.js.errors import NotFoundError
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 
+from lienthong.consumer.errors import UnprocessableEvent
 from lienthong.events.v1 import events_pb2
 from lienthong.relay import NatsLink
 from lienthong.telemetry import context_from_headers
@@ -36,8 +39,30 @@ class Sink(Protocol):
         ...
 
     def process(self, stream: str, position: int, envelope: events_pb2.EventEnvelope) -> None:
-        """Apply one event and record `position`, atomically; do nothing if `position` is already done."""
+        """Apply one event and record `position`, atomically; do nothing if `position` is already done.
+
+        Raises `UnprocessableEvent` when the event can never be applied.
+        """
         ...
+
+    def quarantine(self, stream: str, position: int, subject: str, data: bytes, reason: str) -> None:
+        """Keep an event that cannot be applied aside, with its reason, and record `position`, atomically."""
+        ...
+
+
+@runtime_checkable
+class BatchSink(Sink, Protocol):
+    """A sink that applies a run of events in one transaction (much faster when catching up)."""
+
+    def process_many(self, stream: str, events: Sequence[tuple[int, events_pb2.EventEnvelope]]) -> None:
+        """Apply the events in order and record the last position, atomically; skip those already done.
+
+        Puts aside, itself, the events it cannot apply.
+        """
+        ...
+
+
+Progress = Callable[[int, int], None]  # (events applied so far, events this catch-up will apply in all)
 
 
 class StreamConsumer:
@@ -62,11 +87,13 @@ class StreamConsumer:
         self._batch_size = batch_size
         self._fetch_timeout = fetch_timeout
         self.processed = 0  # events applied since start, for metrics and tests
+        self.quarantined = 0  # events put aside as dead letters since start
 
     async def run(self) -> None:
         """Consume until cancelled; any failure restarts the subscription from the sink's position."""
         backoff = 0.2
         while True:
+            processed_before = self.processed
             try:
                 await self._consume()
             except asyncio.CancelledError:
@@ -77,6 +104,8 @@ class StreamConsumer:
                 log.warning("consumer %s on %s interrupted: %s", self._durable, self._stream, error)
             except Exception:
                 log.exception("consumer %s on %s failed to process an event", self._durable, self._stream)
+            if self.processed > processed_before:
+                backoff = 0.2  # it worked for a while: this is a new interruption, not the same one
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, 5.0)
 
@@ -90,10 +119,36 @@ class StreamConsumer:
                     messages = await subscription.fetch(self._batch_size, timeout=self._fetch_timeout)
                 except TimeoutError:
                     continue
-                for message in messages:
-                    await self._handle(message)
+                await self._handle(messages)
         finally:
             await subscription.unsubscribe()
+
+    async def catch_up(self, progress: Progress | None = None) -> int:
+        """Feed the sink everything the stream holds after the sink's position, then stop; return how many
+        events were taken (applied or put aside). For rebuilding a read model with its service stopped."""
+        js = (await self._link.client()).jetstream()
+        position = await asyncio.to_thread(self._sink.last_position, self._stream)
+        subscription = await self._subscribe(js, position)
+        taken, total = 0, 0
+        try:
+            while True:
+                try:
+                    messages = await subscription.fetch(self._batch_size, timeout=self._fetch_timeout)
+                except TimeoutError:
+                    if (await subscription.consumer_info()).num_pending == 0:
+                        return taken
+                    continue
+                await self._handle(messages)
+                taken += len(messages)
+                total = max(total, taken + messages[-1].metadata.num_pending)
+                if progress is not None:
+                    progress(taken, total)
+                if messages[-1].metadata.num_pending == 0:
+                    return taken
+        finally:
+            await subscription.unsubscribe()
+            with contextlib.suppress(NotFoundError):
+                await js.delete_consumer(self._stream, self._durable)
 
     async def _subscribe(self, js: JetStreamContext, position: int) -> JetStreamContext.PullSubscription:
         with contextlib.suppress(NotFoundError):
@@ -108,14 +163,57 @@ class StreamConsumer:
         )
         return await js.pull_subscribe("", durable=self._durable, stream=self._stream, config=config)
 
-    async def _handle(self, message: Msg) -> None:
-        position = message.metadata.sequence.stream
-        envelope = events_pb2.EventEnvelope.FromString(message.data)
-        parent = context_from_headers(message.headers)
-        with tracer.start_as_current_span(f"process {message.subject}", context=parent, kind=SpanKind.CONSUMER) as span:
-            span.set_attribute("messaging.system", "nats")
-            span.set_attribute("messaging.consumer.group.name", self._durable)
-            span.set_attribute("messaging.nats.stream_sequence", position)
-            await asyncio.to_thread(self._sink.process, self._stream, position, envelope)
+    async def _handle(self, messages: Sequence[Msg]) -> None:
+        """Apply a fetched batch in stream order: runs of readable events together, unreadable ones aside."""
+        run: list[tuple[Msg, int, events_pb2.EventEnvelope]] = []
+        for message in messages:
+            position = message.metadata.sequence.stream
+            try:
+                run.append((message, position, events_pb2.EventEnvelope.FromString(message.data)))
+            except DecodeError as error:
+                await self._apply(run)
+                run = []
+                await self._put_aside(message, position, f"not an event envelope: {error}")
+        await self._apply(run)
+
+    async def _apply(self, run: Sequence[tuple[Msg, int, events_pb2.EventEnvelope]]) -> None:
+        if not run:
+            return
+        spans = [self._span(message, position) for message, position, _ in run]
+        applied = [message for message, _, _ in run]
+        try:
+            if isinstance(self._sink, BatchSink):
+                events = [(position, envelope) for _, position, envelope in run]
+                await asyncio.to_thread(self._sink.process_many, self._stream, events)
+            else:
+                for message, position, envelope in run:
+                    try:
+                        await asyncio.to_thread(self._sink.process, self._stream, position, envelope)
+                    except UnprocessableEvent as failure:
+                        applied.remove(message)
+                        await self._put_aside(message, position, failure.reason)
+        finally:
+            for span in spans:
+                span.end()
+        for message in applied:
+            await message.ack()
+        self.processed += len(applied)
+
+    def _span(self, message: Msg, position: int) -> trace.Span:
+        """A span per event, child of the span that stored it (its trace context travels in the headers)."""
+        return tracer.start_span(
+            f"process {message.subject}",
+            context=context_from_headers(message.headers),
+            kind=SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "nats",
+                "messaging.consumer.group.name": self._durable,
+                "messaging.nats.stream_sequence": position,
+            },
+        )
+
+    async def _put_aside(self, message: Msg, position: int, reason: str) -> None:
+        log.error("consumer %s puts event %s of %s aside: %s", self._durable, position, self._stream, reason)
+        await asyncio.to_thread(self._sink.quarantine, self._stream, position, message.subject, message.data, reason)
         await message.ack()
-        self.processed += 1
+        self.quarantined += 1

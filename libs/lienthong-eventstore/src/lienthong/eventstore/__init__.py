@@ -2,7 +2,7 @@
 
 from lienthong.eventstore.application import StoredApplication, store_environment
 from lienthong.eventstore.context import current_actor, event_context
-from lienthong.eventstore.records import EventRecord, aggregate_history, read_events
+from lienthong.eventstore.records import EventRecord, aggregate_history, read_events, to_jsonable
 
 __all__ = [
     "EventRecord",
@@ -12,4 +12,5 @@ __all__ = [
     "event_context",
     "read_events",
     "store_environment",
+    "to_jsonable",
 ]

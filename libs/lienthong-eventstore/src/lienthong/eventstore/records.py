@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import base64
 import enum
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import asdict, dataclass, is_dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -63,10 +63,10 @@ def _decode(app: Application[Any], stored: StoredEvent, position: int) -> EventR
 
 
 def to_jsonable(value: Any) -> Any:
-    """`value` with datetimes, UUIDs, enums, decimals and bytes turned into JSON values."""
+    """`value` with datetimes, dates, UUIDs, enums, decimals, bytes and dataclasses turned into JSON values."""
     if isinstance(value, str | int | float | bool) or value is None:
         return value
-    if isinstance(value, datetime):
+    if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, UUID | Decimal):
         return str(value)
@@ -74,6 +74,8 @@ def to_jsonable(value: Any) -> Any:
         return to_jsonable(value.value)
     if isinstance(value, bytes):
         return base64.b64encode(value).decode("ascii")
+    if is_dataclass(value) and not isinstance(value, type):
+        return to_jsonable(asdict(value))
     if isinstance(value, dict):
         return {str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import grpc
@@ -22,11 +23,15 @@ def _actor_of(context: grpc.aio.ServicerContext[Any, Any]) -> str:
     return "anonymous"
 
 
-UnaryBehaviour = Callable[[Any, grpc.aio.ServicerContext[Any, Any]], Awaitable[Any]]
+async def _refuse(context: grpc.aio.ServicerContext[Any, Any], method: str, error: DomainError) -> None:
+    code, reason = grpc_status(error)
+    log.info("%s refused: %s %s", method, code.name, reason)
+    await context.abort(code, reason)
 
 
-class UnaryInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
-    """Base of the interceptors that wrap every unary method's behaviour in one of their own."""
+class DomainInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
+    """Runs each unary call, and each server-streaming call written as an async generator, with the caller as
+    actor, and turns a `DomainError` into its status and reason."""
 
     async def intercept_service(
         self,
@@ -34,30 +39,42 @@ class UnaryInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
         handler_call_details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler[Any, Any]:
         handler = await continuation(handler_call_details)
-        if handler is None or handler.unary_unary is None:
+        if handler is None:
             return handler
+        method = handler_call_details.method
+        if handler.unary_stream is not None and inspect.isasyncgenfunction(handler.unary_stream):
+            return self._streaming(handler, method)
+        if handler.unary_unary is None:
+            return handler
+        inner = handler.unary_unary
+
+        async def unary_unary(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+            with event_context(_actor_of(context)):
+                try:
+                    return await inner(request, context)  # type: ignore[arg-type]
+                except DomainError as error:
+                    await _refuse(context, method, error)
+
         return grpc.unary_unary_rpc_method_handler(
-            self.wrap(handler.unary_unary, handler_call_details.method),  # type: ignore[arg-type]
+            unary_unary,
             request_deserializer=handler.request_deserializer,
             response_serializer=handler.response_serializer,
         )
 
-    def wrap(self, inner: UnaryBehaviour, method: str) -> UnaryBehaviour:
-        """The behaviour that replaces `inner` for the method named `/package.Service/Method`."""
-        raise NotImplementedError
+    @staticmethod
+    def _streaming(handler: grpc.RpcMethodHandler[Any, Any], method: str) -> grpc.RpcMethodHandler[Any, Any]:
+        inner = handler.unary_stream
 
-
-class DomainInterceptor(UnaryInterceptor):
-    """Runs each unary call with the caller as actor and turns a `DomainError` into its status and reason."""
-
-    def wrap(self, inner: UnaryBehaviour, method: str) -> UnaryBehaviour:
-        async def unary_unary(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+        async def unary_stream(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
             with event_context(_actor_of(context)):
                 try:
-                    return await inner(request, context)
+                    async for response in inner(request, context):  # type: ignore[misc, union-attr, arg-type]
+                        yield response
                 except DomainError as error:
-                    code, reason = grpc_status(error)
-                    log.info("%s refused: %s %s", method, code.name, reason)
-                    await context.abort(code, reason)
+                    await _refuse(context, method, error)
 
-        return unary_unary
+        return grpc.unary_stream_rpc_method_handler(
+            unary_stream,
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )

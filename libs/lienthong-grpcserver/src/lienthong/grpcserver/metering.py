@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import grpc
 from opentelemetry import metrics
-
-from lienthong.grpcserver.interceptors import UnaryBehaviour, UnaryInterceptor
 
 # OpenTelemetry's RPC semantic conventions; Prometheus sees rpc_server_call_duration_seconds_{bucket,count,sum}
 DURATION = "rpc.server.call.duration"
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 
-class RpcMetricsInterceptor(UnaryInterceptor):
+class RpcMetricsInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
     """Records every unary call's duration with its service, method and gRPC status code."""
 
     def __init__(self, meter: metrics.Meter | None = None) -> None:
@@ -27,7 +26,21 @@ class RpcMetricsInterceptor(UnaryInterceptor):
             explicit_bucket_boundaries_advisory=BUCKETS,
         )
 
-    def wrap(self, inner: UnaryBehaviour, method: str) -> UnaryBehaviour:
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any]]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler[Any, Any]:
+        handler = await continuation(handler_call_details)
+        if handler is None or handler.unary_unary is None:
+            return handler  # streams are not measured: their duration is the client's, not the server's
+        return grpc.unary_unary_rpc_method_handler(
+            self._measured(handler.unary_unary, handler_call_details.method),
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+
+    def _measured(self, inner: Any, method: str) -> Any:
         service, _, name = method.lstrip("/").rpartition("/")
         duration = self._duration
 

@@ -153,6 +153,11 @@ class Platform:
                     raise TimeoutError(f"{service} not serving after {timeout:.0f}s:\n{self.log_tail(service)}")
                 time.sleep(0.1)
 
+    def pid(self, name: str) -> int | None:
+        """The process id of a running part (a service or "smtp-sink"), None when it is not running."""
+        process = self._processes.get(name)
+        return process.pid if process is not None and process.poll() is None else None
+
     def log_tail(self, name: str, lines: int = 40) -> str:
         path = self.config.logs_dir / f"{name}.log"
         if not path.exists():

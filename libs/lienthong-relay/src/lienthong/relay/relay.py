@@ -92,15 +92,21 @@ class EventRelay:
         records = await asyncio.to_thread(read_events, self._app, position + 1, self._batch_size)
         if not records:
             return False
+        # Pipelined: every publish of the batch is written to the connection in order before any ack is
+        # awaited (JetStream stores them in that order); the position moves past the acknowledged prefix only.
+        publishes = [asyncio.ensure_future(self._publish(record)) for record in records]
+        outcomes = await asyncio.gather(*publishes, return_exceptions=True)
         acknowledged = position
-        try:
-            for record in records:
-                await self._publish(record)
-                acknowledged = record.position
-                self.published += 1
-        finally:
-            if acknowledged > position:
-                await asyncio.to_thread(self._positions.write, self._position_name, acknowledged)
+        for record, outcome in zip(records, outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                break
+            acknowledged = record.position
+            self.published += 1
+        if acknowledged > position:
+            await asyncio.to_thread(self._positions.write, self._position_name, acknowledged)
+        failure = next((outcome for outcome in outcomes if isinstance(outcome, BaseException)), None)
+        if failure is not None:
+            raise failure
         return True
 
     async def _publish(self, record: EventRecord) -> None:

@@ -1,4 +1,8 @@
-"""Content-addressed storage of document files: a file's name is the SHA-256 of its bytes."""
+"""Content-addressed storage of document files: a file's name is the SHA-256 of its bytes.
+
+Two stores behind one interface: a local directory (the default; a shared volume in production) and an
+S3-compatible object store (`LIENTHONG_BLOB_STORE=s3://bucket/prefix`, see `blob_store_from_env`).
+"""
 
 from __future__ import annotations
 
@@ -6,22 +10,44 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
+from typing import Protocol
 
 from lienthong.errors import NotFound
 
 
-class BlobStore:
-    """Files under a local directory (`<dir>/<first two hex>/<sha256>`), written atomically, never changed.
+class BlobStore(Protocol):
+    def put(self, content: bytes) -> str:
+        """Store `content`; return its SHA-256 (hex). Storing the same bytes twice is harmless."""
+        ...
 
-    A shared volume in production; the interface is the seam where an object store would go.
-    """
+    def get(self, digest: str) -> bytes:
+        """The bytes whose SHA-256 is `digest`; NOT_FOUND when none are stored."""
+        ...
+
+
+def checked_digest(digest: str) -> str:
+    """`digest` when it is a lowercase hex SHA-256, else NOT_FOUND (no file can have that name)."""
+    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise NotFound(f"{digest!r} is not a SHA-256 digest")
+    return digest
+
+
+def verified(digest: str, content: bytes) -> bytes:
+    """`content` if its SHA-256 is `digest`; a file changed in the store is never handed out as genuine."""
+    actual = hashlib.sha256(content).hexdigest()
+    if actual != digest:
+        raise RuntimeError(f"the stored file {digest} has been altered: its bytes hash to {actual}")
+    return content
+
+
+class LocalBlobStore:
+    """Files under a local directory (`<dir>/<first two hex>/<sha256>`), written atomically, never changed."""
 
     def __init__(self, directory: Path) -> None:
         self._directory = directory
         directory.mkdir(parents=True, exist_ok=True)
 
     def put(self, content: bytes) -> str:
-        """Store `content`; return its SHA-256 (hex). Storing the same bytes twice is harmless."""
         digest = hashlib.sha256(content).hexdigest()
         path = self._path(digest)
         if not path.exists():
@@ -34,13 +60,24 @@ class BlobStore:
         return digest
 
     def get(self, digest: str) -> bytes:
-        """The bytes whose SHA-256 is `digest`."""
         path = self._path(digest)
         if not path.exists():
             raise NotFound(f"no stored file has SHA-256 {digest}")
-        return path.read_bytes()
+        return verified(digest, path.read_bytes())
 
     def _path(self, digest: str) -> Path:
-        if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
-            raise NotFound(f"{digest!r} is not a SHA-256 digest")
+        checked_digest(digest)
         return self._directory / digest[:2] / digest
+
+
+def blob_store_from_env(data_dir: Path) -> BlobStore:
+    """The store `LIENTHONG_BLOB_STORE` names: `s3://bucket[/prefix]` for an S3-compatible object store
+    (endpoint in `LIENTHONG_S3_ENDPOINT`, credentials from the usual AWS variables or files), anything
+    else or nothing for the local directory it names (default `<data dir>/blobs`)."""
+    where = os.environ.get("LIENTHONG_BLOB_STORE", "")
+    if where.startswith("s3://"):
+        from lienthong.documents.s3_blobs import S3BlobStore  # boto3 is loaded only where S3 is used
+
+        bucket, _, prefix = where.removeprefix("s3://").partition("/")
+        return S3BlobStore(bucket, prefix, endpoint_url=os.environ.get("LIENTHONG_S3_ENDPOINT") or None)
+    return LocalBlobStore(Path(where) if where else data_dir / "blobs")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 
+from lienthong.audit.service import audit_service
 from lienthong.consumer import LocalFollower
 from lienthong.documents.api import DocumentsServicer
 from lienthong.documents.application import DocumentsApp
-from lienthong.documents.blobs import BlobStore
+from lienthong.documents.blobs import blob_store_from_env
 from lienthong.documents.gateways import AgencyDirectory, SealSigner
 from lienthong.documents.projections.registers import Registers
 from lienthong.documents.usecases import DocumentUseCases
@@ -35,7 +36,7 @@ async def run(settings: Settings) -> None:
         app,
         registers,
         follower,
-        BlobStore(settings.data_dir / "blobs"),
+        blob_store_from_env(settings.data_dir),
         directory,
         SealSigner(signing),
         route_to_successor=os.environ.get("LIENTHONG_ROUTE_TO_SUCCESSOR", "yes").lower() in ("1", "yes", "true"),
@@ -56,7 +57,8 @@ async def run(settings: Settings) -> None:
             Service(
                 documents_pb2.DESCRIPTOR.services_by_name["DocumentsService"].full_name,
                 lambda server: documents_pb2_grpc.add_DocumentsServiceServicer_to_server(servicer, server),
-            )
+            ),
+            audit_service(app, SERVICE),
         ],
         background=[relay.run, follower.run, lambda: directory.watch(link, names), ChainSealer(app).run],
         cleanup=[close],

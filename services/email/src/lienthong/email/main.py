@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from lienthong.audit.service import audit_service
 from lienthong.consumer import LocalFollower, StreamConsumer
 from lienthong.email.api import EmailServicer
 from lienthong.email.application import EmailApp
@@ -70,7 +71,8 @@ async def run(settings: Settings) -> None:
             Service(
                 email_pb2.DESCRIPTOR.services_by_name["EmailService"].full_name,
                 lambda server: email_pb2_grpc.add_EmailServiceServicer_to_server(servicer, server),
-            )
+            ),
+            audit_service(app, SERVICE),
         ],
         background=[consumer.run, delivery.run, relay.run, registry_follower.run, ChainSealer(app).run],
         cleanup=[close],

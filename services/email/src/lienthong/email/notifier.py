@@ -7,6 +7,7 @@ from datetime import datetime
 
 from google.protobuf.json_format import MessageToDict
 
+from lienthong.consumer import UnprocessableEvent
 from lienthong.email.application import EmailApp
 from lienthong.email.directory import AgencyMailboxes
 from lienthong.email.domain.notification import Notification
@@ -42,8 +43,16 @@ class ArrivalNotifier:
         notification = None
         notified = NOTIFIED.get((envelope.aggregate, envelope.event))
         if notified is not None:
-            notification = self._notification_for(envelope, *notified)
+            try:
+                notification = self._notification_for(envelope, *notified)
+            except (KeyError, ValueError) as error:
+                raise UnprocessableEvent(position, f"{type(error).__name__}: {error}") from error
         self._app.queue(notification, stream=stream, position=position)
+
+    def quarantine(self, stream: str, position: int, subject: str, data: bytes, reason: str) -> None:
+        """Nobody can be told of an event that cannot be read: say so in the log and move past it."""
+        log.error("no notification for event %s of %s (%s, %d bytes): %s", position, stream, subject, len(data), reason)
+        self._app.queue(None, stream=stream, position=position)
 
     def _notification_for(self, envelope: events_pb2.EventEnvelope, kind: str, told: str) -> Notification | None:
         data = MessageToDict(envelope.data)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from lienthong.audit.service import audit_service
 from lienthong.consumer import LocalFollower
 from lienthong.eventstore import store_environment
 from lienthong.eventstore.chain import ChainSealer
@@ -35,7 +36,8 @@ async def run(settings: Settings) -> None:
             Service(
                 identifiers_pb2.DESCRIPTOR.services_by_name["IdentifiersService"].full_name,
                 lambda server: identifiers_pb2_grpc.add_IdentifiersServiceServicer_to_server(servicer, server),
-            )
+            ),
+            audit_service(app, SERVICE),
         ],
         background=[relay.run, follower.run, ChainSealer(app).run],
         cleanup=[link.close],

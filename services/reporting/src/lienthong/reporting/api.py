@@ -7,7 +7,11 @@ from typing import Any
 
 from lienthong.errors import InvalidArgument
 from lienthong.grpcserver import day_of
+from lienthong.reporting.domain.report import Processing, Report, ReportRow
+from lienthong.reporting.exports.pdf import to_pdf
+from lienthong.reporting.exports.spreadsheet import to_csv, to_xlsx
 from lienthong.reporting.projections.activity import DocumentActivity
+from lienthong.reporting.reports import Reports
 from lienthong.reporting.v1 import reporting_pb2 as pb
 from lienthong.reporting.v1 import reporting_pb2_grpc
 from lienthong.vietnamese.calendar import vietnam_today
@@ -18,8 +22,9 @@ Context = Any  # grpc.aio.ServicerContext; errors travel as DomainError
 class ReportingServicer(reporting_pb2_grpc.ReportingServiceServicer):
     """Implements `lienthong.reporting.v1.ReportingService`."""
 
-    def __init__(self, activity: DocumentActivity) -> None:
+    def __init__(self, activity: DocumentActivity, reports: Reports) -> None:
         self._activity = activity
+        self._reports = reports
 
     async def GetProcessingStats(
         self, request: pb.GetProcessingStatsRequest, context: Context
@@ -30,16 +35,7 @@ class ReportingServicer(reporting_pb2_grpc.ReportingServiceServicer):
         stats = await asyncio.to_thread(
             self._activity.processing_of, request.agency_code, from_day, to_day, vietnam_today()
         )
-        return pb.GetProcessingStatsResponse(
-            received=stats.received,
-            done=stats.done,
-            done_on_time=stats.done_on_time,
-            done_late=stats.done_late,
-            open=stats.open,
-            open_overdue=stats.open_overdue,
-            average_hours=stats.average_hours,
-            p90_hours=stats.p90_hours,
-        )
+        return pb.GetProcessingStatsResponse(**_processing_fields(stats))
 
     async def GetAgencyStats(self, request: pb.GetAgencyStatsRequest, context: Context) -> pb.GetAgencyStatsResponse:
         if not request.agency_code:
@@ -52,3 +48,69 @@ class ReportingServicer(reporting_pb2_grpc.ReportingServiceServicer):
             received=stats.received,
             days=[pb.DayCount(day=d.day.isoformat(), sent=d.sent, received=d.received) for d in stats.days],
         )
+
+    async def GetReport(self, request: pb.GetReportRequest, context: Context) -> pb.GetReportResponse:
+        report = await self._report(request.scope_code, request.from_day, request.to_day)
+        return pb.GetReportResponse(
+            scope_code=report.scope_code,
+            scope_name=report.scope_name,
+            lines=[_line(row) for row in report.rows],
+            total=_line(report.total),
+            months=[pb.MonthCount(month=m, sent=sent, received=got) for m, sent, got in report.months],
+            processing_times=[pb.BucketCount(label=label, count=n) for label, n in report.processing_buckets],
+            registry_changes=dict(report.registry_changes),
+        )
+
+    async def ExportReport(self, request: pb.ExportReportRequest, context: Context) -> pb.ExportReportResponse:
+        if request.format not in EXPORTS:
+            raise InvalidArgument("format is required: CSV, XLSX or PDF")
+        render, content_type, extension = EXPORTS[request.format]
+        report = await self._report(request.scope_code, request.from_day, request.to_day)
+        content = await asyncio.to_thread(render, report)
+        period = "-".join(day for day in (request.from_day, request.to_day) if day) or "all"
+        return pb.ExportReportResponse(
+            content=content, content_type=content_type, file_name=f"bao-cao-{report.scope_code}-{period}.{extension}"
+        )
+
+    async def _report(self, scope_code: str, from_text: str, to_text: str) -> Report:
+        if not scope_code:
+            raise InvalidArgument("scope_code is required: the identifier code of the agency to report on")
+        from_day, to_day = day_of(from_text, "from_day"), day_of(to_text, "to_day")
+        if from_day and to_day and to_day < from_day:
+            raise InvalidArgument(f"to_day {to_day} is before from_day {from_day}")
+        return await asyncio.to_thread(self._reports.build, scope_code, from_day, to_day, vietnam_today())
+
+
+EXPORTS = {
+    pb.REPORT_FORMAT_CSV: (to_csv, "text/csv; charset=utf-8", "csv"),
+    pb.REPORT_FORMAT_XLSX: (to_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+    pb.REPORT_FORMAT_PDF: (to_pdf, "application/pdf", "pdf"),
+}
+
+
+def _processing_fields(stats: Processing) -> dict[str, Any]:
+    return {
+        "received": stats.received,
+        "done": stats.done,
+        "done_on_time": stats.done_on_time,
+        "done_late": stats.done_late,
+        "open": stats.open,
+        "open_overdue": stats.open_overdue,
+        "average_hours": stats.average_hours,
+        "p90_hours": stats.p90_hours,
+    }
+
+
+def _line(row: ReportRow) -> pb.ReportLine:
+    return pb.ReportLine(
+        code=row.code,
+        name=row.name,
+        agencies=row.agencies,
+        sent=row.sent,
+        sent_signed=row.sent_signed,
+        signed_share=row.signed_share,
+        received=row.received,
+        refused=row.refused,
+        recalled=row.recalled,
+        processing=pb.ProcessingSummary(**_processing_fields(row.processing)),
+    )

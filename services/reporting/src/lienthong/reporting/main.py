@@ -1,16 +1,22 @@
 """Wiring of the reporting service: read model, JetStream consumer of document events, gRPC server.
 
 python -m lienthong.reporting.main           serve (LIENTHONG_* settings, see lienthong.grpcserver.settings)
-python -m lienthong.reporting.main rebuild   empty the read model, with the service stopped; the next
-                                             start replays the documents stream from its first event
+python -m lienthong.reporting.main rebuild   empty the read models, with the service stopped; the next
+                                             start replays the documents and identifiers streams from
+                                             their first events
+python -m lienthong.reporting.main rebuild --replay
+                                             the same, then replay both streams to their end now,
+                                             showing progress, so that the service starts caught up
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from pathlib import Path
 
+from nats.js.errors import NotFoundError
 from sqlalchemy import create_engine, make_url
 
 from lienthong.consumer import StreamConsumer
@@ -18,10 +24,12 @@ from lienthong.grpcserver import Service, Settings, serve, setup_process
 from lienthong.relay import NatsLink, StreamNames
 from lienthong.reporting.api import ReportingServicer
 from lienthong.reporting.projections.activity import DocumentActivity
+from lienthong.reporting.projections.agencies import AgencyTree
+from lienthong.reporting.reports import Reports
 from lienthong.reporting.v1 import reporting_pb2, reporting_pb2_grpc
 
 SERVICE = "reporting"
-USAGE = "usage: python -m lienthong.reporting.main [rebuild]"
+USAGE = "usage: python -m lienthong.reporting.main [rebuild [--replay]]"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -31,28 +39,62 @@ def main(argv: list[str] | None = None) -> None:
         case []:
             setup_process(settings)
             asyncio.run(run(settings))
-        case ["rebuild"]:
-            removed = projection(settings).empty()
-            print(f"reporting read model emptied ({removed} rows removed); the next start replays the stream")
+        case ["rebuild", *flags] if set(flags) <= {"--replay"}:
+            activity, tree = read_models(settings)
+            removed = activity.empty() + tree.empty()
+            print(f"reporting read models emptied ({removed} rows removed); the next start replays the streams")
+            if flags:
+                asyncio.run(replay(settings, activity, tree))
         case _:
             sys.exit(USAGE)
 
 
-def projection(settings: Settings) -> DocumentActivity:
-    """The read model in the service's database (a SQLite file by default, whose folder is created)."""
+def read_models(settings: Settings) -> tuple[DocumentActivity, AgencyTree]:
+    """The read models in the service's database (a SQLite file by default, whose folder is created)."""
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    return DocumentActivity(create_engine(url))
+    engine = create_engine(url)
+    return DocumentActivity(engine), AgencyTree(engine)
+
+
+async def replay(settings: Settings, activity: DocumentActivity, tree: AgencyTree) -> None:
+    """Feed both read models everything their streams hold now, printing progress about once a second."""
+    link = NatsLink(settings.nats_url, name=f"{SERVICE}-rebuild")
+    names = StreamNames(settings.instance)
+    try:
+        for service, sink in (("identifiers", tree), ("documents", activity)):
+            stream = names.stream(service)
+            consumer = StreamConsumer(link, stream=stream, durable=f"{SERVICE}-rebuild", sink=sink, batch_size=500)
+            started = last_print = time.monotonic()
+
+            def show(done: int, total: int, stream: str = stream, started: float = started) -> None:
+                nonlocal last_print
+                now = time.monotonic()
+                if now - last_print >= 1 or done == total:
+                    last_print = now
+                    rate = done / max(now - started, 1e-6)
+                    print(f"{stream}: {done:,}/{total:,} events ({rate:,.0f} events/s)", flush=True)
+
+            try:
+                taken = await consumer.catch_up(show)
+            except NotFoundError:
+                print(f"{stream}: no such stream yet, nothing to replay", flush=True)
+                continue
+            elapsed = time.monotonic() - started
+            print(f"{stream}: replayed {taken:,} events in {elapsed:.1f} s", flush=True)
+    finally:
+        await link.close()
 
 
 async def run(settings: Settings) -> None:
-    activity = projection(settings)
+    activity, tree = read_models(settings)
     # A link rather than a connection: the service starts and answers while NATS is still down.
     link = NatsLink(settings.nats_url, name=SERVICE)
     names = StreamNames(settings.instance)
-    consumer = StreamConsumer(link, stream=names.stream("documents"), durable=SERVICE, sink=activity)
-    servicer = ReportingServicer(activity)
+    documents = StreamConsumer(link, stream=names.stream("documents"), durable=SERVICE, sink=activity)
+    agencies = StreamConsumer(link, stream=names.stream("identifiers"), durable=SERVICE, sink=tree)
+    servicer = ReportingServicer(activity, Reports(activity, tree))
     await serve(
         settings,
         [
@@ -61,7 +103,7 @@ async def run(settings: Settings) -> None:
                 lambda server: reporting_pb2_grpc.add_ReportingServiceServicer_to_server(servicer, server),
             )
         ],
-        background=[consumer.run],
+        background=[documents.run, agencies.run],
         cleanup=[link.close],
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from lienthong.audit.service import audit_service
 from lienthong.eventstore import store_environment
 from lienthong.eventstore.chain import ChainSealer
 from lienthong.grpcserver import Service, Settings, open_channel, run_service, serve
@@ -44,7 +45,8 @@ async def run(settings: Settings) -> None:
             Service(
                 signing_pb2.DESCRIPTOR.services_by_name["SigningService"].full_name,
                 lambda server: signing_pb2_grpc.add_SigningServiceServicer_to_server(servicer, server),
-            )
+            ),
+            audit_service(app, SERVICE),
         ],
         background=[relay.run, ChainSealer(app).run],
         cleanup=[close],

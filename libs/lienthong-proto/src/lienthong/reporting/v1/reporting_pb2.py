@@ -24,13 +24,17 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&lienthong/reporting/v1/reporting.proto\x12\x16lienthong.reporting.v1\"R\n\x19GetProcessingStatsRequest\x12\x13\n\x0b\x61gency_code\x18\x01 \x01(\t\x12\x10\n\x08\x66rom_day\x18\x02 \x01(\t\x12\x0e\n\x06to_day\x18\x03 \x01(\t\"\xb3\x01\n\x1aGetProcessingStatsResponse\x12\x10\n\x08received\x18\x01 \x01(\x03\x12\x0c\n\x04\x64one\x18\x02 \x01(\x03\x12\x14\n\x0c\x64one_on_time\x18\x03 \x01(\x03\x12\x11\n\tdone_late\x18\x04 \x01(\x03\x12\x0c\n\x04open\x18\x05 \x01(\x03\x12\x14\n\x0copen_overdue\x18\x06 \x01(\x03\x12\x15\n\raverage_hours\x18\x07 \x01(\x01\x12\x11\n\tp90_hours\x18\x08 \x01(\x01\"N\n\x15GetAgencyStatsRequest\x12\x13\n\x0b\x61gency_code\x18\x01 \x01(\t\x12\x10\n\x08\x66rom_day\x18\x02 \x01(\t\x12\x0e\n\x06to_day\x18\x03 \x01(\t\"7\n\x08\x44\x61yCount\x12\x0b\n\x03\x64\x61y\x18\x01 \x01(\t\x12\x0c\n\x04sent\x18\x02 \x01(\x03\x12\x10\n\x08received\x18\x03 \x01(\x03\"}\n\x16GetAgencyStatsResponse\x12\x13\n\x0b\x61gency_code\x18\x01 \x01(\t\x12\x0c\n\x04sent\x18\x02 \x01(\x03\x12\x10\n\x08received\x18\x03 \x01(\x03\x12.\n\x04\x64\x61ys\x18\x04 \x03(\x0b\x32 .lienthong.reporting.v1.DayCount2\x80\x02\n\x10ReportingService\x12o\n\x0eGetAgencyStats\x12-.lienthong.reporting.v1.GetAgencyStatsRequest\x1a..lienthong.reporting.v1.GetAgencyStatsResponse\x12{\n\x12GetProcessingStats\x12\x31.lienthong.reporting.v1.GetProcessingStatsRequest\x1a\x32.lienthong.reporting.v1.GetProcessingStatsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&lienthong/reporting/v1/reporting.proto\x12\x16lienthong.reporting.v1\"R\n\x19GetProcessingStatsRequest\x12\x13\n\x0b\x61gency_code\x18\x01 \x01(\t\x12\x10\n\x08\x66rom_day\x18\x02 \x01(\t\x12\x0e\n\x06to_day\x18\x03 \x01(\t\"\xb3\x01\n\x1aGetProcessingStatsResponse\x12\x10\n\x08received\x18\x01 \x01(\x03\x12\x0c\n\x04\x64one\x18\x02 \x01(\x03\x12\x14\n\x0c\x64one_on_time\x18\x03 \x01(\x03\x12\x11\n\tdone_late\x18\x04 \x01(\x03\x12\x0c\n\x04open\x18\x05 \x01(\x03\x12\x14\n\x0copen_overdue\x18\x06 \x01(\x03\x12\x15\n\raverage_hours\x18\x07 \x01(\x01\x12\x11\n\tp90_hours\x18\x08 \x01(\x01\"N\n\x15GetAgencyStatsRequest\x12\x13\n\x0b\x61gency_code\x18\x01 \x01(\t\x12\x10\n\x08\x66rom_day\x18\x02 \x01(\t\x12\x0e\n\x06to_day\x18\x03 \x01(\t\"7\n\x08\x44\x61yCount\x12\x0b\n\x03\x64\x61y\x18\x01 \x01(\t\x12\x0c\n\x04sent\x18\x02 \x01(\x03\x12\x10\n\x08received\x18\x03 \x01(\x03\"}\n\x16GetAgencyStatsResponse\x12\x13\n\x0b\x61gency_code\x18\x01 \x01(\t\x12\x0c\n\x04sent\x18\x02 \x01(\x03\x12\x10\n\x08received\x18\x03 \x01(\x03\x12.\n\x04\x64\x61ys\x18\x04 \x03(\x0b\x32 .lienthong.reporting.v1.DayCount\"H\n\x10GetReportRequest\x12\x12\n\nscope_code\x18\x01 \x01(\t\x12\x10\n\x08\x66rom_day\x18\x02 \x01(\t\x12\x0e\n\x06to_day\x18\x03 \x01(\t\"\xaa\x01\n\x11ProcessingSummary\x12\x10\n\x08received\x18\x01 \x01(\x03\x12\x0c\n\x04\x64one\x18\x02 \x01(\x03\x12\x14\n\x0c\x64one_on_time\x18\x03 \x01(\x03\x12\x11\n\tdone_late\x18\x04 \x01(\x03\x12\x0c\n\x04open\x18\x05 \x01(\x03\x12\x14\n\x0copen_overdue\x18\x06 \x01(\x03\x12\x15\n\raverage_hours\x18\x07 \x01(\x01\x12\x11\n\tp90_hours\x18\x08 \x01(\x01\"\xe7\x01\n\nReportLine\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x10\n\x08\x61gencies\x18\x03 \x01(\x03\x12\x0c\n\x04sent\x18\x04 \x01(\x03\x12\x13\n\x0bsent_signed\x18\x05 \x01(\x03\x12\x14\n\x0csigned_share\x18\x06 \x01(\x01\x12\x10\n\x08received\x18\x07 \x01(\x03\x12\x0f\n\x07refused\x18\x08 \x01(\x03\x12\x10\n\x08recalled\x18\t \x01(\x03\x12=\n\nprocessing\x18\n \x01(\x0b\x32).lienthong.reporting.v1.ProcessingSummary\";\n\nMonthCount\x12\r\n\x05month\x18\x01 \x01(\t\x12\x0c\n\x04sent\x18\x02 \x01(\x03\x12\x10\n\x08received\x18\x03 \x01(\x03\"+\n\x0b\x42ucketCount\x12\r\n\x05label\x18\x01 \x01(\t\x12\r\n\x05\x63ount\x18\x02 \x01(\x03\"\xa6\x03\n\x11GetReportResponse\x12\x12\n\nscope_code\x18\x01 \x01(\t\x12\x12\n\nscope_name\x18\x02 \x01(\t\x12\x31\n\x05lines\x18\x03 \x03(\x0b\x32\".lienthong.reporting.v1.ReportLine\x12\x31\n\x05total\x18\x04 \x01(\x0b\x32\".lienthong.reporting.v1.ReportLine\x12\x32\n\x06months\x18\x05 \x03(\x0b\x32\".lienthong.reporting.v1.MonthCount\x12=\n\x10processing_times\x18\x06 \x03(\x0b\x32#.lienthong.reporting.v1.BucketCount\x12X\n\x10registry_changes\x18\x07 \x03(\x0b\x32>.lienthong.reporting.v1.GetReportResponse.RegistryChangesEntry\x1a\x36\n\x14RegistryChangesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\"\x81\x01\n\x13\x45xportReportRequest\x12\x12\n\nscope_code\x18\x01 \x01(\t\x12\x10\n\x08\x66rom_day\x18\x02 \x01(\t\x12\x0e\n\x06to_day\x18\x03 \x01(\t\x12\x34\n\x06\x66ormat\x18\x04 \x01(\x0e\x32$.lienthong.reporting.v1.ReportFormat\"P\n\x14\x45xportReportResponse\x12\x0f\n\x07\x63ontent\x18\x01 \x01(\x0c\x12\x14\n\x0c\x63ontent_type\x18\x02 \x01(\t\x12\x11\n\tfile_name\x18\x03 \x01(\t*s\n\x0cReportFormat\x12\x1d\n\x19REPORT_FORMAT_UNSPECIFIED\x10\x00\x12\x15\n\x11REPORT_FORMAT_CSV\x10\x01\x12\x16\n\x12REPORT_FORMAT_XLSX\x10\x02\x12\x15\n\x11REPORT_FORMAT_PDF\x10\x03\x32\xcd\x03\n\x10ReportingService\x12o\n\x0eGetAgencyStats\x12-.lienthong.reporting.v1.GetAgencyStatsRequest\x1a..lienthong.reporting.v1.GetAgencyStatsResponse\x12{\n\x12GetProcessingStats\x12\x31.lienthong.reporting.v1.GetProcessingStatsRequest\x1a\x32.lienthong.reporting.v1.GetProcessingStatsResponse\x12`\n\tGetReport\x12(.lienthong.reporting.v1.GetReportRequest\x1a).lienthong.reporting.v1.GetReportResponse\x12i\n\x0c\x45xportReport\x12+.lienthong.reporting.v1.ExportReportRequest\x1a,.lienthong.reporting.v1.ExportReportResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'lienthong.reporting.v1.reporting_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_GETREPORTRESPONSE_REGISTRYCHANGESENTRY']._loaded_options = None
+  _globals['_GETREPORTRESPONSE_REGISTRYCHANGESENTRY']._serialized_options = b'8\001'
+  _globals['_REPORTFORMAT']._serialized_start=1822
+  _globals['_REPORTFORMAT']._serialized_end=1937
   _globals['_GETPROCESSINGSTATSREQUEST']._serialized_start=66
   _globals['_GETPROCESSINGSTATSREQUEST']._serialized_end=148
   _globals['_GETPROCESSINGSTATSRESPONSE']._serialized_start=151
@@ -41,6 +45,24 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_DAYCOUNT']._serialized_end=467
   _globals['_GETAGENCYSTATSRESPONSE']._serialized_start=469
   _globals['_GETAGENCYSTATSRESPONSE']._serialized_end=594
-  _globals['_REPORTINGSERVICE']._serialized_start=597
-  _globals['_REPORTINGSERVICE']._serialized_end=853
+  _globals['_GETREPORTREQUEST']._serialized_start=596
+  _globals['_GETREPORTREQUEST']._serialized_end=668
+  _globals['_PROCESSINGSUMMARY']._serialized_start=671
+  _globals['_PROCESSINGSUMMARY']._serialized_end=841
+  _globals['_REPORTLINE']._serialized_start=844
+  _globals['_REPORTLINE']._serialized_end=1075
+  _globals['_MONTHCOUNT']._serialized_start=1077
+  _globals['_MONTHCOUNT']._serialized_end=1136
+  _globals['_BUCKETCOUNT']._serialized_start=1138
+  _globals['_BUCKETCOUNT']._serialized_end=1181
+  _globals['_GETREPORTRESPONSE']._serialized_start=1184
+  _globals['_GETREPORTRESPONSE']._serialized_end=1606
+  _globals['_GETREPORTRESPONSE_REGISTRYCHANGESENTRY']._serialized_start=1552
+  _globals['_GETREPORTRESPONSE_REGISTRYCHANGESENTRY']._serialized_end=1606
+  _globals['_EXPORTREPORTREQUEST']._serialized_start=1609
+  _globals['_EXPORTREPORTREQUEST']._serialized_end=1738
+  _globals['_EXPORTREPORTRESPONSE']._serialized_start=1740
+  _globals['_EXPORTREPORTRESPONSE']._serialized_end=1820
+  _globals['_REPORTINGSERVICE']._serialized_start=1940
+  _globals['_REPORTINGSERVICE']._serialized_end=2401
 # @@protoc_insertion_point(module_scope)

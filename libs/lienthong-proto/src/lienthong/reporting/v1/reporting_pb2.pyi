@@ -7,6 +7,7 @@ from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -17,6 +18,34 @@ else:
     from typing_extensions import TypeAlias as _TypeAlias, Never as _Never
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class _ReportFormat:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ReportFormatEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ReportFormat.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    REPORT_FORMAT_UNSPECIFIED: _ReportFormat.ValueType  # 0
+    """Not chosen: refused."""
+    REPORT_FORMAT_CSV: _ReportFormat.ValueType  # 1
+    """Comma-separated values, UTF-8 with a byte-order mark."""
+    REPORT_FORMAT_XLSX: _ReportFormat.ValueType  # 2
+    """An Excel workbook: the report, traffic per month, processing times."""
+    REPORT_FORMAT_PDF: _ReportFormat.ValueType  # 3
+    """A PDF: the summary table, then charts."""
+
+class ReportFormat(_ReportFormat, metaclass=_ReportFormatEnumTypeWrapper):
+    """ReportFormat is the kind of file ExportReport writes."""
+
+REPORT_FORMAT_UNSPECIFIED: ReportFormat.ValueType  # 0
+"""Not chosen: refused."""
+REPORT_FORMAT_CSV: ReportFormat.ValueType  # 1
+"""Comma-separated values, UTF-8 with a byte-order mark."""
+REPORT_FORMAT_XLSX: ReportFormat.ValueType  # 2
+"""An Excel workbook: the report, traffic per month, processing times."""
+REPORT_FORMAT_PDF: ReportFormat.ValueType  # 3
+"""A PDF: the summary table, then charts."""
+Global___ReportFormat: _TypeAlias = ReportFormat  # noqa: Y015
 
 @_typing.final
 class GetProcessingStatsRequest(_message.Message):
@@ -193,3 +222,339 @@ class GetAgencyStatsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetAgencyStatsResponse: _TypeAlias = GetAgencyStatsResponse  # noqa: Y015
+
+@_typing.final
+class GetReportRequest(_message.Message):
+    """GetReportRequest names the scope and the period."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SCOPE_CODE_FIELD_NUMBER: _builtins.int
+    FROM_DAY_FIELD_NUMBER: _builtins.int
+    TO_DAY_FIELD_NUMBER: _builtins.int
+    scope_code: _builtins.str
+    """Identifier code of the agency whose subtree is reported, e.g. the province's people's committee."""
+    from_day: _builtins.str
+    """First day (YYYY-MM-DD, Vietnam calendar), inclusive; empty: from the beginning."""
+    to_day: _builtins.str
+    """Last day (YYYY-MM-DD, Vietnam calendar), inclusive; empty: up to today."""
+    def __init__(
+        self,
+        *,
+        scope_code: _builtins.str = ...,
+        from_day: _builtins.str = ...,
+        to_day: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["from_day", b"from_day", "scope_code", b"scope_code", "to_day", b"to_day"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetReportRequest: _TypeAlias = GetReportRequest  # noqa: Y015
+
+@_typing.final
+class ProcessingSummary(_message.Message):
+    """ProcessingSummary says how documents that arrived in the period were handled."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RECEIVED_FIELD_NUMBER: _builtins.int
+    DONE_FIELD_NUMBER: _builtins.int
+    DONE_ON_TIME_FIELD_NUMBER: _builtins.int
+    DONE_LATE_FIELD_NUMBER: _builtins.int
+    OPEN_FIELD_NUMBER: _builtins.int
+    OPEN_OVERDUE_FIELD_NUMBER: _builtins.int
+    AVERAGE_HOURS_FIELD_NUMBER: _builtins.int
+    P90_HOURS_FIELD_NUMBER: _builtins.int
+    received: _builtins.int
+    """Documents that arrived."""
+    done: _builtins.int
+    """Of those, done (status 06)."""
+    done_on_time: _builtins.int
+    """Done by their deadline (or without one)."""
+    done_late: _builtins.int
+    """Done after their deadline."""
+    open: _builtins.int
+    """Not done yet."""
+    open_overdue: _builtins.int
+    """Not done and past their deadline."""
+    average_hours: _builtins.float
+    """Average hours from arrival to done."""
+    p90_hours: _builtins.float
+    """90th percentile of hours from arrival to done."""
+    def __init__(
+        self,
+        *,
+        received: _builtins.int = ...,
+        done: _builtins.int = ...,
+        done_on_time: _builtins.int = ...,
+        done_late: _builtins.int = ...,
+        open: _builtins.int = ...,
+        open_overdue: _builtins.int = ...,
+        average_hours: _builtins.float = ...,
+        p90_hours: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["average_hours", b"average_hours", "done", b"done", "done_late", b"done_late", "done_on_time", b"done_on_time", "open", b"open", "open_overdue", b"open_overdue", "p90_hours", b"p90_hours", "received", b"received"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ProcessingSummary: _TypeAlias = ProcessingSummary  # noqa: Y015
+
+@_typing.final
+class ReportLine(_message.Message):
+    """ReportLine is one agency with everything under it."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CODE_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    AGENCIES_FIELD_NUMBER: _builtins.int
+    SENT_FIELD_NUMBER: _builtins.int
+    SENT_SIGNED_FIELD_NUMBER: _builtins.int
+    SIGNED_SHARE_FIELD_NUMBER: _builtins.int
+    RECEIVED_FIELD_NUMBER: _builtins.int
+    REFUSED_FIELD_NUMBER: _builtins.int
+    RECALLED_FIELD_NUMBER: _builtins.int
+    PROCESSING_FIELD_NUMBER: _builtins.int
+    code: _builtins.str
+    """Identifier code of the agency."""
+    name: _builtins.str
+    """Its name."""
+    agencies: _builtins.int
+    """How many agencies the line covers (the agency and its subtree)."""
+    sent: _builtins.int
+    """Documents sent."""
+    sent_signed: _builtins.int
+    """Of those, digitally signed."""
+    signed_share: _builtins.float
+    """sent_signed / sent (0 when nothing was sent)."""
+    received: _builtins.int
+    """Documents received."""
+    refused: _builtins.int
+    """Documents refused (status 02)."""
+    recalled: _builtins.int
+    """Copies given back on their sender's recall (status 15)."""
+    @_builtins.property
+    def processing(self) -> Global___ProcessingSummary:
+        """Processing of the documents received."""
+
+    def __init__(
+        self,
+        *,
+        code: _builtins.str = ...,
+        name: _builtins.str = ...,
+        agencies: _builtins.int = ...,
+        sent: _builtins.int = ...,
+        sent_signed: _builtins.int = ...,
+        signed_share: _builtins.float = ...,
+        received: _builtins.int = ...,
+        refused: _builtins.int = ...,
+        recalled: _builtins.int = ...,
+        processing: Global___ProcessingSummary | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["processing", b"processing"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agencies", b"agencies", "code", b"code", "name", b"name", "processing", b"processing", "recalled", b"recalled", "received", b"received", "refused", b"refused", "sent", b"sent", "sent_signed", b"sent_signed", "signed_share", b"signed_share"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReportLine: _TypeAlias = ReportLine  # noqa: Y015
+
+@_typing.final
+class MonthCount(_message.Message):
+    """MonthCount is the traffic of one month over the whole scope."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MONTH_FIELD_NUMBER: _builtins.int
+    SENT_FIELD_NUMBER: _builtins.int
+    RECEIVED_FIELD_NUMBER: _builtins.int
+    month: _builtins.str
+    """YYYY-MM."""
+    sent: _builtins.int
+    """Documents sent."""
+    received: _builtins.int
+    """Documents received."""
+    def __init__(
+        self,
+        *,
+        month: _builtins.str = ...,
+        sent: _builtins.int = ...,
+        received: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["month", b"month", "received", b"received", "sent", b"sent"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___MonthCount: _TypeAlias = MonthCount  # noqa: Y015
+
+@_typing.final
+class BucketCount(_message.Message):
+    """BucketCount is how many documents took a given time from arrival to done."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LABEL_FIELD_NUMBER: _builtins.int
+    COUNT_FIELD_NUMBER: _builtins.int
+    label: _builtins.str
+    """The bucket, e.g. "1–3 ngày"."""
+    count: _builtins.int
+    """How many documents."""
+    def __init__(
+        self,
+        *,
+        label: _builtins.str = ...,
+        count: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["count", b"count", "label", b"label"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___BucketCount: _TypeAlias = BucketCount  # noqa: Y015
+
+@_typing.final
+class GetReportResponse(_message.Message):
+    """GetReportResponse is the report."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    @_typing.final
+    class RegistryChangesEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.int
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.int = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    SCOPE_CODE_FIELD_NUMBER: _builtins.int
+    SCOPE_NAME_FIELD_NUMBER: _builtins.int
+    LINES_FIELD_NUMBER: _builtins.int
+    TOTAL_FIELD_NUMBER: _builtins.int
+    MONTHS_FIELD_NUMBER: _builtins.int
+    PROCESSING_TIMES_FIELD_NUMBER: _builtins.int
+    REGISTRY_CHANGES_FIELD_NUMBER: _builtins.int
+    scope_code: _builtins.str
+    """The scope agency."""
+    scope_name: _builtins.str
+    """Its name."""
+    @_builtins.property
+    def lines(self) -> _containers.RepeatedCompositeFieldContainer[Global___ReportLine]:
+        """The scope's own line first, then one per direct unit."""
+
+    @_builtins.property
+    def total(self) -> Global___ReportLine:
+        """Everything in the scope."""
+
+    @_builtins.property
+    def months(self) -> _containers.RepeatedCompositeFieldContainer[Global___MonthCount]:
+        """Traffic per month, oldest first."""
+
+    @_builtins.property
+    def processing_times(self) -> _containers.RepeatedCompositeFieldContainer[Global___BucketCount]:
+        """Processing time distribution."""
+
+    @_builtins.property
+    def registry_changes(self) -> _containers.ScalarMap[_builtins.str, _builtins.int]:
+        """Identifier codes issued, changed, locked, unlocked and dissolved in the period, by that word."""
+
+    def __init__(
+        self,
+        *,
+        scope_code: _builtins.str = ...,
+        scope_name: _builtins.str = ...,
+        lines: _abc.Iterable[Global___ReportLine] | None = ...,
+        total: Global___ReportLine | None = ...,
+        months: _abc.Iterable[Global___MonthCount] | None = ...,
+        processing_times: _abc.Iterable[Global___BucketCount] | None = ...,
+        registry_changes: _abc.Mapping[_builtins.str, _builtins.int] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["total", b"total"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["lines", b"lines", "months", b"months", "processing_times", b"processing_times", "registry_changes", b"registry_changes", "scope_code", b"scope_code", "scope_name", b"scope_name", "total", b"total"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetReportResponse: _TypeAlias = GetReportResponse  # noqa: Y015
+
+@_typing.final
+class ExportReportRequest(_message.Message):
+    """ExportReportRequest names the scope, the period and the format."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SCOPE_CODE_FIELD_NUMBER: _builtins.int
+    FROM_DAY_FIELD_NUMBER: _builtins.int
+    TO_DAY_FIELD_NUMBER: _builtins.int
+    FORMAT_FIELD_NUMBER: _builtins.int
+    scope_code: _builtins.str
+    """As in GetReportRequest."""
+    from_day: _builtins.str
+    """As in GetReportRequest."""
+    to_day: _builtins.str
+    """As in GetReportRequest."""
+    format: Global___ReportFormat.ValueType
+    """The file's format."""
+    def __init__(
+        self,
+        *,
+        scope_code: _builtins.str = ...,
+        from_day: _builtins.str = ...,
+        to_day: _builtins.str = ...,
+        format: Global___ReportFormat.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["format", b"format", "from_day", b"from_day", "scope_code", b"scope_code", "to_day", b"to_day"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExportReportRequest: _TypeAlias = ExportReportRequest  # noqa: Y015
+
+@_typing.final
+class ExportReportResponse(_message.Message):
+    """ExportReportResponse carries the file."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONTENT_FIELD_NUMBER: _builtins.int
+    CONTENT_TYPE_FIELD_NUMBER: _builtins.int
+    FILE_NAME_FIELD_NUMBER: _builtins.int
+    content: _builtins.bytes
+    """The file's bytes."""
+    content_type: _builtins.str
+    """Its media type, e.g. application/pdf."""
+    file_name: _builtins.str
+    """A file name to save it under, e.g. bao-cao-000.00.00.H41-2026.pdf."""
+    def __init__(
+        self,
+        *,
+        content: _builtins.bytes = ...,
+        content_type: _builtins.str = ...,
+        file_name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["content", b"content", "content_type", b"content_type", "file_name", b"file_name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExportReportResponse: _TypeAlias = ExportReportResponse  # noqa: Y015

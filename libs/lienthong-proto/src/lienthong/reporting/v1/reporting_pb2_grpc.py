@@ -45,6 +45,16 @@ class ReportingServiceStub:
                 request_serializer=lienthong_dot_reporting_dot_v1_dot_reporting__pb2.GetProcessingStatsRequest.SerializeToString,
                 response_deserializer=lienthong_dot_reporting_dot_v1_dot_reporting__pb2.GetProcessingStatsResponse.FromString,
                 _registered_method=True)
+        self.GetReport = channel.unary_unary(
+                '/lienthong.reporting.v1.ReportingService/GetReport',
+                request_serializer=lienthong_dot_reporting_dot_v1_dot_reporting__pb2.GetReportRequest.SerializeToString,
+                response_deserializer=lienthong_dot_reporting_dot_v1_dot_reporting__pb2.GetReportResponse.FromString,
+                _registered_method=True)
+        self.ExportReport = channel.unary_unary(
+                '/lienthong.reporting.v1.ReportingService/ExportReport',
+                request_serializer=lienthong_dot_reporting_dot_v1_dot_reporting__pb2.ExportReportRequest.SerializeToString,
+                response_deserializer=lienthong_dot_reporting_dot_v1_dot_reporting__pb2.ExportReportResponse.FromString,
+                _registered_method=True)
 
 
 class ReportingServiceServicer:
@@ -66,6 +76,21 @@ class ReportingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetReport(self, request, context):
+        """The periodic report of an agency and everything under it in the identifier hierarchy: its own
+        documents, one line per direct unit (rolled up over the unit's subtree) and the total.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportReport(self, request, context):
+        """The same report as a file: CSV, XLSX, or a PDF with charts in the shape of a provincial periodic report.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ReportingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -78,6 +103,16 @@ def add_ReportingServiceServicer_to_server(servicer, server):
                     servicer.GetProcessingStats,
                     request_deserializer=lienthong_dot_reporting_dot_v1_dot_reporting__pb2.GetProcessingStatsRequest.FromString,
                     response_serializer=lienthong_dot_reporting_dot_v1_dot_reporting__pb2.GetProcessingStatsResponse.SerializeToString,
+            ),
+            'GetReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetReport,
+                    request_deserializer=lienthong_dot_reporting_dot_v1_dot_reporting__pb2.GetReportRequest.FromString,
+                    response_serializer=lienthong_dot_reporting_dot_v1_dot_reporting__pb2.GetReportResponse.SerializeToString,
+            ),
+            'ExportReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportReport,
+                    request_deserializer=lienthong_dot_reporting_dot_v1_dot_reporting__pb2.ExportReportRequest.FromString,
+                    response_serializer=lienthong_dot_reporting_dot_v1_dot_reporting__pb2.ExportReportResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -135,6 +170,60 @@ class ReportingService:
             '/lienthong.reporting.v1.ReportingService/GetProcessingStats',
             lienthong_dot_reporting_dot_v1_dot_reporting__pb2.GetProcessingStatsRequest.SerializeToString,
             lienthong_dot_reporting_dot_v1_dot_reporting__pb2.GetProcessingStatsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.reporting.v1.ReportingService/GetReport',
+            lienthong_dot_reporting_dot_v1_dot_reporting__pb2.GetReportRequest.SerializeToString,
+            lienthong_dot_reporting_dot_v1_dot_reporting__pb2.GetReportResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.reporting.v1.ReportingService/ExportReport',
+            lienthong_dot_reporting_dot_v1_dot_reporting__pb2.ExportReportRequest.SerializeToString,
+            lienthong_dot_reporting_dot_v1_dot_reporting__pb2.ExportReportResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -39,6 +39,12 @@ class ReportingServiceStub:
     """GetProcessingStats says how an agency handled the documents that arrived in a period: done on time or
     late, still open (and overdue), and the time from arrival to done.
     """
+    GetReport: _grpc.UnaryUnaryMultiCallable[_reporting_pb2.GetReportRequest, _reporting_pb2.GetReportResponse]
+    """The periodic report of an agency and everything under it in the identifier hierarchy: its own
+    documents, one line per direct unit (rolled up over the unit's subtree) and the total.
+    """
+    ExportReport: _grpc.UnaryUnaryMultiCallable[_reporting_pb2.ExportReportRequest, _reporting_pb2.ExportReportResponse]
+    """The same report as a file: CSV, XLSX, or a PDF with charts in the shape of a provincial periodic report."""
 
 @_typing.type_check_only
 class ReportingServiceAsyncStub(ReportingServiceStub):
@@ -51,6 +57,12 @@ class ReportingServiceAsyncStub(ReportingServiceStub):
     """GetProcessingStats says how an agency handled the documents that arrived in a period: done on time or
     late, still open (and overdue), and the time from arrival to done.
     """
+    GetReport: _aio.UnaryUnaryMultiCallable[_reporting_pb2.GetReportRequest, _reporting_pb2.GetReportResponse]  # type: ignore[assignment]
+    """The periodic report of an agency and everything under it in the identifier hierarchy: its own
+    documents, one line per direct unit (rolled up over the unit's subtree) and the total.
+    """
+    ExportReport: _aio.UnaryUnaryMultiCallable[_reporting_pb2.ExportReportRequest, _reporting_pb2.ExportReportResponse]  # type: ignore[assignment]
+    """The same report as a file: CSV, XLSX, or a PDF with charts in the shape of a provincial periodic report."""
 
 class ReportingServiceServicer(metaclass=_abc_1.ABCMeta):
     """ReportingService answers indicators from its projections."""
@@ -72,5 +84,23 @@ class ReportingServiceServicer(metaclass=_abc_1.ABCMeta):
         """GetProcessingStats says how an agency handled the documents that arrived in a period: done on time or
         late, still open (and overdue), and the time from arrival to done.
         """
+
+    @_abc_1.abstractmethod
+    def GetReport(
+        self,
+        request: _reporting_pb2.GetReportRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_reporting_pb2.GetReportResponse, _abc.Awaitable[_reporting_pb2.GetReportResponse]]:
+        """The periodic report of an agency and everything under it in the identifier hierarchy: its own
+        documents, one line per direct unit (rolled up over the unit's subtree) and the total.
+        """
+
+    @_abc_1.abstractmethod
+    def ExportReport(
+        self,
+        request: _reporting_pb2.ExportReportRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_reporting_pb2.ExportReportResponse, _abc.Awaitable[_reporting_pb2.ExportReportResponse]]:
+        """The same report as a file: CSV, XLSX, or a PDF with charts in the shape of a provincial periodic report."""
 
 def add_ReportingServiceServicer_to_server(servicer: ReportingServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

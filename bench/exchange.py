@@ -1,0 +1,334 @@
+"""End-to-end benchmark of the platform (issue #11), each figure beside the raw component in the same run.
+
+- exchange: documents/s and p50/p99 latency from `SendDocument` at agency A (drafted, approved, numbered,
+  sealed with PAdES, sent) to the `01` arrival seen by agency B's `WatchIncoming`, for 1, 8 and 64 senders;
+- append: events/s appended through the documents API (`CreateOutgoing`, one event each) vs the raw
+  `eventsourcing` + SQLAlchemy append of a one-event aggregate on the same database;
+- replay: events/s read back by `GetHistory` (what `lienthong audit history` calls) and by the reporting
+  rebuild (`python -m lienthong.reporting.main rebuild --replay`) vs a raw SQL SELECT of the same rows;
+- relay lag: commit (event time) → message seen on NATS, p50/p99, vs a raw JetStream publish (to its ack);
+- memory: resident memory of each service at rest and its peak over the run (VmRSS / VmHWM).
+
+`python bench/exchange.py [--quick]`; `make bench` runs the full mode. Against LIENTHONG_BENCH_DATABASE_URL
+and LIENTHONG_BENCH_NATS_URL when set (PostgreSQL, NATS), else SQLite files and an embedded NATS server.
+Figures go to bench/results.json under "exchange" and are printed as a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import grpc
+import nats
+from eventsourcing.domain import Aggregate, event
+from nats.js.api import StreamConfig
+from sqlalchemy import create_engine, text
+
+from lienthong.documents.v1 import documents_pb2 as docs
+from lienthong.documents.v1 import documents_pb2_grpc
+from lienthong.events.v1 import events_pb2
+from lienthong.eventstore import StoredApplication, store_environment
+from lienthong.identifiers.v1 import identifiers_pb2 as ids
+from lienthong.identifiers.v1 import identifiers_pb2_grpc
+from lienthong.launcher.platform import SERVICES, Platform
+from lienthong.launcher.testing import delete_streams, fresh_database, isolated_platform_config
+
+RESULTS = Path(__file__).parent / "results.json"
+RECIPIENT = "000.00.00.H47"
+SENDERS = [f"000.00.{n:02d}.H47" for n in range(1, 65)]
+CLERK = (("x-lienthong-actor", f"clerk@{RECIPIENT}"),)  # the recipient's văn thư
+
+
+def clerk_of(code: str) -> tuple[tuple[str, str]]:
+    """Call metadata acting as the văn thư (clerk) of agency `code`."""
+    return (("x-lienthong-actor", f"clerk@{code}"),)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(len(ordered) * p))], 2) if ordered else 0.0
+
+
+def memory_kib(pid: int | None) -> tuple[int, int]:
+    """(resident now, resident peak) of a process in KiB, from /proc."""
+    if pid is None:
+        return 0, 0
+    status = Path(f"/proc/{pid}/status").read_text()
+    fields = dict(re.findall(r"^(VmRSS|VmHWM):\s+(\d+) kB", status, re.MULTILINE))
+    return int(fields.get("VmRSS", 0)), int(fields.get("VmHWM", 0))
+
+
+class ArrivalWatch:
+    """Watches the recipient's incoming documents and notes when each outgoing document arrived."""
+
+    def __init__(self, address: str) -> None:
+        self.seen: dict[str, float] = {}
+        self._channel = grpc.insecure_channel(address)
+        stub = documents_pb2_grpc.DocumentsServiceStub(self._channel)
+        self._stream = stub.WatchIncoming(docs.WatchIncomingRequest(recipient_code=RECIPIENT), metadata=CLERK)
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        try:
+            for response in self._stream:
+                self.seen[response.document.outgoing_id] = time.perf_counter()
+        except grpc.RpcError:
+            pass  # cancelled at the end
+
+    def close(self) -> None:
+        self._stream.cancel()  # type: ignore[no-untyped-call]
+        self._channel.close()
+
+
+def exchange(address: str, watch: ArrivalWatch, senders: int, seconds: float) -> dict[str, float]:
+    """`senders` clients each sending documents one after another for `seconds`; rate and latencies."""
+    started_at: dict[str, float] = {}
+    deadline = time.perf_counter() + seconds
+
+    def sender(index: int) -> None:
+        with grpc.insecure_channel(address) as channel:
+            stub = documents_pb2_grpc.DocumentsServiceStub(channel)
+            n = 0
+            while time.perf_counter() < deadline:
+                n += 1
+                draft = docs.CreateOutgoingRequest(
+                    sender_code=SENDERS[index],
+                    type=docs.DOCUMENT_TYPE_BAO_CAO,
+                    subject=f"Báo cáo số liệu {index}-{n}",
+                )
+                began = time.perf_counter()
+                sent = stub.SendDocument(
+                    docs.SendDocumentRequest(document=draft, recipient_codes=[RECIPIENT]),
+                    metadata=clerk_of(SENDERS[index]),
+                    timeout=60,
+                )
+                started_at[sent.document.id] = began
+
+    began = time.perf_counter()
+    with ThreadPoolExecutor(senders) as pool:
+        list(pool.map(sender, range(senders)))
+    limit = time.perf_counter() + 60
+    while any(doc not in watch.seen for doc in started_at) and time.perf_counter() < limit:
+        time.sleep(0.05)
+    latencies = [(watch.seen[d] - t) * 1000 for d, t in started_at.items() if d in watch.seen]
+    elapsed = max(watch.seen.get(d, 0) for d in started_at) - began if started_at else seconds
+    return {
+        "documents": len(started_at),
+        "arrived": len(latencies),
+        "documents_per_second": round(len(latencies) / elapsed, 1),
+        "p50_ms": percentile(latencies, 0.5),
+        "p99_ms": percentile(latencies, 0.99),
+    }
+
+
+class Note(Aggregate):
+    @event("Written")
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+class RawNotes(StoredApplication):
+    name = "BenchNotes"
+
+
+def rate(threads: int, total: int, action: Callable[[int], None]) -> float:
+    """Calls per second of `action(i)` for i in range(total), spread over `threads` threads."""
+    began = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(action, range(total)))
+    return total / (time.perf_counter() - began)
+
+
+def append_rates(address: str, database_url: str, total: int) -> dict[str, float]:
+    raw = RawNotes(store_environment("bench_notes", database_url))
+    raw_rate = rate(8, total, lambda i: raw.save(Note(f"note {i}")))
+    local = threading.local()
+
+    def create(i: int) -> None:
+        if not hasattr(local, "stub"):
+            local.stub = documents_pb2_grpc.DocumentsServiceStub(grpc.insecure_channel(address))
+        request = docs.CreateOutgoingRequest(
+            sender_code=SENDERS[i % 8], type=docs.DOCUMENT_TYPE_TO_TRINH, subject=f"Tờ trình {i}"
+        )
+        local.stub.CreateOutgoing(request, metadata=clerk_of(SENDERS[i % 8]))
+
+    api_rate = rate(8, total, create)
+    return {
+        "api_events_per_second": round(api_rate),
+        "raw_events_per_second": round(raw_rate),
+        "api_to_raw_ratio": round(api_rate / raw_rate, 2),
+    }
+
+
+def replay_rates(platform: Platform, database_url: str, outgoing_ids: list[str]) -> dict[str, float]:
+    engine = create_engine(database_url)
+    began = time.perf_counter()
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT originator_id, originator_version, topic, state FROM documents_events")
+        ).all()
+    raw_rate = len(rows) / (time.perf_counter() - began)
+
+    events = 0
+    began = time.perf_counter()
+    with grpc.insecure_channel(platform.config.address("documents")) as channel:
+        stub = documents_pb2_grpc.DocumentsServiceStub(channel)
+        for document_id in outgoing_ids:
+            events += len(stub.GetHistory(docs.GetHistoryRequest(document_id=document_id), metadata=CLERK).events)
+    history_rate = events / (time.perf_counter() - began)
+
+    platform.stop_service("reporting")
+    rebuilt = subprocess.run(
+        [sys.executable, "-m", "lienthong.reporting.main", "rebuild", "--replay"],
+        env=platform.env(),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=True,
+    )
+    platform.start_service("reporting")
+    replayed = re.search(r"_DOCUMENTS: replayed ([\d,]+) events in ([\d.]+) s", rebuilt.stdout)
+    assert replayed, rebuilt.stdout + rebuilt.stderr
+    rebuild_events, rebuild_seconds = int(replayed[1].replace(",", "")), float(replayed[2])
+    return {
+        "raw_select_rows_per_second": round(raw_rate),
+        "history_events_per_second": round(history_rate),
+        "history_to_raw_ratio": round(history_rate / raw_rate, 3),
+        "rebuild_events": rebuild_events,
+        "rebuild_seconds": rebuild_seconds,
+        "rebuild_events_per_second": round(rebuild_events / max(rebuild_seconds, 1e-6)),
+        "rebuild_to_raw_ratio": round(rebuild_events / max(rebuild_seconds, 1e-6) / raw_rate, 3),
+    }
+
+
+class RelayLag:
+    """Listens to the documents subjects on NATS and notes, per event, how long after its time it came."""
+
+    def __init__(self, url: str, instance: str) -> None:
+        self.lags_ms: list[float] = []
+        self._url, self._subject = url, f"{instance}.documents.>"
+        self._ready = threading.Event()
+        self._stop: asyncio.Event | None = None
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._listen()), daemon=True)
+        self._thread.start()
+        self._ready.wait(10)
+
+    async def _listen(self) -> None:
+        client = await nats.connect(self._url)
+        self._stop = asyncio.Event()
+        self._loop = asyncio.get_running_loop()
+
+        async def seen(message: Any) -> None:
+            envelope = events_pb2.EventEnvelope.FromString(message.data)
+            self.lags_ms.append((time.time() - envelope.occurred_at.ToNanoseconds() / 1e9) * 1000)
+
+        await client.subscribe(self._subject, cb=seen)
+        self._ready.set()
+        await self._stop.wait()
+        await client.close()
+
+    def close(self) -> None:
+        if self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(10)
+
+
+async def raw_publish_ms(url: str, count: int) -> list[float]:
+    client = await nats.connect(url)
+    js = client.jetstream()
+    stream = f"BENCH_{uuid.uuid4().hex[:8].upper()}"
+    await js.add_stream(StreamConfig(name=stream, subjects=[f"{stream.lower()}.>"]))
+    payload = os.urandom(600)
+    latencies = []
+    try:
+        for i in range(count):
+            began = time.perf_counter()
+            await js.publish(f"{stream.lower()}.event", payload, headers={"Nats-Msg-Id": str(i)})
+            latencies.append((time.perf_counter() - began) * 1000)
+    finally:
+        await js.delete_stream(stream)
+        await client.close()
+    return latencies
+
+
+def register_agencies(address: str) -> None:
+    with grpc.insecure_channel(address) as channel:
+        stub = identifiers_pb2_grpc.IdentifiersServiceStub(channel)
+        stub.RegisterAgency(
+            ids.RegisterAgencyRequest(code=RECIPIENT, name="UBND tỉnh", short_name="UBND"), metadata=CLERK
+        )
+        for n, code in enumerate(SENDERS, start=1):
+            stub.RegisterAgency(
+                ids.RegisterAgencyRequest(code=code, name=f"Sở {n}", short_name=f"S{n}"), metadata=CLERK
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a short run (under two minutes) for trying")
+    quick = parser.parse_args().quick
+    seconds, appends = (5.0, 300) if quick else (30.0, 3000)
+    server = os.environ.get("LIENTHONG_BENCH_DATABASE_URL", "")
+    nats_url = os.environ.get("LIENTHONG_BENCH_NATS_URL") or None
+    figures: dict[str, Any] = {"mode": "quick" if quick else "full"}
+    with tempfile.TemporaryDirectory() as work, fresh_database(Path(work) / "unused.db", server) as fresh_url:
+        config = isolated_platform_config(Path(work), nats_url, fresh_url)
+        platform = Platform(config)
+        platform.start()
+        figures["database"] = "postgresql" if config.database_url else "sqlite"
+        documents_url = config.database_url or f"sqlite:///{Path(work) / 'documents.db'}"
+        try:
+            time.sleep(2)
+            at_rest = {service: memory_kib(platform.pid(service))[0] for service in SERVICES}
+            register_agencies(config.address("identifiers"))
+            lag = RelayLag(platform.nats_url, config.instance)
+            watch = ArrivalWatch(config.address("documents"))
+            for senders in (1, 8, 64):
+                figures[f"exchange_{senders}_senders"] = exchange(config.address("documents"), watch, senders, seconds)
+            lag.close()
+            watch.close()
+            raw_lags = asyncio.run(raw_publish_ms(platform.nats_url, 2000 if not quick else 300))
+            figures["relay_lag"] = {
+                "events": len(lag.lags_ms),
+                "p50_ms": percentile(lag.lags_ms, 0.5),
+                "p99_ms": percentile(lag.lags_ms, 0.99),
+                "raw_publish_p50_ms": percentile(raw_lags, 0.5),
+                "raw_publish_p99_ms": percentile(raw_lags, 0.99),
+            }
+            figures["append"] = append_rates(config.address("documents"), documents_url, appends)
+            figures["replay"] = replay_rates(platform, documents_url, list(watch.seen))
+            figures["memory_mib"] = {
+                service: {
+                    "at_rest": round(at_rest[service] / 1024, 1),
+                    "peak": round(memory_kib(platform.pid(service))[1] / 1024, 1),
+                }
+                for service in SERVICES
+            }
+        finally:
+            platform.stop()
+            if nats_url:
+                asyncio.run(delete_streams(nats_url, config.instance))
+
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    results["exchange"] = figures
+    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    print(json.dumps(figures, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

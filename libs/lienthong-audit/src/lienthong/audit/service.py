@@ -1,0 +1,120 @@
+"""lienthong.audit.v1.AuditService over one service's event store."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from google.protobuf import struct_pb2, timestamp_pb2
+from grpc.aio import ServicerContext
+
+from lienthong.audit import replay
+from lienthong.audit.v1 import audit_pb2 as pb
+from lienthong.audit.v1 import audit_pb2_grpc
+from lienthong.errors import InvalidArgument
+from lienthong.eventstore import EventRecord, StoredApplication
+from lienthong.grpcserver import Service
+from lienthong.grpcserver.convert import timestamp_of
+from lienthong.telemetry.propagation import trace_id_of
+
+Context = ServicerContext[Any, Any]
+
+
+class AuditServicer(audit_pb2_grpc.AuditServiceServicer):
+    """Reads `app`'s event store for auditors; changes nothing."""
+
+    def __init__(self, app: StoredApplication, service: str) -> None:
+        self._app = app
+        self._service = service
+
+    async def StreamHistory(
+        self, request: pb.StreamHistoryRequest, context: Context
+    ) -> AsyncIterator[pb.StreamHistoryResponse]:
+        records = await asyncio.to_thread(replay.history, self._app, _aggregate_id(request.aggregate_id))
+        for record in records:
+            yield pb.StreamHistoryResponse(event=self._event(record))
+
+    async def GetStateAt(self, request: pb.GetStateAtRequest, context: Context) -> pb.GetStateAtResponse:
+        aggregate_id, at = _aggregate_id(request.aggregate_id), _instant(request.at, "at")
+        found = await asyncio.to_thread(replay.state_at, self._app, aggregate_id, at)
+        return pb.GetStateAtResponse(
+            aggregate=found.aggregate,
+            version=found.version,
+            last_changed_at=timestamp_of(found.last_changed_at),
+            state=_struct(found.state),
+        )
+
+    async def DiffStates(self, request: pb.DiffStatesRequest, context: Context) -> pb.DiffStatesResponse:
+        aggregate_id = _aggregate_id(request.aggregate_id)
+        start, end = _instant(getattr(request, "from"), "from"), _instant(request.to, "to")
+        if end < start:
+            raise InvalidArgument(f"'to' ({end.isoformat()}) is before 'from' ({start.isoformat()})")
+
+        def compare() -> tuple[replay.StateAt, replay.StateAt, list[EventRecord]]:
+            records = replay.history(self._app, aggregate_id)
+            between = [record for record in records if start < record.occurred_at <= end]
+            return (
+                replay.state_at(self._app, aggregate_id, start),
+                replay.state_at(self._app, aggregate_id, end),
+                between,
+            )
+
+        before, after, between = await asyncio.to_thread(compare)
+        return pb.DiffStatesResponse(
+            from_version=before.version,
+            to_version=after.version,
+            changes=[
+                pb.FieldChange(field=change.field, before=_value(change.before), after=_value(change.after))
+                for change in replay.diff(before.state, after.state)
+            ],
+            events=[self._event(record) for record in between],
+        )
+
+    def _event(self, record: EventRecord) -> pb.AuditedEvent:
+        return pb.AuditedEvent(
+            service=self._service,
+            aggregate=record.aggregate,
+            aggregate_id=record.aggregate_id,
+            version=record.version,
+            event=record.event,
+            occurred_at=timestamp_of(record.occurred_at),
+            actor=record.actor,
+            trace_id=trace_id_of(record.traceparent),
+            data=_struct(record.data),
+        )
+
+
+def audit_service(app: StoredApplication, service: str) -> Service:
+    """The audit API of `service`, to serve beside its own API."""
+    servicer = AuditServicer(app, service)
+    return Service(
+        pb.DESCRIPTOR.services_by_name["AuditService"].full_name,
+        lambda server: audit_pb2_grpc.add_AuditServiceServicer_to_server(servicer, server),
+    )
+
+
+def _aggregate_id(text: str) -> UUID:
+    try:
+        return UUID(text)
+    except ValueError:
+        raise InvalidArgument(f"aggregate_id must be a UUID, got {text!r}") from None
+
+
+def _instant(stamp: timestamp_pb2.Timestamp, field: str) -> datetime:
+    if not stamp.seconds and not stamp.nanos:
+        raise InvalidArgument(f"'{field}' is required: the instant to replay up to")
+    return stamp.ToDatetime(tzinfo=UTC)
+
+
+def _struct(values: dict[str, Any]) -> struct_pb2.Struct:
+    struct = struct_pb2.Struct()
+    struct.update(values)
+    return struct
+
+
+def _value(value: Any) -> struct_pb2.Value:
+    holder = _struct({"value": value})
+    return holder.fields["value"]

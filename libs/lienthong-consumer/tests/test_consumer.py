@@ -1,0 +1,88 @@
+"""The JetStream consumer feeds a sink in order, puts unreadable events aside, and resumes from the sink."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import nats
+from google.protobuf import struct_pb2
+from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, create_engine, func, insert, select
+
+from lienthong.consumer import SqlProjection, StreamConsumer
+from lienthong.events.v1 import events_pb2
+from lienthong.relay import NatsLink
+
+
+class Names(SqlProjection):
+    name = "consumed_names"
+
+    def define_tables(self, metadata: MetaData) -> None:
+        self.names = Table(
+            "consumed_names_rows", metadata, Column("id", Integer, primary_key=True), Column("name", String(50))
+        )
+
+    def apply(self, connection: Connection, envelope: events_pb2.EventEnvelope) -> None:
+        connection.execute(insert(self.names).values(name=envelope.data["name"]))  # ValueError without a name
+
+    def names_in_order(self) -> list[str]:
+        with self.engine.connect() as connection:
+            return list(connection.execute(select(self.names.c.name).order_by(self.names.c.id)).scalars())
+
+    def count(self) -> int:
+        with self.engine.connect() as connection:
+            return int(connection.execute(select(func.count()).select_from(self.names)).scalar_one())
+
+
+def envelope(**data: str) -> bytes:
+    payload = struct_pb2.Struct()
+    payload.update(data)
+    return events_pb2.EventEnvelope(aggregate="Thing", event="Named", data=payload).SerializeToString()
+
+
+async def consume_until(consumer: StreamConsumer, projection: Names, stream: str, position: int) -> None:
+    task = asyncio.create_task(consumer.run())
+    try:
+        for _ in range(600):
+            if projection.last_position(stream) >= position:
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise TimeoutError(f"the read model did not reach position {position}")
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def test_unreadable_and_unappliable_events_are_put_aside_without_stopping_the_stream(
+    nats_url: str, instance: str, database_url: str
+) -> None:
+    stream, subject = f"{instance.upper()}_THINGS", f"{instance}.things.thing.named"
+    client = await nats.connect(nats_url)
+    js = client.jetstream()
+    await js.add_stream(name=stream, subjects=[f"{instance}.things.>"])
+    messages = [envelope(name="a"), b"\xff\xffnot protobuf", envelope(label="no name"), envelope(name="d")]
+    for data in messages:
+        await js.publish(subject, data)
+    await client.close()
+
+    projection = Names(create_engine(database_url))
+    link = NatsLink(nats_url, "consumer-test")
+    consumer = StreamConsumer(link, stream=stream, durable="names", sink=projection, fetch_timeout=0.2)
+    await consume_until(consumer, projection, stream, 4)
+
+    assert projection.names_in_order() == ["a", "d"]
+    reasons = projection.dead_letter_reasons()
+    assert [(s, p) for s, p, _ in reasons] == [(stream, 2), (stream, 3)]
+    assert reasons[0][2].startswith("not an event envelope")
+    assert reasons[1][2] == "ValueError: Value not set"
+
+    # A restart resumes from the sink's position: nothing is applied or put aside twice.
+    client = await nats.connect(nats_url)
+    await client.jetstream().publish(subject, envelope(name="e"))
+    await client.close()
+    restarted = StreamConsumer(link, stream=stream, durable="names", sink=projection, fetch_timeout=0.2)
+    await consume_until(restarted, projection, stream, 5)
+    await link.close()
+    assert (projection.names_in_order(), len(projection.dead_letter_reasons())) == (["a", "d", "e"], 2)

@@ -1,0 +1,59 @@
+"""The report as one table (header and rows), the shape the CSV and XLSX files share."""
+
+from __future__ import annotations
+
+from lienthong.reporting.domain.report import Report, ReportRow
+
+HEADER = (
+    "Mã định danh",
+    "Đơn vị",
+    "Số cơ quan",
+    "VB đi",
+    "VB đi có ký số",
+    "Tỷ lệ ký số (%)",
+    "VB đến",
+    "Từ chối",
+    "Thu hồi",
+    "Đã xử lý",
+    "Đúng hạn",
+    "Quá hạn",
+    "Đang xử lý",
+    "Đang xử lý quá hạn",
+    "TB giờ xử lý",
+    "P90 giờ xử lý",
+)
+
+Cell = str | int | float
+
+
+def report_rows(report: Report) -> list[tuple[Cell, ...]]:
+    """One row per line of the report, then the total."""
+    return [_cells(row) for row in report.rows] + [_cells(report.total, name="Tổng cộng")]
+
+
+def _cells(row: ReportRow, name: str | None = None) -> tuple[Cell, ...]:
+    p = row.processing
+    return (
+        row.code,
+        name or row.name,
+        row.agencies,
+        row.sent,
+        row.sent_signed,
+        round(row.signed_share * 100, 1),
+        row.received,
+        row.refused,
+        row.recalled,
+        p.done,
+        p.done_on_time,
+        p.done_late,
+        p.open,
+        p.open_overdue,
+        p.average_hours,
+        p.p90_hours,
+    )
+
+
+def period_of(report: Report) -> str:
+    start = report.from_day.isoformat() if report.from_day else "…"
+    end = report.to_day.isoformat() if report.to_day else "…"
+    return f"{start} → {end}"

@@ -1,0 +1,35 @@
+"""Reports of an agency and everything under it, read from the two read models of the reporting service."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from lienthong.errors import NotFound
+from lienthong.reporting.domain.report import Report, build_report, subtree
+from lienthong.reporting.projections.activity import DocumentActivity
+from lienthong.reporting.projections.agencies import AgencyTree
+
+
+class Reports:
+    def __init__(self, activity: DocumentActivity, tree: AgencyTree) -> None:
+        self._activity = activity
+        self._tree = tree
+
+    def build(self, scope_code: str, from_day: date | None, to_day: date | None, today: date) -> Report:
+        """The report of `scope_code` (its own documents, each direct unit rolled up, the total) for a period."""
+        nodes = self._tree.nodes()
+        if scope_code not in nodes:
+            raise NotFound(f"reporting knows no agency with code {scope_code} (is it registered in identifiers?)")
+        parents = {code: node.parent_code for code, node in nodes.items()}
+        codes = subtree(parents, scope_code)
+        return build_report(
+            scope_code=scope_code,
+            names={code: node.name for code, node in nodes.items()},
+            parents=parents,
+            counts=self._activity.daily_counts(codes, from_day, to_day),
+            processing=self._activity.processing_records(codes, from_day, to_day),
+            today=today,
+            from_day=from_day,
+            to_day=to_day,
+            registry_changes=self._tree.changes_of(codes, from_day, to_day),
+        )

@@ -82,3 +82,6 @@ def test_mailboxes_are_provisioned_in_bulk_and_counted(platform: Platform, tmp_p
     assert "mailboxes: 3 provisioned, 2 active" in usage
     listed = lienthong(platform, "mail", "mailboxes", "--agency", "000.00.00.H48")
     assert "suspended" in listed
+    chosen = lienthong(platform, "mail", "prefs", "nguyen.van.a@h48.gov.vn", "--kinds", "overdue,arrived", "--digest")
+    assert "nguyen.van.a@h48.gov.vn: arrived, overdue, daily digest" in chosen
+    assert "arrived, overdue (digest)" in lienthong(platform, "mail", "mailboxes", "--agency", "000.00.00.H48")

@@ -9,7 +9,6 @@ import signal
 import ssl
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -27,14 +26,6 @@ from lienthong.email.sink import MailSink, read_mailbox
 from lienthong.email.smtp import PermanentDeliveryError, TemporaryDeliveryError, send_message
 
 SUBJECT = "Báo cáo tình hình ứng dụng công nghệ thông tin quý IV"
-
-
-@pytest.fixture
-def sink(tmp_path: Path) -> Iterator[MailSink]:
-    running = MailSink(tmp_path / "mail")
-    running.start()
-    yield running
-    running.stop()
 
 
 def notification(subject: str = SUBJECT) -> EmailMessage:

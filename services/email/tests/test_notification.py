@@ -61,12 +61,12 @@ def test_a_permanent_failure_bounces_at_once() -> None:
 
 def test_queueing_is_idempotent_on_the_consumed_position(database_url: str) -> None:
     app = EmailApp(store_environment("email", database_url))
-    assert app.queue(notification(), stream="LT_DOCUMENTS", position=7) is True
+    assert app.queue([notification()], stream="LT_DOCUMENTS", position=7) is True
     # The same event delivered again (same position), or the same notification at a later position.
-    assert app.queue(notification(), stream="LT_DOCUMENTS", position=7) is False
-    assert app.queue(notification(), stream="LT_DOCUMENTS", position=9) is False
+    assert app.queue([notification()], stream="LT_DOCUMENTS", position=7) is False
+    assert app.queue([notification()], stream="LT_DOCUMENTS", position=9) is False
     assert app.last_tracked_position("LT_DOCUMENTS") == 9
-    assert app.queue(None, stream="LT_DOCUMENTS", position=10) is False
+    assert app.queue([], stream="LT_DOCUMENTS", position=10) is False
     assert app.last_tracked_position("LT_DOCUMENTS") == 10
     stored = app.recorder.select_events(id_of_notification("doc-1:1", "000.00.00.H41"))
     assert [s.topic.rsplit(".", 1)[1] for s in stored] == ["Queued"]

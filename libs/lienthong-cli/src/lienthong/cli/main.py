@@ -105,6 +105,7 @@ def up(
         table.add_row(service, f"grpc://{config.address(service)}")
     table.add_row("nats", platform.nats_url)
     table.add_row("smtp sink", f"smtp://127.0.0.1:{config.smtp_port} → {config.mail_dir}")
+    table.add_row("replies by mail", f"smtp://127.0.0.1:{config.inbound_smtp_port}")
     table.add_row("database", config.database_url or f"SQLite files in {config.data_dir}")
     table.add_row("logs, traces", f"{config.logs_dir}, {config.traces_dir}")
     console.print(table)
@@ -648,11 +649,32 @@ def mail_mailboxes(agency: Annotated[str, typer.Option(help="Identifier code; al
     """The official mailboxes of an agency."""
     with clients.email() as stub:
         answer = _call(stub.ListMailboxes, mail.ListMailboxesRequest(agency_code=agency))
-    table = Table("address", "agency", "holder", "state")
+    table = Table("address", "agency", "holder", "state", "notifications")
     for box in answer.mailboxes:
         state = mail.MailboxState.Name(box.state).removeprefix("MAILBOX_STATE_").lower()
-        table.add_row(box.address, box.agency_code, box.holder, state)
+        wants = ", ".join(box.kinds) or "none"
+        table.add_row(
+            box.address, box.agency_code, box.holder, state, f"{wants} ({'digest' if box.digest else 'each'})"
+        )
     console.print(table)
+
+
+@mail_app.command("prefs")
+def mail_prefs(
+    address: str,
+    kinds: Annotated[
+        str, typer.Option(help="Comma-separated: arrived, refused, recall_requested, due_tomorrow, overdue")
+    ] = "arrived,refused,recall_requested,due_tomorrow,overdue",
+    digest: Annotated[bool, typer.Option("--digest/--each", help="One digest each morning, or a mail each")] = False,
+) -> None:
+    """Choose which notifications a mailbox gets, and whether in a daily digest (for leaders)."""
+    wanted = [kind.strip() for kind in kinds.split(",") if kind.strip()]
+    with clients.email() as stub:
+        request = mail.SetMailboxPreferencesRequest(address=address, kinds=wanted, digest=digest)
+        box = _call(stub.SetMailboxPreferences, request).mailbox
+    console.print(
+        f"{box.address}: {', '.join(box.kinds) or 'nothing'}, {'daily digest' if box.digest else 'each at once'}"
+    )
 
 
 @mail_app.command("usage")

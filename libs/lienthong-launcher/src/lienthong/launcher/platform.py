@@ -22,6 +22,7 @@ SERVICES = ("identifiers", "signing", "documents", "email", "reporting")
 DEFAULT_PORTS = {"identifiers": 50051, "documents": 50052, "signing": 50053, "email": 50054, "reporting": 50055}
 DEFAULT_NATS_PORT = 14222  # not 4222, so that `make run` never collides with a NATS already on the machine
 DEFAULT_SMTP_PORT = 2525
+DEFAULT_INBOUND_SMTP_PORT = 2526  # where replies to notifications are delivered (the email service listens)
 
 
 @dataclass
@@ -36,6 +37,8 @@ class PlatformConfig:
     nats_port: int = DEFAULT_NATS_PORT
     smtp_port: int = DEFAULT_SMTP_PORT
     extra_env: Mapping[str, str] = field(default_factory=dict)
+    inbound_smtp_port: int = DEFAULT_INBOUND_SMTP_PORT
+    start_smtp_sink: bool = True  # False: a sink the caller runs listens on smtp_port, storing in mail_dir
 
     def address(self, service: str) -> str:
         return f"127.0.0.1:{self.ports[service]}"
@@ -83,6 +86,8 @@ class Platform:
                 "LIENTHONG_SMTP_HOST": "127.0.0.1",
                 "LIENTHONG_SMTP_PORT": str(self.config.smtp_port),
                 "LIENTHONG_MAIL_DIR": str(self.config.mail_dir),
+                "LIENTHONG_SMTP_DELIVERY_LOG": str(self.config.mail_dir / "delivered.log"),
+                "LIENTHONG_MAIL_INBOUND_ADDR": f"127.0.0.1:{self.config.inbound_smtp_port}",
                 "PYTHONUNBUFFERED": "1",
             }
         )
@@ -104,14 +109,15 @@ class Platform:
         if not self.config.nats_url:
             self.nats = NatsServer(self.config.nats_port, self.config.data_dir / "nats")
             self.nats.start()
-        self._spawn(
-            "smtp-sink",
-            "lienthong.email.sink",
-            "--port",
-            str(self.config.smtp_port),
-            "--dir",
-            str(self.config.mail_dir),
-        )
+        if self.config.start_smtp_sink:
+            self._spawn(
+                "smtp-sink",
+                "lienthong.email.sink",
+                "--port",
+                str(self.config.smtp_port),
+                "--dir",
+                str(self.config.mail_dir),
+            )
         wait_for_port("127.0.0.1", self.config.smtp_port, timeout)
         for service in SERVICES:
             self.start_service(service, wait=False)

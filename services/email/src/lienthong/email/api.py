@@ -18,6 +18,7 @@ Context = Any  # grpc.aio.ServicerContext; errors travel as DomainError
 
 _STATES = {
     "queued": pb.DELIVERY_STATE_QUEUED,
+    "sending": pb.DELIVERY_STATE_SENDING,
     "sent": pb.DELIVERY_STATE_SENT,
     "deferred": pb.DELIVERY_STATE_DEFERRED,
     "bounced": pb.DELIVERY_STATE_BOUNCED,
@@ -48,6 +49,14 @@ class EmailServicer(email_pb2_grpc.EmailServiceServicer):
     async def SuspendMailbox(self, request: pb.SuspendMailboxRequest, context: Context) -> pb.SuspendMailboxResponse:
         mailbox = await asyncio.to_thread(self._app.suspend_mailbox, request.address, request.reason)
         return pb.SuspendMailboxResponse(mailbox=await self._after_change(mailbox.address))
+
+    async def SetMailboxPreferences(
+        self, request: pb.SetMailboxPreferencesRequest, context: Context
+    ) -> pb.SetMailboxPreferencesResponse:
+        mailbox = await asyncio.to_thread(
+            self._app.set_mailbox_preferences, request.address, list(request.kinds), digest=request.digest
+        )
+        return pb.SetMailboxPreferencesResponse(mailbox=await self._after_change(mailbox.address))
 
     async def DeleteMailbox(self, request: pb.DeleteMailboxRequest, context: Context) -> pb.DeleteMailboxResponse:
         mailbox = await asyncio.to_thread(self._app.delete_mailbox, request.address)
@@ -99,6 +108,8 @@ def _mailbox(row: MailboxRow) -> pb.Mailbox:
         holder=row.holder,
         state=_MAILBOX_STATES[row.state],
         provisioned_at=timestamp_of(row.provisioned_at),
+        kinds=[kind for kind in row.kinds.split(",") if kind],
+        digest=row.digest,
     )
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import Tracking
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, Tracking
 
 from lienthong.email.domain.mailbox import Mailbox, id_of_mailbox, normalised_address
-from lienthong.email.domain.notification import Notification, id_of_notification
+from lienthong.email.domain.notification import Notification
 from lienthong.errors import NotFound
 from lienthong.eventstore import StoredApplication
 
@@ -20,22 +22,32 @@ class EmailApp(StoredApplication):
     name = "Email"
     tracks_positions = True
 
-    def queue(self, notification: Notification | None, *, stream: str, position: int) -> bool:
-        """Queue `notification` (unless it exists) and record the consumed position, in one transaction.
+    def queue(self, changed: list[Aggregate], *, stream: str, position: int) -> bool:
+        """Save what a consumed event caused (notifications not queued already, digest items) and record the
+        consumed position, in one transaction.
 
-        Returns whether a new notification was queued. A redelivered event finds its position recorded
-        and changes nothing.
+        Returns whether anything new was saved. A redelivered event finds its position recorded and changes
+        nothing.
         """
         if position <= self.last_tracked_position(stream):
             return False
-        new = notification is not None and not self.exists(notification.source_event, notification.agency_code)
-        objects = [notification] if new else []
-        self.save_tracked(*objects, tracking=Tracking(application_name=stream, notification_id=position))
-        return new
+        new = [item for item in changed if not (isinstance(item, Notification) and self._exists(item.id))]
+        self.save_tracked(*new, tracking=Tracking(application_name=stream, notification_id=position))
+        return bool(new)
 
-    def exists(self, source_event: str, agency_code: str) -> bool:
+    def queue_once(self, notification: Notification) -> bool:
+        """Save a notification unless it exists (a scheduled one, not caused by a consumed event)."""
+        if self._exists(notification.id):
+            return False
         try:
-            self.repository.get(id_of_notification(source_event, agency_code))
+            self.save(notification)
+        except IntegrityError:  # another replica saved it first
+            return False
+        return True
+
+    def _exists(self, notification_id: UUID) -> bool:
+        try:
+            self.repository.get(notification_id)
         except AggregateNotFoundError:
             return False
         return True
@@ -64,6 +76,12 @@ class EmailApp(StoredApplication):
         self.save(mailbox)
         return mailbox
 
+    def set_mailbox_preferences(self, address: str, kinds: list[str], *, digest: bool) -> Mailbox:
+        mailbox = self._mailbox(address)
+        mailbox.set_preferences(kinds, digest=digest)
+        self.save(mailbox)
+        return mailbox
+
     def delete_mailbox(self, address: str) -> Mailbox:
         mailbox = self._mailbox(address)
         mailbox.delete()
@@ -77,17 +95,27 @@ class EmailApp(StoredApplication):
             raise NotFound(f"no mailbox {address.strip().lower()} is provisioned") from None
         return mailbox
 
+    def start_attempt(self, notification_id: UUID, at: datetime) -> Notification:
+        """Record that an attempt begins (before the SMTP conversation); returns the notification."""
+        return self._change(notification_id, lambda n: n.start_attempt(at))
+
     def record_sent(self, notification_id: UUID, at: datetime) -> None:
-        notification = self.notification(notification_id)
-        notification.record_sent(at)
-        self.save(notification)
+        self._change(notification_id, lambda n: n.record_sent(at))
 
     def record_temporary_failure(self, notification_id: UUID, reason: str, at: datetime) -> None:
-        notification = self.notification(notification_id)
-        notification.record_temporary_failure(reason, at)
-        self.save(notification)
+        self._change(notification_id, lambda n: n.record_temporary_failure(reason, at))
 
     def record_permanent_failure(self, notification_id: UUID, reason: str, at: datetime) -> None:
+        self._change(notification_id, lambda n: n.record_permanent_failure(reason, at))
+
+    def confirm_delivered(self, notification_id: UUID, evidence: str, at: datetime) -> None:
+        self._change(notification_id, lambda n: n.confirm_delivered(evidence, at))
+
+    def record_interrupted(self, notification_id: UUID, reason: str, at: datetime) -> None:
+        self._change(notification_id, lambda n: n.record_interrupted(reason, at))
+
+    def _change(self, notification_id: UUID, change: Callable[[Notification], None]) -> Notification:
         notification = self.notification(notification_id)
-        notification.record_permanent_failure(reason, at)
+        change(notification)
         self.save(notification)
+        return notification

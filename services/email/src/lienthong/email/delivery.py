@@ -1,7 +1,15 @@
-"""The outbox: sends due notifications over SMTP and records each outcome as an event.
+"""The outbox: sends due notifications over SMTP and records each attempt and its outcome as events.
 
-A mail is sent at most once per attempt recorded: the outcome is stored right after the SMTP answer.
-A crash between the answer and the record re-sends that one mail with the same Message-ID.
+Each attempt is recorded as started before the SMTP conversation, and its outcome right after the answer,
+one mail at a time. A crash (kill -9) in between leaves one attempt in doubt: the server may have taken the
+mail (it answered 250, or was about to) without the outbox recording it. Before sending anything else, the
+next round settles such an attempt with the mail server's delivery log (`deliverylog`): found there, it is
+recorded as delivered and not sent again; not there, it is sent again.
+
+Against a server whose delivery results cannot be read (no `LIENTHONG_SMTP_DELIVERY_LOG`), an in-doubt
+attempt is sent again, with the same Message-ID: at most one mail per crash may then arrive twice, and a
+receiving system that removes duplicates by Message-ID (e.g. Dovecot's duplicate check, most webmail) shows
+it once. Every other mail is sent exactly once, because it is only sent when no attempt is in doubt.
 """
 
 from __future__ import annotations
@@ -11,16 +19,24 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError
 
 from lienthong.consumer import LocalFollower
 from lienthong.email.application import EmailApp
+from lienthong.email.deliverylog import DeliveryLookup
+from lienthong.email.domain.notification import Notification
+from lienthong.email.domain.replies import ReplyTokens
 from lienthong.email.projections.outbox import Outbox
 from lienthong.email.rendering import render_notification
 from lienthong.email.smtp import PermanentDeliveryError, TemporaryDeliveryError, send_message
+from lienthong.errors import FailedPrecondition
 
 log = logging.getLogger(__name__)
+
+IN_DOUBT_AFTER = timedelta(seconds=90)  # SMTP timeouts are 10 s a step: no conversation lasts this long
 
 
 @dataclass(frozen=True)
@@ -46,17 +62,33 @@ class Delivery:
         follower: LocalFollower,
         smtp: SmtpSettings,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        *,
+        delivery_log: DeliveryLookup | None = None,
+        replies: ReplyTokens | None = None,
+        in_doubt_after: timedelta = IN_DOUBT_AFTER,
     ) -> None:
+        """`delivery_log` settles attempts a crash left in doubt (without it they are sent again); an attempt
+        is in doubt once it started `in_doubt_after` ago without an outcome (longer than any SMTP conversation,
+        so that another replica's attempt in progress is left alone); with `replies`, an arrival notification
+        carries a reply address the agency can answer it by."""
         self._app = app
         self._outbox = outbox
         self._follower = follower
         self._smtp = smtp
         self._clock = clock
+        self._delivery_log = delivery_log
+        self._replies = replies
+        self._in_doubt_after = in_doubt_after
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def deliver_due(self) -> int:
-        """Send every due notification once; return how many were attempted."""
+        """Settle attempts left in doubt, then send every due notification once; return how many were
+        attempted. Only one round runs at a time in a process (one thread), so no attempt of its own is in
+        doubt; two replicas never both start an attempt (the second save of the same version is refused)."""
+        self._follower.catch_up()
+        for notification_id in self._outbox.in_doubt():
+            self._settle(UUID(notification_id))
         self._follower.catch_up()
         due = self._outbox.due(self._clock())
         for notification_id in due:
@@ -64,8 +96,41 @@ class Delivery:
         self._follower.catch_up()
         return len(due)
 
-    def _deliver(self, notification_id: UUID) -> None:
+    def _settle(self, notification_id: UUID) -> None:
         notification = self._app.notification(notification_id)
+        if not notification.in_doubt:  # settled by another replica since the read model was updated
+            return
+        started = notification.attempt_started_at
+        if started is not None and self._clock() - started < self._in_doubt_after:
+            return  # perhaps still in progress, in another replica
+        try:
+            self._settle_in_doubt(notification)
+        except (FailedPrecondition, IntegrityError):
+            log.info("notification %s settled by another replica meanwhile", notification_id)
+
+    def _settle_in_doubt(self, notification: Notification) -> None:
+        notification_id = notification.id
+        if self._delivery_log is None:
+            log.warning("notification %s: attempt interrupted, no delivery log to ask; sending again", notification_id)
+            reason = "attempt interrupted; the server's delivery log cannot be read, so it is sent again"
+            self._app.record_interrupted(notification_id, reason, self._clock())
+        elif self._delivery_log.was_delivered(notification.message_id):
+            log.info("notification %s: interrupted attempt found in the delivery log", notification_id)
+            self._app.confirm_delivered(notification_id, "found in the server's delivery log", self._clock())
+        else:
+            log.info("notification %s: interrupted attempt not in the delivery log; sending again", notification_id)
+            reason = "attempt interrupted; not in the server's delivery log"
+            self._app.record_interrupted(notification_id, reason, self._clock())
+
+    def _deliver(self, notification_id: UUID) -> None:
+        try:
+            notification = self._app.start_attempt(notification_id, self._clock())
+        except (FailedPrecondition, IntegrityError):
+            log.info("notification %s taken by another replica", notification_id)
+            return
+        reply_to = None
+        if self._replies is not None and notification.kind == "arrived":
+            reply_to = self._replies.address(notification.id, notification.document_id, notification.agency_code)
         message = render_notification(
             kind=notification.kind,
             details=notification.details,
@@ -78,6 +143,8 @@ class Delivery:
             document_id=notification.document_id,
             arrived_at=notification.arrived_at,
             message_id=notification.message_id,
+            reply_to=reply_to,
+            items=notification.items,
         )
         try:
             send_message(

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import grpc
-from opentelemetry.instrumentation.grpc import client_interceptor
-from opentelemetry.instrumentation.grpc.grpcext import intercept_channel
 
+from lienthong.email.channels import BlockingChannel
 from lienthong.errors import from_grpc_status
 from lienthong.identifiers.v1 import identifiers_pb2, identifiers_pb2_grpc
 
@@ -21,13 +21,18 @@ class Mailbox:
     email: str
 
 
+class AgencyDirectory(Protocol):
+    """Names and official addresses of agencies by identifier code."""
+
+    def get(self, code: str) -> Mailbox: ...
+
+
 class AgencyMailboxes:
     """Looks up agencies over a traced, blocking gRPC channel (the caller is a worker thread)."""
 
     def __init__(self, address: str) -> None:
-        self._raw_channel = grpc.insecure_channel(address)
-        self._channel = intercept_channel(self._raw_channel, client_interceptor())  # type: ignore[no-untyped-call]
-        self._stub = identifiers_pb2_grpc.IdentifiersServiceStub(self._channel)
+        self._channel = BlockingChannel(address)
+        self._stub = identifiers_pb2_grpc.IdentifiersServiceStub(self._channel.channel)
 
     def get(self, code: str) -> Mailbox:
         try:
@@ -37,4 +42,4 @@ class AgencyMailboxes:
         return Mailbox(code=agency.code, name=agency.name, email=agency.email)
 
     def close(self) -> None:
-        self._raw_channel.close()
+        self._channel.close()

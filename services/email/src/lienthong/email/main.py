@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
 
 from lienthong.audit.service import audit_service
 from lienthong.consumer import LocalFollower, StreamConsumer
 from lienthong.email.api import EmailServicer
 from lienthong.email.application import EmailApp
 from lienthong.email.delivery import Delivery, SmtpSettings
+from lienthong.email.deliverylog import DeliveryLog
 from lienthong.email.directory import AgencyMailboxes
+from lienthong.email.dispatch import Dispatcher
+from lienthong.email.domain.replies import ReplyTokens
+from lienthong.email.inbound import ReplyDesk, ReplyListener, load_reply_secret
+from lienthong.email.incoming import IncomingDocuments
 from lienthong.email.notifier import NOTIFIED, ArrivalNotifier
+from lienthong.email.projections.deadlines import DEADLINE_EVENTS, Deadlines
 from lienthong.email.projections.mailboxes import MailRegistry
 from lienthong.email.projections.outbox import Outbox
+from lienthong.email.reminders import DailyRound
 from lienthong.email.v1 import email_pb2, email_pb2_grpc
 from lienthong.eventstore import store_environment
 from lienthong.eventstore.chain import ChainSealer
@@ -37,6 +47,33 @@ def smtp_settings() -> SmtpSettings:
     )
 
 
+def delivery_log() -> DeliveryLog | None:
+    """`LIENTHONG_SMTP_DELIVERY_LOG`: the mail server's delivery log (one Message-ID a line), read to settle
+    an attempt a crash left in doubt; unset, such an attempt is sent again (see `delivery`)."""
+    path = os.environ.get("LIENTHONG_SMTP_DELIVERY_LOG")
+    return DeliveryLog(Path(path)) if path else None
+
+
+@dataclass(frozen=True)
+class InboundSettings:
+    tokens: ReplyTokens
+    host: str
+    port: int
+
+
+def inbound_settings(settings: Settings) -> InboundSettings | None:
+    """`LIENTHONG_MAIL_INBOUND_ADDR` (host:port; unset: replies are not received, nor invited), the reply
+    domain `LIENTHONG_MAIL_REPLY_DOMAIN` (`reply.lienthong.localhost`) and the secret tokens are signed with,
+    `LIENTHONG_MAIL_REPLY_SECRET_FILE` (`<data dir>/email-reply.key`, created when missing)."""
+    address = os.environ.get("LIENTHONG_MAIL_INBOUND_ADDR")
+    if not address:
+        return None
+    host, _, port = address.rpartition(":")
+    secret_file = os.environ.get("LIENTHONG_MAIL_REPLY_SECRET_FILE") or str(settings.data_dir / "email-reply.key")
+    domain = os.environ.get("LIENTHONG_MAIL_REPLY_DOMAIN", "reply.lienthong.localhost")
+    return InboundSettings(ReplyTokens(load_reply_secret(Path(secret_file)), domain), host, int(port))
+
+
 def main() -> None:
     run_service(SERVICE, run)
 
@@ -48,20 +85,52 @@ async def run(settings: Settings) -> None:
     registry = MailRegistry(app.engine)
     registry_follower = LocalFollower(app, registry, service=SERVICE)
     mailboxes = AgencyMailboxes(address_of("identifiers"))
-    delivery = Delivery(app, outbox, follower, smtp_settings())
+    inbound = inbound_settings(settings)
+    tokens = inbound.tokens if inbound else None
+    delivery = Delivery(
+        app,
+        outbox,
+        follower,
+        smtp_settings(),
+        delivery_log=delivery_log(),
+        replies=tokens,
+        in_doubt_after=timedelta(seconds=float(os.environ.get("LIENTHONG_SMTP_IN_DOUBT_AFTER", "90"))),
+    )
+    dispatcher = Dispatcher(app, mailboxes, registry)
     names = StreamNames(settings.instance)
     link = NatsLink(settings.nats_url, name=SERVICE)
     consumer = StreamConsumer(
         link,
         stream=names.stream("documents"),
         durable="email",
-        sink=ArrivalNotifier(app, mailboxes, registry),
+        sink=ArrivalNotifier(app, dispatcher),
         filter_subjects=[names.subject("documents", aggregate, event) for aggregate, event in NOTIFIED],
+    )
+    deadlines = Deadlines(app.engine)
+    deadline_consumer = StreamConsumer(
+        link,
+        stream=names.stream("documents"),
+        durable="email-deadlines",
+        sink=deadlines,
+        filter_subjects=[names.subject("documents", "IncomingDocument", event) for event in DEADLINE_EVENTS],
+    )
+    daily = DailyRound(
+        app, dispatcher, deadlines, registry, mailboxes, hour=int(os.environ.get("LIENTHONG_MAIL_DAILY_HOUR", "7"))
     )
     relay = EventRelay(app, link, service=SERVICE, names=names)
     servicer = EmailServicer(outbox, app, registry, registry_follower, mailboxes)
 
+    listener = None
+    documents = IncomingDocuments(address_of("documents"))
+    if inbound is not None:
+        desk = ReplyDesk(app, inbound.tokens, registry, documents)
+        listener = ReplyListener(desk, inbound.tokens.domain, inbound.host, inbound.port)
+        listener.start()
+
     async def close() -> None:
+        if listener is not None:
+            listener.stop()
+        documents.close()
         mailboxes.close()
         await link.close()
 
@@ -74,7 +143,15 @@ async def run(settings: Settings) -> None:
             ),
             audit_service(app, SERVICE),
         ],
-        background=[consumer.run, delivery.run, relay.run, registry_follower.run, ChainSealer(app).run],
+        background=[
+            consumer.run,
+            deadline_consumer.run,
+            daily.run,
+            delivery.run,
+            relay.run,
+            registry_follower.run,
+            ChainSealer(app).run,
+        ],
         cleanup=[close],
     )
 

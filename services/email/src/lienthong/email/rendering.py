@@ -27,6 +27,18 @@ KINDS = {
     "arrived": ("arrival", "Văn bản đến"),
     "refused": ("refused", "Văn bản bị từ chối"),
     "recall_requested": ("recall", "Yêu cầu lấy lại văn bản"),
+    "due_tomorrow": ("deadline", "Văn bản đến hạn xử lý ngày mai"),
+    "overdue": ("deadline", "Văn bản quá hạn xử lý"),
+    "digest": ("digest", "Tổng hợp thông báo văn bản"),
+}
+
+# kind → how a digest line names it
+DIGEST_LABELS = {
+    "arrived": "Văn bản đến",
+    "refused": "Bị từ chối",
+    "recall_requested": "Yêu cầu lấy lại",
+    "due_tomorrow": "Đến hạn ngày mai",
+    "overdue": "Quá hạn",
 }
 
 
@@ -70,11 +82,18 @@ def render_notification(
     arrived_at: datetime,
     message_id: str,
     details: str = "",
+    reply_to: str | None = None,
+    items: list[dict[str, str]] | None = None,
 ) -> EmailMessage:
-    """The mail of one kind of notification (see KINDS) to one agency, ready to send."""
+    """The mail of one kind of notification (see KINDS) to one agency, ready to send; with `reply_to`, the
+    agency may answer it by replying (the text says how)."""
     template, prefix = KINDS[kind]
     context = {
+        "kind": kind,
+        "heading": prefix,
         "details": details,
+        "reply_to": reply_to or "",
+        "items": [item | {"label": DIGEST_LABELS.get(item.get("kind", ""), "")} for item in items or []],
         "agency_name": agency_name,
         "sender_name": sender_name,
         "code": code,
@@ -85,9 +104,12 @@ def render_notification(
     message = EmailMessage(policy=email.policy.SMTP)
     message["From"] = from_address
     message["To"] = to_address
-    message["Subject"] = f"{prefix}: {_one_line(code)} — {_shortened(_one_line(subject))}"
+    headline = f"{_one_line(code)} — {_shortened(_one_line(subject))}" if code else _shortened(_one_line(subject))
+    message["Subject"] = f"{prefix}: {headline}"
     message["Date"] = format_datetime(arrived_at.astimezone(VIETNAM))
     message["Message-ID"] = message_id
+    if reply_to:
+        message["Reply-To"] = reply_to
     message["X-Lienthong-Document-Id"] = document_id
     message.set_content(_templates.get_template(f"{template}.txt").render(context))
     message.add_alternative(_templates.get_template(f"{template}.html").render(context), subtype="html")

@@ -1,8 +1,10 @@
 """An SMTP sink for development and tests (aiosmtpd): every message is stored as an .eml file.
 
 Run it with `python -m lienthong.email.sink --port 2525 --dir var/mail` (`--port 0`: any free port, printed).
-A message is on disk before the sink answers 250, so a sender that got 250 finds it there. `fail_next(code)`
-makes it refuse the next messages with that code, to exercise retries (4xx) and bounces (5xx).
+A message is on disk before the sink answers 250, so a sender that got 250 finds it there, and its Message-ID
+is in `delivered.log` (the delivery log the email service reads after a crash, see `deliverylog`).
+`fail_next(code)` makes it refuse the next messages with that code, to exercise retries (4xx) and bounces
+(5xx); `hold_next()` keeps the next message waiting for its answer, so a test can crash the sender there.
 """
 
 from __future__ import annotations
@@ -25,11 +27,26 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from lienthong.email.deliverylog import FILE_NAME as DELIVERY_LOG
+from lienthong.email.deliverylog import record_delivered
+
+
+class Hold:
+    """The next message stops before its answer (optionally before it is stored) until released."""
+
+    def __init__(self, *, stored: bool) -> None:
+        self.stored = stored
+        self.reached = threading.Event()  # the message is waiting
+        self.released = threading.Event()
+        self.message_id = ""
+
 
 class _Handler:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self._failures: list[int] = []
+        self._holds: list[Hold] = []
+        self.holds: list[Hold] = []  # every hold asked for, released when the sink stops
         self._last_stamp = datetime.min.replace(tzinfo=UTC)
         self._lock = threading.Lock()
 
@@ -44,17 +61,44 @@ class _Handler:
             self._last_stamp = max(datetime.now(UTC), self._last_stamp + timedelta(microseconds=1))
             return self._last_stamp.strftime("%Y%m%dT%H%M%S%f")
 
+    def hold_next(self, hold: Hold) -> None:
+        with self._lock:
+            self._holds.append(hold)
+            self.holds.append(hold)
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self._lock:
             failure = self._failures.pop(0) if self._failures else None
+            hold = self._holds.pop(0) if self._holds and failure is None else None
         if failure is not None:
             return f"{failure} {'try again later' if failure < 500 else 'mailbox unavailable'} (sink told to fail)"
+        content = envelope.original_content or envelope.content
+        if hold is not None:
+            hold.message_id = _message_id(content)
+            if hold.stored:
+                self._store(content)
+            hold.reached.set()
+            await asyncio.to_thread(hold.released.wait)
+            if not hold.stored:
+                return "451 held and not stored (sink told to hold)"
+            return "250 Message accepted for delivery"
+        self._store(content)
+        return "250 Message accepted for delivery"
+
+    def _store(self, content: bytes) -> None:
         path = self.directory / f"{self._next_stamp()}-{uuid.uuid4().hex}.eml"
         # Written under another name and renamed, so a reader never parses half a message.
         temporary = path.with_suffix(".tmp")
-        temporary.write_bytes(envelope.original_content or envelope.content)
+        temporary.write_bytes(content)
         os.replace(temporary, path)
-        return "250 Message accepted for delivery"
+        message_id = _message_id(content)
+        if message_id:
+            record_delivered(self.directory / DELIVERY_LOG, message_id)
+
+
+def _message_id(content: bytes) -> str:
+    headers = BytesParser(policy=email.policy.default).parsebytes(content, headersonly=True)
+    return str(headers.get("Message-ID", "")).strip()
 
 
 class _Authenticator:
@@ -71,7 +115,7 @@ class _Authenticator:
         return AuthResult(success=ok, handled=False)
 
 
-class _Controller(Controller):
+class PortLearningController(Controller):
     """aiosmtpd's threaded controller, able to listen on port 0 (any free port the system gives)."""
 
     def _create_server(self) -> Awaitable[asyncio.AbstractServer]:
@@ -115,7 +159,7 @@ class MailSink:
                 "auth_require_tls": tls is not None,
                 "authenticator": _Authenticator(*credentials),
             }
-        self._controller = _Controller(self._handler, hostname=host, port=port, **options)
+        self._controller = PortLearningController(self._handler, hostname=host, port=port, **options)
 
     @property
     def port(self) -> int:
@@ -128,7 +172,21 @@ class MailSink:
         self._controller.start()
 
     def stop(self) -> None:
+        for hold in self._handler.holds:
+            hold.released.set()
         self._controller.stop()
+
+    @property
+    def delivery_log(self) -> Path:
+        """The Message-IDs of the messages stored, one a line."""
+        return self.directory / DELIVERY_LOG
+
+    def hold_next(self, *, stored: bool) -> Hold:
+        """Keep the next message waiting for its answer until `released` is set: stored first (the sender's
+        crash window after the server took the mail) or not (it then answers 451 without storing)."""
+        hold = Hold(stored=stored)
+        self._handler.hold_next(hold)
+        return hold
 
     def fail_next(self, code: int, count: int = 1) -> None:
         """Answer `code` (4xx or 5xx) to the next `count` messages instead of storing them."""

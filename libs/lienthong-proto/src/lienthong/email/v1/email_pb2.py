@@ -25,45 +25,49 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1elienthong/email/v1/email.proto\x12\x12lienthong.email.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa4\x01\n\x07Mailbox\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\t\x12\x13\n\x0b\x61gency_code\x18\x02 \x01(\t\x12\x0e\n\x06holder\x18\x03 \x01(\t\x12/\n\x05state\x18\x04 \x01(\x0e\x32 .lienthong.email.v1.MailboxState\x12\x32\n\x0eprovisioned_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"O\n\x17ProvisionMailboxRequest\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\t\x12\x13\n\x0b\x61gency_code\x18\x02 \x01(\t\x12\x0e\n\x06holder\x18\x03 \x01(\t\"H\n\x18ProvisionMailboxResponse\x12,\n\x07mailbox\x18\x01 \x01(\x0b\x32\x1b.lienthong.email.v1.Mailbox\"8\n\x15SuspendMailboxRequest\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"F\n\x16SuspendMailboxResponse\x12,\n\x07mailbox\x18\x01 \x01(\x0b\x32\x1b.lienthong.email.v1.Mailbox\"\'\n\x14\x44\x65leteMailboxRequest\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\t\"E\n\x15\x44\x65leteMailboxResponse\x12,\n\x07mailbox\x18\x01 \x01(\x0b\x32\x1b.lienthong.email.v1.Mailbox\"+\n\x14ListMailboxesRequest\x12\x13\n\x0b\x61gency_code\x18\x01 \x01(\t\"G\n\x15ListMailboxesResponse\x12.\n\tmailboxes\x18\x01 \x03(\x0b\x32\x1b.lienthong.email.v1.Mailbox\"L\n\x13GetMailUsageRequest\x12\x13\n\x0b\x61gency_code\x18\x01 \x01(\t\x12\x10\n\x08\x66rom_day\x18\x02 \x01(\t\x12\x0e\n\x06to_day\x18\x03 \x01(\t\"\x80\x01\n\x14GetMailUsageResponse\x12\x1d\n\x15mailboxes_provisioned\x18\x01 \x01(\x03\x12\x18\n\x10mailboxes_active\x18\x02 \x01(\x03\x12\x0c\n\x04sent\x18\x03 \x01(\x03\x12\x10\n\x08\x64\x65\x66\x65rred\x18\x04 \x01(\x03\x12\x0f\n\x07\x62ounced\x18\x05 \x01(\x03\"\xcb\x01\n\x0cNotification\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0b\x61gency_code\x18\x02 \x01(\t\x12\x12\n\nto_address\x18\x03 \x01(\t\x12\x0f\n\x07subject\x18\x04 \x01(\t\x12\x30\n\x05state\x18\x05 \x01(\x0e\x32!.lienthong.email.v1.DeliveryState\x12\x13\n\x0b\x64ocument_id\x18\x06 \x01(\t\x12.\n\nupdated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"/\n\x18ListNotificationsRequest\x12\x13\n\x0b\x61gency_code\x18\x01 \x01(\t\"T\n\x19ListNotificationsResponse\x12\x37\n\rnotifications\x18\x01 \x03(\x0b\x32 .lienthong.email.v1.Notification*\x7f\n\x0cMailboxState\x12\x1d\n\x19MAILBOX_STATE_UNSPECIFIED\x10\x00\x12\x18\n\x14MAILBOX_STATE_ACTIVE\x10\x01\x12\x1b\n\x17MAILBOX_STATE_SUSPENDED\x10\x02\x12\x19\n\x15MAILBOX_STATE_DELETED\x10\x03*\x9c\x01\n\rDeliveryState\x12\x1e\n\x1a\x44\x45LIVERY_STATE_UNSPECIFIED\x10\x00\x12\x19\n\x15\x44\x45LIVERY_STATE_QUEUED\x10\x01\x12\x17\n\x13\x44\x45LIVERY_STATE_SENT\x10\x02\x12\x1b\n\x17\x44\x45LIVERY_STATE_DEFERRED\x10\x03\x12\x1a\n\x16\x44\x45LIVERY_STATE_BOUNCED\x10\x04\x32\x87\x05\n\x0c\x45mailService\x12p\n\x11ListNotifications\x12,.lienthong.email.v1.ListNotificationsRequest\x1a-.lienthong.email.v1.ListNotificationsResponse\x12m\n\x10ProvisionMailbox\x12+.lienthong.email.v1.ProvisionMailboxRequest\x1a,.lienthong.email.v1.ProvisionMailboxResponse\x12g\n\x0eSuspendMailbox\x12).lienthong.email.v1.SuspendMailboxRequest\x1a*.lienthong.email.v1.SuspendMailboxResponse\x12\x64\n\rDeleteMailbox\x12(.lienthong.email.v1.DeleteMailboxRequest\x1a).lienthong.email.v1.DeleteMailboxResponse\x12\x64\n\rListMailboxes\x12(.lienthong.email.v1.ListMailboxesRequest\x1a).lienthong.email.v1.ListMailboxesResponse\x12\x61\n\x0cGetMailUsage\x12\'.lienthong.email.v1.GetMailUsageRequest\x1a(.lienthong.email.v1.GetMailUsageResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1elienthong/email/v1/email.proto\x12\x12lienthong.email.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc3\x01\n\x07Mailbox\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\t\x12\x13\n\x0b\x61gency_code\x18\x02 \x01(\t\x12\x0e\n\x06holder\x18\x03 \x01(\t\x12/\n\x05state\x18\x04 \x01(\x0e\x32 .lienthong.email.v1.MailboxState\x12\x32\n\x0eprovisioned_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05kinds\x18\x06 \x03(\t\x12\x0e\n\x06\x64igest\x18\x07 \x01(\x08\"N\n\x1cSetMailboxPreferencesRequest\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\t\x12\r\n\x05kinds\x18\x02 \x03(\t\x12\x0e\n\x06\x64igest\x18\x03 \x01(\x08\"M\n\x1dSetMailboxPreferencesResponse\x12,\n\x07mailbox\x18\x01 \x01(\x0b\x32\x1b.lienthong.email.v1.Mailbox\"O\n\x17ProvisionMailboxRequest\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\t\x12\x13\n\x0b\x61gency_code\x18\x02 \x01(\t\x12\x0e\n\x06holder\x18\x03 \x01(\t\"H\n\x18ProvisionMailboxResponse\x12,\n\x07mailbox\x18\x01 \x01(\x0b\x32\x1b.lienthong.email.v1.Mailbox\"8\n\x15SuspendMailboxRequest\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"F\n\x16SuspendMailboxResponse\x12,\n\x07mailbox\x18\x01 \x01(\x0b\x32\x1b.lienthong.email.v1.Mailbox\"\'\n\x14\x44\x65leteMailboxRequest\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\t\"E\n\x15\x44\x65leteMailboxResponse\x12,\n\x07mailbox\x18\x01 \x01(\x0b\x32\x1b.lienthong.email.v1.Mailbox\"+\n\x14ListMailboxesRequest\x12\x13\n\x0b\x61gency_code\x18\x01 \x01(\t\"G\n\x15ListMailboxesResponse\x12.\n\tmailboxes\x18\x01 \x03(\x0b\x32\x1b.lienthong.email.v1.Mailbox\"L\n\x13GetMailUsageRequest\x12\x13\n\x0b\x61gency_code\x18\x01 \x01(\t\x12\x10\n\x08\x66rom_day\x18\x02 \x01(\t\x12\x0e\n\x06to_day\x18\x03 \x01(\t\"\x80\x01\n\x14GetMailUsageResponse\x12\x1d\n\x15mailboxes_provisioned\x18\x01 \x01(\x03\x12\x18\n\x10mailboxes_active\x18\x02 \x01(\x03\x12\x0c\n\x04sent\x18\x03 \x01(\x03\x12\x10\n\x08\x64\x65\x66\x65rred\x18\x04 \x01(\x03\x12\x0f\n\x07\x62ounced\x18\x05 \x01(\x03\"\xcb\x01\n\x0cNotification\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0b\x61gency_code\x18\x02 \x01(\t\x12\x12\n\nto_address\x18\x03 \x01(\t\x12\x0f\n\x07subject\x18\x04 \x01(\t\x12\x30\n\x05state\x18\x05 \x01(\x0e\x32!.lienthong.email.v1.DeliveryState\x12\x13\n\x0b\x64ocument_id\x18\x06 \x01(\t\x12.\n\nupdated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"/\n\x18ListNotificationsRequest\x12\x13\n\x0b\x61gency_code\x18\x01 \x01(\t\"T\n\x19ListNotificationsResponse\x12\x37\n\rnotifications\x18\x01 \x03(\x0b\x32 .lienthong.email.v1.Notification*\x7f\n\x0cMailboxState\x12\x1d\n\x19MAILBOX_STATE_UNSPECIFIED\x10\x00\x12\x18\n\x14MAILBOX_STATE_ACTIVE\x10\x01\x12\x1b\n\x17MAILBOX_STATE_SUSPENDED\x10\x02\x12\x19\n\x15MAILBOX_STATE_DELETED\x10\x03*\xb8\x01\n\rDeliveryState\x12\x1e\n\x1a\x44\x45LIVERY_STATE_UNSPECIFIED\x10\x00\x12\x19\n\x15\x44\x45LIVERY_STATE_QUEUED\x10\x01\x12\x17\n\x13\x44\x45LIVERY_STATE_SENT\x10\x02\x12\x1b\n\x17\x44\x45LIVERY_STATE_DEFERRED\x10\x03\x12\x1a\n\x16\x44\x45LIVERY_STATE_BOUNCED\x10\x04\x12\x1a\n\x16\x44\x45LIVERY_STATE_SENDING\x10\x05\x32\x85\x06\n\x0c\x45mailService\x12p\n\x11ListNotifications\x12,.lienthong.email.v1.ListNotificationsRequest\x1a-.lienthong.email.v1.ListNotificationsResponse\x12m\n\x10ProvisionMailbox\x12+.lienthong.email.v1.ProvisionMailboxRequest\x1a,.lienthong.email.v1.ProvisionMailboxResponse\x12g\n\x0eSuspendMailbox\x12).lienthong.email.v1.SuspendMailboxRequest\x1a*.lienthong.email.v1.SuspendMailboxResponse\x12\x64\n\rDeleteMailbox\x12(.lienthong.email.v1.DeleteMailboxRequest\x1a).lienthong.email.v1.DeleteMailboxResponse\x12\x64\n\rListMailboxes\x12(.lienthong.email.v1.ListMailboxesRequest\x1a).lienthong.email.v1.ListMailboxesResponse\x12\x61\n\x0cGetMailUsage\x12\'.lienthong.email.v1.GetMailUsageRequest\x1a(.lienthong.email.v1.GetMailUsageResponse\x12|\n\x15SetMailboxPreferences\x12\x30.lienthong.email.v1.SetMailboxPreferencesRequest\x1a\x31.lienthong.email.v1.SetMailboxPreferencesResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'lienthong.email.v1.email_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_MAILBOXSTATE']._serialized_start=1319
-  _globals['_MAILBOXSTATE']._serialized_end=1446
-  _globals['_DELIVERYSTATE']._serialized_start=1449
-  _globals['_DELIVERYSTATE']._serialized_end=1605
+  _globals['_MAILBOXSTATE']._serialized_start=1509
+  _globals['_MAILBOXSTATE']._serialized_end=1636
+  _globals['_DELIVERYSTATE']._serialized_start=1639
+  _globals['_DELIVERYSTATE']._serialized_end=1823
   _globals['_MAILBOX']._serialized_start=88
-  _globals['_MAILBOX']._serialized_end=252
-  _globals['_PROVISIONMAILBOXREQUEST']._serialized_start=254
-  _globals['_PROVISIONMAILBOXREQUEST']._serialized_end=333
-  _globals['_PROVISIONMAILBOXRESPONSE']._serialized_start=335
-  _globals['_PROVISIONMAILBOXRESPONSE']._serialized_end=407
-  _globals['_SUSPENDMAILBOXREQUEST']._serialized_start=409
-  _globals['_SUSPENDMAILBOXREQUEST']._serialized_end=465
-  _globals['_SUSPENDMAILBOXRESPONSE']._serialized_start=467
-  _globals['_SUSPENDMAILBOXRESPONSE']._serialized_end=537
-  _globals['_DELETEMAILBOXREQUEST']._serialized_start=539
-  _globals['_DELETEMAILBOXREQUEST']._serialized_end=578
-  _globals['_DELETEMAILBOXRESPONSE']._serialized_start=580
-  _globals['_DELETEMAILBOXRESPONSE']._serialized_end=649
-  _globals['_LISTMAILBOXESREQUEST']._serialized_start=651
-  _globals['_LISTMAILBOXESREQUEST']._serialized_end=694
-  _globals['_LISTMAILBOXESRESPONSE']._serialized_start=696
-  _globals['_LISTMAILBOXESRESPONSE']._serialized_end=767
-  _globals['_GETMAILUSAGEREQUEST']._serialized_start=769
-  _globals['_GETMAILUSAGEREQUEST']._serialized_end=845
-  _globals['_GETMAILUSAGERESPONSE']._serialized_start=848
-  _globals['_GETMAILUSAGERESPONSE']._serialized_end=976
-  _globals['_NOTIFICATION']._serialized_start=979
-  _globals['_NOTIFICATION']._serialized_end=1182
-  _globals['_LISTNOTIFICATIONSREQUEST']._serialized_start=1184
-  _globals['_LISTNOTIFICATIONSREQUEST']._serialized_end=1231
-  _globals['_LISTNOTIFICATIONSRESPONSE']._serialized_start=1233
-  _globals['_LISTNOTIFICATIONSRESPONSE']._serialized_end=1317
-  _globals['_EMAILSERVICE']._serialized_start=1608
-  _globals['_EMAILSERVICE']._serialized_end=2255
+  _globals['_MAILBOX']._serialized_end=283
+  _globals['_SETMAILBOXPREFERENCESREQUEST']._serialized_start=285
+  _globals['_SETMAILBOXPREFERENCESREQUEST']._serialized_end=363
+  _globals['_SETMAILBOXPREFERENCESRESPONSE']._serialized_start=365
+  _globals['_SETMAILBOXPREFERENCESRESPONSE']._serialized_end=442
+  _globals['_PROVISIONMAILBOXREQUEST']._serialized_start=444
+  _globals['_PROVISIONMAILBOXREQUEST']._serialized_end=523
+  _globals['_PROVISIONMAILBOXRESPONSE']._serialized_start=525
+  _globals['_PROVISIONMAILBOXRESPONSE']._serialized_end=597
+  _globals['_SUSPENDMAILBOXREQUEST']._serialized_start=599
+  _globals['_SUSPENDMAILBOXREQUEST']._serialized_end=655
+  _globals['_SUSPENDMAILBOXRESPONSE']._serialized_start=657
+  _globals['_SUSPENDMAILBOXRESPONSE']._serialized_end=727
+  _globals['_DELETEMAILBOXREQUEST']._serialized_start=729
+  _globals['_DELETEMAILBOXREQUEST']._serialized_end=768
+  _globals['_DELETEMAILBOXRESPONSE']._serialized_start=770
+  _globals['_DELETEMAILBOXRESPONSE']._serialized_end=839
+  _globals['_LISTMAILBOXESREQUEST']._serialized_start=841
+  _globals['_LISTMAILBOXESREQUEST']._serialized_end=884
+  _globals['_LISTMAILBOXESRESPONSE']._serialized_start=886
+  _globals['_LISTMAILBOXESRESPONSE']._serialized_end=957
+  _globals['_GETMAILUSAGEREQUEST']._serialized_start=959
+  _globals['_GETMAILUSAGEREQUEST']._serialized_end=1035
+  _globals['_GETMAILUSAGERESPONSE']._serialized_start=1038
+  _globals['_GETMAILUSAGERESPONSE']._serialized_end=1166
+  _globals['_NOTIFICATION']._serialized_start=1169
+  _globals['_NOTIFICATION']._serialized_end=1372
+  _globals['_LISTNOTIFICATIONSREQUEST']._serialized_start=1374
+  _globals['_LISTNOTIFICATIONSREQUEST']._serialized_end=1421
+  _globals['_LISTNOTIFICATIONSRESPONSE']._serialized_start=1423
+  _globals['_LISTNOTIFICATIONSRESPONSE']._serialized_end=1507
+  _globals['_EMAILSERVICE']._serialized_start=1826
+  _globals['_EMAILSERVICE']._serialized_end=2599
 # @@protoc_insertion_point(module_scope)

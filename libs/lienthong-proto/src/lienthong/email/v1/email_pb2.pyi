@@ -64,6 +64,8 @@ class _DeliveryStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Deliver
     """A temporary failure; will be retried."""
     DELIVERY_STATE_BOUNCED: _DeliveryState.ValueType  # 4
     """A permanent failure."""
+    DELIVERY_STATE_SENDING: _DeliveryState.ValueType  # 5
+    """An attempt started and its outcome not yet recorded (after a crash: settled before anything else is sent)."""
 
 class DeliveryState(_DeliveryState, metaclass=_DeliveryStateEnumTypeWrapper):
     """DeliveryState is where a notification mail is."""
@@ -78,6 +80,8 @@ DELIVERY_STATE_DEFERRED: DeliveryState.ValueType  # 3
 """A temporary failure; will be retried."""
 DELIVERY_STATE_BOUNCED: DeliveryState.ValueType  # 4
 """A permanent failure."""
+DELIVERY_STATE_SENDING: DeliveryState.ValueType  # 5
+"""An attempt started and its outcome not yet recorded (after a crash: settled before anything else is sent)."""
 Global___DeliveryState: _TypeAlias = DeliveryState  # noqa: Y015
 
 @_typing.final
@@ -91,6 +95,8 @@ class Mailbox(_message.Message):
     HOLDER_FIELD_NUMBER: _builtins.int
     STATE_FIELD_NUMBER: _builtins.int
     PROVISIONED_AT_FIELD_NUMBER: _builtins.int
+    KINDS_FIELD_NUMBER: _builtins.int
+    DIGEST_FIELD_NUMBER: _builtins.int
     address: _builtins.str
     """The address, e.g. "vanthu@khanhhoa.gov.vn"."""
     agency_code: _builtins.str
@@ -99,9 +105,15 @@ class Mailbox(_message.Message):
     """Whose it is: empty for the agency's own, else the person's name."""
     state: Global___MailboxState.ValueType
     """Whether it is in use."""
+    digest: _builtins.bool
+    """True: in one digest mail each morning (for leaders); false: one mail as each thing happens."""
     @_builtins.property
     def provisioned_at(self) -> _timestamp_pb2.Timestamp:
         """When it was provisioned."""
+
+    @_builtins.property
+    def kinds(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The notification kinds it gets: arrived, refused, recall_requested, due_tomorrow, overdue."""
 
     def __init__(
         self,
@@ -111,14 +123,72 @@ class Mailbox(_message.Message):
         holder: _builtins.str = ...,
         state: Global___MailboxState.ValueType = ...,
         provisioned_at: _timestamp_pb2.Timestamp | None = ...,
+        kinds: _abc.Iterable[_builtins.str] | None = ...,
+        digest: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["provisioned_at", b"provisioned_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["address", b"address", "agency_code", b"agency_code", "holder", b"holder", "provisioned_at", b"provisioned_at", "state", b"state"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["address", b"address", "agency_code", b"agency_code", "digest", b"digest", "holder", b"holder", "kinds", b"kinds", "provisioned_at", b"provisioned_at", "state", b"state"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Mailbox: _TypeAlias = Mailbox  # noqa: Y015
+
+@_typing.final
+class SetMailboxPreferencesRequest(_message.Message):
+    """SetMailboxPreferencesRequest names the mailbox and what it wants."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ADDRESS_FIELD_NUMBER: _builtins.int
+    KINDS_FIELD_NUMBER: _builtins.int
+    DIGEST_FIELD_NUMBER: _builtins.int
+    address: _builtins.str
+    """The address."""
+    digest: _builtins.bool
+    """True: a daily digest instead of one mail each."""
+    @_builtins.property
+    def kinds(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The notification kinds it gets (none: it gets nothing)."""
+
+    def __init__(
+        self,
+        *,
+        address: _builtins.str = ...,
+        kinds: _abc.Iterable[_builtins.str] | None = ...,
+        digest: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["address", b"address", "digest", b"digest", "kinds", b"kinds"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetMailboxPreferencesRequest: _TypeAlias = SetMailboxPreferencesRequest  # noqa: Y015
+
+@_typing.final
+class SetMailboxPreferencesResponse(_message.Message):
+    """SetMailboxPreferencesResponse returns the mailbox."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MAILBOX_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def mailbox(self) -> Global___Mailbox:
+        """The mailbox with its preferences."""
+
+    def __init__(
+        self,
+        *,
+        mailbox: Global___Mailbox | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["mailbox", b"mailbox"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["mailbox", b"mailbox"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetMailboxPreferencesResponse: _TypeAlias = SetMailboxPreferencesResponse  # noqa: Y015
 
 @_typing.final
 class ProvisionMailboxRequest(_message.Message):

@@ -65,6 +65,11 @@ class EmailServiceStub:
                 request_serializer=lienthong_dot_email_dot_v1_dot_email__pb2.GetMailUsageRequest.SerializeToString,
                 response_deserializer=lienthong_dot_email_dot_v1_dot_email__pb2.GetMailUsageResponse.FromString,
                 _registered_method=True)
+        self.SetMailboxPreferences = channel.unary_unary(
+                '/lienthong.email.v1.EmailService/SetMailboxPreferences',
+                request_serializer=lienthong_dot_email_dot_v1_dot_email__pb2.SetMailboxPreferencesRequest.SerializeToString,
+                response_deserializer=lienthong_dot_email_dot_v1_dot_email__pb2.SetMailboxPreferencesResponse.FromString,
+                _registered_method=True)
 
 
 class EmailServiceServicer:
@@ -113,6 +118,13 @@ class EmailServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetMailboxPreferences(self, request, context):
+        """SetMailboxPreferences chooses which notifications a mailbox gets, at once or in a daily digest.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_EmailServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -145,6 +157,11 @@ def add_EmailServiceServicer_to_server(servicer, server):
                     servicer.GetMailUsage,
                     request_deserializer=lienthong_dot_email_dot_v1_dot_email__pb2.GetMailUsageRequest.FromString,
                     response_serializer=lienthong_dot_email_dot_v1_dot_email__pb2.GetMailUsageResponse.SerializeToString,
+            ),
+            'SetMailboxPreferences': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetMailboxPreferences,
+                    request_deserializer=lienthong_dot_email_dot_v1_dot_email__pb2.SetMailboxPreferencesRequest.FromString,
+                    response_serializer=lienthong_dot_email_dot_v1_dot_email__pb2.SetMailboxPreferencesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -310,6 +327,33 @@ class EmailService:
             '/lienthong.email.v1.EmailService/GetMailUsage',
             lienthong_dot_email_dot_v1_dot_email__pb2.GetMailUsageRequest.SerializeToString,
             lienthong_dot_email_dot_v1_dot_email__pb2.GetMailUsageResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetMailboxPreferences(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.email.v1.EmailService/SetMailboxPreferences',
+            lienthong_dot_email_dot_v1_dot_email__pb2.SetMailboxPreferencesRequest.SerializeToString,
+            lienthong_dot_email_dot_v1_dot_email__pb2.SetMailboxPreferencesResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -45,6 +45,8 @@ class EmailServiceStub:
     """ListMailboxes returns the mailboxes of an agency (all agencies when empty), by address."""
     GetMailUsage: _grpc.UnaryUnaryMultiCallable[_email_pb2.GetMailUsageRequest, _email_pb2.GetMailUsageResponse]
     """GetMailUsage counts mailboxes and mails of an agency (or all) in a period."""
+    SetMailboxPreferences: _grpc.UnaryUnaryMultiCallable[_email_pb2.SetMailboxPreferencesRequest, _email_pb2.SetMailboxPreferencesResponse]
+    """SetMailboxPreferences chooses which notifications a mailbox gets, at once or in a daily digest."""
 
 @_typing.type_check_only
 class EmailServiceAsyncStub(EmailServiceStub):
@@ -63,6 +65,8 @@ class EmailServiceAsyncStub(EmailServiceStub):
     """ListMailboxes returns the mailboxes of an agency (all agencies when empty), by address."""
     GetMailUsage: _aio.UnaryUnaryMultiCallable[_email_pb2.GetMailUsageRequest, _email_pb2.GetMailUsageResponse]  # type: ignore[assignment]
     """GetMailUsage counts mailboxes and mails of an agency (or all) in a period."""
+    SetMailboxPreferences: _aio.UnaryUnaryMultiCallable[_email_pb2.SetMailboxPreferencesRequest, _email_pb2.SetMailboxPreferencesResponse]  # type: ignore[assignment]
+    """SetMailboxPreferences chooses which notifications a mailbox gets, at once or in a daily digest."""
 
 class EmailServiceServicer(metaclass=_abc_1.ABCMeta):
     """EmailService reports the notifications it sent."""
@@ -114,5 +118,13 @@ class EmailServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_email_pb2.GetMailUsageResponse, _abc.Awaitable[_email_pb2.GetMailUsageResponse]]:
         """GetMailUsage counts mailboxes and mails of an agency (or all) in a period."""
+
+    @_abc_1.abstractmethod
+    def SetMailboxPreferences(
+        self,
+        request: _email_pb2.SetMailboxPreferencesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_email_pb2.SetMailboxPreferencesResponse, _abc.Awaitable[_email_pb2.SetMailboxPreferencesResponse]]:
+        """SetMailboxPreferences chooses which notifications a mailbox gets, at once or in a daily digest."""
 
 def add_EmailServiceServicer_to_server(servicer: EmailServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Iterable
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -12,6 +13,10 @@ from lienthong.errors import AlreadyExists, FailedPrecondition, InvalidArgument
 
 _MAILBOX_NAMESPACE = uuid5(NAMESPACE_URL, "https://lienthong.gov.vn/mailboxes")
 _ADDRESS = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+
+
+# What a mailbox can be told about (the notification kinds), all of them by default.
+NOTIFICATION_KINDS = ("arrived", "refused", "recall_requested", "due_tomorrow", "overdue")
 
 
 class MailboxState(enum.Enum):
@@ -45,6 +50,23 @@ class Mailbox(Aggregate):
         self.agency_code = agency_code
         self.holder = holder
         self.state = MailboxState.ACTIVE
+        self.kinds: list[str] = list(NOTIFICATION_KINDS)
+        self.digest = False  # True: one mail a day (a leader's digest) instead of one per event
+
+    def set_preferences(self, kinds: Iterable[str], *, digest: bool) -> None:
+        """Which kinds of notification this mailbox wants, and whether as they happen or in a daily digest."""
+        wanted = sorted({kind.strip() for kind in kinds if kind.strip()})
+        unknown = [kind for kind in wanted if kind not in NOTIFICATION_KINDS]
+        if unknown:
+            raise InvalidArgument(f"unknown notification kinds {unknown}; known: {', '.join(NOTIFICATION_KINDS)}")
+        if self.state is MailboxState.DELETED:
+            raise FailedPrecondition(f"mailbox {self.address} is deleted")
+        self._preferences_set(wanted, digest)
+
+    @event("PreferencesSet")
+    def _preferences_set(self, kinds: list[str], digest: bool) -> None:
+        self.kinds = list(kinds)
+        self.digest = digest
 
     def reprovision(self) -> None:
         """A suspended mailbox is active again; an active one exists already; a deleted one stays deleted."""

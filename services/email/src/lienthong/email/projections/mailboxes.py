@@ -6,11 +6,15 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from google.protobuf.json_format import MessageToDict
-from sqlalchemy import Column, Connection, MetaData, String, Table, Text, func, insert, select, update
+from sqlalchemy import Boolean, Column, Connection, Integer, MetaData, String, Table, Text, func, insert, select, update
 
 from lienthong.consumer import SqlProjection, UtcDateTime, utc_row
+from lienthong.email.domain.mailbox import NOTIFICATION_KINDS
 from lienthong.events.v1 import events_pb2
 from lienthong.vietnamese.calendar import start_of_vietnam_day
+
+# Notification event → the delivery outcome it counts as.
+_OUTCOMES = {"Sent": "sent", "DeliveryConfirmed": "sent", "Deferred": "deferred", "Bounced": "bounced"}
 
 
 @dataclass(frozen=True)
@@ -20,6 +24,11 @@ class MailboxRow:
     holder: str
     state: str
     provisioned_at: datetime
+    kinds: str  # the notification kinds wanted, comma-separated
+    digest: bool  # in a daily digest rather than one mail per event
+
+    def wants(self, kind: str) -> bool:
+        return kind in self.kinds.split(",")
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,8 @@ class MailRegistry(SqlProjection):
             Column("holder", Text, nullable=False),
             Column("state", String(10), nullable=False),
             Column("provisioned_at", UtcDateTime(), nullable=False),
+            Column("kinds", Text, nullable=False),
+            Column("digest", Boolean, nullable=False),
         )
         self.deliveries = Table(
             "email_deliveries",
@@ -55,6 +66,15 @@ class MailRegistry(SqlProjection):
             Column("agency_code", String(13), nullable=False, index=True),
             Column("outcome", String(10), nullable=False),
             Column("at", UtcDateTime(), nullable=False, index=True),
+        )
+        self.states = Table(  # every change of state, to tell which mailboxes were active at a past instant
+            "email_mailbox_states",
+            metadata,
+            Column("mailbox_id", String(36), primary_key=True),
+            Column("version", Integer, primary_key=True, autoincrement=False),
+            Column("agency_code", String(13), nullable=False, index=True),
+            Column("state", String(10), nullable=False),
+            Column("at", UtcDateTime(), nullable=False),
         )
         self.agencies = Table(  # which agency a notification is for, to count its outcomes
             "email_notification_agencies",
@@ -77,14 +97,31 @@ class MailRegistry(SqlProjection):
                         holder=data["holder"],
                         state="active",
                         provisioned_at=at,
+                        kinds=",".join(NOTIFICATION_KINDS),
+                        digest=False,
                     )
+                )
+                self._state_changed(connection, envelope, data["agency_code"], "active", at)
+            elif envelope.event == "PreferencesSet":
+                kinds = ",".join(data.get("kinds", []))
+                connection.execute(
+                    update(self.mailboxes)
+                    .where(self.mailboxes.c.mailbox_id == key)
+                    .values(kinds=kinds, digest=bool(data.get("digest", False)))
                 )
             else:
                 state = {"Reactivated": "active", "Suspended": "suspended", "Deleted": "deleted"}[envelope.event]
                 connection.execute(update(self.mailboxes).where(self.mailboxes.c.mailbox_id == key).values(state=state))
+                agency = connection.execute(
+                    select(self.mailboxes.c.agency_code).where(self.mailboxes.c.mailbox_id == key)
+                ).scalar_one()
+                self._state_changed(connection, envelope, agency, state, at)
         elif envelope.aggregate == "Notification":
             if envelope.event == "Queued":
                 connection.execute(insert(self.agencies).values(notification_id=key, agency_code=data["agency_code"]))
+                return
+            outcome = _OUTCOMES.get(envelope.event)
+            if outcome is None:  # an attempt started or interrupted is no outcome
                 return
             agency = connection.execute(
                 select(self.agencies.c.agency_code).where(self.agencies.c.notification_id == key)
@@ -94,10 +131,19 @@ class MailRegistry(SqlProjection):
                     notification_id=key,
                     version=str(envelope.version),
                     agency_code=agency,
-                    outcome=envelope.event.lower(),
+                    outcome=outcome,
                     at=at,
                 )
             )
+
+    def _state_changed(
+        self, connection: Connection, envelope: events_pb2.EventEnvelope, agency: str, state: str, at: datetime
+    ) -> None:
+        connection.execute(
+            insert(self.states).values(
+                mailbox_id=envelope.aggregate_id, version=envelope.version, agency_code=agency, state=state, at=at
+            )
+        )
 
     def state_of(self, address: str) -> str | None:
         with self.engine.connect() as connection:
@@ -122,7 +168,8 @@ class MailRegistry(SqlProjection):
             return [MailboxRow(**utc_row(row._mapping)) for row in connection.execute(query)]
 
     def usage(self, agency_code: str, from_day: date | None, to_day: date | None) -> MailUsage:
-        """Mailboxes provisioned by the end of the period and active now; delivery outcomes in the period."""
+        """Mailboxes provisioned by the end of the period and active at its end (now when it has none);
+        delivery outcomes in the period."""
         start = start_of_vietnam_day(from_day) if from_day else None
         end = start_of_vietnam_day(to_day + timedelta(days=1)) if to_day else None
         boxes = select(func.count()).select_from(self.mailboxes)
@@ -137,8 +184,18 @@ class MailRegistry(SqlProjection):
             deliveries = deliveries.where(self.deliveries.c.at >= start)
         with self.engine.connect() as connection:
             provisioned = int(connection.execute(boxes).scalar_one())
-            active = int(connection.execute(boxes.where(self.mailboxes.c.state == "active")).scalar_one())
+            active = self._active_at(connection, agency_code, end)
             outcomes = {str(outcome): int(count) for outcome, count in connection.execute(deliveries)}
         return MailUsage(
             provisioned, active, outcomes.get("sent", 0), outcomes.get("deferred", 0), outcomes.get("bounced", 0)
         )
+
+    def _active_at(self, connection: Connection, agency_code: str, end: datetime | None) -> int:
+        """How many mailboxes were active at `end` (now when None): each one's last state before it."""
+        query = select(self.states.c.mailbox_id, self.states.c.state).order_by(self.states.c.at, self.states.c.version)
+        if agency_code:
+            query = query.where(self.states.c.agency_code == agency_code)
+        if end:
+            query = query.where(self.states.c.at < end)
+        last = {str(mailbox): str(state) for mailbox, state in connection.execute(query)}
+        return sum(state == "active" for state in last.values())

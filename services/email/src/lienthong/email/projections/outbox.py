@@ -66,7 +66,11 @@ class Outbox(SqlProjection):
                         updated_at=at,
                     )
                 )
-            case "Sent":
+            case "AttemptStarted":
+                connection.execute(update(table).where(row).values(state="sending", updated_at=at))
+            case "Interrupted":
+                connection.execute(update(table).where(row).values(state="queued", updated_at=at))
+            case "Sent" | "DeliveryConfirmed":
                 connection.execute(
                     update(table).where(row).values(state="sent", attempts=table.c.attempts + 1, updated_at=at)
                 )
@@ -99,6 +103,13 @@ class Outbox(SqlProjection):
                 .order_by(table.c.updated_at)
                 .limit(limit)
             ).all()
+        return [row[0] for row in rows]
+
+    def in_doubt(self) -> list[str]:
+        """Ids of the notifications with an attempt started and no outcome (left by a crash)."""
+        table = self.notifications
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(table.c.id).where(table.c.state == "sending")).all()
         return [row[0] for row in rows]
 
     def of_agency(self, agency_code: str) -> list[NotificationRow]:

@@ -1,0 +1,104 @@
+"""Turns something an agency must be told of into notifications (one per mailbox told at once) and items of
+the daily digests of the mailboxes that prefer one mail a day."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+
+from lienthong.email.application import EmailApp
+from lienthong.email.directory import AgencyDirectory
+from lienthong.email.domain.digest import DigestDay, id_of_digest
+from lienthong.email.domain.notification import Notification
+from lienthong.email.projections.mailboxes import MailRegistry
+from lienthong.email.recipients import Recipient, recipients_of
+from lienthong.vietnamese.calendar import VIETNAM, vietnam_date
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Tidings:
+    """What an agency is told of, about one document."""
+
+    key: str  # what it is about, unique: "<aggregate id>:<version>" of an event, "overdue/<id>/<day>", …
+    kind: str
+    agency_code: str
+    other_code: str  # the other party (the sender of an arrival, the refusing recipient, …)
+    code: str
+    subject: str
+    document_id: str
+    at: datetime
+    details: str = ""
+
+
+class Dispatcher:
+    """Decides who is told and how; returns the aggregates to save (nothing saved here)."""
+
+    def __init__(
+        self,
+        app: EmailApp,
+        agencies: AgencyDirectory,
+        registry: MailRegistry,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._app = app
+        self._agencies = agencies
+        self._registry = registry
+        self._clock = clock
+
+    def dispatch(self, tidings: Tidings) -> list[Aggregate]:
+        agency = self._agencies.get(tidings.agency_code)
+        told = recipients_of(tidings.kind, agency.email, self._registry.mailboxes_of(agency.code))
+        if not told:
+            log.info("agency %s has no mailbox that wants %s; no notification", agency.code, tidings.kind)
+            return []
+        other = self._agencies.get(tidings.other_code).name if tidings.other_code else ""
+        changed: list[Aggregate] = []
+        for recipient in told:
+            if recipient.digest:
+                changed.append(self._digest_item(recipient, tidings, other))
+            else:
+                changed.append(self._notification(recipient, tidings, agency.name, other))
+        return changed
+
+    def _notification(self, recipient: Recipient, tidings: Tidings, agency_name: str, other: str) -> Notification:
+        # The official address keeps the id notifications always had; a registered mailbox gets its own.
+        key = tidings.key if recipient.official else f"{tidings.key}/{recipient.address}"
+        return Notification(
+            source_event=key,
+            agency_code=tidings.agency_code,
+            agency_name=agency_name,
+            to_address=recipient.address,
+            sender_name=other,
+            code=tidings.code,
+            subject=tidings.subject,
+            document_id=tidings.document_id,
+            arrived_at=tidings.at,
+            kind=tidings.kind,
+            details=tidings.details,
+        )
+
+    def _digest_item(self, recipient: Recipient, tidings: Tidings, other: str) -> DigestDay:
+        day = vietnam_date(self._clock())
+        try:
+            digest: DigestDay = self._app.repository.get(id_of_digest(recipient.address, day))
+        except AggregateNotFoundError:
+            digest = DigestDay(recipient.address, tidings.agency_code, day.isoformat())
+        digest.add(
+            {
+                "key": tidings.key,
+                "kind": tidings.kind,
+                "code": tidings.code,
+                "subject": tidings.subject,
+                "other": other,
+                "at": tidings.at.astimezone(VIETNAM).strftime("%H:%M %d/%m/%Y"),
+                "details": tidings.details,
+            }
+        )
+        return digest

@@ -191,3 +191,34 @@ def test_the_dashboard_ships_as_a_config_map_for_grafana() -> None:
     dashboard = json.loads(dashboards["data"]["lienthong.json"])
     queries = " ".join(t["expr"] for panel in dashboard["panels"] for t in panel["targets"])
     assert "rpc_server_call_duration_seconds_bucket" in queries  # the name e2e/test_metrics.py scrapes
+
+
+def test_attachments_in_s3_free_documents_from_its_volume() -> None:
+    manifests = render(VALUES_FILES["ha"])
+    documents = by_kind(manifests, "Deployment")["lt-lienthong-documents"]["spec"]["template"]["spec"]
+    env = {e["name"]: e.get("value") or e.get("valueFrom") for e in documents["containers"][0]["env"]}
+    assert env["LIENTHONG_BLOB_STORE"] == "s3://lienthong-documents/blobs"
+    assert env["LIENTHONG_S3_ENDPOINT"] == "https://minio.ict.khanhhoa.gov.vn"
+    assert env["AWS_SECRET_ACCESS_KEY"] == {
+        "secretKeyRef": {"name": "lienthong-blobs-s3", "key": "AWS_SECRET_ACCESS_KEY"}
+    }
+    assert "lt-lienthong-documents-data" not in by_kind(manifests, "PersistentVolumeClaim")
+    assert 443 in _egress_ports(by_kind(manifests, "NetworkPolicy")["lt-lienthong-documents"])
+
+
+def test_replies_reach_the_email_service_only_from_the_mail_relay() -> None:
+    manifests = render(VALUES_FILES["ha"])
+    email = by_kind(manifests, "Deployment")["lt-lienthong-email"]["spec"]["template"]["spec"]
+    env = {e["name"]: e.get("value") for e in email["containers"][0]["env"]}
+    assert env["LIENTHONG_MAIL_INBOUND_ADDR"] == "0.0.0.0:2526"
+    assert env["LIENTHONG_MAIL_REPLY_SECRET_FILE"] == "/etc/lienthong/email-reply/key"
+    assert {"name": "email-reply", "mountPath": "/etc/lienthong/email-reply", "readOnly": True} in email["containers"][
+        0
+    ]["volumeMounts"]
+    service = by_kind(manifests, "Service")["lt-lienthong-email"]
+    assert {p["name"]: p["port"] for p in service["spec"]["ports"]}["smtp"] == 2526
+    rules = by_kind(manifests, "NetworkPolicy")["lt-lienthong-email"]["spec"]["ingress"]
+    smtp_rule = next(rule for rule in rules if rule["ports"][0]["port"] == 2526)
+    assert smtp_rule["from"] == [{"ipBlock": {"cidr": "10.20.1.25/32"}}]
+    default_email = by_kind(render([]), "Service")["lt-lienthong-email"]
+    assert "smtp" not in {p["name"] for p in default_email["spec"]["ports"]}

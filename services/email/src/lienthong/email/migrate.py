@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lienthong.email.application import EmailApp
+from lienthong.email.projections.deadlines import Deadlines
 from lienthong.email.projections.mailboxes import MailRegistry
 from lienthong.email.projections.outbox import Outbox
 from lienthong.eventstore import store_environment
@@ -15,7 +16,7 @@ SERVICE = "email"
 
 def create_tables(settings: Settings) -> list[str]:
     app = EmailApp(store_environment(SERVICE, settings.database_url))
-    projections = (Outbox(app.engine), MailRegistry(app.engine))
+    projections = (Outbox(app.engine), MailRegistry(app.engine), Deadlines(app.engine))
     return [*create_store_tables(app), *(t.name for p in projections for t in p.metadata.sorted_tables)]
 
 

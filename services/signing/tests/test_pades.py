@@ -5,10 +5,9 @@ from __future__ import annotations
 import contextlib
 import io
 import re
-import sys
 import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager as ContextManager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -20,22 +19,12 @@ from lienthong.documents.rendering import render_document_pdf
 from lienthong.signing.devca import DevCertificateAuthority, IssuedCertificate
 from lienthong.signing.domain.verification import Indication
 from lienthong.signing.keystore import EncryptedFileKeyStore
-from lienthong.signing.pades import NotAPdf, sign_pdf, verify_pdf
+from lienthong.signing.pades import NotAPdf, TrustData, sign_pdf, verify_pdf
 
 AGENCY = "000.00.12.H41"
 NAME = "Sở Thông tin và Truyền thông"
 PROVINCE = "000.00.00.H41"
 HOUR = timedelta(hours=1)
-
-
-@pytest.fixture
-def keys(tmp_path: Path) -> EncryptedFileKeyStore:
-    return EncryptedFileKeyStore(tmp_path / "keys", b"test passphrase")
-
-
-@pytest.fixture
-def ca(tmp_path: Path, keys: EncryptedFileKeyStore) -> DevCertificateAuthority:
-    return DevCertificateAuthority(tmp_path / "ca", keys)
 
 
 def document() -> bytes:
@@ -57,9 +46,8 @@ def seal(
 ) -> bytes:
     signed, _ = sign_pdf(
         pdf,
-        key=keys.get(issued.serial),
+        signer=keys.signer(issued.serial, issued.certificate, ca.chain),
         certificate=issued.certificate,
-        chain=ca.chain,
         reason="Ban hành 01/BC-STTTT",
         signing_time=signing_time,
     )
@@ -82,7 +70,7 @@ def page_text(pdf: bytes) -> str:
 
 
 def test_a_sealed_document_passes_for_its_agency(ca: DevCertificateAuthority, keys: EncryptedFileKeyStore) -> None:
-    report = verify_pdf(sealed(ca, keys), trust_roots=[ca.root], expected_agency_code=AGENCY)
+    report = verify_pdf(sealed(ca, keys), trust=TrustData([ca.root]), expected_agency_code=AGENCY)
     assert report.indication is Indication.TOTAL_PASSED
     [signature] = report.signatures
     assert (signature.field_name, signature.intact, signature.trusted) == ("AgencySeal", True, True)
@@ -97,13 +85,12 @@ def test_the_signature_declares_the_signing_time_given(
     issued = ca.issue_seal(AGENCY, NAME, now=now - 2 * HOUR)
     signed, signed_at = sign_pdf(
         document(),
-        key=keys.get(issued.serial),
+        signer=keys.signer(issued.serial, issued.certificate, ca.chain),
         certificate=issued.certificate,
-        chain=ca.chain,
         reason="Ban hành",
         signing_time=now - HOUR,
     )
-    [signature] = verify_pdf(signed, trust_roots=[ca.root]).signatures
+    [signature] = verify_pdf(signed, trust=TrustData([ca.root])).signatures
     assert signed_at == signature.signed_at == now - HOUR
 
 
@@ -118,35 +105,37 @@ def test_the_stamp_shows_the_signer_and_the_time_with_the_vietnam_offset(
     assert "Time: 2026-11-24T10:04:05+07:00" in text
 
 
-@contextmanager
-def network_calls() -> Iterator[list[str]]:
-    """Records name lookups and connections made inside the block, via the interpreter's audit events
-    (an observer, not a mock: nothing is replaced). Audit hooks cannot be removed, so this one goes idle."""
-    calls: list[str] = []
-    recording = [True]
-
-    def hook(event: str, args: tuple[object, ...]) -> None:
-        if recording[0] and event in ("socket.getaddrinfo", "socket.gethostbyname", "socket.connect"):
-            calls.append(f"{event}{args[:2]}")
-
-    sys.addaudithook(hook)
-    try:
-        yield calls
-    finally:
-        recording[0] = False
+def test_a_persons_stamp_shows_their_name_position_and_time(
+    ca: DevCertificateAuthority, keys: EncryptedFileKeyStore
+) -> None:
+    leader = ca.issue_personal(AGENCY, NAME, "Nguyễn Văn An", "CCCVN-001089012345")
+    signed, _ = sign_pdf(
+        document(),
+        signer=keys.signer(leader.serial, leader.certificate, ca.chain),
+        certificate=leader.certificate,
+        reason="Ký ban hành",
+        signing_time=datetime(2026, 11, 24, 3, 4, 5, tzinfo=UTC),
+        position="Giám đốc",
+    )
+    text = page_text(signed)
+    assert "Signed by: Nguyen Van An" in text
+    assert "Position: Giam doc" in text
+    assert "Time: 2026-11-24T10:04:05+07:00" in text
+    [field] = [name for name in ("Signature", "AgencySeal") if f"/T ({name})" in signed.decode("latin-1")]
+    assert field == "Signature"
 
 
 def test_verification_reaches_for_nothing_on_the_network(
-    ca: DevCertificateAuthority, keys: EncryptedFileKeyStore
+    ca: DevCertificateAuthority, keys: EncryptedFileKeyStore, network_calls: Callable[[], ContextManager[list[str]]]
 ) -> None:
     signed = sealed(ca, keys)  # its certificate names a CRL address a fetching verifier would look up
     with network_calls() as calls:
-        verify_pdf(signed, trust_roots=[ca.root], expected_agency_code=AGENCY)
+        verify_pdf(signed, trust=TrustData([ca.root]), expected_agency_code=AGENCY)
     assert calls == []
 
 
 def test_a_seal_of_another_agency_fails(ca: DevCertificateAuthority, keys: EncryptedFileKeyStore) -> None:
-    report = verify_pdf(sealed(ca, keys), trust_roots=[ca.root], expected_agency_code=PROVINCE)
+    report = verify_pdf(sealed(ca, keys), trust=TrustData([ca.root]), expected_agency_code=PROVINCE)
     assert report.indication is Indication.TOTAL_FAILED
     assert report.reason.startswith("NOT_SIGNED_BY_EXPECTED_AGENCY")
     assert PROVINCE in report.reason
@@ -156,7 +145,7 @@ def test_a_document_changed_after_signing_fails(ca: DevCertificateAuthority, key
     signed = bytearray(sealed(ca, keys))
     position = signed.index(b"Bao cao tinh hinh")  # inside the signed byte range: the page's content stream
     signed[position] = ord("X")
-    report = verify_pdf(bytes(signed), trust_roots=[ca.root], expected_agency_code=AGENCY)
+    report = verify_pdf(bytes(signed), trust=TrustData([ca.root]), expected_agency_code=AGENCY)
     assert (report.indication, report.sub_indication) == (Indication.TOTAL_FAILED, "HASH_FAILURE")
     assert report.signatures[0].intact is False
 
@@ -168,7 +157,7 @@ def test_a_page_replaced_by_a_later_update_fails(ca: DevCertificateAuthority, ke
     writer.update_container(page)
     forged = io.BytesIO()
     writer.write(forged)  # type: ignore[no-untyped-call]
-    report = verify_pdf(forged.getvalue(), trust_roots=[ca.root], expected_agency_code=AGENCY)
+    report = verify_pdf(forged.getvalue(), trust=TrustData([ca.root]), expected_agency_code=AGENCY)
     assert (report.indication, report.sub_indication) == (Indication.TOTAL_FAILED, "DISALLOWED_MODIFICATION")
     assert report.signatures[0].intact is True  # the signed revision itself is untouched
 
@@ -177,7 +166,7 @@ def test_an_unreadable_signature_fails_as_a_format_failure(
     ca: DevCertificateAuthority, keys: EncryptedFileKeyStore
 ) -> None:
     signed = sealed(ca, keys).replace(b"/Contents <3082", b"/Contents <FFFF", 1)
-    report = verify_pdf(signed, trust_roots=[ca.root], expected_agency_code=AGENCY)
+    report = verify_pdf(signed, trust=TrustData([ca.root]), expected_agency_code=AGENCY)
     assert (report.indication, report.sub_indication) == (Indication.TOTAL_FAILED, "FORMAT_FAILURE")
 
 
@@ -185,14 +174,14 @@ def test_a_seal_from_an_untrusted_ca_is_not_passed(
     tmp_path: Path, ca: DevCertificateAuthority, keys: EncryptedFileKeyStore
 ) -> None:
     stranger = DevCertificateAuthority(tmp_path / "other-ca", keys)
-    report = verify_pdf(sealed(stranger, keys), trust_roots=[ca.root], expected_agency_code=AGENCY)
+    report = verify_pdf(sealed(stranger, keys), trust=TrustData([ca.root]), expected_agency_code=AGENCY)
     assert (report.indication, report.sub_indication) == (Indication.INDETERMINATE, "NO_CERTIFICATE_CHAIN_FOUND")
     assert report.signatures[0].trusted is False
 
 
 def test_without_trust_roots_nothing_is_trusted(ca: DevCertificateAuthority, keys: EncryptedFileKeyStore) -> None:
     # An empty list must not fall back to the operating system's trust store.
-    report = verify_pdf(sealed(ca, keys), trust_roots=[], expected_agency_code=AGENCY)
+    report = verify_pdf(sealed(ca, keys), trust=TrustData([]), expected_agency_code=AGENCY)
     assert report.indication is Indication.INDETERMINATE
 
 
@@ -201,7 +190,7 @@ def test_a_seal_used_after_its_revocation_fails(ca: DevCertificateAuthority, key
     issued = ca.issue_seal(AGENCY, NAME, now=now - 2 * HOUR)
     ca.revoke(issued.serial, at=now - HOUR)
     signed = seal(ca, keys, document(), issued, signing_time=now)
-    report = verify_pdf(signed, trust_roots=[ca.root], expected_agency_code=AGENCY, crls=[ca.crl()])
+    report = verify_pdf(signed, trust=TrustData([ca.root], [ca.crl()]), expected_agency_code=AGENCY)
     assert (report.indication, report.sub_indication) == (Indication.TOTAL_FAILED, "REVOKED")
 
 
@@ -212,7 +201,7 @@ def test_a_seal_revoked_after_signing_is_indeterminate_without_proof_of_time(
     issued = ca.issue_seal(AGENCY, NAME, now=now - 2 * HOUR)
     signed = seal(ca, keys, document(), issued, signing_time=now - 90 * timedelta(minutes=1))
     ca.revoke(issued.serial, at=now - HOUR)
-    report = verify_pdf(signed, trust_roots=[ca.root], expected_agency_code=AGENCY, crls=[ca.crl()])
+    report = verify_pdf(signed, trust=TrustData([ca.root], [ca.crl()]), expected_agency_code=AGENCY)
     assert (report.indication, report.sub_indication) == (Indication.INDETERMINATE, "REVOKED_NO_POE")
 
 
@@ -220,14 +209,14 @@ def test_a_crl_that_does_not_list_the_seal_leaves_it_passing(
     ca: DevCertificateAuthority, keys: EncryptedFileKeyStore
 ) -> None:
     ca.revoke(ca.issue_seal(PROVINCE, "Ủy ban nhân dân tỉnh Quảng Nam").serial)
-    report = verify_pdf(sealed(ca, keys), trust_roots=[ca.root], expected_agency_code=AGENCY, crls=[ca.crl()])
+    report = verify_pdf(sealed(ca, keys), trust=TrustData([ca.root], [ca.crl()]), expected_agency_code=AGENCY)
     assert report.indication is Indication.TOTAL_PASSED
 
 
 def test_a_second_seal_is_added_and_both_are_verified(ca: DevCertificateAuthority, keys: EncryptedFileKeyStore) -> None:
     province = ca.issue_seal(PROVINCE, "Ủy ban nhân dân tỉnh Quảng Nam")
     twice = seal(ca, keys, sealed(ca, keys), province)
-    report = verify_pdf(twice, trust_roots=[ca.root], expected_agency_code=PROVINCE)
+    report = verify_pdf(twice, trust=TrustData([ca.root]), expected_agency_code=PROVINCE)
     assert report.indication is Indication.TOTAL_PASSED
     assert [(s.field_name, s.indication) for s in report.signatures] == [
         ("AgencySeal", Indication.TOTAL_PASSED),
@@ -236,14 +225,14 @@ def test_a_second_seal_is_added_and_both_are_verified(ca: DevCertificateAuthorit
 
 
 def test_an_unsigned_pdf_has_no_signature(ca: DevCertificateAuthority) -> None:
-    report = verify_pdf(document(), trust_roots=[ca.root], expected_agency_code=None)
+    report = verify_pdf(document(), trust=TrustData([ca.root]), expected_agency_code=None)
     assert (report.indication, report.sub_indication) == (Indication.TOTAL_FAILED, "NO_SIGNATURE")
 
 
 @pytest.mark.parametrize("content", [b"hello", b"", b"%PDF-1.7\nnot really a PDF"])
 def test_bytes_that_are_not_a_pdf_are_refused(ca: DevCertificateAuthority, content: bytes) -> None:
     with pytest.raises(NotAPdf, match="PDF"):
-        verify_pdf(content, trust_roots=[ca.root], expected_agency_code=None)
+        verify_pdf(content, trust=TrustData([ca.root]), expected_agency_code=None)
 
 
 def test_signing_bytes_that_are_not_a_pdf_is_refused(ca: DevCertificateAuthority, keys: EncryptedFileKeyStore) -> None:
@@ -257,4 +246,4 @@ def test_a_key_that_does_not_belong_to_the_certificate_is_refused(
     issued = ca.issue_seal(AGENCY, NAME)
     other = ca.issue_seal(PROVINCE, "Ủy ban nhân dân tỉnh Quảng Nam")
     with pytest.raises(ValueError, match="does not belong"):
-        sign_pdf(document(), key=keys.get(other.serial), certificate=issued.certificate, chain=ca.chain, reason="")
+        keys.signer(other.serial, issued.certificate, ca.chain)

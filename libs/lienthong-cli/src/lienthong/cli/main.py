@@ -106,6 +106,7 @@ def up(
     table.add_row("nats", platform.nats_url)
     table.add_row("smtp sink", f"smtp://127.0.0.1:{config.smtp_port} → {config.mail_dir}")
     table.add_row("replies by mail", f"smtp://127.0.0.1:{config.inbound_smtp_port}")
+    table.add_row("dev CA (TSA, CRLs)", f"http://127.0.0.1:{config.tsa_port}/tsa, /crl, /root-crl")
     table.add_row("database", config.database_url or f"SQLite files in {config.data_dir}")
     table.add_row("logs, traces", f"{config.logs_dir}, {config.traces_dir}")
     console.print(table)
@@ -703,20 +704,27 @@ def verify(
     verdict = sig.Indication.Name(report.indication).removeprefix("INDICATION_")
     colour = "green" if report.indication == sig.INDICATION_TOTAL_PASSED else "red"
     console.print(f"[{colour}]{verdict}[/{colour}]: {report.reason}")
-    table = Table("signature", "verdict", "signer", "agency", "certificate", "signed at", "intact", "trusted")
+    table = Table(
+        "signature", "verdict", "signer", "agency", "certificate", "signed at", "timestamp", "intact", "trusted"
+    )
     for s in report.signatures:
         table.add_row(
             s.field_name,
             sig.Indication.Name(s.indication).removeprefix("INDICATION_")
             + (f" ({s.sub_indication})" if s.sub_indication else ""),
             s.certificate.subject,
-            s.certificate.agency_code,
+            s.certificate.agency_code + (" (entitled)" if s.entitled else ""),
             s.certificate.serial,
             _when(s.signed_at),
+            _when(s.timestamped_at) if s.HasField("timestamped_at") else "none (B-B)",
             "yes" if s.intact else "no",
             "yes" if s.trusted else "no",
         )
     console.print(table)
+    for s in report.signatures:
+        console.print(f"{s.field_name}: {s.detail}")
+        for depth, subject in enumerate(s.chain):
+            console.print(f"  {'  ' * depth}{'└ ' if depth else ''}{subject}")
     if report.indication != sig.INDICATION_TOTAL_PASSED:
         raise typer.Exit(1)
 
@@ -743,6 +751,106 @@ def certs_revoke(serial: str, reason: Annotated[str, typer.Option(help="Why")] =
     with clients.signing() as stub:
         _call(stub.RevokeCertificate, sig.RevokeCertificateRequest(serial=serial, reason=reason))
     console.print(f"certificate {serial} revoked")
+
+
+_KINDS = {
+    "individual": sig.CERTIFICATE_KIND_INDIVIDUAL,
+    "organisation": sig.CERTIFICATE_KIND_ORGANISATION,
+    "sim-pki": sig.CERTIFICATE_KIND_SIM_PKI,
+}
+
+
+def _kind(name: str) -> sig.CertificateKind.ValueType:
+    if name not in _KINDS:
+        raise typer.BadParameter(f"kind must be one of {', '.join(_KINDS)}")
+    return _KINDS[name]
+
+
+def _print_request(request: sig.RegistrationRequest) -> None:
+    state = sig.RegistrationState.Name(request.state).removeprefix("REGISTRATION_STATE_").lower()
+    lead = f", lead time {request.lead_time.ToTimedelta()}" if request.HasField("lead_time") else ""
+    console.print(f"request {request.id}: {state}{f', certificate {request.serial}' if request.serial else ''}{lead}")
+
+
+@certs_app.command("request")
+def certs_request(
+    agency: Annotated[str, typer.Option(help="Identifier code of the agency")],
+    kind: Annotated[str, typer.Option(help="individual, organisation or sim-pki")] = "organisation",
+    person_name: Annotated[str, typer.Option(help="The person's name (individual, sim-pki)")] = "",
+    person_id: Annotated[str, typer.Option(help="The person's identifier (individual, sim-pki)")] = "",
+    reason: Annotated[str, typer.Option(help="Why")] = "",
+) -> None:
+    """Record a certificate registration request; its lead time runs until a certificate fulfils it."""
+    with clients.signing() as stub:
+        response = _call(
+            stub.RequestCertificate,
+            sig.RequestCertificateRequest(
+                kind=_kind(kind), agency_code=agency, person_name=person_name, person_id=person_id, reason=reason
+            ),
+        )
+    _print_request(response.request)
+
+
+@certs_app.command("issue")
+def certs_issue(request_id: str) -> None:
+    """Fulfil a registration request with a certificate of the development CA."""
+    with clients.signing() as stub:
+        response = _call(stub.IssueRequestedCertificate, sig.IssueRequestedCertificateRequest(request_id=request_id))
+    _print_request(response.request)
+
+
+@certs_app.command("import")
+def certs_import(
+    file: Annotated[Path, typer.Argument(help="PEM, DER, or PKCS#12 (.p12/.pfx) with its key")],
+    kind: Annotated[str, typer.Option(help="individual, organisation or sim-pki")] = "organisation",
+    agency: Annotated[str, typer.Option(help="Identifier code; default: the certificate's own")] = "",
+    password: Annotated[str, typer.Option(help="PKCS#12 password")] = "",
+    request_id: Annotated[str, typer.Option(help="The registration request it fulfils")] = "",
+) -> None:
+    """Register a certificate a CA delivered."""
+    with clients.signing() as stub:
+        response = _call(
+            stub.ImportCertificate,
+            sig.ImportCertificateRequest(
+                data=file.read_bytes(), password=password, kind=_kind(kind), agency_code=agency, request_id=request_id
+            ),
+        )
+    key = " with its private key" if response.key_imported else ""
+    console.print(f"certificate {response.certificate.serial} of {response.certificate.agency_code} imported{key}")
+
+
+@certs_app.command("import-crl")
+def certs_import_crl(file: Annotated[Path, typer.Argument(help="A CA's CRL, PEM or DER")]) -> None:
+    """Apply a CA's CRL: every registered certificate it lists is revoked as of the CRL's time."""
+    with clients.signing() as stub:
+        response = _call(stub.ImportCrl, sig.ImportCrlRequest(crl=file.read_bytes()))
+    console.print(
+        f"{len(response.revoked_serials)} certificate(s) newly revoked: {', '.join(response.revoked_serials)}"
+    )
+
+
+@certs_app.command("show")
+def certs_show(serial: str) -> None:
+    """A registered certificate and its state now."""
+    with clients.signing() as stub:
+        certificate = _call(stub.GetCertificate, sig.GetCertificateRequest(serial=serial)).certificate
+    console.print_json(data=MessageToDict(certificate, preserving_proto_field_name=True))
+
+
+@certs_app.command("policy")
+def certs_policy(
+    agency: Annotated[str, typer.Argument(help="Identifier code of the agency")],
+    automatic_seal: Annotated[
+        bool, typer.Option("--automatic-seal/--no-automatic-seal", help="Let the seal sign at registration")
+    ],
+    reason: Annotated[str, typer.Option(help="Why (kept with the policy's history)")],
+) -> None:
+    """Set whether the agency's seal may sign documents unattended, at registration time."""
+    with clients.signing() as stub:
+        request = sig.SetSigningPolicyRequest(agency_code=agency, automatic_seal=automatic_seal, reason=reason)
+        policy = _call(stub.SetSigningPolicy, request).policy
+    state = "allowed" if policy.automatic_seal else "not allowed"
+    console.print(f"{policy.name}: automatic seal signatures {state} ({policy.reason})")
 
 
 @app.command()

@@ -23,6 +23,8 @@ DEFAULT_PORTS = {"identifiers": 50051, "documents": 50052, "signing": 50053, "em
 DEFAULT_NATS_PORT = 14222  # not 4222, so that `make run` never collides with a NATS already on the machine
 DEFAULT_SMTP_PORT = 2525
 DEFAULT_INBOUND_SMTP_PORT = 2526  # where replies to notifications are delivered (the email service listens)
+# The development CA's RFC 3161 time-stamping authority and CRLs, served over HTTP by the signing service.
+DEFAULT_TSA_PORT = 50063
 
 
 @dataclass
@@ -36,6 +38,7 @@ class PlatformConfig:
     ports: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
     nats_port: int = DEFAULT_NATS_PORT
     smtp_port: int = DEFAULT_SMTP_PORT
+    tsa_port: int = DEFAULT_TSA_PORT
     extra_env: Mapping[str, str] = field(default_factory=dict)
     inbound_smtp_port: int = DEFAULT_INBOUND_SMTP_PORT
     start_smtp_sink: bool = True  # False: a sink the caller runs listens on smtp_port, storing in mail_dir
@@ -88,6 +91,10 @@ class Platform:
                 "LIENTHONG_MAIL_DIR": str(self.config.mail_dir),
                 "LIENTHONG_SMTP_DELIVERY_LOG": str(self.config.mail_dir / "delivered.log"),
                 "LIENTHONG_MAIL_INBOUND_ADDR": f"127.0.0.1:{self.config.inbound_smtp_port}",
+                # The signing service serves the dev CA's TSA and timestamps its signatures through it,
+                # over HTTP like a real TSA.
+                "LIENTHONG_SIGNING_DEVCA_HTTP_ADDR": f"127.0.0.1:{self.config.tsa_port}",
+                "LIENTHONG_SIGNING_TSA_URL": f"http://127.0.0.1:{self.config.tsa_port}/tsa",
                 "PYTHONUNBUFFERED": "1",
             }
         )

@@ -166,5 +166,6 @@ def isolated_platform_config(data_dir: Path, nats_url: str | None, database_url:
         nats_port=free_port(),
         smtp_port=free_port(),
         inbound_smtp_port=free_port(),
+        tsa_port=free_port(),
         extra_env={"LIENTHONG_SHUTDOWN_GRACE": "3"},
     )

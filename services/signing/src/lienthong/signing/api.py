@@ -3,23 +3,37 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
-from lienthong.errors import FailedPrecondition, InvalidArgument
+from cryptography import x509
+from google.protobuf import duration_pb2
+from pyhanko.sign.timestamps.api import TimeStamper
+
+from lienthong.errors import FailedPrecondition, InvalidArgument, NotFound
 from lienthong.grpcserver import timestamp_of
 from lienthong.signing.agencies import AgencyNames
 from lienthong.signing.application import SigningApp
 from lienthong.signing.devca import DevCertificateAuthority
-from lienthong.signing.domain.certificate import Certificate, CertificateState
+from lienthong.signing.domain.certificate import (
+    Certificate,
+    CertificateKind,
+    CertificateState,
+    RegistrationRequest,
+    RequestState,
+)
+from lienthong.signing.domain.policy import SigningPolicy
 from lienthong.signing.domain.verification import (
     Indication,
     SignerCertificate,
     VerificationReport,
     judged_by_registry,
 )
+from lienthong.signing.imports import read_certificate, read_crl
 from lienthong.signing.keystore import KeyStore
-from lienthong.signing.pades import NotAPdf, sign_pdf, verify_pdf
+from lienthong.signing.pades import Level, NotAPdf, TrustData, sign_pdf, verify_pdf
 from lienthong.signing.v1 import signing_pb2 as pb
 from lienthong.signing.v1 import signing_pb2_grpc
 
@@ -35,11 +49,28 @@ _INDICATIONS = {
 class SigningServicer(signing_pb2_grpc.SigningServiceServicer):
     """Implements `lienthong.signing.v1.SigningService`."""
 
-    def __init__(self, app: SigningApp, ca: DevCertificateAuthority, keys: KeyStore, agencies: AgencyNames) -> None:
+    def __init__(
+        self,
+        app: SigningApp,
+        ca: DevCertificateAuthority,
+        keys: KeyStore,
+        agencies: AgencyNames,
+        *,
+        timestamper: TimeStamper,
+        level: Level = Level.B_LT,
+        trust_anchors: Sequence[x509.Certificate] = (),
+    ) -> None:
         self._app = app
         self._ca = ca
         self._keys = keys
         self._agencies = agencies
+        self._timestamper = timestamper
+        self._level = level
+        self._trust_anchors = tuple(trust_anchors)
+
+    def _trust(self) -> TrustData:
+        """The development root, the configured anchors, and the CA's current CRLs."""
+        return TrustData([self._ca.root, *self._trust_anchors], self._ca.crls())
 
     async def IssueAgencyCertificate(
         self, request: pb.IssueAgencyCertificateRequest, context: Context
@@ -50,22 +81,36 @@ class SigningServicer(signing_pb2_grpc.SigningServiceServicer):
     async def SignPdf(self, request: pb.SignPdfRequest, context: Context) -> pb.SignPdfResponse:
         if not request.pdf:
             raise InvalidArgument("pdf is required")
-        certificate = await self._seal(request.agency_code)
+        policy = ""
+        if request.automatic:
+            if request.signer_serial:
+                raise InvalidArgument("only the agency's seal signs automatically, never a person's certificate")
+            policy = (await asyncio.to_thread(self._app.automatic_seal_policy, request.agency_code)).name
+        if request.signer_serial:
+            certificate = await asyncio.to_thread(self._app.signer_of, request.agency_code, request.signer_serial)
+        else:
+            certificate = await self._seal(request.agency_code)
         state = certificate.state_at(_now())
         if state is not CertificateState.ACTIVE:
             raise FailedPrecondition(
-                f"the seal certificate {certificate.serial} of agency {request.agency_code} is "
+                f"the certificate {certificate.serial} of agency {request.agency_code} is "
                 f"{state.value.replace('_', ' ')}; it cannot sign until it is reactivated"
             )
-        key = await asyncio.to_thread(self._keys.get, certificate.serial)
+        level = _LEVELS_IN.get(request.level, self._level)
+        issued = x509.load_pem_x509_certificate(certificate.pem.encode())
+        chain = self._ca.chain if issued.issuer == self._ca.issuing.subject else self._trust_anchors
+        signer = await asyncio.to_thread(self._keys.signer, certificate.serial, issued, chain)
         try:
             signed, signed_at = await asyncio.to_thread(
                 sign_pdf,
                 request.pdf,
-                key=key,
-                certificate=self._ca.certificate(certificate.serial),
-                chain=self._ca.chain,
+                signer=signer,
+                certificate=issued,
                 reason=request.reason or "Ban hành văn bản",
+                level=level,
+                timestamper=self._timestamper,
+                trust=self._trust(),
+                position=request.signer_position,
             )
         except NotAPdf as error:
             raise InvalidArgument(str(error)) from error
@@ -76,20 +121,51 @@ class SigningServicer(signing_pb2_grpc.SigningServiceServicer):
             signed=signed,
             reason=request.reason,
             at=signed_at,
+            policy=policy,
         )
         return pb.SignPdfResponse(
-            signed_pdf=signed, certificate=_certificate(certificate), signed_at=timestamp_of(signed_at)
+            signed_pdf=signed,
+            certificate=_certificate(certificate),
+            signed_at=timestamp_of(signed_at),
+            level=_LEVELS_OUT[level],
+            policy=policy,
         )
 
     async def VerifyPdf(self, request: pb.VerifyPdfRequest, context: Context) -> pb.VerifyPdfResponse:
         expected = request.expected_agency_code or None
         try:
             report = await asyncio.to_thread(
-                verify_pdf, request.pdf, trust_roots=[self._ca.root], expected_agency_code=expected
+                verify_pdf, request.pdf, trust=self._trust(), expected_agency_code=expected
             )
         except NotAPdf as error:
             raise InvalidArgument(str(error)) from error
-        return _verification(await asyncio.to_thread(judged_by_registry, report, self._state_at, expected))
+        judged = await asyncio.to_thread(judged_by_registry, report, self._state_at, expected)
+        if judged.indication is not Indication.TOTAL_PASSED:
+            await asyncio.to_thread(
+                self._app.record_failed_verification,
+                request.pdf,
+                judged.indication.value,
+                judged.sub_indication,
+                expected or "",
+            )
+        return _verification(judged, expected)
+
+    async def SetSigningPolicy(
+        self, request: pb.SetSigningPolicyRequest, context: Context
+    ) -> pb.SetSigningPolicyResponse:
+        await self._agencies.name_of(request.agency_code)  # only a registered agency has a policy
+        policy = await asyncio.to_thread(
+            self._app.set_policy, request.agency_code, automatic_seal=request.automatic_seal, reason=request.reason
+        )
+        return pb.SetSigningPolicyResponse(policy=_policy(policy))
+
+    async def GetSigningPolicy(
+        self, request: pb.GetSigningPolicyRequest, context: Context
+    ) -> pb.GetSigningPolicyResponse:
+        policy = await asyncio.to_thread(self._app.policy_of, request.agency_code)
+        if policy is None:
+            raise NotFound(f"agency {request.agency_code} has no signing policy")
+        return pb.GetSigningPolicyResponse(policy=_policy(policy))
 
     def _state_at(self, serial: str, moment: datetime) -> str | None:
         certificate = self._app.certificate(serial)
@@ -121,6 +197,67 @@ class SigningServicer(signing_pb2_grpc.SigningServiceServicer):
         await asyncio.to_thread(self._ca.revoke, request.serial)
         return pb.RevokeCertificateResponse(certificate=_certificate(certificate))
 
+    async def RequestCertificate(
+        self, request: pb.RequestCertificateRequest, context: Context
+    ) -> pb.RequestCertificateResponse:
+        recorded = await asyncio.to_thread(
+            self._app.request_certificate,
+            kind=_KINDS_IN.get(request.kind, CertificateKind.ORGANISATION).value,
+            agency_code=request.agency_code,
+            person_name=request.person_name,
+            person_id=request.person_id,
+            reason=request.reason,
+            at=_now(),
+        )
+        return pb.RequestCertificateResponse(request=_request(recorded))
+
+    async def IssueRequestedCertificate(
+        self, request: pb.IssueRequestedCertificateRequest, context: Context
+    ) -> pb.IssueRequestedCertificateResponse:
+        wanted = await asyncio.to_thread(self._app.registration_request, _uuid(request.request_id))
+        name = await self._agencies.name_of(wanted.agency_code)
+        certificate = await asyncio.to_thread(self._app.issue_requested, self._ca, wanted, name, _now())
+        return pb.IssueRequestedCertificateResponse(certificate=_certificate(certificate), request=_request(wanted))
+
+    async def GetRegistrationRequest(
+        self, request: pb.GetRegistrationRequestRequest, context: Context
+    ) -> pb.GetRegistrationRequestResponse:
+        found = await asyncio.to_thread(self._app.registration_request, _uuid(request.request_id))
+        return pb.GetRegistrationRequestResponse(request=_request(found))
+
+    async def ImportCertificate(
+        self, request: pb.ImportCertificateRequest, context: Context
+    ) -> pb.ImportCertificateResponse:
+        delivered = read_certificate(request.data, request.password.encode() or None)
+        wanted = None
+        if request.request_id:
+            wanted = await asyncio.to_thread(self._app.registration_request, _uuid(request.request_id))
+        certificate = await asyncio.to_thread(
+            self._app.import_certificate,
+            delivered,
+            kind=_KINDS_IN.get(request.kind, CertificateKind.ORGANISATION),
+            agency_code=request.agency_code or None,
+            request=wanted,
+            issuers=[self._ca.issuing, *self._trust_anchors],
+            keys=self._keys,
+            at=_now(),
+        )
+        return pb.ImportCertificateResponse(
+            certificate=_certificate(certificate), key_imported=delivered.key is not None
+        )
+
+    async def ImportCrl(self, request: pb.ImportCrlRequest, context: Context) -> pb.ImportCrlResponse:
+        issuers = [self._ca.issuing, self._ca.root, *self._trust_anchors]
+        issuer, revocations = read_crl(request.crl, issuers)
+        revoked = await asyncio.to_thread(self._app.apply_revocations, revocations, issuer)
+        return pb.ImportCrlResponse(revoked_serials=revoked)
+
+    async def GetCertificate(self, request: pb.GetCertificateRequest, context: Context) -> pb.GetCertificateResponse:
+        certificate = await asyncio.to_thread(self._app.certificate, request.serial.lower())
+        if certificate is None:
+            raise NotFound(f"no certificate has serial {request.serial}")
+        return pb.GetCertificateResponse(certificate=_certificate(certificate))
+
     async def _seal(self, agency_code: str) -> Certificate:
         """The agency's seal certificate; a new one when it has none or its seal was revoked or expired."""
         if not agency_code:
@@ -133,6 +270,54 @@ class SigningServicer(signing_pb2_grpc.SigningServiceServicer):
 
 
 _ENDED = (CertificateState.REVOKED, CertificateState.EXPIRED)
+
+_LEVELS_OUT = {
+    Level.B_B: pb.SIGNATURE_LEVEL_B_B,
+    Level.B_T: pb.SIGNATURE_LEVEL_B_T,
+    Level.B_LT: pb.SIGNATURE_LEVEL_B_LT,
+}
+_LEVELS_IN = {value: level for level, value in _LEVELS_OUT.items()}
+
+_KINDS_OUT = {
+    CertificateKind.INDIVIDUAL.value: pb.CERTIFICATE_KIND_INDIVIDUAL,
+    CertificateKind.ORGANISATION.value: pb.CERTIFICATE_KIND_ORGANISATION,
+    CertificateKind.SIM_PKI.value: pb.CERTIFICATE_KIND_SIM_PKI,
+}
+_KINDS_IN = {value: CertificateKind(kind) for kind, value in _KINDS_OUT.items()}
+
+
+def _policy(policy: SigningPolicy) -> pb.SigningPolicy:
+    return pb.SigningPolicy(
+        agency_code=policy.agency_code, automatic_seal=policy.automatic_seal, reason=policy.reason, name=policy.name
+    )
+
+
+def _uuid(value: str) -> UUID:
+    try:
+        return UUID(value)
+    except ValueError:
+        raise InvalidArgument(f"{value!r} is not a request id") from None
+
+
+def _request(request: RegistrationRequest) -> pb.RegistrationRequest:
+    lead_time = None
+    if request.lead_time is not None:
+        lead_time = duration_pb2.Duration()
+        lead_time.FromTimedelta(request.lead_time)
+    return pb.RegistrationRequest(
+        id=str(request.id),
+        kind=_KINDS_OUT[request.kind],
+        agency_code=request.agency_code,
+        person_name=request.person_name,
+        person_id=request.person_id,
+        state=pb.REGISTRATION_STATE_REQUESTED
+        if request.state is RequestState.REQUESTED
+        else pb.REGISTRATION_STATE_FULFILLED,
+        requested_at=timestamp_of(request.requested_at),
+        serial=request.serial or "",
+        active_from=timestamp_of(request.active_from),
+        lead_time=lead_time,
+    )
 
 
 def _now() -> datetime:
@@ -154,10 +339,11 @@ def _certificate(certificate: Certificate) -> pb.Certificate:
         serial=certificate.serial,
         subject=certificate.subject,
         agency_code=certificate.agency_code,
-        kind=pb.CERTIFICATE_KIND_ORGANISATION,
+        kind=_KINDS_OUT[certificate.kind],
         not_before=timestamp_of(certificate.not_before),
         not_after=timestamp_of(certificate.not_after),
         pem=certificate.pem,
+        person=certificate.person or "",
     )
 
 
@@ -171,10 +357,11 @@ def _signer(certificate: SignerCertificate | None) -> pb.Certificate | None:
         not_before=timestamp_of(certificate.not_before),
         not_after=timestamp_of(certificate.not_after),
         pem=certificate.pem,
+        person=certificate.person or "",
     )
 
 
-def _verification(report: VerificationReport) -> pb.VerifyPdfResponse:
+def _verification(report: VerificationReport, expected_agency_code: str | None) -> pb.VerifyPdfResponse:
     return pb.VerifyPdfResponse(
         indication=_INDICATIONS[report.indication],
         reason=report.reason,
@@ -187,6 +374,12 @@ def _verification(report: VerificationReport) -> pb.VerifyPdfResponse:
                 trusted=s.trusted,
                 certificate=_signer(s.certificate),
                 signed_at=timestamp_of(s.signed_at),
+                timestamped_at=timestamp_of(s.timestamped_at),
+                detail=s.detail,
+                chain=s.chain,
+                entitled=bool(
+                    expected_agency_code and s.certificate and s.certificate.agency_code == expected_agency_code
+                ),
             )
             for s in report.signatures
         ],

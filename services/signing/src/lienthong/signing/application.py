@@ -3,24 +3,30 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from uuid import UUID
 
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from lienthong.errors import NotFound
+from lienthong.errors import FailedPrecondition, InvalidArgument, NotFound
 from lienthong.eventstore import StoredApplication
-from lienthong.signing.devca import DevCertificateAuthority, IssuedCertificate
+from lienthong.signing.devca import DevCertificateAuthority, agency_code_of, person_of, serial_of
 from lienthong.signing.domain.certificate import (
     AgencySeal,
     Certificate,
     CertificateKind,
     CertificateState,
+    RegistrationRequest,
     id_of_certificate,
     id_of_seal,
 )
+from lienthong.signing.domain.policy import FailedVerification, SigningPolicy, id_of_policy
+from lienthong.signing.imports import DeliveredCertificate, Revocation, issued_by
+from lienthong.signing.keystore import EncryptedFileKeyStore, KeyStore
 
 
 class SigningApp(StoredApplication):
@@ -45,7 +51,7 @@ class SigningApp(StoredApplication):
         if existing is not None and existing.state_at(now) not in (CertificateState.REVOKED, CertificateState.EXPIRED):
             return existing
         issued = ca.issue_seal(agency_code, agency_name)
-        certificate = _registered(issued, agency_code)
+        certificate = _registered(issued.certificate, agency_code)
         if existing is not None:
             seal: AgencySeal = self.repository.get(id_of_seal(agency_code))
             seal.reassign(issued.serial)
@@ -75,25 +81,176 @@ class SigningApp(StoredApplication):
         self.save(certificate)
         return certificate
 
-    def record_signature(self, serial: str, *, document: bytes, signed: bytes, reason: str, at: datetime) -> None:
+    def request_certificate(
+        self, *, kind: str, agency_code: str, person_name: str, person_id: str, reason: str, at: datetime
+    ) -> RegistrationRequest:
+        """Record a registration request; its lead time runs until a certificate fulfils it."""
+        request = RegistrationRequest.make(
+            kind=kind, agency_code=agency_code, person_name=person_name, person_id=person_id, reason=reason, at=at
+        )
+        self.save(request)
+        return request
+
+    def registration_request(self, request_id: UUID) -> RegistrationRequest:
+        try:
+            request: RegistrationRequest = self.repository.get(request_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"no certificate registration request has id {request_id}") from None
+        if not isinstance(request, RegistrationRequest):
+            raise NotFound(f"no certificate registration request has id {request_id}")
+        return request
+
+    def register(
+        self,
+        certificate: x509.Certificate,
+        *,
+        kind: CertificateKind,
+        agency_code: str,
+        origin: str,
+        request: RegistrationRequest | None = None,
+        at: datetime,
+    ) -> Certificate:
+        """Put a certificate the dev CA issued, or one imported, in the registry (and fulfil its request)."""
+        if self.certificate(serial_of(certificate)) is not None:
+            raise FailedPrecondition(f"certificate {serial_of(certificate)} is in the registry already")
+        registered = _registered(certificate, agency_code, kind, origin)
+        changed: list[Certificate | RegistrationRequest] = [registered]
+        if request is not None:
+            request.fulfil(serial=registered.serial, issued_at=at, not_before=registered.not_before)
+            changed.append(request)
+        self.save(*changed)
+        return registered
+
+    def issue_requested(
+        self, ca: DevCertificateAuthority, request: RegistrationRequest, agency_name: str, at: datetime
+    ) -> Certificate:
+        """Fulfil a request with a certificate of the development CA: the agency's seal (its current one if
+        it has one), or a new personal certificate."""
+        if request.serial is not None:
+            raise FailedPrecondition(f"the request was fulfilled already, by certificate {request.serial}")
+        if request.kind == CertificateKind.ORGANISATION.value:
+            seal = self.issue_seal(ca, request.agency_code, agency_name)
+            request.fulfil(serial=seal.serial, issued_at=at, not_before=seal.not_before)
+            self.save(request)
+            return seal
+        issued = ca.issue_personal(
+            request.agency_code,
+            agency_name,
+            request.person_name,
+            request.person_id,
+            sim_pki=request.kind == CertificateKind.SIM_PKI.value,
+            now=at,
+        )
+        kind = CertificateKind(request.kind)
+        return self.register(
+            issued.certificate, kind=kind, agency_code=request.agency_code, origin="issued", request=request, at=at
+        )
+
+    def import_certificate(
+        self,
+        delivered: DeliveredCertificate,
+        *,
+        kind: CertificateKind,
+        agency_code: str | None,
+        request: RegistrationRequest | None,
+        issuers: Sequence[x509.Certificate],
+        keys: KeyStore,
+        at: datetime,
+    ) -> Certificate:
+        """Register a certificate a trusted CA delivered; a PKCS#12 key goes into the (file) key store."""
+        certificate = delivered.certificate
+        if not issued_by(certificate, issuers):
+            raise InvalidArgument(f"certificate {certificate.subject.rfc4514_string()} is not from a trusted CA")
+        code = agency_code or agency_code_of(certificate)
+        if not code:
+            raise InvalidArgument("the certificate names no agency: give the agency identifier code")
+        if request is not None and (request.agency_code, request.kind) != (code, kind.value):
+            raise FailedPrecondition("the certificate does not match the request it should fulfil")
+        if delivered.key is not None:
+            if not isinstance(keys, EncryptedFileKeyStore):
+                raise FailedPrecondition("keys live on a PKCS#11 token: import the key with the token's own tools")
+            keys.put(serial_of(certificate), delivered.key)
+        return self.register(certificate, kind=kind, agency_code=code, origin="imported", request=request, at=at)
+
+    def signer_of(self, agency_code: str, serial: str) -> Certificate:
+        """A personal certificate that may sign for the agency: registered and bound to it."""
+        certificate = self.certificate(serial.lower())
+        if certificate is None:
+            raise NotFound(f"no certificate has serial {serial}")
+        if certificate.agency_code != agency_code or certificate.person is None:
+            raise FailedPrecondition(f"certificate {serial} is not a personal certificate of agency {agency_code}")
+        return certificate
+
+    def apply_revocations(self, revocations: Sequence[Revocation], issuer: x509.Name) -> list[str]:
+        """Revoke every registered certificate of `issuer` a CRL lists, with the CRL's time and reason;
+        returns the serials newly revoked (a second import of the same CRL changes nothing)."""
+        revoked = []
+        for entry in revocations:
+            certificate = self.certificate(entry.serial)
+            if certificate is None or certificate.revoked_at is not None:
+                continue
+            if x509.load_pem_x509_certificate(certificate.pem.encode()).issuer != issuer:
+                continue  # same serial from another CA: not this certificate
+            certificate.revoke(reason=f"listed on the CA's CRL ({entry.reason})", at=entry.at)
+            self.save(certificate)
+            revoked.append(entry.serial)
+        return revoked
+
+    def record_signature(
+        self, serial: str, *, document: bytes, signed: bytes, reason: str, at: datetime, policy: str = ""
+    ) -> None:
         certificate: Certificate = self.repository.get(id_of_certificate(serial))
         certificate.record_signature(
             document_sha256=hashlib.sha256(document).hexdigest(),
             signed_sha256=hashlib.sha256(signed).hexdigest(),
             reason=reason,
             signed_at=at,
+            policy=policy,
         )
         self.save(certificate)
 
+    def set_policy(self, agency_code: str, *, automatic_seal: bool, reason: str) -> SigningPolicy:
+        """Set (or change) whether the agency's seal may sign unattended; each change is an event."""
+        policy = self.policy_of(agency_code)
+        if policy is None:
+            policy = SigningPolicy.make(agency_code, automatic_seal=automatic_seal, reason=reason)
+        else:
+            policy.change(automatic_seal=automatic_seal, reason=reason)
+        self.save(policy)
+        return policy
 
-def _registered(issued: IssuedCertificate, agency_code: str) -> Certificate:
-    cert = issued.certificate
+    def policy_of(self, agency_code: str) -> SigningPolicy | None:
+        try:
+            policy: SigningPolicy = self.repository.get(id_of_policy(agency_code))
+        except AggregateNotFoundError:
+            return None
+        return policy
+
+    def automatic_seal_policy(self, agency_code: str) -> SigningPolicy:
+        """The policy that allows an unattended seal signature for the agency; refused without one."""
+        policy = self.policy_of(agency_code)
+        if policy is None or not policy.automatic_seal:
+            raise FailedPrecondition(f"agency {agency_code} has no signing policy allowing automatic seal signatures")
+        return policy
+
+    def record_failed_verification(self, pdf: bytes, indication: str, sub_indication: str, expected: str) -> None:
+        self.save(FailedVerification(hashlib.sha256(pdf).hexdigest(), indication, sub_indication, expected))
+
+
+def _registered(
+    certificate: x509.Certificate,
+    agency_code: str,
+    kind: CertificateKind = CertificateKind.ORGANISATION,
+    origin: str = "issued",
+) -> Certificate:
     return Certificate(
-        serial=issued.serial,
+        serial=serial_of(certificate),
         agency_code=agency_code,
-        kind=CertificateKind.ORGANISATION.value,
-        subject=cert.subject.rfc4514_string(),
-        not_before=cert.not_valid_before_utc,
-        not_after=cert.not_valid_after_utc,
-        pem=cert.public_bytes(serialization.Encoding.PEM).decode("ascii"),
+        kind=kind.value,
+        subject=certificate.subject.rfc4514_string(),
+        not_before=certificate.not_valid_before_utc,
+        not_after=certificate.not_valid_after_utc,
+        pem=certificate.public_bytes(serialization.Encoding.PEM).decode("ascii"),
+        person=person_of(certificate),
+        origin=origin,
     )

@@ -4,6 +4,8 @@ For `make run` and tests only; production trusts the CA certificates of the Gove
 digital-signature service (Ban Cơ yếu Chính phủ) instead. Everything is PEM in one directory:
 
     root.pem, issuing.pem    the two CA certificates (their keys are in the key store, under their serials)
+    root-crl.pem             the root's CRL (empty: the dev CA never revokes its issuing CA)
+    tsa.pem                  the time-stamping unit's certificate (RFC 3161 TSA, see timestamper())
     <serial>.pem             every seal certificate issued, named by its serial in lowercase hex
     crl.pem                  the issuing CA's current certificate revocation list
 
@@ -24,10 +26,18 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 
 from lienthong.errors import InvalidArgument, NotFound
-from lienthong.signing.keystore import KeyStore, PublicKey
+from lienthong.signing.keystore import (
+    EncryptedFileKeyStore,
+    KeyStore,
+    PublicKey,
+    asn1_certificate,
+    private_key_info,
+)
 
 ROOT_YEARS = 20
 ISSUING_YEARS = 10
@@ -39,8 +49,10 @@ CLOCK_SKEW = dt.timedelta(minutes=5)
 # dev CA publishes nowhere, callers hand `crl()` to the verifier. pyHanko checks a CRL it is given only for
 # certificates that declare a distribution point, hence one is declared at all.
 DEFAULT_CRL_URL = "http://crl.lienthong.invalid/development-issuing-ca.crl"
+SIM_PKI_UNIT = "SIM PKI"
 _AGENCY_CODE = re.compile(r"\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}")
-_CA_FILES = {"root.pem", "issuing.pem", "crl.pem"}
+ROOT_CRL = "root-crl.pem"
+_CA_FILES = {"root.pem", "issuing.pem", "crl.pem", "tsa.pem", ROOT_CRL}
 
 
 @dataclass(frozen=True)
@@ -59,9 +71,22 @@ class IssuedCertificate:
 
 
 def agency_code_of(certificate: x509.Certificate) -> str | None:
-    """The agency identifier code an agency seal certificate is bound to; None for any other certificate."""
+    """The agency identifier code a certificate is bound to (an agency's seal, or an individual of the
+    agency); None for any other certificate."""
     values = certificate.subject.get_attributes_for_oid(NameOID.ORGANIZATION_IDENTIFIER)
     return str(values[0].value) if values else None
+
+
+def person_of(certificate: x509.Certificate) -> str | None:
+    """The person an individual's (or SIM PKI holder's) certificate is bound to: the subject's serialNumber
+    (ETSI EN 319 412-1 §5.1.3, e.g. "CCCVN-001089012345"); None for an agency seal."""
+    values = certificate.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)
+    return str(values[0].value) if values else None
+
+
+def is_sim_pki(certificate: x509.Certificate) -> bool:
+    units = certificate.subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME)
+    return any(unit.value == SIM_PKI_UNIT for unit in units)
 
 
 def serial_of(certificate: x509.Certificate) -> str:
@@ -72,17 +97,43 @@ def serial_of(certificate: x509.Certificate) -> str:
 class DevCertificateAuthority:
     """Root and issuing CA kept as PEM files in `directory`: created on first use, loaded after that."""
 
-    def __init__(self, directory: Path, keys: KeyStore, *, crl_url: str = DEFAULT_CRL_URL) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        keys: EncryptedFileKeyStore,
+        *,
+        holder_keys: KeyStore | None = None,
+        crl_url: str = DEFAULT_CRL_URL,
+        created_at: dt.datetime | None = None,
+    ) -> None:
+        """`keys` holds the CA's own keys (root, issuing, TSA); `holder_keys` the keys of the certificates it
+        issues (a PKCS#11 token in production-like set-ups), by default the same store. `created_at` dates a
+        new CA (tests back-date it to sign and timestamp in the past); an existing one is loaded as it is."""
         self._directory = directory
         self._keys = keys
+        self._holder_keys: KeyStore = holder_keys if holder_keys is not None else keys
         self._crl_url = crl_url
         # The service calls in from worker threads; issuing and revoking read-modify-write files.
         self._lock = threading.Lock()
         directory.mkdir(parents=True, exist_ok=True)
+        created_at = created_at or dt.datetime.now(dt.UTC)
         if not (directory / "root.pem").exists():
-            self._create()
+            self._create(created_at)
         self.root = _load(directory / "root.pem")
         self.issuing = _load(directory / "issuing.pem")
+        if not (directory / "tsa.pem").exists():  # a CA directory made before the CA had a TSA
+            self._create_tsa(created_at)
+        self.tsa = _load(directory / "tsa.pem")
+
+    def timestamper(self, at: dt.datetime | None = None) -> DummyTimeStamper:
+        """The CA's RFC 3161 time-stamping unit (served over HTTP by tsa.py); `at` fixes its clock (tests)."""
+        key = self._keys.get(serial_of(self.tsa))
+        return DummyTimeStamper(
+            tsa_cert=asn1_certificate(self.tsa),
+            tsa_key=private_key_info(key),
+            certs_to_embed=[asn1_certificate(c) for c in self.chain],  # type: ignore[arg-type]
+            fixed_dt=at,
+        )
 
     @property
     def chain(self) -> list[x509.Certificate]:
@@ -105,7 +156,7 @@ class DevCertificateAuthority:
             existing = self.seal_of(agency_code, now)
             if existing is not None:
                 return existing
-            return IssuedCertificate(self._issue(agency_code, agency_name.strip(), now))
+            return IssuedCertificate(self._issue(_seal_subject(agency_code, agency_name.strip()), now))
 
     def seal_of(self, agency_code: str, now: dt.datetime | None = None) -> IssuedCertificate | None:
         """The agency's newest seal certificate that is not revoked and is valid at `now`, if any."""
@@ -115,6 +166,7 @@ class DevCertificateAuthority:
             certificate
             for certificate in self._issued()
             if agency_code_of(certificate) == agency_code
+            and person_of(certificate) is None
             and certificate.serial_number not in revoked
             and certificate.not_valid_before_utc <= now < certificate.not_valid_after_utc
         ]
@@ -122,12 +174,39 @@ class DevCertificateAuthority:
             return None
         return IssuedCertificate(max(usable, key=lambda c: c.not_valid_before_utc))
 
+    def issue_personal(
+        self,
+        agency_code: str,
+        agency_name: str,
+        person_name: str,
+        person_id: str,
+        *,
+        sim_pki: bool = False,
+        now: dt.datetime | None = None,
+    ) -> IssuedCertificate:
+        """A new certificate for a person who signs for the agency (the leader), or for a SIM PKI holder:
+        bound to the agency by its identifier code and to the person by `person_id`."""
+        if not _AGENCY_CODE.fullmatch(agency_code):
+            raise InvalidArgument(f"{agency_code!r} is not an agency identifier code (NNN.NN.NN.XNN)")
+        if not person_name.strip() or not person_id.strip():
+            raise InvalidArgument("a personal certificate needs the person's name and identifier")
+        attributes = [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, agency_name.strip() or agency_code),
+            x509.NameAttribute(NameOID.ORGANIZATION_IDENTIFIER, agency_code),
+            *([x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, SIM_PKI_UNIT)] if sim_pki else []),
+            x509.NameAttribute(NameOID.SERIAL_NUMBER, person_id.strip()),
+            x509.NameAttribute(NameOID.COMMON_NAME, person_name.strip()),
+        ]
+        with self._lock:
+            return IssuedCertificate(self._issue(x509.Name(attributes), now or dt.datetime.now(dt.UTC)))
+
     def certificate(self, serial: str) -> x509.Certificate:
         """A certificate this CA issued, by serial (lowercase hex)."""
         if not serial.isalnum() or not serial.isascii():
             raise InvalidArgument(f"{serial!r} is not a certificate serial")
         path = self._directory / f"{serial.lower()}.pem"
-        if serial.lower() in ("root", "issuing", "crl") or not path.exists():
+        if f"{serial.lower()}.pem" in _CA_FILES or not path.exists():
             raise NotFound(f"the development CA issued no certificate with serial {serial}")
         return _load(path)
 
@@ -140,7 +219,7 @@ class DevCertificateAuthority:
         key was compromised, not the moment someone noticed.
         """
         certificate = self.certificate(serial)
-        at = at or dt.datetime.now(dt.UTC)
+        at = _next_whole_second(at or dt.datetime.now(dt.UTC))
         with self._lock:
             current = self._stored_crl()
             if current is not None and current.get_revoked_certificate_by_serial_number(certificate.serial_number):
@@ -159,19 +238,30 @@ class DevCertificateAuthority:
                 return current
             return self._publish(list(current or []), now)
 
+    def root_crl(self, now: dt.datetime | None = None) -> x509.CertificateRevocationList:
+        """The root's CRL (it never revokes the issuing CA here): a strict verifier (pyHanko's AdES
+        validation) wants revocation data for every certificate below the root, the issuing CA too."""
+        now = now or dt.datetime.now(dt.UTC)
+        with self._lock:
+            current = self._stored_crl(ROOT_CRL)
+            if current is not None and current.next_update_utc is not None and now < current.next_update_utc:
+                return current
+            return self._publish([], now, issuer=self.root, name=ROOT_CRL)
+
+    def crls(self, now: dt.datetime | None = None) -> list[x509.CertificateRevocationList]:
+        """Every CRL a verifier needs for a certificate of this CA: what a B-LT signature embeds."""
+        return [self.crl(now), self.root_crl(now)]
+
     def is_revoked(self, serial: str) -> bool:
         return self.certificate(serial).serial_number in self._revoked_serials()
 
-    def _issue(self, agency_code: str, agency_name: str, now: dt.datetime) -> x509.Certificate:
+    def _issue(
+        self, subject: x509.Name, now: dt.datetime, *, years: int = SEAL_YEARS, tsa: bool = False
+    ) -> x509.Certificate:
         serial_number = x509.random_serial_number()
-        public_key = self._keys.generate(format(serial_number, "x"))
-        subject = x509.Name(
-            [
-                x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
-                x509.NameAttribute(NameOID.ORGANIZATION_NAME, agency_name),
-                x509.NameAttribute(NameOID.ORGANIZATION_IDENTIFIER, agency_code),
-                x509.NameAttribute(NameOID.COMMON_NAME, agency_name),
-            ]
+        label = format(serial_number, "x")
+        public_key: PublicKey | rsa.RSAPublicKey = (
+            self._keys.generate_rsa(label) if tsa else self._holder_keys.generate(label)
         )
         builder = (
             x509.CertificateBuilder()
@@ -180,7 +270,7 @@ class DevCertificateAuthority:
             .public_key(public_key)
             .serial_number(serial_number)
             .not_valid_before(now - CLOCK_SKEW)
-            .not_valid_after(now + dt.timedelta(days=365 * SEAL_YEARS))
+            .not_valid_after(now + dt.timedelta(days=365 * years))
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(_key_usage(signing=True), critical=True)
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
@@ -192,6 +282,8 @@ class DevCertificateAuthority:
                 critical=False,
             )
         )
+        if tsa:  # RFC 3161 §2.3: a TSA certificate has exactly this one, critical, extended key usage
+            builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
         certificate = builder.sign(self._keys.get(serial_of(self.issuing)), hashes.SHA256())
         _write(self._directory / f"{serial_of(certificate)}.pem", _pem(certificate))
         return certificate
@@ -201,34 +293,41 @@ class DevCertificateAuthority:
         # leaves no index to drift out of step.
         return [_load(path) for path in sorted(self._directory.glob("*.pem")) if path.name not in _CA_FILES]
 
-    def _stored_crl(self) -> x509.CertificateRevocationList | None:
-        path = self._directory / "crl.pem"
+    def _stored_crl(self, name: str = "crl.pem") -> x509.CertificateRevocationList | None:
+        path = self._directory / name
         return x509.load_pem_x509_crl(path.read_bytes()) if path.exists() else None
 
     def _revoked_serials(self) -> set[int]:
         return {entry.serial_number for entry in self._stored_crl() or []}
 
-    def _publish(self, entries: list[x509.RevokedCertificate], now: dt.datetime) -> x509.CertificateRevocationList:
-        current = self._stored_crl()
+    def _publish(
+        self,
+        entries: list[x509.RevokedCertificate],
+        now: dt.datetime,
+        *,
+        issuer: x509.Certificate | None = None,
+        name: str = "crl.pem",
+    ) -> x509.CertificateRevocationList:
+        issuer = issuer or self.issuing
+        current = self._stored_crl(name)
         number = 1  # `if current` would be wrong: an empty CRL has len() 0, so it is falsy
         if current is not None:
             number = current.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number + 1
         builder = (
             x509.CertificateRevocationListBuilder()
-            .issuer_name(self.issuing.subject)
+            .issuer_name(issuer.subject)
             .last_update(now)
             .next_update(now + dt.timedelta(days=CRL_DAYS))
             .add_extension(x509.CRLNumber(number), critical=False)
-            .add_extension(_authority_key_identifier(self.issuing), critical=False)
+            .add_extension(_authority_key_identifier(issuer), critical=False)
         )
         for entry in entries:
             builder = builder.add_revoked_certificate(entry)
-        crl = builder.sign(self._keys.get(serial_of(self.issuing)), hashes.SHA256())
-        _write(self._directory / "crl.pem", crl.public_bytes(serialization.Encoding.PEM))
+        crl = builder.sign(self._keys.get(serial_of(issuer)), hashes.SHA256())
+        _write(self._directory / name, crl.public_bytes(serialization.Encoding.PEM))
         return crl
 
-    def _create(self) -> None:
-        now = dt.datetime.now(dt.UTC)
+    def _create(self, now: dt.datetime) -> None:
         root_serial, issuing_serial = x509.random_serial_number(), x509.random_serial_number()
         root_key = self._keys.generate(format(root_serial, "x"))
         root_name = _ca_name("lienthong development root CA")
@@ -243,6 +342,31 @@ class DevCertificateAuthority:
         _write(self._directory / "issuing.pem", _pem(issuing_certificate))
         # Written last: its presence means the CA is complete.
         _write(self._directory / "root.pem", _pem(root_certificate))
+
+    def _create_tsa(self, now: dt.datetime) -> None:
+        subject = _ca_name("lienthong development time-stamping unit")
+        tsa = self._issue(subject, now, years=ISSUING_YEARS, tsa=True)
+        # _issue named the file by serial; the TSA has its own fixed name.
+        os.replace(self._directory / f"{serial_of(tsa)}.pem", self._directory / "tsa.pem")
+
+
+def _next_whole_second(moment: dt.datetime) -> dt.datetime:
+    """A CRL states revocation times in whole seconds. Rounding down would date the revocation before
+    signatures timestamped in the same second, which were made while the certificate was still good."""
+    if moment.microsecond == 0:
+        return moment
+    return moment.replace(microsecond=0) + dt.timedelta(seconds=1)
+
+
+def _seal_subject(agency_code: str, agency_name: str) -> x509.Name:
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, agency_name),
+            x509.NameAttribute(NameOID.ORGANIZATION_IDENTIFIER, agency_code),
+            x509.NameAttribute(NameOID.COMMON_NAME, agency_name),
+        ]
+    )
 
 
 def _load(path: Path) -> x509.Certificate:

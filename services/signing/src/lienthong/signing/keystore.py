@@ -1,24 +1,33 @@
 """Private signing keys at rest: PKCS#8 PEM files encrypted with a passphrase the caller supplies.
 
-`KeyStore` is shaped like a hardware token so that a PKCS#11 store (HSM, USB token) can replace the files:
-a key is generated *inside* the store under a label and only its public half comes out at issuance.
-Signing still needs the private key object (`get`); with PKCS#11 that one call becomes a token-backed
-signer, the rest of the service is unchanged. The service reads the passphrase from the environment
-variable `LIENTHONG_SIGNING_KEY_PASSPHRASE` (see main.py); a key file is useless without it.
+`KeyStore` is shaped like a hardware token so that a PKCS#11 store (HSM, USB token; pkcs11store.py) can
+replace the files: a key is generated *inside* the store under a label, only its public half comes out at
+issuance, and signing goes through a pyHanko `Signer` the store hands out, so the private key never leaves
+it. The service reads the passphrase from the environment variable `LIENTHONG_SIGNING_KEY_PASSPHRASE`
+(see main.py); a key file is useless without it.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from pyhanko.sign import signers
+from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 # EC P-256: fast to generate (tests issue many), short signatures, supported by PAdES verifiers.
 SigningKey = ec.EllipticCurvePrivateKey
 PublicKey = ec.EllipticCurvePublicKey
+# The dev CA's time-stamping unit signs with RSA: pyHanko's timestamp responder is RSA-only.
+StoredKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+RSA_BITS = 2048
 
 
 class KeyNotFound(LookupError):
@@ -32,8 +41,9 @@ class KeyStore(Protocol):
         """Create a new key pair under `label`, keep the private key, return the public key."""
         ...
 
-    def get(self, label: str) -> SigningKey:
-        """The private key stored under `label`; `KeyNotFound` if there is none."""
+    def signer(self, label: str, certificate: x509.Certificate, chain: Sequence[x509.Certificate]) -> signers.Signer:
+        """A pyHanko signer using the key under `label` for `certificate`, embedding `chain`;
+        `KeyNotFound` if there is no such key. The private key stays in the store."""
         ...
 
     def __contains__(self, label: object) -> bool: ...
@@ -54,7 +64,23 @@ class EncryptedFileKeyStore:
         self.put(label, key)
         return key.public_key()
 
-    def put(self, label: str, key: SigningKey) -> None:
+    def generate_rsa(self, label: str) -> rsa.RSAPublicKey:
+        """An RSA key pair, for the dev CA's time-stamping unit only."""
+        key = rsa.generate_private_key(public_exponent=65537, key_size=RSA_BITS)
+        self.put(label, key)
+        return key.public_key()
+
+    def signer(self, label: str, certificate: x509.Certificate, chain: Sequence[x509.Certificate]) -> signers.Signer:
+        key = self.get(label)
+        if key.public_key() != certificate.public_key():
+            raise ValueError("the key does not belong to the certificate")
+        return signers.SimpleSigner(
+            signing_cert=asn1_certificate(certificate),
+            signing_key=private_key_info(key),
+            cert_registry=SimpleCertificateStore.from_certs([asn1_certificate(c) for c in chain]),  # type: ignore[no-untyped-call]
+        )
+
+    def put(self, label: str, key: StoredKey) -> None:
         """Import an existing key (file store only: a token generates its keys itself)."""
         pem = key.private_bytes(
             serialization.Encoding.PEM,
@@ -69,14 +95,15 @@ class EncryptedFileKeyStore:
             out.write(pem)
         os.replace(temporary, path)
 
-    def get(self, label: str) -> SigningKey:
+    def get(self, label: str) -> StoredKey:
+        """The private key itself: for the dev CA's own keys, which sign certificates, CRLs and timestamps."""
         path = self._path(label)
         if not path.exists():
             raise KeyNotFound(f"no key is stored under {label!r}")
         # A wrong passphrase raises ValueError from cryptography ("Bad decrypt. Incorrect password?").
         key = serialization.load_pem_private_key(path.read_bytes(), password=self._passphrase)
-        if not isinstance(key, ec.EllipticCurvePrivateKey):
-            raise TypeError(f"key {label!r} is not an EC key")
+        if not isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
+            raise TypeError(f"key {label!r} is neither an EC nor an RSA key")
         return key
 
     def __contains__(self, label: object) -> bool:
@@ -87,3 +114,14 @@ class EncryptedFileKeyStore:
         if not label.isalnum() or not label.isascii():
             raise ValueError(f"{label!r} is not a key label")
         return self._directory / f"{label}.key.pem"
+
+
+def asn1_certificate(certificate: x509.Certificate) -> asn1_x509.Certificate:
+    """The same certificate as asn1crypto, which pyHanko takes."""
+    return asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
+
+
+def private_key_info(key: StoredKey) -> asn1_keys.PrivateKeyInfo:
+    # pyHanko takes asn1crypto key objects; the unencrypted DER lives only in memory.
+    der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return asn1_keys.PrivateKeyInfo.load(der)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import os
+from pyhanko.sign.timestamps import HTTPTimeStamper
+from pyhanko.sign.timestamps.api import TimeStamper
 
 from lienthong.audit.service import audit_service
 from lienthong.eventstore import store_environment
@@ -12,13 +13,14 @@ from lienthong.relay import EventRelay, NatsLink, StreamNames
 from lienthong.signing.agencies import AgencyNames
 from lienthong.signing.api import SigningServicer
 from lienthong.signing.application import SigningApp
+from lienthong.signing.config import SigningConfig
 from lienthong.signing.devca import DevCertificateAuthority
-from lienthong.signing.keystore import EncryptedFileKeyStore
+from lienthong.signing.devca_http import DevCaHttpServer
+from lienthong.signing.keystore import EncryptedFileKeyStore, KeyStore
+from lienthong.signing.pkcs11store import Pkcs11KeyStore
 from lienthong.signing.v1 import signing_pb2, signing_pb2_grpc
 
 SERVICE = "signing"
-# Only for development: production sets LIENTHONG_SIGNING_KEY_PASSPHRASE from a secret.
-DEVELOPMENT_PASSPHRASE = "lienthong-development-only"
 
 
 def main() -> None:
@@ -26,18 +28,34 @@ def main() -> None:
 
 
 async def run(settings: Settings) -> None:
-    passphrase = os.environ.get("LIENTHONG_SIGNING_KEY_PASSPHRASE", DEVELOPMENT_PASSPHRASE).encode()
-    keys = EncryptedFileKeyStore(settings.data_dir / "signing" / "keys", passphrase)
-    ca = DevCertificateAuthority(settings.data_dir / "signing" / "ca", keys)
+    config = SigningConfig.from_env()
+    ca_keys = EncryptedFileKeyStore(settings.data_dir / "signing" / "keys", config.passphrase)
+    token = Pkcs11KeyStore(config.pkcs11.module, config.pkcs11.token, config.pkcs11.pin) if config.pkcs11 else None
+    keys: KeyStore = token or ca_keys
+    ca = DevCertificateAuthority(settings.data_dir / "signing" / "ca", ca_keys, holder_keys=keys)
+    http = DevCaHttpServer(ca, *config.devca_http_addr).start() if config.devca_http_addr else None
+    timestamper: TimeStamper = HTTPTimeStamper(config.tsa_url) if config.tsa_url else ca.timestamper()
     app = SigningApp(store_environment(SERVICE, settings.database_url))
     identifiers = open_channel("identifiers")
-    servicer = SigningServicer(app, ca, keys, AgencyNames(identifiers))
+    servicer = SigningServicer(
+        app,
+        ca,
+        keys,
+        AgencyNames(identifiers),
+        timestamper=timestamper,
+        level=config.level,
+        trust_anchors=config.trust_anchors,
+    )
     link = NatsLink(settings.nats_url, name=SERVICE)
     relay = EventRelay(app, link, service=SERVICE, names=StreamNames(settings.instance))
 
     async def close() -> None:
         await identifiers.close(None)
         await link.close()
+        if http is not None:
+            http.close()
+        if token is not None:
+            token.close()
 
     await serve(
         settings,

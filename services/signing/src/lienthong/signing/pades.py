@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import enum
 import io
+import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from asn1crypto import crl as asn1_crl
-from asn1crypto import keys as asn1_keys
-from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -19,19 +20,23 @@ from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.ades.report import AdESStatus
 from pyhanko.sign.signers.pdf_signer import PdfSigningSession
+from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko.sign.validation.errors import SignatureValidationError
+from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko.sign.validation.errors import NoDSSFoundError, SignatureValidationError
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import PdfSignatureStatus
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
-from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from lienthong.signing.devca import agency_code_of, serial_of
+from lienthong.signing.devca import agency_code_of, person_of, serial_of
 from lienthong.signing.domain.verification import (
     DISALLOWED_MODIFICATION,
+    EXPIRED,
     FORMAT_FAILURE,
     HASH_FAILURE,
+    NO_CERTIFICATE_CHAIN_FOUND,
+    NOT_YET_VALID,
     REVOKED,
     SIG_CRYPTO_FAILURE,
     Indication,
@@ -40,21 +45,61 @@ from lienthong.signing.domain.verification import (
     VerificationReport,
     overall,
 )
-from lienthong.signing.keystore import SigningKey
+from lienthong.signing.keystore import asn1_certificate
 from lienthong.vietnamese import without_diacritics
 from lienthong.vietnamese.calendar import VIETNAM
 
 SEAL_FIELD = "AgencySeal"
+PERSON_FIELD = "Signature"  # an individual's signature, made before the agency's seal
 # Where the visible stamp goes on the first page (PDF points, origin bottom-left of A4): bottom right,
 # each further signature one box higher so stamps never overlap.
 STAMP_BOX = (330, 40, 565, 110)
 STAMP_STEP = 80
 # The stamp uses a PDF standard font, which has no Vietnamese letters: names are written without diacritics.
 STAMP_TEXT = "Signed by: %(seal)s\nAgency code: %(agency)s\nTime: %(vn_time)s\nReason: %(why)s"
+# A person's signature also shows their position (chức vụ), as the signature block of a document does.
+PERSON_STAMP_TEXT = "Signed by: %(seal)s\nPosition: %(position)s\nAgency code: %(agency)s\nTime: %(vn_time)s"
+
+
+class _ExpectedOfflineEmbedding(logging.Filter):
+    """Drops pyHanko's warning that B-LT data is embedded without fetching: offline is the point here, every
+    CRL is handed over (and a B-LT signer refuses to sign, hard-fail, when one is missing)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "fetching is not allowed" not in record.getMessage()
+
+
+logging.getLogger("pyhanko.sign.signers.pdf_signer").addFilter(_ExpectedOfflineEmbedding())
 
 
 class NotAPdf(ValueError):
     """The bytes given are not a readable PDF."""
+
+
+class Level(enum.Enum):
+    """PAdES baseline levels (ETSI EN 319 142-1) the service signs at."""
+
+    B_B = "B-B"  # the signature alone: its time is only what the signer claims
+    B_T = "B-T"  # plus an RFC 3161 timestamp: proof the signature existed at that time
+    B_LT = "B-LT"  # plus certificates and CRLs in the PDF's DSS: verifiable offline, years later
+
+
+@dataclass(frozen=True)
+class TrustData:
+    """What a verifier (or a B-LT signer, which embeds it) trusts and knows about revocation."""
+
+    roots: Sequence[x509.Certificate]
+    crls: Sequence[x509.CertificateRevocationList] = ()
+
+    def context(self, **options: Any) -> ValidationContext:
+        # allow_fetching=False keeps pyHanko off the network (no AIA, CRL or OCSP downloads).
+        return ValidationContext(**self.kwargs(), allow_fetching=False, **options)
+
+    def kwargs(self) -> dict[str, Any]:
+        return {
+            "trust_roots": [asn1_certificate(root) for root in self.roots],
+            "crls": [asn1_crl.CertificateList.load(c.public_bytes(serialization.Encoding.DER)) for c in self.crls],
+        }
 
 
 class SignedPdf(NamedTuple):
@@ -67,39 +112,49 @@ class SignedPdf(NamedTuple):
 def sign_pdf(
     pdf: bytes,
     *,
-    key: SigningKey,
+    signer: signers.Signer,
     certificate: x509.Certificate,
-    chain: Sequence[x509.Certificate],
     reason: str,
+    level: Level = Level.B_B,
+    timestamper: TimeStamper | None = None,
+    trust: TrustData | None = None,
     signing_time: datetime | None = None,
+    position: str = "",
 ) -> SignedPdf:
-    """Seal `pdf` with a PAdES B-B signature (ETSI.CAdES.detached, SHA-256) in an incremental update, with
-    a visible stamp on the first page naming the signer and the signing time in ISO 8601 with the Vietnam
-    offset (+07:00). `chain` is embedded so a verifier needs only the root; `signing_time` defaults to now."""
-    if key.public_key() != certificate.public_key():
-        raise ValueError("the key does not belong to the certificate")
+    """Sign `pdf` with a PAdES signature (ETSI.CAdES.detached, SHA-256) at `level` in an incremental update,
+    with a visible stamp on the first page naming the signer and the signing time in ISO 8601 with the
+    Vietnam offset (+07:00). `signer` (from the key store) embeds the chain, so a verifier needs only the
+    root. B-T and B-LT need `timestamper`; B-LT also `trust`, whose CRLs are embedded (nothing is fetched).
+    `signing_time` defaults to now; `position` is the signer's position (chức vụ), shown on the stamp."""
+    if level is not Level.B_B and timestamper is None:
+        raise ValueError(f"a {level.value} signature needs a time-stamping authority")
+    if level is Level.B_LT and trust is None:
+        raise ValueError("a B-LT signature needs the trust roots and CRLs to embed")
     signed_at = signing_time or datetime.now(UTC)
     if signed_at.utcoffset() is None:
         raise ValueError("signing_time must carry a time zone")
     # The CMS signingTime (UTCTime) keeps whole seconds: return exactly what a verifier will read back.
     signed_at = signed_at.replace(microsecond=0)
     existing = _signature_field_names(_reader(pdf))
-    field_name = _free_field_name(existing)
-    signer = signers.SimpleSigner(
-        signing_cert=_asn1(certificate),
-        signing_key=_asn1_key(key),
-        cert_registry=SimpleCertificateStore.from_certs([_asn1(c) for c in chain]),  # type: ignore[no-untyped-call]
-    )
+    field_name = _free_field_name(existing, SEAL_FIELD if person_of(certificate) is None else PERSON_FIELD)
+    long_term = level is Level.B_LT and trust is not None
     metadata = signers.PdfSignatureMetadata(
-        field_name=field_name, reason=reason, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256"
+        field_name=field_name,
+        reason=reason,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+        embed_validation_info=long_term,
+        # hard-fail: a B-LT signature whose revocation data is missing would not be B-LT at all.
+        validation_context=trust.context(revocation_mode="hard-fail") if long_term and trust else None,
     )
     left, bottom, right, top = STAMP_BOX
     lift = STAMP_STEP * len(existing)
     pdf_signer = _PdfSignerAt(
         metadata,
         signer=signer,
+        timestamper=timestamper if level is not Level.B_B else None,
         signing_time=signed_at,
-        stamp_style=TextStampStyle(stamp_text=STAMP_TEXT),
+        stamp_style=TextStampStyle(stamp_text=PERSON_STAMP_TEXT if position.strip() else STAMP_TEXT),
         new_field_spec=fields.SigFieldSpec(field_name, box=(left, bottom + lift, right, top + lift), on_page=0),
     )
     output = io.BytesIO()
@@ -107,10 +162,11 @@ def sign_pdf(
         IncrementalPdfFileWriter(io.BytesIO(pdf)),
         output=output,
         appearance_text_params={
-            "seal": _ascii(_organisation_of(certificate)),
+            "seal": _ascii(_signer_name_of(certificate)),
             "agency": agency_code_of(certificate) or "-",
             "vn_time": _vietnam(signed_at),
             "why": _ascii(reason),
+            "position": _ascii(position.strip()),
         },
     )
     return SignedPdf(output.getvalue(), signed_at)
@@ -134,22 +190,33 @@ class _PdfSignerAt(signers.PdfSigner):
 def verify_pdf(
     pdf: bytes,
     *,
-    trust_roots: Sequence[x509.Certificate],
+    trust: TrustData,
     expected_agency_code: str | None = None,
-    crls: Sequence[x509.CertificateRevocationList] = (),
+    at: datetime | None = None,
+    strict: bool = False,
 ) -> VerificationReport:
-    """Verify every signature of `pdf` against `trust_roots` (and `crls`, when given), offline: pyHanko
-    fetches nothing, so a certificate without a CRL here is not checked for revocation (soft-fail)."""
+    """Verify every signature of `pdf` against `trust` and the validation data embedded in the PDF (B-LT),
+    as of `at` (default now), offline: pyHanko fetches nothing. A certificate with no CRL here or in the PDF
+    is not checked for revocation (soft-fail), unless `strict`: then every certificate below a root needs
+    revocation data, as an auditor verifying a B-LT document years later would demand."""
     reader = _reader(pdf)
-    roots = [_asn1(root) for root in trust_roots]
-    revocation_lists = [asn1_crl.CertificateList.load(c.public_bytes(serialization.Encoding.DER)) for c in crls]
+    embedded_data = _embedded_validation_data(reader)
     reports = []
     for field_name, embedded in _signatures(reader):
         if embedded is None:
             reports.append(_unreadable(field_name, "its signature container cannot be parsed"))
         elif embedded.sig_object_type == "/Sig":  # document timestamps (PAdES B-LTA) are not signatures
-            reports.append(_verify(embedded, roots, revocation_lists))
+            reports.append(_verify(embedded, trust, embedded_data, at, "require" if strict else "soft-fail"))
     return overall(tuple(reports), expected_agency_code)
+
+
+def _embedded_validation_data(reader: PdfFileReader) -> DocumentSecurityStore | None:
+    try:
+        return DocumentSecurityStore.read_dss(reader)
+    except NoDSSFoundError:
+        return None
+    except (PdfError, ValueError, KeyError, TypeError) as error:
+        raise NotAPdf(f"the PDF's document security store cannot be read: {error}") from error
 
 
 def _signature_field_names(reader: PdfFileReader) -> set[str]:
@@ -193,17 +260,33 @@ def _unreadable(field_name: str, why: str) -> SignatureReport:
 
 
 def _verify(
-    embedded: EmbeddedPdfSignature, roots: list[asn1_x509.Certificate], crls: list[asn1_crl.CertificateList]
+    embedded: EmbeddedPdfSignature,
+    trust: TrustData,
+    embedded_data: DocumentSecurityStore | None,
+    at: datetime | None,
+    revocation_mode: str,
 ) -> SignatureReport:
-    # A fresh context per signature: it caches paths and revocation answers. allow_fetching=False keeps
-    # pyHanko off the network (no AIA, CRL or OCSP downloads); soft-fail accepts the absence of a CRL.
-    context = ValidationContext(trust_roots=roots, crls=crls, allow_fetching=False, revocation_mode="soft-fail")
+    def context(**options: Any) -> ValidationContext:
+        # A fresh context per validation: it caches paths and revocation answers. allow_fetching=False keeps
+        # pyHanko off the network.
+        kwargs = {**trust.kwargs(), "allow_fetching": False, "revocation_mode": revocation_mode, **options}
+        return embedded_data.as_validation_context(kwargs) if embedded_data else ValidationContext(**kwargs)
+
     try:
-        status = validate_pdf_signature(embedded, context)
+        status = validate_pdf_signature(embedded, context(moment=at))
+        proven_at = _timestamped_at(status)
+        if proven_at is not None and status.trust_problem_indic is not None:
+            # A trusted timestamp proves the signature existed at its time: judge the certificate as it was
+            # then (EN 319 102-1 past signature validation), with revocation data published since.
+            status = validate_pdf_signature(
+                embedded,
+                context(moment=proven_at, retroactive_revinfo=True),
+                ts_validation_context=context(moment=at),
+            )
     except (SignatureValidationError, PdfError, ValueError, KeyError, TypeError) as error:
         return _unreadable(embedded.field_name, f"the signature cannot be validated: {error}")
-    indication, sub_indication, detail = _judgement(status)
     certificate = x509.load_der_x509_certificate(status.signing_cert.dump())
+    indication, sub_indication, detail = _judgement(status, certificate, proven_at)
     return SignatureReport(
         field_name=embedded.field_name,
         indication=indication,
@@ -214,13 +297,33 @@ def _verify(
             serial=serial_of(certificate),
             subject=certificate.subject.rfc4514_string(),
             agency_code=agency_code_of(certificate),
+            person=person_of(certificate),
             not_before=certificate.not_valid_before_utc,
             not_after=certificate.not_valid_after_utc,
             pem=certificate.public_bytes(serialization.Encoding.PEM).decode("ascii"),
         ),
         signed_at=status.signer_reported_dt,
+        timestamped_at=proven_at,
+        chain=_chain(status),
         detail=detail,
     )
+
+
+def _chain(status: PdfSignatureStatus) -> tuple[str, ...]:
+    path = status.validation_path
+    if path is None:
+        return ()
+    return tuple(
+        certificate.subject.human_friendly for certificate in reversed(list(path.iter_certs(include_root=True)))
+    )
+
+
+def _timestamped_at(status: PdfSignatureStatus) -> datetime | None:
+    """The time of the signature's timestamp when the timestamp is intact and trusted, else None."""
+    token = status.timestamp_validity
+    if token is None or not (token.intact and token.valid and token.trusted):
+        return None
+    return token.timestamp
 
 
 _INDICATIONS = {
@@ -237,22 +340,37 @@ _UNTRUSTED_BECAUSE = {
 }
 
 
-def _judgement(status: PdfSignatureStatus) -> tuple[Indication, str, str]:
-    """Indication, sub-indication (EN 319 102-1 names where pyHanko gives them) and why, for one signature."""
+def _judgement(
+    status: PdfSignatureStatus, certificate: x509.Certificate, proven_at: datetime | None
+) -> tuple[Indication, str, str]:
+    """Indication, sub-indication (EN 319 102-1 names where pyHanko gives them) and why, for one signature.
+    `proven_at` is the time of its trusted timestamp, if it has one."""
     if not status.intact:
         return Indication.TOTAL_FAILED, HASH_FAILURE, "the signed bytes were changed after signing"
     if not status.valid:
         return Indication.TOTAL_FAILED, SIG_CRYPTO_FAILURE, "the signature value does not match the signer's key"
     problem = status.trust_problem_indic
     revocation = status.revocation_details
+    signed_at = proven_at or status.signer_reported_dt
+    when = f"{'timestamped' if proven_at else 'claimed'} {_vietnam(signed_at)}" if signed_at else ""
     if problem is not None and revocation is not None:
         revoked = f"the certificate was revoked on {_vietnam(revocation.revocation_date)}"
-        signed_at = status.signer_reported_dt
         if not revocation.ca_revoked and signed_at is not None and revocation.revocation_date <= signed_at:
             # B-B carries no proof of when it was made, so pyHanko says REVOKED_NO_POE; but a signature that
             # itself claims a time after the revocation cannot be good under any proof: EN 319 102-1 REVOKED.
             return Indication.TOTAL_FAILED, REVOKED, revoked
         return _INDICATIONS[problem.status], problem.standard_name, f"{revoked}; nothing proves the signature is older"
+    if problem is not None and signed_at is not None and problem.standard_name != NO_CERTIFICATE_CHAIN_FOUND:
+        # The same reasoning for the validity period: made (by proof, or by its own claim) after the
+        # certificate expired or before it started, the signature fails whatever else is shown.
+        if signed_at > certificate.not_valid_after_utc:
+            return Indication.TOTAL_FAILED, EXPIRED, f"the certificate had expired when the signature was made ({when})"
+        if signed_at < certificate.not_valid_before_utc:
+            return (
+                Indication.TOTAL_FAILED,
+                NOT_YET_VALID,
+                f"the certificate was not valid yet when the signature was made ({when})",
+            )
     if problem is not None:
         why = _UNTRUSTED_BECAUSE.get(problem.standard_name, "the signer's certificate is not trusted")
         return _INDICATIONS[problem.status], problem.standard_name, why
@@ -270,35 +388,25 @@ def _reader(pdf: bytes) -> PdfFileReader:
         raise NotAPdf(f"the PDF cannot be read: {error}") from error
 
 
-def _free_field_name(existing: set[str]) -> str:
-    name, counter = SEAL_FIELD, 1
+def _free_field_name(existing: set[str], prefix: str) -> str:
+    name, counter = prefix, 1
     while name in existing:
         counter += 1
-        name = f"{SEAL_FIELD}{counter}"
+        name = f"{prefix}{counter}"
     return name
 
 
-def _organisation_of(certificate: x509.Certificate) -> str:
+def _signer_name_of(certificate: x509.Certificate) -> str:
+    """The person for an individual's certificate, the organisation for an agency seal."""
     subject = certificate.subject
-    names = subject.get_attributes_for_oid(x509.NameOID.ORGANIZATION_NAME) or subject.get_attributes_for_oid(
-        x509.NameOID.COMMON_NAME
-    )
+    first = x509.NameOID.COMMON_NAME if person_of(certificate) else x509.NameOID.ORGANIZATION_NAME
+    names = subject.get_attributes_for_oid(first) or subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
     return str(names[0].value) if names else ""
 
 
 def _ascii(text: str) -> str:
     # pyHanko writes any non-ASCII text as UTF-16, which a standard font shows as garbage.
     return without_diacritics(text).encode("ascii", "replace").decode() or "-"
-
-
-def _asn1(certificate: x509.Certificate) -> asn1_x509.Certificate:
-    return asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
-
-
-def _asn1_key(key: SigningKey) -> asn1_keys.PrivateKeyInfo:
-    # SimpleSigner takes asn1crypto key objects; the unencrypted DER lives only in memory.
-    der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    return asn1_keys.PrivateKeyInfo.load(der)
 
 
 def _vietnam(moment: datetime) -> str:

@@ -22,50 +22,91 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"lienthong/signing/v1/signing.proto\x12\x14lienthong.signing.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9b\x02\n\x0b\x43\x65rtificate\x12\x0e\n\x06serial\x18\x01 \x01(\t\x12\x0f\n\x07subject\x18\x02 \x01(\t\x12\x13\n\x0b\x61gency_code\x18\x03 \x01(\t\x12\x33\n\x04kind\x18\x04 \x01(\x0e\x32%.lienthong.signing.v1.CertificateKind\x12.\n\nnot_before\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tnot_after\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0b\n\x03pem\x18\x07 \x01(\t\x12\x35\n\x05state\x18\x08 \x01(\x0e\x32&.lienthong.signing.v1.CertificateState\"I\n\x1dIssueAgencyCertificateRequest\x12\x13\n\x0b\x61gency_code\x18\x01 \x01(\t\x12\x13\n\x0b\x61gency_name\x18\x02 \x01(\t\"X\n\x1eIssueAgencyCertificateResponse\x12\x36\n\x0b\x63\x65rtificate\x18\x01 \x01(\x0b\x32!.lienthong.signing.v1.Certificate\"B\n\x0eSignPdfRequest\x12\x13\n\x0b\x61gency_code\x18\x01 \x01(\t\x12\x0b\n\x03pdf\x18\x02 \x01(\x0c\x12\x0e\n\x06reason\x18\x03 \x01(\t\"\x8c\x01\n\x0fSignPdfResponse\x12\x12\n\nsigned_pdf\x18\x01 \x01(\x0c\x12\x36\n\x0b\x63\x65rtificate\x18\x02 \x01(\x0b\x32!.lienthong.signing.v1.Certificate\x12-\n\tsigned_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"=\n\x10VerifyPdfRequest\x12\x0b\n\x03pdf\x18\x01 \x01(\x0c\x12\x1c\n\x14\x65xpected_agency_code\x18\x02 \x01(\t\"\xfb\x01\n\x0fSignatureReport\x12\x12\n\nfield_name\x18\x01 \x01(\t\x12\x34\n\nindication\x18\x02 \x01(\x0e\x32 .lienthong.signing.v1.Indication\x12\x16\n\x0esub_indication\x18\x03 \x01(\t\x12\x0e\n\x06intact\x18\x04 \x01(\x08\x12\x0f\n\x07trusted\x18\x05 \x01(\x08\x12\x36\n\x0b\x63\x65rtificate\x18\x06 \x01(\x0b\x32!.lienthong.signing.v1.Certificate\x12-\n\tsigned_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x94\x01\n\x11VerifyPdfResponse\x12\x34\n\nindication\x18\x01 \x01(\x0e\x32 .lienthong.signing.v1.Indication\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x39\n\nsignatures\x18\x03 \x03(\x0b\x32%.lienthong.signing.v1.SignatureReport\";\n\x19SuspendCertificateRequest\x12\x0e\n\x06serial\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"T\n\x1aSuspendCertificateResponse\x12\x36\n\x0b\x63\x65rtificate\x18\x01 \x01(\x0b\x32!.lienthong.signing.v1.Certificate\".\n\x1cReactivateCertificateRequest\x12\x0e\n\x06serial\x18\x01 \x01(\t\"W\n\x1dReactivateCertificateResponse\x12\x36\n\x0b\x63\x65rtificate\x18\x01 \x01(\x0b\x32!.lienthong.signing.v1.Certificate\":\n\x18RevokeCertificateRequest\x12\x0e\n\x06serial\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"S\n\x19RevokeCertificateResponse\x12\x36\n\x0b\x63\x65rtificate\x18\x01 \x01(\x0b\x32!.lienthong.signing.v1.Certificate*\xd7\x01\n\x10\x43\x65rtificateState\x12!\n\x1d\x43\x45RTIFICATE_STATE_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x43\x45RTIFICATE_STATE_ACTIVE\x10\x01\x12\x1f\n\x1b\x43\x45RTIFICATE_STATE_SUSPENDED\x10\x02\x12\x1d\n\x19\x43\x45RTIFICATE_STATE_REVOKED\x10\x03\x12\x1d\n\x19\x43\x45RTIFICATE_STATE_EXPIRED\x10\x04\x12#\n\x1f\x43\x45RTIFICATE_STATE_NOT_YET_VALID\x10\x05*\x95\x01\n\x0f\x43\x65rtificateKind\x12 \n\x1c\x43\x45RTIFICATE_KIND_UNSPECIFIED\x10\x00\x12\x1f\n\x1b\x43\x45RTIFICATE_KIND_INDIVIDUAL\x10\x01\x12!\n\x1d\x43\x45RTIFICATE_KIND_ORGANISATION\x10\x02\x12\x1c\n\x18\x43\x45RTIFICATE_KIND_SIM_PKI\x10\x03*\x80\x01\n\nIndication\x12\x1a\n\x16INDICATION_UNSPECIFIED\x10\x00\x12\x1b\n\x17INDICATION_TOTAL_PASSED\x10\x01\x12\x1b\n\x17INDICATION_TOTAL_FAILED\x10\x02\x12\x1c\n\x18INDICATION_INDETERMINATE\x10\x03\x32\xbe\x05\n\x0eSigningService\x12\x83\x01\n\x16IssueAgencyCertificate\x12\x33.lienthong.signing.v1.IssueAgencyCertificateRequest\x1a\x34.lienthong.signing.v1.IssueAgencyCertificateResponse\x12V\n\x07SignPdf\x12$.lienthong.signing.v1.SignPdfRequest\x1a%.lienthong.signing.v1.SignPdfResponse\x12\\\n\tVerifyPdf\x12&.lienthong.signing.v1.VerifyPdfRequest\x1a\'.lienthong.signing.v1.VerifyPdfResponse\x12w\n\x12SuspendCertificate\x12/.lienthong.signing.v1.SuspendCertificateRequest\x1a\x30.lienthong.signing.v1.SuspendCertificateResponse\x12\x80\x01\n\x15ReactivateCertificate\x12\x32.lienthong.signing.v1.ReactivateCertificateRequest\x1a\x33.lienthong.signing.v1.ReactivateCertificateResponse\x12t\n\x11RevokeCertificate\x12..lienthong.signing.v1.RevokeCertificateRequest\x1a/.lienthong.signing.v1.RevokeCertificateResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"lienthong/signing/v1/signing.proto\x12\x14lienthong.signing.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"Z\n\rSigningPolicy\x12\x13\n\x0b\x61gency_code\x18\x01 \x01(\t\x12\x16\n\x0e\x61utomatic_seal\x18\x02 \x01(\x08\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\"V\n\x17SetSigningPolicyRequest\x12\x13\n\x0b\x61gency_code\x18\x01 \x01(\t\x12\x16\n\x0e\x61utomatic_seal\x18\x02 \x01(\x08\x12\x0e\n\x06reason\x18\x03 \x01(\t\"O\n\x18SetSigningPolicyResponse\x12\x33\n\x06policy\x18\x01 \x01(\x0b\x32#.lienthong.signing.v1.SigningPolicy\".\n\x17GetSigningPolicyRequest\x12\x13\n\x0b\x61gency_code\x18\x01 \x01(\t\"O\n\x18GetSigningPolicyResponse\x12\x33\n\x06policy\x18\x01 \x01(\x0b\x32#.lienthong.signing.v1.SigningPolicy\"\xec\x02\n\x13RegistrationRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x33\n\x04kind\x18\x02 \x01(\x0e\x32%.lienthong.signing.v1.CertificateKind\x12\x13\n\x0b\x61gency_code\x18\x03 \x01(\t\x12\x13\n\x0bperson_name\x18\x04 \x01(\t\x12\x11\n\tperson_id\x18\x05 \x01(\t\x12\x36\n\x05state\x18\x06 \x01(\x0e\x32\'.lienthong.signing.v1.RegistrationState\x12\x30\n\x0crequested_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06serial\x18\x08 \x01(\t\x12/\n\x0b\x61\x63tive_from\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\tlead_time\x18\n \x01(\x0b\x32\x19.google.protobuf.Duration\"\x9d\x01\n\x19RequestCertificateRequest\x12\x33\n\x04kind\x18\x01 \x01(\x0e\x32%.lienthong.signing.v1.CertificateKind\x12\x13\n\x0b\x61gency_code\x18\x02 \x01(\t\x12\x13\n\x0bperson_name\x18\x03 \x01(\t\x12\x11\n\tperson_id\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\"X\n\x1aRequestCertificateResponse\x12:\n\x07request\x18\x01 \x01(\x0b\x32).lienthong.signing.v1.RegistrationRequest\"6\n IssueRequestedCertificateRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\"\x97\x01\n!IssueRequestedCertificateResponse\x12\x36\n\x0b\x63\x65rtificate\x18\x01 \x01(\x0b\x32!.lienthong.signing.v1.Certificate\x12:\n\x07request\x18\x02 \x01(\x0b\x32).lienthong.signing.v1.RegistrationRequest\"3\n\x1dGetRegistrationRequestRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\"\\\n\x1eGetRegistrationRequestResponse\x12:\n\x07request\x18\x01 \x01(\x0b\x32).lienthong.signing.v1.RegistrationRequest\"\x98\x01\n\x18ImportCertificateRequest\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\x12\x10\n\x08password\x18\x02 \x01(\t\x12\x33\n\x04kind\x18\x03 \x01(\x0e\x32%.lienthong.signing.v1.CertificateKind\x12\x13\n\x0b\x61gency_code\x18\x04 \x01(\t\x12\x12\n\nrequest_id\x18\x05 \x01(\t\"i\n\x19ImportCertificateResponse\x12\x36\n\x0b\x63\x65rtificate\x18\x01 \x01(\x0b\x32!.lienthong.signing.v1.Certificate\x12\x14\n\x0ckey_imported\x18\x02 \x01(\x08\"\x1f\n\x10ImportCrlRequest\x12\x0b\n\x03\x63rl\x18\x01 \x01(\x0c\",\n\x11ImportCrlResponse\x12\x17\n\x0frevoked_serials\x18\x01 \x03(\t\"\'\n\x15GetCertificateRequest\x12\x0e\n\x06serial\x18\x01 \x01(\t\"P\n\x16GetCertificateResponse\x12\x36\n\x0b\x63\x65rtificate\x18\x01 \x01(\x0b\x32!.lienthong.signing.v1.Certificate\"\xab\x02\n\x0b\x43\x65rtificate\x12\x0e\n\x06serial\x18\x01 \x01(\t\x12\x0f\n\x07subject\x18\x02 \x01(\t\x12\x13\n\x0b\x61gency_code\x18\x03 \x01(\t\x12\x33\n\x04kind\x18\x04 \x01(\x0e\x32%.lienthong.signing.v1.CertificateKind\x12.\n\nnot_before\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tnot_after\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0b\n\x03pem\x18\x07 \x01(\t\x12\x35\n\x05state\x18\x08 \x01(\x0e\x32&.lienthong.signing.v1.CertificateState\x12\x0e\n\x06person\x18\t \x01(\t\"I\n\x1dIssueAgencyCertificateRequest\x12\x13\n\x0b\x61gency_code\x18\x01 \x01(\t\x12\x13\n\x0b\x61gency_name\x18\x02 \x01(\t\"X\n\x1eIssueAgencyCertificateResponse\x12\x36\n\x0b\x63\x65rtificate\x18\x01 \x01(\x0b\x32!.lienthong.signing.v1.Certificate\"\xba\x01\n\x0eSignPdfRequest\x12\x13\n\x0b\x61gency_code\x18\x01 \x01(\t\x12\x0b\n\x03pdf\x18\x02 \x01(\x0c\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x33\n\x05level\x18\x04 \x01(\x0e\x32$.lienthong.signing.v1.SignatureLevel\x12\x15\n\rsigner_serial\x18\x05 \x01(\t\x12\x11\n\tautomatic\x18\x06 \x01(\x08\x12\x17\n\x0fsigner_position\x18\x07 \x01(\t\"\xd1\x01\n\x0fSignPdfResponse\x12\x12\n\nsigned_pdf\x18\x01 \x01(\x0c\x12\x36\n\x0b\x63\x65rtificate\x18\x02 \x01(\x0b\x32!.lienthong.signing.v1.Certificate\x12-\n\tsigned_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x05level\x18\x04 \x01(\x0e\x32$.lienthong.signing.v1.SignatureLevel\x12\x0e\n\x06policy\x18\x05 \x01(\t\"=\n\x10VerifyPdfRequest\x12\x0b\n\x03pdf\x18\x01 \x01(\x0c\x12\x1c\n\x14\x65xpected_agency_code\x18\x02 \x01(\t\"\xe0\x02\n\x0fSignatureReport\x12\x12\n\nfield_name\x18\x01 \x01(\t\x12\x34\n\nindication\x18\x02 \x01(\x0e\x32 .lienthong.signing.v1.Indication\x12\x16\n\x0esub_indication\x18\x03 \x01(\t\x12\x0e\n\x06intact\x18\x04 \x01(\x08\x12\x0f\n\x07trusted\x18\x05 \x01(\x08\x12\x36\n\x0b\x63\x65rtificate\x18\x06 \x01(\x0b\x32!.lienthong.signing.v1.Certificate\x12-\n\tsigned_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0etimestamped_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06\x64\x65tail\x18\t \x01(\t\x12\r\n\x05\x63hain\x18\n \x03(\t\x12\x10\n\x08\x65ntitled\x18\x0b \x01(\x08\"\x94\x01\n\x11VerifyPdfResponse\x12\x34\n\nindication\x18\x01 \x01(\x0e\x32 .lienthong.signing.v1.Indication\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x39\n\nsignatures\x18\x03 \x03(\x0b\x32%.lienthong.signing.v1.SignatureReport\";\n\x19SuspendCertificateRequest\x12\x0e\n\x06serial\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"T\n\x1aSuspendCertificateResponse\x12\x36\n\x0b\x63\x65rtificate\x18\x01 \x01(\x0b\x32!.lienthong.signing.v1.Certificate\".\n\x1cReactivateCertificateRequest\x12\x0e\n\x06serial\x18\x01 \x01(\t\"W\n\x1dReactivateCertificateResponse\x12\x36\n\x0b\x63\x65rtificate\x18\x01 \x01(\x0b\x32!.lienthong.signing.v1.Certificate\":\n\x18RevokeCertificateRequest\x12\x0e\n\x06serial\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"S\n\x19RevokeCertificateResponse\x12\x36\n\x0b\x63\x65rtificate\x18\x01 \x01(\x0b\x32!.lienthong.signing.v1.Certificate*{\n\x11RegistrationState\x12\"\n\x1eREGISTRATION_STATE_UNSPECIFIED\x10\x00\x12 \n\x1cREGISTRATION_STATE_REQUESTED\x10\x01\x12 \n\x1cREGISTRATION_STATE_FULFILLED\x10\x02*\xd7\x01\n\x10\x43\x65rtificateState\x12!\n\x1d\x43\x45RTIFICATE_STATE_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x43\x45RTIFICATE_STATE_ACTIVE\x10\x01\x12\x1f\n\x1b\x43\x45RTIFICATE_STATE_SUSPENDED\x10\x02\x12\x1d\n\x19\x43\x45RTIFICATE_STATE_REVOKED\x10\x03\x12\x1d\n\x19\x43\x45RTIFICATE_STATE_EXPIRED\x10\x04\x12#\n\x1f\x43\x45RTIFICATE_STATE_NOT_YET_VALID\x10\x05*\x95\x01\n\x0f\x43\x65rtificateKind\x12 \n\x1c\x43\x45RTIFICATE_KIND_UNSPECIFIED\x10\x00\x12\x1f\n\x1b\x43\x45RTIFICATE_KIND_INDIVIDUAL\x10\x01\x12!\n\x1d\x43\x45RTIFICATE_KIND_ORGANISATION\x10\x02\x12\x1c\n\x18\x43\x45RTIFICATE_KIND_SIM_PKI\x10\x03*}\n\x0eSignatureLevel\x12\x1f\n\x1bSIGNATURE_LEVEL_UNSPECIFIED\x10\x00\x12\x17\n\x13SIGNATURE_LEVEL_B_B\x10\x01\x12\x17\n\x13SIGNATURE_LEVEL_B_T\x10\x02\x12\x18\n\x14SIGNATURE_LEVEL_B_LT\x10\x03*\x80\x01\n\nIndication\x12\x1a\n\x16INDICATION_UNSPECIFIED\x10\x00\x12\x1b\n\x17INDICATION_TOTAL_PASSED\x10\x01\x12\x1b\n\x17INDICATION_TOTAL_FAILED\x10\x02\x12\x1c\n\x18INDICATION_INDETERMINATE\x10\x03\x32\xf3\x0c\n\x0eSigningService\x12\x83\x01\n\x16IssueAgencyCertificate\x12\x33.lienthong.signing.v1.IssueAgencyCertificateRequest\x1a\x34.lienthong.signing.v1.IssueAgencyCertificateResponse\x12V\n\x07SignPdf\x12$.lienthong.signing.v1.SignPdfRequest\x1a%.lienthong.signing.v1.SignPdfResponse\x12\\\n\tVerifyPdf\x12&.lienthong.signing.v1.VerifyPdfRequest\x1a\'.lienthong.signing.v1.VerifyPdfResponse\x12w\n\x12SuspendCertificate\x12/.lienthong.signing.v1.SuspendCertificateRequest\x1a\x30.lienthong.signing.v1.SuspendCertificateResponse\x12\x80\x01\n\x15ReactivateCertificate\x12\x32.lienthong.signing.v1.ReactivateCertificateRequest\x1a\x33.lienthong.signing.v1.ReactivateCertificateResponse\x12t\n\x11RevokeCertificate\x12..lienthong.signing.v1.RevokeCertificateRequest\x1a/.lienthong.signing.v1.RevokeCertificateResponse\x12w\n\x12RequestCertificate\x12/.lienthong.signing.v1.RequestCertificateRequest\x1a\x30.lienthong.signing.v1.RequestCertificateResponse\x12\x8c\x01\n\x19IssueRequestedCertificate\x12\x36.lienthong.signing.v1.IssueRequestedCertificateRequest\x1a\x37.lienthong.signing.v1.IssueRequestedCertificateResponse\x12\x83\x01\n\x16GetRegistrationRequest\x12\x33.lienthong.signing.v1.GetRegistrationRequestRequest\x1a\x34.lienthong.signing.v1.GetRegistrationRequestResponse\x12t\n\x11ImportCertificate\x12..lienthong.signing.v1.ImportCertificateRequest\x1a/.lienthong.signing.v1.ImportCertificateResponse\x12\\\n\tImportCrl\x12&.lienthong.signing.v1.ImportCrlRequest\x1a\'.lienthong.signing.v1.ImportCrlResponse\x12k\n\x0eGetCertificate\x12+.lienthong.signing.v1.GetCertificateRequest\x1a,.lienthong.signing.v1.GetCertificateResponse\x12q\n\x10SetSigningPolicy\x12-.lienthong.signing.v1.SetSigningPolicyRequest\x1a..lienthong.signing.v1.SetSigningPolicyResponse\x12q\n\x10GetSigningPolicy\x12-.lienthong.signing.v1.GetSigningPolicyRequest\x1a..lienthong.signing.v1.GetSigningPolicyResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'lienthong.signing.v1.signing_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CERTIFICATESTATE']._serialized_start=1653
-  _globals['_CERTIFICATESTATE']._serialized_end=1868
-  _globals['_CERTIFICATEKIND']._serialized_start=1871
-  _globals['_CERTIFICATEKIND']._serialized_end=2020
-  _globals['_INDICATION']._serialized_start=2023
-  _globals['_INDICATION']._serialized_end=2151
-  _globals['_CERTIFICATE']._serialized_start=94
-  _globals['_CERTIFICATE']._serialized_end=377
-  _globals['_ISSUEAGENCYCERTIFICATEREQUEST']._serialized_start=379
-  _globals['_ISSUEAGENCYCERTIFICATEREQUEST']._serialized_end=452
-  _globals['_ISSUEAGENCYCERTIFICATERESPONSE']._serialized_start=454
-  _globals['_ISSUEAGENCYCERTIFICATERESPONSE']._serialized_end=542
-  _globals['_SIGNPDFREQUEST']._serialized_start=544
-  _globals['_SIGNPDFREQUEST']._serialized_end=610
-  _globals['_SIGNPDFRESPONSE']._serialized_start=613
-  _globals['_SIGNPDFRESPONSE']._serialized_end=753
-  _globals['_VERIFYPDFREQUEST']._serialized_start=755
-  _globals['_VERIFYPDFREQUEST']._serialized_end=816
-  _globals['_SIGNATUREREPORT']._serialized_start=819
-  _globals['_SIGNATUREREPORT']._serialized_end=1070
-  _globals['_VERIFYPDFRESPONSE']._serialized_start=1073
-  _globals['_VERIFYPDFRESPONSE']._serialized_end=1221
-  _globals['_SUSPENDCERTIFICATEREQUEST']._serialized_start=1223
-  _globals['_SUSPENDCERTIFICATEREQUEST']._serialized_end=1282
-  _globals['_SUSPENDCERTIFICATERESPONSE']._serialized_start=1284
-  _globals['_SUSPENDCERTIFICATERESPONSE']._serialized_end=1368
-  _globals['_REACTIVATECERTIFICATEREQUEST']._serialized_start=1370
-  _globals['_REACTIVATECERTIFICATEREQUEST']._serialized_end=1416
-  _globals['_REACTIVATECERTIFICATERESPONSE']._serialized_start=1418
-  _globals['_REACTIVATECERTIFICATERESPONSE']._serialized_end=1505
-  _globals['_REVOKECERTIFICATEREQUEST']._serialized_start=1507
-  _globals['_REVOKECERTIFICATEREQUEST']._serialized_end=1565
-  _globals['_REVOKECERTIFICATERESPONSE']._serialized_start=1567
-  _globals['_REVOKECERTIFICATERESPONSE']._serialized_end=1650
-  _globals['_SIGNINGSERVICE']._serialized_start=2154
-  _globals['_SIGNINGSERVICE']._serialized_end=2856
+  _globals['_REGISTRATIONSTATE']._serialized_start=3819
+  _globals['_REGISTRATIONSTATE']._serialized_end=3942
+  _globals['_CERTIFICATESTATE']._serialized_start=3945
+  _globals['_CERTIFICATESTATE']._serialized_end=4160
+  _globals['_CERTIFICATEKIND']._serialized_start=4163
+  _globals['_CERTIFICATEKIND']._serialized_end=4312
+  _globals['_SIGNATURELEVEL']._serialized_start=4314
+  _globals['_SIGNATURELEVEL']._serialized_end=4439
+  _globals['_INDICATION']._serialized_start=4442
+  _globals['_INDICATION']._serialized_end=4570
+  _globals['_SIGNINGPOLICY']._serialized_start=125
+  _globals['_SIGNINGPOLICY']._serialized_end=215
+  _globals['_SETSIGNINGPOLICYREQUEST']._serialized_start=217
+  _globals['_SETSIGNINGPOLICYREQUEST']._serialized_end=303
+  _globals['_SETSIGNINGPOLICYRESPONSE']._serialized_start=305
+  _globals['_SETSIGNINGPOLICYRESPONSE']._serialized_end=384
+  _globals['_GETSIGNINGPOLICYREQUEST']._serialized_start=386
+  _globals['_GETSIGNINGPOLICYREQUEST']._serialized_end=432
+  _globals['_GETSIGNINGPOLICYRESPONSE']._serialized_start=434
+  _globals['_GETSIGNINGPOLICYRESPONSE']._serialized_end=513
+  _globals['_REGISTRATIONREQUEST']._serialized_start=516
+  _globals['_REGISTRATIONREQUEST']._serialized_end=880
+  _globals['_REQUESTCERTIFICATEREQUEST']._serialized_start=883
+  _globals['_REQUESTCERTIFICATEREQUEST']._serialized_end=1040
+  _globals['_REQUESTCERTIFICATERESPONSE']._serialized_start=1042
+  _globals['_REQUESTCERTIFICATERESPONSE']._serialized_end=1130
+  _globals['_ISSUEREQUESTEDCERTIFICATEREQUEST']._serialized_start=1132
+  _globals['_ISSUEREQUESTEDCERTIFICATEREQUEST']._serialized_end=1186
+  _globals['_ISSUEREQUESTEDCERTIFICATERESPONSE']._serialized_start=1189
+  _globals['_ISSUEREQUESTEDCERTIFICATERESPONSE']._serialized_end=1340
+  _globals['_GETREGISTRATIONREQUESTREQUEST']._serialized_start=1342
+  _globals['_GETREGISTRATIONREQUESTREQUEST']._serialized_end=1393
+  _globals['_GETREGISTRATIONREQUESTRESPONSE']._serialized_start=1395
+  _globals['_GETREGISTRATIONREQUESTRESPONSE']._serialized_end=1487
+  _globals['_IMPORTCERTIFICATEREQUEST']._serialized_start=1490
+  _globals['_IMPORTCERTIFICATEREQUEST']._serialized_end=1642
+  _globals['_IMPORTCERTIFICATERESPONSE']._serialized_start=1644
+  _globals['_IMPORTCERTIFICATERESPONSE']._serialized_end=1749
+  _globals['_IMPORTCRLREQUEST']._serialized_start=1751
+  _globals['_IMPORTCRLREQUEST']._serialized_end=1782
+  _globals['_IMPORTCRLRESPONSE']._serialized_start=1784
+  _globals['_IMPORTCRLRESPONSE']._serialized_end=1828
+  _globals['_GETCERTIFICATEREQUEST']._serialized_start=1830
+  _globals['_GETCERTIFICATEREQUEST']._serialized_end=1869
+  _globals['_GETCERTIFICATERESPONSE']._serialized_start=1871
+  _globals['_GETCERTIFICATERESPONSE']._serialized_end=1951
+  _globals['_CERTIFICATE']._serialized_start=1954
+  _globals['_CERTIFICATE']._serialized_end=2253
+  _globals['_ISSUEAGENCYCERTIFICATEREQUEST']._serialized_start=2255
+  _globals['_ISSUEAGENCYCERTIFICATEREQUEST']._serialized_end=2328
+  _globals['_ISSUEAGENCYCERTIFICATERESPONSE']._serialized_start=2330
+  _globals['_ISSUEAGENCYCERTIFICATERESPONSE']._serialized_end=2418
+  _globals['_SIGNPDFREQUEST']._serialized_start=2421
+  _globals['_SIGNPDFREQUEST']._serialized_end=2607
+  _globals['_SIGNPDFRESPONSE']._serialized_start=2610
+  _globals['_SIGNPDFRESPONSE']._serialized_end=2819
+  _globals['_VERIFYPDFREQUEST']._serialized_start=2821
+  _globals['_VERIFYPDFREQUEST']._serialized_end=2882
+  _globals['_SIGNATUREREPORT']._serialized_start=2885
+  _globals['_SIGNATUREREPORT']._serialized_end=3237
+  _globals['_VERIFYPDFRESPONSE']._serialized_start=3240
+  _globals['_VERIFYPDFRESPONSE']._serialized_end=3388
+  _globals['_SUSPENDCERTIFICATEREQUEST']._serialized_start=3390
+  _globals['_SUSPENDCERTIFICATEREQUEST']._serialized_end=3449
+  _globals['_SUSPENDCERTIFICATERESPONSE']._serialized_start=3451
+  _globals['_SUSPENDCERTIFICATERESPONSE']._serialized_end=3535
+  _globals['_REACTIVATECERTIFICATEREQUEST']._serialized_start=3537
+  _globals['_REACTIVATECERTIFICATEREQUEST']._serialized_end=3583
+  _globals['_REACTIVATECERTIFICATERESPONSE']._serialized_start=3585
+  _globals['_REACTIVATECERTIFICATERESPONSE']._serialized_end=3672
+  _globals['_REVOKECERTIFICATEREQUEST']._serialized_start=3674
+  _globals['_REVOKECERTIFICATEREQUEST']._serialized_end=3732
+  _globals['_REVOKECERTIFICATERESPONSE']._serialized_start=3734
+  _globals['_REVOKECERTIFICATERESPONSE']._serialized_end=3817
+  _globals['_SIGNINGSERVICE']._serialized_start=4573
+  _globals['_SIGNINGSERVICE']._serialized_end=6224
 # @@protoc_insertion_point(module_scope)

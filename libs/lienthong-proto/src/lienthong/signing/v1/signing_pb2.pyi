@@ -5,6 +5,7 @@ Digital signatures and certificates (DOMAIN.md §4): agency seal certificates, P
 
 from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
@@ -19,6 +20,30 @@ else:
     from typing_extensions import TypeAlias as _TypeAlias, Never as _Never
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class _RegistrationState:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _RegistrationStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_RegistrationState.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    REGISTRATION_STATE_UNSPECIFIED: _RegistrationState.ValueType  # 0
+    """Not set."""
+    REGISTRATION_STATE_REQUESTED: _RegistrationState.ValueType  # 1
+    """Requested, no certificate yet."""
+    REGISTRATION_STATE_FULFILLED: _RegistrationState.ValueType  # 2
+    """A certificate was issued or imported for it."""
+
+class RegistrationState(_RegistrationState, metaclass=_RegistrationStateEnumTypeWrapper):
+    """RegistrationState is where a certificate registration request is."""
+
+REGISTRATION_STATE_UNSPECIFIED: RegistrationState.ValueType  # 0
+"""Not set."""
+REGISTRATION_STATE_REQUESTED: RegistrationState.ValueType  # 1
+"""Requested, no certificate yet."""
+REGISTRATION_STATE_FULFILLED: RegistrationState.ValueType  # 2
+"""A certificate was issued or imported for it."""
+Global___RegistrationState: _TypeAlias = RegistrationState  # noqa: Y015
 
 class _CertificateState:
     ValueType = _typing.NewType("ValueType", _builtins.int)
@@ -84,6 +109,34 @@ CERTIFICATE_KIND_SIM_PKI: CertificateKind.ValueType  # 3
 """A SIM PKI holder."""
 Global___CertificateKind: _TypeAlias = CertificateKind  # noqa: Y015
 
+class _SignatureLevel:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _SignatureLevelEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_SignatureLevel.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    SIGNATURE_LEVEL_UNSPECIFIED: _SignatureLevel.ValueType  # 0
+    """Not set: the service's configured default (B-LT unless configured otherwise)."""
+    SIGNATURE_LEVEL_B_B: _SignatureLevel.ValueType  # 1
+    """The signature alone; its time is only what the signer claims."""
+    SIGNATURE_LEVEL_B_T: _SignatureLevel.ValueType  # 2
+    """With an RFC 3161 timestamp: proof the signature existed at that time."""
+    SIGNATURE_LEVEL_B_LT: _SignatureLevel.ValueType  # 3
+    """With the timestamp, certificates and CRLs embedded: verifiable offline, years later."""
+
+class SignatureLevel(_SignatureLevel, metaclass=_SignatureLevelEnumTypeWrapper):
+    """SignatureLevel is a PAdES baseline level (ETSI EN 319 142-1)."""
+
+SIGNATURE_LEVEL_UNSPECIFIED: SignatureLevel.ValueType  # 0
+"""Not set: the service's configured default (B-LT unless configured otherwise)."""
+SIGNATURE_LEVEL_B_B: SignatureLevel.ValueType  # 1
+"""The signature alone; its time is only what the signer claims."""
+SIGNATURE_LEVEL_B_T: SignatureLevel.ValueType  # 2
+"""With an RFC 3161 timestamp: proof the signature existed at that time."""
+SIGNATURE_LEVEL_B_LT: SignatureLevel.ValueType  # 3
+"""With the timestamp, certificates and CRLs embedded: verifiable offline, years later."""
+Global___SignatureLevel: _TypeAlias = SignatureLevel  # noqa: Y015
+
 class _Indication:
     ValueType = _typing.NewType("ValueType", _builtins.int)
     V: _TypeAlias = ValueType  # noqa: Y015
@@ -113,6 +166,524 @@ INDICATION_INDETERMINATE: Indication.ValueType  # 3
 Global___Indication: _TypeAlias = Indication  # noqa: Y015
 
 @_typing.final
+class SigningPolicy(_message.Message):
+    """SigningPolicy is what an agency allows to be signed without a person in the loop."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENCY_CODE_FIELD_NUMBER: _builtins.int
+    AUTOMATIC_SEAL_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    agency_code: _builtins.str
+    """Identifier code of the agency."""
+    automatic_seal: _builtins.bool
+    """Whether the documents service may have the agency's seal put on a document at registration time."""
+    reason: _builtins.str
+    """Why the policy was set or last changed."""
+    name: _builtins.str
+    """Names this version of the policy, e.g. "automatic-seal/000.00.12.H41/v2"; recorded with each signature
+    it allows.
+    """
+    def __init__(
+        self,
+        *,
+        agency_code: _builtins.str = ...,
+        automatic_seal: _builtins.bool = ...,
+        reason: _builtins.str = ...,
+        name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency_code", b"agency_code", "automatic_seal", b"automatic_seal", "name", b"name", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SigningPolicy: _TypeAlias = SigningPolicy  # noqa: Y015
+
+@_typing.final
+class SetSigningPolicyRequest(_message.Message):
+    """SetSigningPolicyRequest sets an agency's policy."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENCY_CODE_FIELD_NUMBER: _builtins.int
+    AUTOMATIC_SEAL_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    agency_code: _builtins.str
+    """Identifier code of the agency."""
+    automatic_seal: _builtins.bool
+    """Allow automatic seal signatures."""
+    reason: _builtins.str
+    """Why (required): kept with the policy's history."""
+    def __init__(
+        self,
+        *,
+        agency_code: _builtins.str = ...,
+        automatic_seal: _builtins.bool = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency_code", b"agency_code", "automatic_seal", b"automatic_seal", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetSigningPolicyRequest: _TypeAlias = SetSigningPolicyRequest  # noqa: Y015
+
+@_typing.final
+class SetSigningPolicyResponse(_message.Message):
+    """SetSigningPolicyResponse returns the policy."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    POLICY_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def policy(self) -> Global___SigningPolicy:
+        """The policy as now set."""
+
+    def __init__(
+        self,
+        *,
+        policy: Global___SigningPolicy | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["policy", b"policy"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["policy", b"policy"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetSigningPolicyResponse: _TypeAlias = SetSigningPolicyResponse  # noqa: Y015
+
+@_typing.final
+class GetSigningPolicyRequest(_message.Message):
+    """GetSigningPolicyRequest names the agency."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENCY_CODE_FIELD_NUMBER: _builtins.int
+    agency_code: _builtins.str
+    """Identifier code of the agency."""
+    def __init__(
+        self,
+        *,
+        agency_code: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency_code", b"agency_code"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetSigningPolicyRequest: _TypeAlias = GetSigningPolicyRequest  # noqa: Y015
+
+@_typing.final
+class GetSigningPolicyResponse(_message.Message):
+    """GetSigningPolicyResponse returns the policy."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    POLICY_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def policy(self) -> Global___SigningPolicy:
+        """The agency's policy."""
+
+    def __init__(
+        self,
+        *,
+        policy: Global___SigningPolicy | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["policy", b"policy"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["policy", b"policy"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetSigningPolicyResponse: _TypeAlias = GetSigningPolicyResponse  # noqa: Y015
+
+@_typing.final
+class RegistrationRequest(_message.Message):
+    """RegistrationRequest is a request to register a certificate and how long it took."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    AGENCY_CODE_FIELD_NUMBER: _builtins.int
+    PERSON_NAME_FIELD_NUMBER: _builtins.int
+    PERSON_ID_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    REQUESTED_AT_FIELD_NUMBER: _builtins.int
+    SERIAL_FIELD_NUMBER: _builtins.int
+    ACTIVE_FROM_FIELD_NUMBER: _builtins.int
+    LEAD_TIME_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """Request id (UUID)."""
+    kind: Global___CertificateKind.ValueType
+    """Who the certificate is for."""
+    agency_code: _builtins.str
+    """Identifier code of the agency the certificate is bound to."""
+    person_name: _builtins.str
+    """The person's name (individuals and SIM PKI holders)."""
+    person_id: _builtins.str
+    """The person's identifier, e.g. "CCCVN-001089012345" (individuals and SIM PKI holders)."""
+    state: Global___RegistrationState.ValueType
+    """Where the request is."""
+    serial: _builtins.str
+    """Serial of the certificate that fulfilled it, when fulfilled."""
+    @_builtins.property
+    def requested_at(self) -> _timestamp_pb2.Timestamp:
+        """When it was requested."""
+
+    @_builtins.property
+    def active_from(self) -> _timestamp_pb2.Timestamp:
+        """When that certificate became usable, when fulfilled."""
+
+    @_builtins.property
+    def lead_time(self) -> _duration_pb2.Duration:
+        """From the request to active_from, when fulfilled."""
+
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        kind: Global___CertificateKind.ValueType = ...,
+        agency_code: _builtins.str = ...,
+        person_name: _builtins.str = ...,
+        person_id: _builtins.str = ...,
+        state: Global___RegistrationState.ValueType = ...,
+        requested_at: _timestamp_pb2.Timestamp | None = ...,
+        serial: _builtins.str = ...,
+        active_from: _timestamp_pb2.Timestamp | None = ...,
+        lead_time: _duration_pb2.Duration | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["active_from", b"active_from", "lead_time", b"lead_time", "requested_at", b"requested_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["active_from", b"active_from", "agency_code", b"agency_code", "id", b"id", "kind", b"kind", "lead_time", b"lead_time", "person_id", b"person_id", "person_name", b"person_name", "requested_at", b"requested_at", "serial", b"serial", "state", b"state"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RegistrationRequest: _TypeAlias = RegistrationRequest  # noqa: Y015
+
+@_typing.final
+class RequestCertificateRequest(_message.Message):
+    """RequestCertificateRequest describes the certificate wanted."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KIND_FIELD_NUMBER: _builtins.int
+    AGENCY_CODE_FIELD_NUMBER: _builtins.int
+    PERSON_NAME_FIELD_NUMBER: _builtins.int
+    PERSON_ID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    kind: Global___CertificateKind.ValueType
+    """Who the certificate is for."""
+    agency_code: _builtins.str
+    """Identifier code of the agency it is bound to."""
+    person_name: _builtins.str
+    """The person's name (individuals and SIM PKI holders only)."""
+    person_id: _builtins.str
+    """The person's identifier (individuals and SIM PKI holders only)."""
+    reason: _builtins.str
+    """Why, e.g. "new director"."""
+    def __init__(
+        self,
+        *,
+        kind: Global___CertificateKind.ValueType = ...,
+        agency_code: _builtins.str = ...,
+        person_name: _builtins.str = ...,
+        person_id: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency_code", b"agency_code", "kind", b"kind", "person_id", b"person_id", "person_name", b"person_name", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RequestCertificateRequest: _TypeAlias = RequestCertificateRequest  # noqa: Y015
+
+@_typing.final
+class RequestCertificateResponse(_message.Message):
+    """RequestCertificateResponse returns the recorded request."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def request(self) -> Global___RegistrationRequest:
+        """The request."""
+
+    def __init__(
+        self,
+        *,
+        request: Global___RegistrationRequest | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["request", b"request"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["request", b"request"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RequestCertificateResponse: _TypeAlias = RequestCertificateResponse  # noqa: Y015
+
+@_typing.final
+class IssueRequestedCertificateRequest(_message.Message):
+    """IssueRequestedCertificateRequest names the request to fulfil."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """Request id."""
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["request_id", b"request_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___IssueRequestedCertificateRequest: _TypeAlias = IssueRequestedCertificateRequest  # noqa: Y015
+
+@_typing.final
+class IssueRequestedCertificateResponse(_message.Message):
+    """IssueRequestedCertificateResponse returns the certificate and the fulfilled request."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CERTIFICATE_FIELD_NUMBER: _builtins.int
+    REQUEST_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def certificate(self) -> Global___Certificate:
+        """The new certificate."""
+
+    @_builtins.property
+    def request(self) -> Global___RegistrationRequest:
+        """The request, fulfilled."""
+
+    def __init__(
+        self,
+        *,
+        certificate: Global___Certificate | None = ...,
+        request: Global___RegistrationRequest | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate", "request", b"request"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate", "request", b"request"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___IssueRequestedCertificateResponse: _TypeAlias = IssueRequestedCertificateResponse  # noqa: Y015
+
+@_typing.final
+class GetRegistrationRequestRequest(_message.Message):
+    """GetRegistrationRequestRequest names the request."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """Request id."""
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["request_id", b"request_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetRegistrationRequestRequest: _TypeAlias = GetRegistrationRequestRequest  # noqa: Y015
+
+@_typing.final
+class GetRegistrationRequestResponse(_message.Message):
+    """GetRegistrationRequestResponse returns the request."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def request(self) -> Global___RegistrationRequest:
+        """The request."""
+
+    def __init__(
+        self,
+        *,
+        request: Global___RegistrationRequest | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["request", b"request"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["request", b"request"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetRegistrationRequestResponse: _TypeAlias = GetRegistrationRequestResponse  # noqa: Y015
+
+@_typing.final
+class ImportCertificateRequest(_message.Message):
+    """ImportCertificateRequest carries a certificate a CA delivered."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DATA_FIELD_NUMBER: _builtins.int
+    PASSWORD_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    AGENCY_CODE_FIELD_NUMBER: _builtins.int
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    data: _builtins.bytes
+    """The certificate: PEM, DER, or a PKCS#12 bundle with its private key."""
+    password: _builtins.str
+    """Password of the PKCS#12 bundle."""
+    kind: Global___CertificateKind.ValueType
+    """Who the certificate is for."""
+    agency_code: _builtins.str
+    """Identifier code of the agency it is bound to; defaults to the certificate's organizationIdentifier."""
+    request_id: _builtins.str
+    """The registration request it fulfils, if any."""
+    def __init__(
+        self,
+        *,
+        data: _builtins.bytes = ...,
+        password: _builtins.str = ...,
+        kind: Global___CertificateKind.ValueType = ...,
+        agency_code: _builtins.str = ...,
+        request_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency_code", b"agency_code", "data", b"data", "kind", b"kind", "password", b"password", "request_id", b"request_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ImportCertificateRequest: _TypeAlias = ImportCertificateRequest  # noqa: Y015
+
+@_typing.final
+class ImportCertificateResponse(_message.Message):
+    """ImportCertificateResponse returns the registered certificate."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CERTIFICATE_FIELD_NUMBER: _builtins.int
+    KEY_IMPORTED_FIELD_NUMBER: _builtins.int
+    key_imported: _builtins.bool
+    """Whether its private key came with it (PKCS#12) and is now in the key store."""
+    @_builtins.property
+    def certificate(self) -> Global___Certificate:
+        """The certificate as registered."""
+
+    def __init__(
+        self,
+        *,
+        certificate: Global___Certificate | None = ...,
+        key_imported: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate", "key_imported", b"key_imported"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ImportCertificateResponse: _TypeAlias = ImportCertificateResponse  # noqa: Y015
+
+@_typing.final
+class ImportCrlRequest(_message.Message):
+    """ImportCrlRequest carries a CA's CRL."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CRL_FIELD_NUMBER: _builtins.int
+    crl: _builtins.bytes
+    """The CRL, PEM or DER, signed by a trusted CA."""
+    def __init__(
+        self,
+        *,
+        crl: _builtins.bytes = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["crl", b"crl"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ImportCrlRequest: _TypeAlias = ImportCrlRequest  # noqa: Y015
+
+@_typing.final
+class ImportCrlResponse(_message.Message):
+    """ImportCrlResponse lists what the CRL changed."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REVOKED_SERIALS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def revoked_serials(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Serials of registered certificates newly revoked."""
+
+    def __init__(
+        self,
+        *,
+        revoked_serials: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["revoked_serials", b"revoked_serials"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ImportCrlResponse: _TypeAlias = ImportCrlResponse  # noqa: Y015
+
+@_typing.final
+class GetCertificateRequest(_message.Message):
+    """GetCertificateRequest names the certificate."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SERIAL_FIELD_NUMBER: _builtins.int
+    serial: _builtins.str
+    """Serial number, hexadecimal."""
+    def __init__(
+        self,
+        *,
+        serial: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["serial", b"serial"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetCertificateRequest: _TypeAlias = GetCertificateRequest  # noqa: Y015
+
+@_typing.final
+class GetCertificateResponse(_message.Message):
+    """GetCertificateResponse returns the certificate."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CERTIFICATE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def certificate(self) -> Global___Certificate:
+        """The certificate and its state now."""
+
+    def __init__(
+        self,
+        *,
+        certificate: Global___Certificate | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetCertificateResponse: _TypeAlias = GetCertificateResponse  # noqa: Y015
+
+@_typing.final
 class Certificate(_message.Message):
     """Certificate describes a certificate the signing service knows."""
 
@@ -126,6 +697,7 @@ class Certificate(_message.Message):
     NOT_AFTER_FIELD_NUMBER: _builtins.int
     PEM_FIELD_NUMBER: _builtins.int
     STATE_FIELD_NUMBER: _builtins.int
+    PERSON_FIELD_NUMBER: _builtins.int
     serial: _builtins.str
     """Serial number, hexadecimal."""
     subject: _builtins.str
@@ -138,6 +710,8 @@ class Certificate(_message.Message):
     """The certificate, PEM."""
     state: Global___CertificateState.ValueType
     """Where it is in its life now (for certificates the registry holds)."""
+    person: _builtins.str
+    """The person it is bound to (individuals and SIM PKI holders); empty for an agency seal."""
     @_builtins.property
     def not_before(self) -> _timestamp_pb2.Timestamp:
         """Start of validity."""
@@ -157,10 +731,11 @@ class Certificate(_message.Message):
         not_after: _timestamp_pb2.Timestamp | None = ...,
         pem: _builtins.str = ...,
         state: Global___CertificateState.ValueType = ...,
+        person: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["not_after", b"not_after", "not_before", b"not_before"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency_code", b"agency_code", "kind", b"kind", "not_after", b"not_after", "not_before", b"not_before", "pem", b"pem", "serial", b"serial", "state", b"state", "subject", b"subject"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency_code", b"agency_code", "kind", b"kind", "not_after", b"not_after", "not_before", b"not_before", "pem", b"pem", "person", b"person", "serial", b"serial", "state", b"state", "subject", b"subject"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -225,22 +800,44 @@ class SignPdfRequest(_message.Message):
     AGENCY_CODE_FIELD_NUMBER: _builtins.int
     PDF_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
+    LEVEL_FIELD_NUMBER: _builtins.int
+    SIGNER_SERIAL_FIELD_NUMBER: _builtins.int
+    AUTOMATIC_FIELD_NUMBER: _builtins.int
+    SIGNER_POSITION_FIELD_NUMBER: _builtins.int
     agency_code: _builtins.str
     """Identifier code of the signing agency."""
     pdf: _builtins.bytes
     """The PDF to sign."""
     reason: _builtins.str
     """Reason written into the signature, e.g. "Ban hành văn bản 05/BC-STTTT"."""
+    level: Global___SignatureLevel.ValueType
+    """PAdES level; unset means the service's default."""
+    signer_serial: _builtins.str
+    """When set, an individual of the agency signs with this certificate instead of the agency's seal (the
+    leader signs first, then the seal is added by a second SignPdf).
+    """
+    automatic: _builtins.bool
+    """An unattended seal signature (at registration time): allowed only by the agency's signing policy,
+    whose name is recorded with the signature.
+    """
+    signer_position: _builtins.str
+    """The signer's position (chức vụ), e.g. "Giám đốc", shown on the visible signature with the name and the
+    signing time (ISO 8601, +07:00); for a person's signature.
+    """
     def __init__(
         self,
         *,
         agency_code: _builtins.str = ...,
         pdf: _builtins.bytes = ...,
         reason: _builtins.str = ...,
+        level: Global___SignatureLevel.ValueType = ...,
+        signer_serial: _builtins.str = ...,
+        automatic: _builtins.bool = ...,
+        signer_position: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency_code", b"agency_code", "pdf", b"pdf", "reason", b"reason"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency_code", b"agency_code", "automatic", b"automatic", "level", b"level", "pdf", b"pdf", "reason", b"reason", "signer_position", b"signer_position", "signer_serial", b"signer_serial"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -255,8 +852,14 @@ class SignPdfResponse(_message.Message):
     SIGNED_PDF_FIELD_NUMBER: _builtins.int
     CERTIFICATE_FIELD_NUMBER: _builtins.int
     SIGNED_AT_FIELD_NUMBER: _builtins.int
+    LEVEL_FIELD_NUMBER: _builtins.int
+    POLICY_FIELD_NUMBER: _builtins.int
     signed_pdf: _builtins.bytes
     """The signed PDF."""
+    level: Global___SignatureLevel.ValueType
+    """The level the PDF was signed at."""
+    policy: _builtins.str
+    """For an automatic signature, the name of the policy version that allowed it."""
     @_builtins.property
     def certificate(self) -> Global___Certificate:
         """The certificate that signed."""
@@ -271,10 +874,12 @@ class SignPdfResponse(_message.Message):
         signed_pdf: _builtins.bytes = ...,
         certificate: Global___Certificate | None = ...,
         signed_at: _timestamp_pb2.Timestamp | None = ...,
+        level: Global___SignatureLevel.ValueType = ...,
+        policy: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate", "signed_at", b"signed_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate", "signed_at", b"signed_at", "signed_pdf", b"signed_pdf"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate", "level", b"level", "policy", b"policy", "signed_at", b"signed_at", "signed_pdf", b"signed_pdf"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -319,6 +924,10 @@ class SignatureReport(_message.Message):
     TRUSTED_FIELD_NUMBER: _builtins.int
     CERTIFICATE_FIELD_NUMBER: _builtins.int
     SIGNED_AT_FIELD_NUMBER: _builtins.int
+    TIMESTAMPED_AT_FIELD_NUMBER: _builtins.int
+    DETAIL_FIELD_NUMBER: _builtins.int
+    CHAIN_FIELD_NUMBER: _builtins.int
+    ENTITLED_FIELD_NUMBER: _builtins.int
     field_name: _builtins.str
     """Name of the signature field."""
     indication: Global___Indication.ValueType
@@ -329,6 +938,10 @@ class SignatureReport(_message.Message):
     """Whether the signed bytes are intact."""
     trusted: _builtins.bool
     """Whether the signer's certificate chains to a trusted root and was valid at signing time."""
+    detail: _builtins.str
+    """Why the verdict, in words, e.g. "the certificate was revoked on 2026-11-24T10:00:00+07:00"."""
+    entitled: _builtins.bool
+    """Whether the signer's certificate is bound to the expected agency (always false when none was expected)."""
     @_builtins.property
     def certificate(self) -> Global___Certificate:
         """The signer's certificate."""
@@ -336,6 +949,16 @@ class SignatureReport(_message.Message):
     @_builtins.property
     def signed_at(self) -> _timestamp_pb2.Timestamp:
         """Signing time claimed by the signature."""
+
+    @_builtins.property
+    def timestamped_at(self) -> _timestamp_pb2.Timestamp:
+        """Time of the signature's trusted timestamp (B-T and up): proof it existed then; unset without one."""
+
+    @_builtins.property
+    def chain(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Subjects of the certificate chain, from the signer's certificate up to the trusted root; empty when
+        no chain to a trusted root was found.
+        """
 
     def __init__(
         self,
@@ -347,10 +970,14 @@ class SignatureReport(_message.Message):
         trusted: _builtins.bool = ...,
         certificate: Global___Certificate | None = ...,
         signed_at: _timestamp_pb2.Timestamp | None = ...,
+        timestamped_at: _timestamp_pb2.Timestamp | None = ...,
+        detail: _builtins.str = ...,
+        chain: _abc.Iterable[_builtins.str] | None = ...,
+        entitled: _builtins.bool = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate", "signed_at", b"signed_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate", "signed_at", b"signed_at", "timestamped_at", b"timestamped_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate", "field_name", b"field_name", "indication", b"indication", "intact", b"intact", "signed_at", b"signed_at", "sub_indication", b"sub_indication", "trusted", b"trusted"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["certificate", b"certificate", "chain", b"chain", "detail", b"detail", "entitled", b"entitled", "field_name", b"field_name", "indication", b"indication", "intact", b"intact", "signed_at", b"signed_at", "sub_indication", b"sub_indication", "timestamped_at", b"timestamped_at", "trusted", b"trusted"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

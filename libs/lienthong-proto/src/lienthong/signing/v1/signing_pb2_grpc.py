@@ -65,6 +65,46 @@ class SigningServiceStub:
                 request_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.RevokeCertificateRequest.SerializeToString,
                 response_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.RevokeCertificateResponse.FromString,
                 _registered_method=True)
+        self.RequestCertificate = channel.unary_unary(
+                '/lienthong.signing.v1.SigningService/RequestCertificate',
+                request_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.RequestCertificateRequest.SerializeToString,
+                response_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.RequestCertificateResponse.FromString,
+                _registered_method=True)
+        self.IssueRequestedCertificate = channel.unary_unary(
+                '/lienthong.signing.v1.SigningService/IssueRequestedCertificate',
+                request_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.IssueRequestedCertificateRequest.SerializeToString,
+                response_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.IssueRequestedCertificateResponse.FromString,
+                _registered_method=True)
+        self.GetRegistrationRequest = channel.unary_unary(
+                '/lienthong.signing.v1.SigningService/GetRegistrationRequest',
+                request_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.GetRegistrationRequestRequest.SerializeToString,
+                response_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.GetRegistrationRequestResponse.FromString,
+                _registered_method=True)
+        self.ImportCertificate = channel.unary_unary(
+                '/lienthong.signing.v1.SigningService/ImportCertificate',
+                request_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.ImportCertificateRequest.SerializeToString,
+                response_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.ImportCertificateResponse.FromString,
+                _registered_method=True)
+        self.ImportCrl = channel.unary_unary(
+                '/lienthong.signing.v1.SigningService/ImportCrl',
+                request_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.ImportCrlRequest.SerializeToString,
+                response_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.ImportCrlResponse.FromString,
+                _registered_method=True)
+        self.GetCertificate = channel.unary_unary(
+                '/lienthong.signing.v1.SigningService/GetCertificate',
+                request_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.GetCertificateRequest.SerializeToString,
+                response_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.GetCertificateResponse.FromString,
+                _registered_method=True)
+        self.SetSigningPolicy = channel.unary_unary(
+                '/lienthong.signing.v1.SigningService/SetSigningPolicy',
+                request_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.SetSigningPolicyRequest.SerializeToString,
+                response_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.SetSigningPolicyResponse.FromString,
+                _registered_method=True)
+        self.GetSigningPolicy = channel.unary_unary(
+                '/lienthong.signing.v1.SigningService/GetSigningPolicy',
+                request_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.GetSigningPolicyRequest.SerializeToString,
+                response_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.GetSigningPolicyResponse.FromString,
+                _registered_method=True)
 
 
 class SigningServiceServicer:
@@ -79,7 +119,7 @@ class SigningServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def SignPdf(self, request, context):
-        """SignPdf puts the agency's seal signature (PAdES B-B) on a PDF.
+        """SignPdf puts the agency's seal signature (PAdES B-B, B-T or B-LT) on a PDF.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -110,6 +150,63 @@ class SigningServiceServicer:
     def RevokeCertificate(self, request, context):
         """RevokeCertificate ends a certificate for good; an agency whose seal is revoked gets a new one at its
         next signature.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RequestCertificate(self, request, context):
+        """RequestCertificate records a request to register a certificate (an agency seal, an individual or a SIM
+        PKI holder); its lead time runs until a certificate fulfils it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def IssueRequestedCertificate(self, request, context):
+        """IssueRequestedCertificate fulfils a request with a certificate of the development CA.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRegistrationRequest(self, request, context):
+        """GetRegistrationRequest returns a registration request, with its lead time once fulfilled.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ImportCertificate(self, request, context):
+        """ImportCertificate registers a certificate a CA delivered: PEM, DER, or PKCS#12 with its key.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ImportCrl(self, request, context):
+        """ImportCrl applies a CA's CRL: every registered certificate it lists is revoked as of the CRL's time.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCertificate(self, request, context):
+        """GetCertificate returns a registered certificate and its state now.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetSigningPolicy(self, request, context):
+        """SetSigningPolicy sets whether the agency's seal may sign unattended (SignPdf with automatic).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetSigningPolicy(self, request, context):
+        """GetSigningPolicy returns the agency's signing policy.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -147,6 +244,46 @@ def add_SigningServiceServicer_to_server(servicer, server):
                     servicer.RevokeCertificate,
                     request_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.RevokeCertificateRequest.FromString,
                     response_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.RevokeCertificateResponse.SerializeToString,
+            ),
+            'RequestCertificate': grpc.unary_unary_rpc_method_handler(
+                    servicer.RequestCertificate,
+                    request_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.RequestCertificateRequest.FromString,
+                    response_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.RequestCertificateResponse.SerializeToString,
+            ),
+            'IssueRequestedCertificate': grpc.unary_unary_rpc_method_handler(
+                    servicer.IssueRequestedCertificate,
+                    request_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.IssueRequestedCertificateRequest.FromString,
+                    response_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.IssueRequestedCertificateResponse.SerializeToString,
+            ),
+            'GetRegistrationRequest': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRegistrationRequest,
+                    request_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.GetRegistrationRequestRequest.FromString,
+                    response_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.GetRegistrationRequestResponse.SerializeToString,
+            ),
+            'ImportCertificate': grpc.unary_unary_rpc_method_handler(
+                    servicer.ImportCertificate,
+                    request_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.ImportCertificateRequest.FromString,
+                    response_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.ImportCertificateResponse.SerializeToString,
+            ),
+            'ImportCrl': grpc.unary_unary_rpc_method_handler(
+                    servicer.ImportCrl,
+                    request_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.ImportCrlRequest.FromString,
+                    response_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.ImportCrlResponse.SerializeToString,
+            ),
+            'GetCertificate': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCertificate,
+                    request_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.GetCertificateRequest.FromString,
+                    response_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.GetCertificateResponse.SerializeToString,
+            ),
+            'SetSigningPolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetSigningPolicy,
+                    request_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.SetSigningPolicyRequest.FromString,
+                    response_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.SetSigningPolicyResponse.SerializeToString,
+            ),
+            'GetSigningPolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSigningPolicy,
+                    request_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.GetSigningPolicyRequest.FromString,
+                    response_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.GetSigningPolicyResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -312,6 +449,222 @@ class SigningService:
             '/lienthong.signing.v1.SigningService/RevokeCertificate',
             lienthong_dot_signing_dot_v1_dot_signing__pb2.RevokeCertificateRequest.SerializeToString,
             lienthong_dot_signing_dot_v1_dot_signing__pb2.RevokeCertificateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RequestCertificate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.signing.v1.SigningService/RequestCertificate',
+            lienthong_dot_signing_dot_v1_dot_signing__pb2.RequestCertificateRequest.SerializeToString,
+            lienthong_dot_signing_dot_v1_dot_signing__pb2.RequestCertificateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IssueRequestedCertificate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.signing.v1.SigningService/IssueRequestedCertificate',
+            lienthong_dot_signing_dot_v1_dot_signing__pb2.IssueRequestedCertificateRequest.SerializeToString,
+            lienthong_dot_signing_dot_v1_dot_signing__pb2.IssueRequestedCertificateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRegistrationRequest(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.signing.v1.SigningService/GetRegistrationRequest',
+            lienthong_dot_signing_dot_v1_dot_signing__pb2.GetRegistrationRequestRequest.SerializeToString,
+            lienthong_dot_signing_dot_v1_dot_signing__pb2.GetRegistrationRequestResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ImportCertificate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.signing.v1.SigningService/ImportCertificate',
+            lienthong_dot_signing_dot_v1_dot_signing__pb2.ImportCertificateRequest.SerializeToString,
+            lienthong_dot_signing_dot_v1_dot_signing__pb2.ImportCertificateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ImportCrl(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.signing.v1.SigningService/ImportCrl',
+            lienthong_dot_signing_dot_v1_dot_signing__pb2.ImportCrlRequest.SerializeToString,
+            lienthong_dot_signing_dot_v1_dot_signing__pb2.ImportCrlResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCertificate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.signing.v1.SigningService/GetCertificate',
+            lienthong_dot_signing_dot_v1_dot_signing__pb2.GetCertificateRequest.SerializeToString,
+            lienthong_dot_signing_dot_v1_dot_signing__pb2.GetCertificateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetSigningPolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.signing.v1.SigningService/SetSigningPolicy',
+            lienthong_dot_signing_dot_v1_dot_signing__pb2.SetSigningPolicyRequest.SerializeToString,
+            lienthong_dot_signing_dot_v1_dot_signing__pb2.SetSigningPolicyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetSigningPolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.signing.v1.SigningService/GetSigningPolicy',
+            lienthong_dot_signing_dot_v1_dot_signing__pb2.GetSigningPolicyRequest.SerializeToString,
+            lienthong_dot_signing_dot_v1_dot_signing__pb2.GetSigningPolicyResponse.FromString,
             options,
             channel_credentials,
             insecure,

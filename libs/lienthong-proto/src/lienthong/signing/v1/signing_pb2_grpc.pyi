@@ -36,7 +36,7 @@ class SigningServiceStub:
     IssueAgencyCertificate: _grpc.UnaryUnaryMultiCallable[_signing_pb2.IssueAgencyCertificateRequest, _signing_pb2.IssueAgencyCertificateResponse]
     """IssueAgencyCertificate issues (or returns the existing) agency seal certificate of an agency."""
     SignPdf: _grpc.UnaryUnaryMultiCallable[_signing_pb2.SignPdfRequest, _signing_pb2.SignPdfResponse]
-    """SignPdf puts the agency's seal signature (PAdES B-B) on a PDF."""
+    """SignPdf puts the agency's seal signature (PAdES B-B, B-T or B-LT) on a PDF."""
     VerifyPdf: _grpc.UnaryUnaryMultiCallable[_signing_pb2.VerifyPdfRequest, _signing_pb2.VerifyPdfResponse]
     """VerifyPdf checks every signature of a PDF and who made it, judging each certificate as it was when it
     signed: revoked before the signature fails, revoked after it still passes.
@@ -49,6 +49,24 @@ class SigningServiceStub:
     """RevokeCertificate ends a certificate for good; an agency whose seal is revoked gets a new one at its
     next signature.
     """
+    RequestCertificate: _grpc.UnaryUnaryMultiCallable[_signing_pb2.RequestCertificateRequest, _signing_pb2.RequestCertificateResponse]
+    """RequestCertificate records a request to register a certificate (an agency seal, an individual or a SIM
+    PKI holder); its lead time runs until a certificate fulfils it.
+    """
+    IssueRequestedCertificate: _grpc.UnaryUnaryMultiCallable[_signing_pb2.IssueRequestedCertificateRequest, _signing_pb2.IssueRequestedCertificateResponse]
+    """IssueRequestedCertificate fulfils a request with a certificate of the development CA."""
+    GetRegistrationRequest: _grpc.UnaryUnaryMultiCallable[_signing_pb2.GetRegistrationRequestRequest, _signing_pb2.GetRegistrationRequestResponse]
+    """GetRegistrationRequest returns a registration request, with its lead time once fulfilled."""
+    ImportCertificate: _grpc.UnaryUnaryMultiCallable[_signing_pb2.ImportCertificateRequest, _signing_pb2.ImportCertificateResponse]
+    """ImportCertificate registers a certificate a CA delivered: PEM, DER, or PKCS#12 with its key."""
+    ImportCrl: _grpc.UnaryUnaryMultiCallable[_signing_pb2.ImportCrlRequest, _signing_pb2.ImportCrlResponse]
+    """ImportCrl applies a CA's CRL: every registered certificate it lists is revoked as of the CRL's time."""
+    GetCertificate: _grpc.UnaryUnaryMultiCallable[_signing_pb2.GetCertificateRequest, _signing_pb2.GetCertificateResponse]
+    """GetCertificate returns a registered certificate and its state now."""
+    SetSigningPolicy: _grpc.UnaryUnaryMultiCallable[_signing_pb2.SetSigningPolicyRequest, _signing_pb2.SetSigningPolicyResponse]
+    """SetSigningPolicy sets whether the agency's seal may sign unattended (SignPdf with automatic)."""
+    GetSigningPolicy: _grpc.UnaryUnaryMultiCallable[_signing_pb2.GetSigningPolicyRequest, _signing_pb2.GetSigningPolicyResponse]
+    """GetSigningPolicy returns the agency's signing policy."""
 
 @_typing.type_check_only
 class SigningServiceAsyncStub(SigningServiceStub):
@@ -58,7 +76,7 @@ class SigningServiceAsyncStub(SigningServiceStub):
     IssueAgencyCertificate: _aio.UnaryUnaryMultiCallable[_signing_pb2.IssueAgencyCertificateRequest, _signing_pb2.IssueAgencyCertificateResponse]  # type: ignore[assignment]
     """IssueAgencyCertificate issues (or returns the existing) agency seal certificate of an agency."""
     SignPdf: _aio.UnaryUnaryMultiCallable[_signing_pb2.SignPdfRequest, _signing_pb2.SignPdfResponse]  # type: ignore[assignment]
-    """SignPdf puts the agency's seal signature (PAdES B-B) on a PDF."""
+    """SignPdf puts the agency's seal signature (PAdES B-B, B-T or B-LT) on a PDF."""
     VerifyPdf: _aio.UnaryUnaryMultiCallable[_signing_pb2.VerifyPdfRequest, _signing_pb2.VerifyPdfResponse]  # type: ignore[assignment]
     """VerifyPdf checks every signature of a PDF and who made it, judging each certificate as it was when it
     signed: revoked before the signature fails, revoked after it still passes.
@@ -71,6 +89,24 @@ class SigningServiceAsyncStub(SigningServiceStub):
     """RevokeCertificate ends a certificate for good; an agency whose seal is revoked gets a new one at its
     next signature.
     """
+    RequestCertificate: _aio.UnaryUnaryMultiCallable[_signing_pb2.RequestCertificateRequest, _signing_pb2.RequestCertificateResponse]  # type: ignore[assignment]
+    """RequestCertificate records a request to register a certificate (an agency seal, an individual or a SIM
+    PKI holder); its lead time runs until a certificate fulfils it.
+    """
+    IssueRequestedCertificate: _aio.UnaryUnaryMultiCallable[_signing_pb2.IssueRequestedCertificateRequest, _signing_pb2.IssueRequestedCertificateResponse]  # type: ignore[assignment]
+    """IssueRequestedCertificate fulfils a request with a certificate of the development CA."""
+    GetRegistrationRequest: _aio.UnaryUnaryMultiCallable[_signing_pb2.GetRegistrationRequestRequest, _signing_pb2.GetRegistrationRequestResponse]  # type: ignore[assignment]
+    """GetRegistrationRequest returns a registration request, with its lead time once fulfilled."""
+    ImportCertificate: _aio.UnaryUnaryMultiCallable[_signing_pb2.ImportCertificateRequest, _signing_pb2.ImportCertificateResponse]  # type: ignore[assignment]
+    """ImportCertificate registers a certificate a CA delivered: PEM, DER, or PKCS#12 with its key."""
+    ImportCrl: _aio.UnaryUnaryMultiCallable[_signing_pb2.ImportCrlRequest, _signing_pb2.ImportCrlResponse]  # type: ignore[assignment]
+    """ImportCrl applies a CA's CRL: every registered certificate it lists is revoked as of the CRL's time."""
+    GetCertificate: _aio.UnaryUnaryMultiCallable[_signing_pb2.GetCertificateRequest, _signing_pb2.GetCertificateResponse]  # type: ignore[assignment]
+    """GetCertificate returns a registered certificate and its state now."""
+    SetSigningPolicy: _aio.UnaryUnaryMultiCallable[_signing_pb2.SetSigningPolicyRequest, _signing_pb2.SetSigningPolicyResponse]  # type: ignore[assignment]
+    """SetSigningPolicy sets whether the agency's seal may sign unattended (SignPdf with automatic)."""
+    GetSigningPolicy: _aio.UnaryUnaryMultiCallable[_signing_pb2.GetSigningPolicyRequest, _signing_pb2.GetSigningPolicyResponse]  # type: ignore[assignment]
+    """GetSigningPolicy returns the agency's signing policy."""
 
 class SigningServiceServicer(metaclass=_abc_1.ABCMeta):
     """SigningService holds the keys; private keys never leave it."""
@@ -89,7 +125,7 @@ class SigningServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _signing_pb2.SignPdfRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_signing_pb2.SignPdfResponse, _abc.Awaitable[_signing_pb2.SignPdfResponse]]:
-        """SignPdf puts the agency's seal signature (PAdES B-B) on a PDF."""
+        """SignPdf puts the agency's seal signature (PAdES B-B, B-T or B-LT) on a PDF."""
 
     @_abc_1.abstractmethod
     def VerifyPdf(
@@ -126,5 +162,71 @@ class SigningServiceServicer(metaclass=_abc_1.ABCMeta):
         """RevokeCertificate ends a certificate for good; an agency whose seal is revoked gets a new one at its
         next signature.
         """
+
+    @_abc_1.abstractmethod
+    def RequestCertificate(
+        self,
+        request: _signing_pb2.RequestCertificateRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_signing_pb2.RequestCertificateResponse, _abc.Awaitable[_signing_pb2.RequestCertificateResponse]]:
+        """RequestCertificate records a request to register a certificate (an agency seal, an individual or a SIM
+        PKI holder); its lead time runs until a certificate fulfils it.
+        """
+
+    @_abc_1.abstractmethod
+    def IssueRequestedCertificate(
+        self,
+        request: _signing_pb2.IssueRequestedCertificateRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_signing_pb2.IssueRequestedCertificateResponse, _abc.Awaitable[_signing_pb2.IssueRequestedCertificateResponse]]:
+        """IssueRequestedCertificate fulfils a request with a certificate of the development CA."""
+
+    @_abc_1.abstractmethod
+    def GetRegistrationRequest(
+        self,
+        request: _signing_pb2.GetRegistrationRequestRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_signing_pb2.GetRegistrationRequestResponse, _abc.Awaitable[_signing_pb2.GetRegistrationRequestResponse]]:
+        """GetRegistrationRequest returns a registration request, with its lead time once fulfilled."""
+
+    @_abc_1.abstractmethod
+    def ImportCertificate(
+        self,
+        request: _signing_pb2.ImportCertificateRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_signing_pb2.ImportCertificateResponse, _abc.Awaitable[_signing_pb2.ImportCertificateResponse]]:
+        """ImportCertificate registers a certificate a CA delivered: PEM, DER, or PKCS#12 with its key."""
+
+    @_abc_1.abstractmethod
+    def ImportCrl(
+        self,
+        request: _signing_pb2.ImportCrlRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_signing_pb2.ImportCrlResponse, _abc.Awaitable[_signing_pb2.ImportCrlResponse]]:
+        """ImportCrl applies a CA's CRL: every registered certificate it lists is revoked as of the CRL's time."""
+
+    @_abc_1.abstractmethod
+    def GetCertificate(
+        self,
+        request: _signing_pb2.GetCertificateRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_signing_pb2.GetCertificateResponse, _abc.Awaitable[_signing_pb2.GetCertificateResponse]]:
+        """GetCertificate returns a registered certificate and its state now."""
+
+    @_abc_1.abstractmethod
+    def SetSigningPolicy(
+        self,
+        request: _signing_pb2.SetSigningPolicyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_signing_pb2.SetSigningPolicyResponse, _abc.Awaitable[_signing_pb2.SetSigningPolicyResponse]]:
+        """SetSigningPolicy sets whether the agency's seal may sign unattended (SignPdf with automatic)."""
+
+    @_abc_1.abstractmethod
+    def GetSigningPolicy(
+        self,
+        request: _signing_pb2.GetSigningPolicyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_signing_pb2.GetSigningPolicyResponse, _abc.Awaitable[_signing_pb2.GetSigningPolicyResponse]]:
+        """GetSigningPolicy returns the agency's signing policy."""
 
 def add_SigningServiceServicer_to_server(servicer: SigningServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from lienthong.errors import FailedPrecondition
+from lienthong.errors import FailedPrecondition, InvalidArgument
 
 _CERTIFICATE_NAMESPACE = uuid5(NAMESPACE_URL, "https://lienthong.gov.vn/certificates")
 _SEAL_NAMESPACE = uuid5(NAMESPACE_URL, "https://lienthong.gov.vn/agency-seals")
@@ -55,10 +55,16 @@ class Certificate(Aggregate):
         not_before: datetime,
         not_after: datetime,
         pem: str,
+        person: str | None = None,
+        origin: str = "issued",
     ) -> None:
         self.serial = serial
         self.agency_code = agency_code
         self.kind = kind
+        # The person an individual's or SIM PKI holder's certificate is bound to; None for a seal.
+        self.person = person
+        # "issued" by the development CA, or "imported" (PEM, DER, PKCS#12) from a real CA.
+        self.origin = origin
         self.subject = subject
         self.not_before = not_before
         self.not_after = not_after
@@ -68,15 +74,20 @@ class Certificate(Aggregate):
         self.suspensions: list[tuple[datetime, datetime | None]] = []
         self.revoked_at: datetime | None = None
 
-    def record_signature(self, *, document_sha256: str, signed_sha256: str, reason: str, signed_at: datetime) -> None:
-        """Every use of the key is on the record: which document, why, when; only a usable key signs."""
+    def record_signature(
+        self, *, document_sha256: str, signed_sha256: str, reason: str, signed_at: datetime, policy: str = ""
+    ) -> None:
+        """Every use of the key is on the record: which document, why, when, and for an automatic signature
+        the policy that allowed it; only a usable key signs."""
         state = self.state_at(signed_at)
         if state is not CertificateState.ACTIVE:
             raise FailedPrecondition(f"certificate {self.serial} is {state.value.replace('_', ' ')}; it cannot sign")
-        self._signature_made(document_sha256, signed_sha256, reason, signed_at)
+        self._signature_made(document_sha256, signed_sha256, reason, signed_at, policy)
 
     @event("SignatureMade")
-    def _signature_made(self, document_sha256: str, signed_sha256: str, reason: str, signed_at: datetime) -> None:
+    def _signature_made(
+        self, document_sha256: str, signed_sha256: str, reason: str, signed_at: datetime, policy: str = ""
+    ) -> None:
         self.signatures += 1
 
     def state_at(self, moment: datetime) -> CertificateState:
@@ -142,3 +153,63 @@ class AgencySeal(Aggregate):
     def reassign(self, serial: str) -> None:
         """A new seal certificate replaces one that was revoked or expired."""
         self.serial = serial
+
+
+class RequestState(enum.Enum):
+    REQUESTED = "requested"
+    FULFILLED = "fulfilled"
+
+
+class RegistrationRequest(Aggregate):
+    """A request to register a certificate (đăng ký chứng thư số) for an agency's seal, a person or a SIM PKI
+    holder. Registration is slow today: the request records when it was made and when its certificate became
+    usable, so that the lead time can be reported."""
+
+    @event("Requested")
+    def __init__(
+        self, kind: str, agency_code: str, person_name: str, person_id: str, reason: str, requested_at: datetime
+    ) -> None:
+        self.kind = kind
+        self.agency_code = agency_code
+        self.person_name = person_name
+        self.person_id = person_id
+        self.reason = reason
+        self.requested_at = requested_at
+        self.serial: str | None = None
+        self.active_from: datetime | None = None
+
+    @classmethod
+    def make(
+        cls, *, kind: str, agency_code: str, person_name: str, person_id: str, reason: str, at: datetime
+    ) -> RegistrationRequest:
+        """A new request, checked: a personal certificate names its person, a seal names none."""
+        if kind not in {k.value for k in CertificateKind}:
+            raise InvalidArgument(f"{kind!r} is not a certificate kind")
+        if not agency_code:
+            raise InvalidArgument("a certificate request names the agency it is bound to")
+        personal = kind != CertificateKind.ORGANISATION.value
+        if personal and not (person_name.strip() and person_id.strip()):
+            raise InvalidArgument("a personal or SIM PKI certificate request names the person and their identifier")
+        if not personal and (person_name.strip() or person_id.strip()):
+            raise InvalidArgument("an agency seal request names no person")
+        return cls(kind, agency_code, person_name.strip(), person_id.strip(), reason.strip(), at)
+
+    @property
+    def state(self) -> RequestState:
+        return RequestState.REQUESTED if self.serial is None else RequestState.FULFILLED
+
+    @property
+    def lead_time(self) -> timedelta | None:
+        """From the request to the moment its certificate could first sign; None while it is pending."""
+        return None if self.active_from is None else self.active_from - self.requested_at
+
+    def fulfil(self, *, serial: str, issued_at: datetime, not_before: datetime) -> None:
+        """The certificate was issued (or imported) for this request; it is active from its start of validity."""
+        if self.serial is not None:
+            raise FailedPrecondition(f"the request was fulfilled already, by certificate {self.serial}")
+        self._fulfilled(serial, issued_at, max(issued_at, not_before))
+
+    @event("Fulfilled")
+    def _fulfilled(self, serial: str, issued_at: datetime, active_from: datetime) -> None:
+        self.serial = serial
+        self.active_from = active_from

@@ -20,6 +20,8 @@ HASH_FAILURE = "HASH_FAILURE"
 SIG_CRYPTO_FAILURE = "SIG_CRYPTO_FAILURE"
 FORMAT_FAILURE = "FORMAT_FAILURE"
 REVOKED = "REVOKED"
+EXPIRED = "EXPIRED"
+NOT_YET_VALID = "NOT_YET_VALID"
 NO_CERTIFICATE_CHAIN_FOUND = "NO_CERTIFICATE_CHAIN_FOUND"
 DISALLOWED_MODIFICATION = "DISALLOWED_MODIFICATION"  # ours: an update after the signature changed the content
 NO_SIGNATURE = "NO_SIGNATURE"  # ours: the PDF carries no signature at all
@@ -36,6 +38,8 @@ class SignerCertificate:
     not_before: datetime
     not_after: datetime
     pem: str
+    # The person an individual's certificate is bound to; None for an agency seal.
+    person: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,10 @@ class SignatureReport:
     certificate: SignerCertificate | None
     signed_at: datetime | None
     detail: str = ""
+    # The time of the signature's trusted timestamp (B-T and up): proof it existed then.
+    timestamped_at: datetime | None = None
+    # Subjects of the certificate chain, signer first, up to the trusted root; empty when none was found.
+    chain: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -69,8 +77,8 @@ class VerificationReport:
 # Sub-indication (EN 319 102-1) and verdict for a certificate that was not usable when it signed.
 _UNUSABLE = {
     "revoked": (Indication.TOTAL_FAILED, REVOKED),
-    "expired": (Indication.TOTAL_FAILED, "EXPIRED"),
-    "not_yet_valid": (Indication.TOTAL_FAILED, "NOT_YET_VALID"),
+    "expired": (Indication.TOTAL_FAILED, EXPIRED),
+    "not_yet_valid": (Indication.TOTAL_FAILED, NOT_YET_VALID),
     "suspended": (Indication.INDETERMINATE, "REVOKED_NO_POE"),
 }
 
@@ -86,8 +94,9 @@ def judged_by_registry(
     judged = []
     for signature in report.signatures:
         state = None
-        if signature.certificate is not None and signature.signed_at is not None:
-            state = state_at(signature.certificate.serial, signature.signed_at)
+        signed_at = signature.timestamped_at or signature.signed_at
+        if signature.certificate is not None and signed_at is not None:
+            state = state_at(signature.certificate.serial, signed_at)
         if signature.indication is Indication.TOTAL_PASSED and state in _UNUSABLE:
             indication, sub = _UNUSABLE[state]
             signature = replace(
@@ -115,7 +124,8 @@ def overall(signatures: tuple[SignatureReport, ...], expected_agency_code: str |
                     signatures,
                 )
     if expected_agency_code and not any(
-        r.certificate and r.certificate.agency_code == expected_agency_code for r in signatures
+        r.certificate and r.certificate.agency_code == expected_agency_code and r.certificate.person is None
+        for r in signatures
     ):
         return VerificationReport(
             Indication.TOTAL_FAILED,

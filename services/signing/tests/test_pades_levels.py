@@ -1,0 +1,143 @@
+"""PAdES B-T and B-LT: a timestamp from the development TSA (over HTTP, RFC 3161), and validation data
+embedded so that a B-LT document verifies offline, in lienthong and in pyHanko's own command-line validator."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from pyhanko.sign.timestamps import HTTPTimeStamper
+
+from lienthong.signing.devca import DevCertificateAuthority
+from lienthong.signing.devca_http import DevCaHttpServer
+from lienthong.signing.domain.verification import Indication
+from lienthong.signing.keystore import EncryptedFileKeyStore
+from lienthong.signing.pades import Level, TrustData, sign_pdf, verify_pdf
+
+AGENCY = "000.00.12.H41"
+NAME = "Sở Thông tin và Truyền thông"
+PYHANKO = Path(sys.executable).with_name("pyhanko")
+
+
+def test_a_b_t_signature_is_timestamped_by_the_dev_tsa_over_http(
+    ca: DevCertificateAuthority, keys: EncryptedFileKeyStore, report_pdf: bytes
+) -> None:
+    issued = ca.issue_seal(AGENCY, NAME)
+    server = DevCaHttpServer(ca).start()
+    try:
+        signed, signed_at = sign_pdf(
+            report_pdf,
+            signer=keys.signer(issued.serial, issued.certificate, ca.chain),
+            certificate=issued.certificate,
+            reason="Ban hành",
+            level=Level.B_T,
+            timestamper=HTTPTimeStamper(server.tsa_url),
+        )
+    finally:
+        server.close()
+    report = verify_pdf(signed, trust=TrustData([ca.root]), expected_agency_code=AGENCY)
+    assert report.indication is Indication.TOTAL_PASSED
+    [signature] = report.signatures
+    assert signature.timestamped_at is not None
+    assert signed_at <= signature.timestamped_at
+
+
+def test_the_dev_ca_serves_its_crls_over_http(ca: DevCertificateAuthority) -> None:
+    import urllib.request
+
+    server = DevCaHttpServer(ca).start()
+    try:
+        with urllib.request.urlopen(f"{server.url}/crl", timeout=5) as answer:
+            crl = answer.read()
+    finally:
+        server.close()
+    assert crl == ca.crl().public_bytes(serialization.Encoding.DER)
+
+
+def test_a_b_b_signature_has_no_timestamp(
+    ca: DevCertificateAuthority, keys: EncryptedFileKeyStore, sign: Callable[..., bytes]
+) -> None:
+    [signature] = verify_pdf(
+        sign(ca, keys, ca.issue_seal(AGENCY, NAME), level=Level.B_B), trust=TrustData([ca.root])
+    ).signatures
+    assert signature.timestamped_at is None
+
+
+def test_b_t_and_b_lt_need_a_time_stamping_authority(
+    ca: DevCertificateAuthority, keys: EncryptedFileKeyStore, report_pdf: bytes
+) -> None:
+    issued = ca.issue_seal(AGENCY, NAME)
+    with pytest.raises(ValueError, match="time-stamping authority"):
+        sign_pdf(
+            report_pdf,
+            signer=keys.signer(issued.serial, issued.certificate, ca.chain),
+            certificate=issued.certificate,
+            reason="",
+            level=Level.B_LT,
+        )
+
+
+def test_a_b_lt_signature_verifies_strictly_with_only_its_embedded_data(
+    ca: DevCertificateAuthority,
+    keys: EncryptedFileKeyStore,
+    sign: Callable[..., bytes],
+    network_calls: Callable[[], AbstractContextManager[list[str]]],
+) -> None:
+    signed = sign(ca, keys, ca.issue_seal(AGENCY, NAME), level=Level.B_LT)
+    # No CRL given to the verifier, and every certificate below the root must have revocation data: only
+    # what the PDF carries can satisfy it (the CRL address in the certificates, .invalid, never resolves).
+    with network_calls() as calls:
+        report = verify_pdf(signed, trust=TrustData([ca.root]), expected_agency_code=AGENCY, strict=True)
+    assert calls == []
+    assert report.indication is Indication.TOTAL_PASSED, report.reason
+    [signature] = report.signatures
+    assert [subject.split(",")[0] for subject in signature.chain] == [
+        f"Common Name: {NAME}",
+        "Common Name: lienthong development issuing CA",
+        "Common Name: lienthong development root CA",
+    ]
+
+
+def test_a_b_t_signature_does_not_verify_strictly_without_revocation_data(
+    ca: DevCertificateAuthority, keys: EncryptedFileKeyStore, sign: Callable[..., bytes]
+) -> None:
+    # The control for the test above: the same strict check fails when nothing is embedded.
+    signed = sign(ca, keys, ca.issue_seal(AGENCY, NAME), level=Level.B_T)
+    report = verify_pdf(signed, trust=TrustData([ca.root]), expected_agency_code=AGENCY, strict=True)
+    assert report.indication is not Indication.TOTAL_PASSED
+
+
+def offline() -> list[str]:
+    """A command prefix that cuts the network: a fresh network namespace with no interfaces but loopback
+    down. Fails (never skips) where namespaces are unavailable, since the claim "offline" is then unproven."""
+    unshare = shutil.which("unshare")
+    assert unshare, "unshare (util-linux) is needed to run the validator without a network"
+    probe = subprocess.run([unshare, "-n", "true"], capture_output=True, check=False)
+    assert probe.returncode == 0, f"cannot create a network namespace: {probe.stderr.decode()}"
+    return [unshare, "-n"]
+
+
+@pytest.mark.parametrize(("level", "passes"), [(Level.B_LT, True), (Level.B_T, False)])
+def test_pyhankos_own_validator_accepts_a_b_lt_pdf_offline(
+    tmp_path: Path,
+    ca: DevCertificateAuthority,
+    keys: EncryptedFileKeyStore,
+    sign: Callable[..., bytes],
+    level: Level,
+    passes: bool,
+) -> None:
+    pdf = tmp_path / "signed.pdf"
+    pdf.write_bytes(sign(ca, keys, ca.issue_seal(AGENCY, NAME), level=level))
+    root = tmp_path / "root.pem"
+    root.write_bytes(ca.root.public_bytes(serialization.Encoding.PEM))
+    # `adesverify` is ETSI EN 319 102-1 validation requiring revocation data for every certificate.
+    command = [str(PYHANKO), "sign", "adesverify", "--trust", str(root), "--trust-replace", "--executive-summary"]
+    result = subprocess.run([*offline(), *command, str(pdf)], capture_output=True, text=True, check=False)
+    assert (result.returncode == 0) is passes, result.stdout + result.stderr
+    assert (":VALID" in result.stdout) is passes, result.stdout

@@ -222,3 +222,16 @@ def test_replies_reach_the_email_service_only_from_the_mail_relay() -> None:
     assert smtp_rule["from"] == [{"ipBlock": {"cidr": "10.20.1.25/32"}}]
     default_email = by_kind(render([]), "Service")["lt-lienthong-email"]
     assert "smtp" not in {p["name"] for p in default_email["spec"]["ports"]}
+
+
+def test_signing_uses_an_external_tsa_and_trust_anchors_when_given() -> None:
+    manifests = render(VALUES_FILES["external"])
+    signing = by_kind(manifests, "Deployment")["lt-lienthong-signing"]["spec"]["template"]["spec"]
+    env = {e["name"]: e.get("value") for e in signing["containers"][0]["env"]}
+    assert env["LIENTHONG_SIGNING_TSA_URL"] == "https://tsa.ca.gov.vn"
+    assert env["LIENTHONG_SIGNING_TRUST_ANCHORS"] == "/etc/lienthong/trust-anchors/anchors.pem"
+    assert {"name": "trust-anchors", "configMap": {"name": "lienthong-trust-anchors"}} in signing["volumes"]
+    assert 443 in _egress_ports(by_kind(manifests, "NetworkPolicy")["lt-lienthong-signing"])
+    assert 443 not in _egress_ports(by_kind(render([]), "NetworkPolicy")["lt-lienthong-signing"])
+    with pytest.raises(AssertionError, match="pinSecret is required"):
+        render([], "signing.pkcs11.module=/usr/lib/softhsm/libsofthsm2.so")

@@ -129,10 +129,11 @@ images: ## build one container image per service (needs a running docker engine)
 test: setup lint buf-lint proto-check unit e2e chart-test ## every check CI runs
 
 .PHONY: bench
-bench: .venv/.synced ## benchmarks (never part of test); figures in bench/results.json
+bench: .venv/.synced ## benchmarks (never part of test); figures in bench/results.json (BENCH_DOCUMENTS_ARGS=--quick to try)
 	LIENTHONG_BENCH_DATABASE_URL=$${LIENTHONG_BENCH_DATABASE_URL-$$LIENTHONG_TEST_DATABASE_URL} \
 	LIENTHONG_BENCH_NATS_URL=$${LIENTHONG_BENCH_NATS_URL-$$LIENTHONG_TEST_NATS_URL} \
 	$(PY) bench/identifiers.py
+	$(PY) bench/documents.py $(BENCH_DOCUMENTS_ARGS)
 	$(PY) bench/signing.py
 	$(PY) bench/exchange.py
 

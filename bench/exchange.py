@@ -51,6 +51,7 @@ RESULTS = Path(__file__).parent / "results.json"
 RECIPIENT = "000.00.00.H47"
 SENDERS = [f"000.00.{n:02d}.H47" for n in range(1, 65)]
 CLERK = (("x-lienthong-actor", f"clerk@{RECIPIENT}"),)  # the recipient's văn thư
+AUDITOR = (("x-lienthong-actor", f"auditor@{RECIPIENT}"),)
 
 
 def clerk_of(code: str) -> tuple[tuple[str, str]]:
@@ -189,7 +190,8 @@ def replay_rates(platform: Platform, database_url: str, outgoing_ids: list[str])
     with grpc.insecure_channel(platform.config.address("documents")) as channel:
         stub = documents_pb2_grpc.DocumentsServiceStub(channel)
         for document_id in outgoing_ids:
-            events += len(stub.GetHistory(docs.GetHistoryRequest(document_id=document_id), metadata=CLERK).events)
+            request = docs.GetHistoryRequest(document_id=document_id)
+            events += len(stub.GetHistory(request, metadata=AUDITOR).events)
     history_rate = events / (time.perf_counter() - began)
 
     platform.stop_service("reporting")

@@ -12,7 +12,8 @@ from lienthong.documents.v1 import documents_pb2_grpc
 from lienthong.identifiers.v1 import identifiers_pb2 as ids
 from lienthong.identifiers.v1 import identifiers_pb2_grpc
 
-CLERK = (("x-lienthong-actor", "clerk@000.00.12.H42"),)
+CLERK = (("x-lienthong-actor", "clerk@000.00.07.H42"),)  # the department's văn thư
+PROVINCE_CLERK = (("x-lienthong-actor", "clerk@000.00.00.H42"),)
 PROVINCE = ids.RegisterAgencyRequest(code="000.00.00.H42", name="UBND tỉnh thử nghiệm", short_name="UBND")
 DEPARTMENT = ids.RegisterAgencyRequest(code="000.00.07.H42", name="Sở Nội vụ", short_name="SNV")
 
@@ -32,10 +33,12 @@ def documents(
     return documents_pb2_grpc.DocumentsServiceStub(channels["documents"])
 
 
-def refused(call: Callable[..., object], request: object) -> tuple[grpc.StatusCode, str]:
+def refused(
+    call: Callable[..., object], request: object, actor: tuple[tuple[str, str], ...] = CLERK
+) -> tuple[grpc.StatusCode, str]:
     """The status code and reason of a call that must fail."""
     with pytest.raises(grpc.RpcError) as caught:
-        call(request, metadata=CLERK)
+        call(request, metadata=actor)
     error = caught.value
     return error.code(), str(error.details())
 
@@ -75,11 +78,12 @@ def test_a_code_registered_twice_is_already_exists(agencies: identifiers_pb2_grp
 
 
 def test_an_unknown_sender_is_not_found_and_drafts_nothing(documents: documents_pb2_grpc.DocumentsServiceStub) -> None:
+    unknown = (("x-lienthong-actor", "clerk@000.00.99.H42"),)
     request = docs.CreateOutgoingRequest(sender_code="000.00.99.H42", type=docs.DOCUMENT_TYPE_CONG_VAN, subject="x")
-    error_code, error_reason = refused(documents.CreateOutgoing, request)
+    error_code, error_reason = refused(documents.CreateOutgoing, request, unknown)
     assert error_code == grpc.StatusCode.NOT_FOUND
     assert error_reason == "agency 000.00.99.H42 is not registered"
-    listed = documents.ListOutgoing(docs.ListOutgoingRequest(sender_code="000.00.99.H42"), metadata=CLERK)
+    listed = documents.ListOutgoing(docs.ListOutgoingRequest(sender_code="000.00.99.H42"), metadata=unknown)
     assert list(listed.documents) == []
 
 
@@ -144,8 +148,10 @@ def test_accepting_twice_is_failed_precondition(documents: documents_pb2_grpc.Do
         docs.SendOutgoingRequest(document_id=document_id, recipient_codes=[PROVINCE.code]), metadata=CLERK
     ).document
     incoming_id = sent.recipients[0].incoming_id
-    documents.AcceptIncoming(docs.AcceptIncomingRequest(incoming_id=incoming_id), metadata=CLERK)
-    error_code, error_reason = refused(documents.AcceptIncoming, docs.AcceptIncomingRequest(incoming_id=incoming_id))
+    documents.AcceptIncoming(docs.AcceptIncomingRequest(incoming_id=incoming_id), metadata=PROVINCE_CLERK)
+    error_code, error_reason = refused(
+        documents.AcceptIncoming, docs.AcceptIncomingRequest(incoming_id=incoming_id), PROVINCE_CLERK
+    )
     assert error_code == grpc.StatusCode.FAILED_PRECONDITION
     assert "only a document with status 01 (arrived) can be accepted" in error_reason
 
@@ -174,3 +180,25 @@ def test_send_document_does_it_all_or_records_nothing_for_a_bad_recipient(
         "TB-SNV",
         [PROVINCE.code],
     )
+
+
+def test_another_agency_is_permission_denied_with_a_reason_and_changes_nothing(
+    documents: documents_pb2_grpc.DocumentsServiceStub,
+) -> None:
+    document_id = new_draft(documents)
+    for call, request in (
+        (documents.GetOutgoing, docs.GetOutgoingRequest(document_id=document_id)),
+        (documents.GetHistory, docs.GetHistoryRequest(document_id=document_id)),
+        (documents.RegisterOutgoing, docs.RegisterOutgoingRequest(document_id=document_id)),
+        (documents.ListOutgoing, docs.ListOutgoingRequest(sender_code=DEPARTMENT.code)),
+        (documents.SearchDocuments, docs.SearchDocumentsRequest(agency_code=DEPARTMENT.code)),
+    ):
+        code, reason = refused(call, request, PROVINCE_CLERK)
+        assert code == grpc.StatusCode.PERMISSION_DENIED
+        assert reason.startswith("clerk@000.00.00.H42 ")
+    code, reason = refused(
+        documents.GetOutgoing, docs.GetOutgoingRequest(document_id=document_id), (("x-lienthong-actor", "someone@cli"),)
+    )
+    assert code == grpc.StatusCode.PERMISSION_DENIED
+    assert "does not name the agency it acts for" in reason
+    assert history_of(documents, document_id) == ["Drafted"]

@@ -28,6 +28,7 @@ from lienthong.signing.v1 import signing_pb2, signing_pb2_grpc
 
 CLERK = (("x-lienthong-actor", "clerk@000.00.12.H41"),)
 LEADER = (("x-lienthong-actor", "leader@000.00.12.H41"),)
+RECEIVING_CLERK = (("x-lienthong-actor", "clerk@000.00.00.H41"),)  # the province's văn thư
 PROVINCE = ids.RegisterAgencyRequest(
     code="000.00.00.H41", name="Ủy ban nhân dân tỉnh Khánh Hòa", short_name="UBND", email="vanthu@khanhhoa.gov.vn"
 )
@@ -69,8 +70,8 @@ def spans_by_trace(traces_dir: Path) -> dict[str, set[str]]:
 
 
 def lienthong_cli(platform: Platform, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run the `lienthong` CLI against the platform, on a wide terminal, capturing its output."""
-    env = platform.env() | {"COLUMNS": "200"}
+    """Run the `lienthong` CLI against the platform as an auditor, on a wide terminal, capturing its output."""
+    env = platform.env() | {"COLUMNS": "200", "LIENTHONG_ACTOR": "auditor@000.00.00.F01"}
     return subprocess.run(
         [sys.executable, "-m", "lienthong.cli.main", *args],
         env=env,
@@ -110,12 +111,12 @@ def test_a_signed_document_is_exchanged_end_to_end(
     assert content.sha256 == sent.content_sha256
 
     # The recipient sees it as arrived (01) and accepts it (03) with arrival number 1.
-    incoming = documents.ListIncoming(docs.ListIncomingRequest(recipient_code=PROVINCE.code), metadata=CLERK)
+    incoming = documents.ListIncoming(docs.ListIncomingRequest(recipient_code=PROVINCE.code), metadata=RECEIVING_CLERK)
     arrived = [d for d in incoming.documents if d.outgoing_id == document.id]
     assert [(d.status, d.code, d.sender_code) for d in arrived] == [
         (docs.STATUS_CODE_ARRIVED, "01/BC-STTTT", DEPARTMENT.code)
     ]
-    accepted = documents.AcceptIncoming(docs.AcceptIncomingRequest(incoming_id=arrived[0].id), metadata=CLERK)
+    accepted = documents.AcceptIncoming(docs.AcceptIncomingRequest(incoming_id=arrived[0].id), metadata=RECEIVING_CLERK)
     assert (accepted.document.status, accepted.document.arrival_number) == (docs.STATUS_CODE_ACCEPTED, 1)
     tracked = documents.GetOutgoing(docs.GetOutgoingRequest(document_id=document.id), metadata=CLERK).document
     assert [(r.recipient_code, r.status) for r in tracked.recipients] == [(PROVINCE.code, docs.STATUS_CODE_ACCEPTED)]
@@ -134,7 +135,7 @@ def test_a_signed_document_is_exchanged_end_to_end(
         ("IncomingDocument", "Accepted"),
         ("OutgoingDocument", "RecipientStatusChanged"),
     ]
-    assert {e.actor for e in history} == {"clerk@000.00.12.H41", "leader@000.00.12.H41"}
+    assert {e.actor for e in history} == {"clerk@000.00.12.H41", "leader@000.00.12.H41", "clerk@000.00.00.H41"}
     assert next(e.actor for e in history if e.event == "Approved") == "leader@000.00.12.H41"
     assert [e.version for e in history if e.aggregate == "OutgoingDocument"] == [1, 2, 3, 4, 5, 6, 7]
 
@@ -252,7 +253,7 @@ def test_attachments_reach_the_recipient_unchanged_and_a_revocation_names_its_do
     sent = send_through(documents, original.id)
     copy_id = sent.recipients[0].incoming_id
     fetched = documents.GetAttachment(
-        docs.GetAttachmentRequest(document_id=copy_id, sha256=attachment.sha256), metadata=CLERK
+        docs.GetAttachmentRequest(document_id=copy_id, sha256=attachment.sha256), metadata=RECEIVING_CLERK
     )
     assert fetched.content == appendix
 
@@ -267,7 +268,7 @@ def test_attachments_reach_the_recipient_unchanged_and_a_revocation_names_its_do
         metadata=CLERK,
     ).document
     revoked = send_through(documents, revocation.id)
-    arrived = documents.ListIncoming(docs.ListIncomingRequest(recipient_code=PROVINCE.code), metadata=CLERK)
+    arrived = documents.ListIncoming(docs.ListIncomingRequest(recipient_code=PROVINCE.code), metadata=RECEIVING_CLERK)
     [copy] = [d for d in arrived.documents if d.outgoing_id == revoked.id]
     assert (copy.business_type, copy.relates_to_code) == (docs.BUSINESS_TYPE_REVOKE, f"{sent.number}/{sent.notation}")
 
@@ -288,7 +289,7 @@ def test_a_refusal_is_mailed_to_the_sender_and_a_recall_to_the_recipient(
     refused = send_through(documents, draft(documents, "Tờ trình xin ý kiến").id)
     documents.RefuseIncoming(
         docs.RefuseIncomingRequest(incoming_id=refused.recipients[0].incoming_id, reason="Không đúng thẩm quyền"),
-        metadata=CLERK,
+        metadata=RECEIVING_CLERK,
     )
     recalled = send_through(documents, draft(documents, "Kế hoạch tháng 12").id)
     documents.RecallOutgoing(

@@ -14,6 +14,7 @@ from lienthong.identifiers.v1 import identifiers_pb2_grpc
 
 REGISTRAR = (("x-lienthong-actor", "registrar@sonoivu"),)
 PROVINCE, SENDER = "000.00.00.H44", "000.00.02.H44"
+CLERK = (("x-lienthong-actor", f"clerk@{SENDER}"),)
 DISTRICT_A, DISTRICT_B, TOWN = "000.00.31.H44", "000.00.32.H44", "000.00.33.H44"
 
 
@@ -38,11 +39,11 @@ def send(documents: documents_pb2_grpc.DocumentsServiceStub, recipient: str) -> 
     request = docs.CreateOutgoingRequest(
         sender_code=SENDER, type=docs.DOCUMENT_TYPE_CONG_VAN, subject="Về việc sắp xếp"
     )
-    document_id = documents.CreateOutgoing(request, metadata=REGISTRAR).document.id
-    documents.RegisterOutgoing(docs.RegisterOutgoingRequest(document_id=document_id), metadata=REGISTRAR)
-    documents.SignOutgoing(docs.SignOutgoingRequest(document_id=document_id), metadata=REGISTRAR)
+    document_id = documents.CreateOutgoing(request, metadata=CLERK).document.id
+    documents.RegisterOutgoing(docs.RegisterOutgoingRequest(document_id=document_id), metadata=CLERK)
+    documents.SignOutgoing(docs.SignOutgoingRequest(document_id=document_id), metadata=CLERK)
     return documents.SendOutgoing(
-        docs.SendOutgoingRequest(document_id=document_id, recipient_codes=[recipient]), metadata=REGISTRAR
+        docs.SendOutgoingRequest(document_id=document_id, recipient_codes=[recipient]), metadata=CLERK
     ).document
 
 
@@ -68,9 +69,11 @@ def test_a_document_to_a_merged_district_reaches_the_new_town(
 
     after = send(documents, DISTRICT_A)  # the registry change on NATS dropped the cached answer
     assert [r.recipient_code for r in after.recipients] == [TOWN]
-    incoming = documents.ListIncoming(docs.ListIncomingRequest(recipient_code=TOWN), metadata=REGISTRAR)
+    incoming = documents.ListIncoming(
+        docs.ListIncomingRequest(recipient_code=TOWN), metadata=(("x-lienthong-actor", f"clerk@{TOWN}"),)
+    )
     assert [d.outgoing_id for d in incoming.documents] == [after.id]
-    history = documents.GetHistory(docs.GetHistoryRequest(document_id=after.id), metadata=REGISTRAR).events
+    history = documents.GetHistory(docs.GetHistoryRequest(document_id=after.id), metadata=CLERK).events
     sent = MessageToDict(next(e for e in history if e.event == "Sent").data)
     assert sent["recipients"][0]["addressed_to"] == [DISTRICT_A]
 

@@ -16,6 +16,7 @@ from lienthong.launcher.testing import wait_for
 
 CLERK = (("x-lienthong-actor", "clerk@000.00.05.H47"),)
 PROVINCE, SENDER, RECIPIENT = "000.00.00.H47", "000.00.05.H47", "000.00.06.H47"
+RECEIVING_CLERK = (("x-lienthong-actor", f"clerk@{RECIPIENT}"),)
 VIETNAM = timezone(timedelta(hours=7))
 
 
@@ -44,7 +45,7 @@ def send(documents: documents_pb2_grpc.DocumentsServiceStub, subject: str, doc_t
 def test_an_integrator_receives_documents_as_they_arrive(documents: documents_pb2_grpc.DocumentsServiceStub) -> None:
     waiting = send(documents, "Công văn gửi trước khi theo dõi", docs.DOCUMENT_TYPE_CONG_VAN)
     stream = documents.WatchIncoming(
-        docs.WatchIncomingRequest(recipient_code=RECIPIENT, include_waiting=True), metadata=CLERK
+        docs.WatchIncomingRequest(recipient_code=RECIPIENT, include_waiting=True), metadata=RECEIVING_CLERK
     )
     received: list[docs.IncomingDocument] = []
 
@@ -88,7 +89,8 @@ def test_registers_are_searched_by_words_code_type_and_day(documents: documents_
     assert search(to_day=(today - timedelta(days=1)).isoformat()) == []
 
     recipient_side = documents.SearchDocuments(
-        docs.SearchDocumentsRequest(agency_code=RECIPIENT, query="giai ngan", outgoing=False), metadata=CLERK
+        docs.SearchDocumentsRequest(agency_code=RECIPIENT, query="giai ngan", outgoing=False),
+        metadata=RECEIVING_CLERK,
     ).documents
     assert [(hit.sender_code, hit.outgoing) for hit in recipient_side] == [(SENDER, False)]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
 
 import grpc
 import pytest
@@ -49,15 +50,46 @@ def parcels(database_url: str) -> Parcels:
     return Parcels(store_environment("parcels", database_url))
 
 
+class ActingAs(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
+    """Names the caller on every unary call, as the CLI does."""
+
+    def __init__(self, actor: str) -> None:
+        self._metadata = (("x-lienthong-actor", actor),)
+
+    async def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
+        return await continuation(details._replace(metadata=self._metadata), request)
+
+
+class StreamingActingAs(grpc.aio.UnaryStreamClientInterceptor):  # type: ignore[misc]
+    """The same for server-streaming calls (a channel takes one interceptor object per kind of call)."""
+
+    def __init__(self, actor: str) -> None:
+        self._metadata = (("x-lienthong-actor", actor),)
+
+    async def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
+        return await continuation(details._replace(metadata=self._metadata), request)
+
+
+def acting_as(actor: str) -> list[Any]:
+    return [ActingAs(actor), StreamingActingAs(actor)]
+
+
 @pytest.fixture
-async def audit(parcels: Parcels) -> AsyncIterator[audit_pb2_grpc.AuditServiceStub]:
+async def server_port(parcels: Parcels) -> AsyncIterator[int]:
     server = grpc.aio.server(interceptors=[DomainInterceptor()])
     audit_service(parcels, "parcels").register(server)
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-        yield audit_pb2_grpc.AuditServiceStub(channel)
+    yield port
     await server.stop(None)
+
+
+@pytest.fixture
+async def audit(server_port: int) -> AsyncIterator[audit_pb2_grpc.AuditServiceStub]:
+    """A client acting as an auditor."""
+    interceptors = acting_as("auditor@000.00.00.H41")
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{server_port}", interceptors=interceptors) as channel:
+        yield audit_pb2_grpc.AuditServiceStub(channel)
 
 
 def moments(parcels: Parcels) -> tuple[Parcel, list[datetime]]:
@@ -145,3 +177,15 @@ async def test_bad_requests_get_precise_statuses(parcels: Parcels, audit: audit_
         [r async for r in stream]
     assert refused.value.code() == grpc.StatusCode.NOT_FOUND
     assert "no aggregate with id" in (refused.value.details() or "")
+
+
+async def test_only_auditors_read_the_audit_log(parcels: Parcels, server_port: int) -> None:
+    parcel, _ = moments(parcels)
+    for actor in ("clerk@000.00.00.H41", "anonymous"):
+        interceptors = acting_as(actor)
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{server_port}", interceptors=interceptors) as channel:
+            stub = audit_pb2_grpc.AuditServiceStub(channel)
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                [r async for r in stub.StreamHistory(pb.StreamHistoryRequest(aggregate_id=str(parcel.id)))]
+            assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
+            assert "auditor@<identifier code>" in (refused.value.details() or "")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -14,31 +14,50 @@ from grpc.aio import ServicerContext
 from lienthong.audit import replay
 from lienthong.audit.v1 import audit_pb2 as pb
 from lienthong.audit.v1 import audit_pb2_grpc
-from lienthong.errors import InvalidArgument
-from lienthong.eventstore import EventRecord, StoredApplication
+from lienthong.errors import InvalidArgument, PermissionDenied
+from lienthong.eventstore import EventRecord, StoredApplication, current_actor
 from lienthong.grpcserver import Service
 from lienthong.grpcserver.convert import timestamp_of
 from lienthong.telemetry.propagation import trace_id_of
 
 Context = ServicerContext[Any, Any]
 
+# Decides, for the caller of the request being handled, whether it may read an aggregate's history;
+# raises PermissionDenied with the reason when not.
+Authorise = Callable[[UUID], None]
+
+
+def auditors_only(aggregate_id: UUID) -> None:
+    """The default: the audit log is read by auditors (`auditor@<identifier code>`) only."""
+    actor = current_actor()
+    role, _, agency = actor.partition("@")
+    if role != "auditor" or not agency:
+        raise PermissionDenied(f"caller {actor!r} may not read the audit log: it is read as auditor@<identifier code>")
+
 
 class AuditServicer(audit_pb2_grpc.AuditServiceServicer):
     """Reads `app`'s event store for auditors; changes nothing."""
 
-    def __init__(self, app: StoredApplication, service: str) -> None:
+    def __init__(self, app: StoredApplication, service: str, authorise: Authorise = auditors_only) -> None:
         self._app = app
         self._service = service
+        self._authorise = authorise
+
+    async def _allowed(self, text: str) -> UUID:
+        aggregate_id = _aggregate_id(text)
+        await asyncio.to_thread(self._authorise, aggregate_id)
+        return aggregate_id
 
     async def StreamHistory(
         self, request: pb.StreamHistoryRequest, context: Context
     ) -> AsyncIterator[pb.StreamHistoryResponse]:
-        records = await asyncio.to_thread(replay.history, self._app, _aggregate_id(request.aggregate_id))
+        records = await asyncio.to_thread(replay.history, self._app, await self._allowed(request.aggregate_id))
         for record in records:
             yield pb.StreamHistoryResponse(event=self._event(record))
 
     async def GetStateAt(self, request: pb.GetStateAtRequest, context: Context) -> pb.GetStateAtResponse:
-        aggregate_id, at = _aggregate_id(request.aggregate_id), _instant(request.at, "at")
+        at = _instant(request.at, "at")
+        aggregate_id = await self._allowed(request.aggregate_id)
         found = await asyncio.to_thread(replay.state_at, self._app, aggregate_id, at)
         return pb.GetStateAtResponse(
             aggregate=found.aggregate,
@@ -48,10 +67,10 @@ class AuditServicer(audit_pb2_grpc.AuditServiceServicer):
         )
 
     async def DiffStates(self, request: pb.DiffStatesRequest, context: Context) -> pb.DiffStatesResponse:
-        aggregate_id = _aggregate_id(request.aggregate_id)
         start, end = _instant(getattr(request, "from"), "from"), _instant(request.to, "to")
         if end < start:
             raise InvalidArgument(f"'to' ({end.isoformat()}) is before 'from' ({start.isoformat()})")
+        aggregate_id = await self._allowed(request.aggregate_id)
 
         def compare() -> tuple[replay.StateAt, replay.StateAt, list[EventRecord]]:
             records = replay.history(self._app, aggregate_id)
@@ -87,9 +106,9 @@ class AuditServicer(audit_pb2_grpc.AuditServiceServicer):
         )
 
 
-def audit_service(app: StoredApplication, service: str) -> Service:
-    """The audit API of `service`, to serve beside its own API."""
-    servicer = AuditServicer(app, service)
+def audit_service(app: StoredApplication, service: str, authorise: Authorise = auditors_only) -> Service:
+    """The audit API of `service`, to serve beside its own API, read by whom `authorise` lets."""
+    servicer = AuditServicer(app, service, authorise)
     return Service(
         pb.DESCRIPTOR.services_by_name["AuditService"].full_name,
         lambda server: audit_pb2_grpc.add_AuditServiceServicer_to_server(servicer, server),

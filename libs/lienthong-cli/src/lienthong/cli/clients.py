@@ -10,7 +10,7 @@ from contextlib import contextmanager
 import grpc
 
 from lienthong.audit.v1 import audit_pb2_grpc
-from lienthong.documents.v1 import documents_pb2_grpc
+from lienthong.documents.v1 import documents_pb2_grpc, records_pb2_grpc
 from lienthong.email.v1 import email_pb2_grpc
 from lienthong.identifiers.v1 import identifiers_pb2_grpc
 from lienthong.reporting.v1 import reporting_pb2_grpc
@@ -23,9 +23,11 @@ def address_of(service: str) -> str:
     return os.environ.get(f"LIENTHONG_{service.upper()}_ADDR") or f"127.0.0.1:{DEFAULT_PORTS[service]}"
 
 
-def actor_metadata() -> tuple[tuple[str, str], ...]:
-    """Who acts: `LIENTHONG_ACTOR`, else `<login>@cli`."""
-    return (("x-lienthong-actor", os.environ.get("LIENTHONG_ACTOR") or f"{getpass.getuser()}@cli"),)
+def actor_metadata(agency_code: str = "") -> tuple[tuple[str, str], ...]:
+    """Who acts: `LIENTHONG_ACTOR` (`<role>@<identifier code>`, e.g. `leader@000.00.12.H41`), else a clerk of
+    the agency the command names, else `<login>@cli` (which the documents service refuses: it needs an agency)."""
+    fallback = f"clerk@{agency_code}" if agency_code else f"{getpass.getuser()}@cli"
+    return (("x-lienthong-actor", os.environ.get("LIENTHONG_ACTOR") or fallback),)
 
 
 @contextmanager
@@ -38,6 +40,12 @@ def channel(service: str) -> Iterator[grpc.Channel]:
 def documents() -> Iterator[documents_pb2_grpc.DocumentsServiceStub]:
     with channel("documents") as ch:
         yield documents_pb2_grpc.DocumentsServiceStub(ch)
+
+
+@contextmanager
+def records() -> Iterator[records_pb2_grpc.RecordsServiceStub]:
+    with channel("documents") as ch:
+        yield records_pb2_grpc.RecordsServiceStub(ch)
 
 
 @contextmanager

@@ -25,6 +25,7 @@ from lienthong.audit.v1 import audit_pb2 as aud
 from lienthong.cli import clients
 from lienthong.cli.agency_files import AgencyFileError, read_rows, write_rows
 from lienthong.documents.v1 import documents_pb2 as docs
+from lienthong.documents.v1 import records_pb2 as rec
 from lienthong.email.v1 import email_pb2 as mail
 from lienthong.identifiers.v1 import identifiers_pb2 as ids
 from lienthong.reporting.v1 import reporting_pb2 as rep
@@ -33,14 +34,22 @@ from lienthong.vietnamese.calendar import VIETNAM
 
 app = typer.Typer(help="lienthong: exchange of signed official documents between state agencies.", no_args_is_help=True)
 agencies_app = typer.Typer(help="The agency registry (identifier codes of QĐ 20/2020).", no_args_is_help=True)
-docs_app = typer.Typer(help="Outgoing and incoming documents.", no_args_is_help=True)
+docs_app = typer.Typer(
+    help="Outgoing and incoming documents. Each call acts for one agency: a clerk of the agency a command "
+    "names, or LIENTHONG_ACTOR=<role>@<identifier code> (roles: clerk, officer, leader, auditor).",
+    no_args_is_help=True,
+)
 audit_app = typer.Typer(
-    help="For auditors: histories, states as of an instant, diffs, and the tamper-evident chain.", no_args_is_help=True
+    help="For auditors (LIENTHONG_ACTOR=auditor@<identifier code>): histories, states as of an instant, diffs, "
+    "and the tamper-evident chain.",
+    no_args_is_help=True,
 )
 mail_app = typer.Typer(help="Official mailboxes, and mail received by the development SMTP sink.", no_args_is_help=True)
 certs_app = typer.Typer(help="Certificates held by the signing service.", no_args_is_help=True)
 app.add_typer(agencies_app, name="agencies")
+records_app = typer.Typer(help="Records (hồ sơ) and their archive packages.", no_args_is_help=True)
 app.add_typer(docs_app, name="docs")
+app.add_typer(records_app, name="records")
 app.add_typer(audit_app, name="audit")
 app.add_typer(mail_app, name="mail")
 app.add_typer(certs_app, name="certs")
@@ -55,10 +64,11 @@ def _when(stamp: Timestamp) -> str:
     return stamp.ToDatetime(tzinfo=UTC).astimezone().isoformat(timespec="seconds")
 
 
-def _call(function: Any, request: Any) -> Any:
-    """Call an RPC; on a gRPC error print its status and reason and exit 1."""
+def _call(function: Any, request: Any, agency: str = "") -> Any:
+    """Call an RPC acting for `agency` (or as LIENTHONG_ACTOR says); on a gRPC error print its status and
+    reason and exit 1."""
     try:
-        return function(request, metadata=clients.actor_metadata(), timeout=60)
+        return function(request, metadata=clients.actor_metadata(agency), timeout=60)
     except grpc.RpcError as error:
         code = error.code().name if hasattr(error, "code") else "UNKNOWN"
         details = error.details() if hasattr(error, "details") else str(error)
@@ -345,10 +355,13 @@ def docs_send(
             docs.CreateOutgoingRequest(
                 sender_code=sender, type=type_value, subject=subject, content_pdf=pdf.read_bytes() if pdf else b""
             ),
+            sender,
         ).document
-        _call(stub.RegisterOutgoing, docs.RegisterOutgoingRequest(document_id=created.id))
-        _call(stub.SignOutgoing, docs.SignOutgoingRequest(document_id=created.id))
-        sent = _call(stub.SendOutgoing, docs.SendOutgoingRequest(document_id=created.id, recipient_codes=recipients))
+        _call(stub.RegisterOutgoing, docs.RegisterOutgoingRequest(document_id=created.id), sender)
+        _call(stub.SignOutgoing, docs.SignOutgoingRequest(document_id=created.id), sender)
+        sent = _call(
+            stub.SendOutgoing, docs.SendOutgoingRequest(document_id=created.id, recipient_codes=recipients), sender
+        )
     document = sent.document
     delivered = ", ".join(r.recipient_code for r in document.recipients)
     console.print(f"sent {document.number}/{document.notation} ({document.id}) to {delivered}")
@@ -362,7 +375,7 @@ def docs_list(
     """An agency's outgoing or incoming register."""
     with clients.documents() as stub:
         if incoming:
-            response = _call(stub.ListIncoming, docs.ListIncomingRequest(recipient_code=agency))
+            response = _call(stub.ListIncoming, docs.ListIncomingRequest(recipient_code=agency), agency)
             table = Table("id", "code", "from", "subject", "status", "arrival no.", "arrived")
             for d in response.documents:
                 table.add_row(
@@ -375,7 +388,7 @@ def docs_list(
                     _when(d.arrived_at),
                 )
         else:
-            response = _call(stub.ListOutgoing, docs.ListOutgoingRequest(sender_code=agency))
+            response = _call(stub.ListOutgoing, docs.ListOutgoingRequest(sender_code=agency), agency)
             table = Table("id", "code", "state", "subject", "recipients")
             for d in response.documents:
                 code = f"{d.number}/{d.notation}" if d.number else ""
@@ -423,6 +436,41 @@ def docs_accept(incoming_id: str) -> None:
     with clients.documents() as stub:
         response = _call(stub.AcceptIncoming, docs.AcceptIncomingRequest(incoming_id=incoming_id))
     console.print(f"accepted {response.document.code} with arrival number {response.document.arrival_number}")
+
+
+# ---- records ----------------------------------------------------------------------------------------
+
+
+@records_app.command("export")
+def records_export(
+    record_id: str,
+    out: Annotated[
+        Path | None, typer.Option(help="Where to write the zip; the name the service gives when omitted")
+    ] = None,
+) -> None:
+    """Write the archive package of a closed record (acting as LIENTHONG_ACTOR, a clerk of its agency)."""
+    with clients.records() as stub:
+        response = _call(stub.ExportRecord, rec.ExportRecordRequest(record_id=record_id))
+    path = out or Path(response.file_name)
+    path.write_bytes(response.archive)
+    console.print(f"wrote {path} ({len(response.archive)} bytes, SHA-256 {response.sha256})")
+
+
+@records_app.command("verify")
+def records_verify(archive: Annotated[Path, typer.Argument(help="The zip ExportRecord gave")]) -> None:
+    """Verify an archive package offline: every file's SHA-256, the record's and each document's event history
+    against the files, and each PDF's PAdES signatures (intact, valid, by the certificate the history names;
+    trust in the certificate is not judged offline). Exits 1 at the first problem."""
+    from lienthong.archive import ArchiveProblem, verify_archive
+
+    try:
+        checks = verify_archive(archive.read_bytes())
+    except (OSError, ArchiveProblem) as problem:
+        err.print(f"[red]FAILED[/red]: {problem}")
+        raise typer.Exit(1) from None
+    for line in checks:
+        console.print(f"[green]ok[/green] {line}")
+    console.print(f"{archive}: verified")
 
 
 # ---- audit ------------------------------------------------------------------------------------------

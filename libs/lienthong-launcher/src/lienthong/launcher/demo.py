@@ -18,6 +18,11 @@ DEMO_SUBJECT = "Báo cáo tình hình ứng dụng công nghệ thông tin trong
 ACTOR = (("x-lienthong-actor", "demo-seed"),)
 
 
+def acting(role: str, agency_code: str) -> tuple[tuple[str, str], ...]:
+    """The metadata naming who acts: documents calls act for one agency, in a role (`clerk@<code>`)."""
+    return (("x-lienthong-actor", f"{role}@{agency_code}"),)
+
+
 @dataclass(frozen=True)
 class DemoResult:
     """What the seed did: the document's ids and code, or that the demo was there already."""
@@ -36,7 +41,9 @@ def seed_demo(identifiers_addr: str, documents_addr: str) -> DemoResult:
         rows = demo_province()
         for start in range(0, len(rows), 200):
             agencies.ImportAgencies(ids.ImportAgenciesRequest(rows=rows[start : start + 200]), metadata=ACTOR)
-        existing = documents.ListOutgoing(docs.ListOutgoingRequest(sender_code=SENDER), metadata=ACTOR)
+        existing = documents.ListOutgoing(
+            docs.ListOutgoingRequest(sender_code=SENDER), metadata=acting("clerk", SENDER)
+        )
         for document in existing.documents:
             if document.subject == DEMO_SUBJECT and document.recipients:
                 return DemoResult(
@@ -50,18 +57,19 @@ def exchange(
 ) -> DemoResult:
     """Draft, submit, approve, register, seal-sign and send a report from `sender` to `recipient`, who
     accepts it."""
+    clerk, leader = acting("clerk", sender), acting("leader", sender)
     created = documents.CreateOutgoing(
         docs.CreateOutgoingRequest(sender_code=sender, type=docs.DOCUMENT_TYPE_BAO_CAO, subject=subject),
-        metadata=ACTOR,
+        metadata=clerk,
     )
     document_id = created.document.id
-    documents.SubmitOutgoing(docs.SubmitOutgoingRequest(document_id=document_id), metadata=ACTOR)
-    documents.ApproveOutgoing(docs.ApproveOutgoingRequest(document_id=document_id, comment="Đồng ý"), metadata=ACTOR)
-    documents.RegisterOutgoing(docs.RegisterOutgoingRequest(document_id=document_id), metadata=ACTOR)
-    documents.SignOutgoing(docs.SignOutgoingRequest(document_id=document_id), metadata=ACTOR)
+    documents.SubmitOutgoing(docs.SubmitOutgoingRequest(document_id=document_id), metadata=clerk)
+    documents.ApproveOutgoing(docs.ApproveOutgoingRequest(document_id=document_id, comment="Đồng ý"), metadata=leader)
+    documents.RegisterOutgoing(docs.RegisterOutgoingRequest(document_id=document_id), metadata=clerk)
+    documents.SignOutgoing(docs.SignOutgoingRequest(document_id=document_id), metadata=clerk)
     sent = documents.SendOutgoing(
-        docs.SendOutgoingRequest(document_id=document_id, recipient_codes=[recipient]), metadata=ACTOR
+        docs.SendOutgoingRequest(document_id=document_id, recipient_codes=[recipient]), metadata=clerk
     ).document
     incoming_id = sent.recipients[0].incoming_id
-    documents.AcceptIncoming(docs.AcceptIncomingRequest(incoming_id=incoming_id), metadata=ACTOR)
+    documents.AcceptIncoming(docs.AcceptIncomingRequest(incoming_id=incoming_id), metadata=acting("clerk", recipient))
     return DemoResult(True, document_id, incoming_id, f"{sent.number}/{sent.notation}")

@@ -36,6 +36,7 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
         return _incoming(row, self._documents.today())
 
     async def SendDocument(self, request: pb.SendDocumentRequest, context: Context) -> pb.SendDocumentResponse:
+        self._documents.authorise_sender(request.document.sender_code)
         await self._documents.check_recipients(list(request.recipient_codes))
         created = await self._create(request.document)
         document_id = parse_id(created.id, "document_id")
@@ -156,6 +157,14 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
             to_at=start_of_vietnam_day(to_day + timedelta(days=1)) if to_day else None,
             limit=page.size,
             offset=page.offset,
+            number=_number(request.number),
+            notation=request.notation,
+            urgency="" if request.urgency == pb.URGENCY_UNSPECIFIED else _urgency(request.urgency).name,
+            status=_status_filter(request.status),
+            state=_state(request.state),
+            sender_code=request.sender_code,
+            recipient_code=request.recipient_code,
+            signer=request.signer,
         )
         hits, more = await self._documents.search(search)
         return pb.SearchDocumentsResponse(
@@ -168,6 +177,11 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
                     subject=hit.subject,
                     sender_code=hit.sender_code,
                     at=timestamp_of(hit.at),
+                    urgency=pb.Urgency.Value(f"URGENCY_{hit.urgency}"),
+                    status=_status(hit.status),
+                    state=pb.OutgoingState.Value(f"OUTGOING_STATE_{hit.state.upper()}")
+                    if hit.state
+                    else pb.OUTGOING_STATE_UNSPECIFIED,
                 )
                 for hit in hits
             ],
@@ -211,18 +225,45 @@ def _confidentiality(value: pb.Confidentiality.ValueType) -> Confidentiality:
     return Confidentiality[pb.Confidentiality.Name(value).removeprefix("CONFIDENTIALITY_")]
 
 
+_STATUSES = {
+    "01": pb.STATUS_CODE_ARRIVED,
+    "02": pb.STATUS_CODE_REFUSED,
+    "03": pb.STATUS_CODE_ACCEPTED,
+    "04": pb.STATUS_CODE_ASSIGNED,
+    "05": pb.STATUS_CODE_IN_PROGRESS,
+    "06": pb.STATUS_CODE_DONE,
+    "13": pb.STATUS_CODE_RECALL_REQUESTED,
+    "15": pb.STATUS_CODE_RECALLED,
+    "16": pb.STATUS_CODE_RECALL_REFUSED,
+}
+_STATUS_CODES = {value: code for code, value in _STATUSES.items()}
+
+
 def _status(code: str) -> pb.StatusCode.ValueType:
-    return {
-        "01": pb.STATUS_CODE_ARRIVED,
-        "02": pb.STATUS_CODE_REFUSED,
-        "03": pb.STATUS_CODE_ACCEPTED,
-        "04": pb.STATUS_CODE_ASSIGNED,
-        "05": pb.STATUS_CODE_IN_PROGRESS,
-        "06": pb.STATUS_CODE_DONE,
-        "13": pb.STATUS_CODE_RECALL_REQUESTED,
-        "15": pb.STATUS_CODE_RECALLED,
-        "16": pb.STATUS_CODE_RECALL_REFUSED,
-    }.get(code, pb.STATUS_CODE_UNSPECIFIED)
+    return _STATUSES.get(code, pb.STATUS_CODE_UNSPECIFIED)
+
+
+def _status_filter(value: pb.StatusCode.ValueType) -> str:
+    if value != pb.STATUS_CODE_UNSPECIFIED and value not in _STATUS_CODES:
+        raise InvalidArgument(f"status {value} is not an edXML status code")
+    return _STATUS_CODES.get(value, "")
+
+
+def _state(value: pb.OutgoingState.ValueType) -> str:
+    if value == pb.OUTGOING_STATE_UNSPECIFIED:
+        return ""
+    if value not in pb.OutgoingState.values():
+        raise InvalidArgument(f"state {value} is not a state of an outgoing document")
+    return pb.OutgoingState.Name(value).removeprefix("OUTGOING_STATE_").lower()
+
+
+def _number(text: str) -> int:
+    """A number filter ("05", "5") as an integer, 0 for none."""
+    if not text:
+        return 0
+    if not text.isdigit() or int(text) < 1:
+        raise InvalidArgument(f"number {text!r} must be the digits of a document number, e.g. 05")
+    return int(text)
 
 
 def _outgoing(row: OutgoingRow) -> pb.OutgoingDocument:

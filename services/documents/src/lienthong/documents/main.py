@@ -7,12 +7,15 @@ import os
 from lienthong.audit.service import audit_service
 from lienthong.consumer import LocalFollower
 from lienthong.documents.api import DocumentsServicer
+from lienthong.documents.api_records import RecordsServicer
 from lienthong.documents.application import DocumentsApp
 from lienthong.documents.blobs import blob_store_from_env
 from lienthong.documents.gateways import AgencyDirectory, SealSigner
+from lienthong.documents.projections.records import RecordsRegister
 from lienthong.documents.projections.registers import Registers
+from lienthong.documents.recordkeeping import RecordUseCases
 from lienthong.documents.usecases import DocumentUseCases
-from lienthong.documents.v1 import documents_pb2, documents_pb2_grpc
+from lienthong.documents.v1 import documents_pb2, documents_pb2_grpc, records_pb2, records_pb2_grpc
 from lienthong.eventstore import store_environment
 from lienthong.eventstore.chain import ChainSealer
 from lienthong.grpcserver import Service, Settings, open_channel, run_service, serve
@@ -29,19 +32,23 @@ async def run(settings: Settings) -> None:
     app = DocumentsApp(store_environment(SERVICE, settings.database_url))
     registers = Registers(app.engine)
     follower = LocalFollower(app, registers, service=SERVICE)
+    records_register = RecordsRegister(app.engine)
+    records_follower = LocalFollower(app, records_register, service=SERVICE)
     identifiers = open_channel("identifiers")
     signing = open_channel("signing")
     directory = AgencyDirectory(identifiers)
+    blobs = blob_store_from_env(settings.data_dir)
     usecases = DocumentUseCases(
         app,
         registers,
         follower,
-        blob_store_from_env(settings.data_dir),
+        blobs,
         directory,
         SealSigner(signing),
         route_to_successor=os.environ.get("LIENTHONG_ROUTE_TO_SUCCESSOR", "yes").lower() in ("1", "yes", "true"),
     )
     servicer = DocumentsServicer(usecases)
+    records = RecordsServicer(RecordUseCases(app, records_register, records_follower, blobs))
     link = NatsLink(settings.nats_url, name=SERVICE)
     names = StreamNames(settings.instance)
     relay = EventRelay(app, link, service=SERVICE, names=names)
@@ -58,9 +65,19 @@ async def run(settings: Settings) -> None:
                 documents_pb2.DESCRIPTOR.services_by_name["DocumentsService"].full_name,
                 lambda server: documents_pb2_grpc.add_DocumentsServiceServicer_to_server(servicer, server),
             ),
-            audit_service(app, SERVICE),
+            Service(
+                records_pb2.DESCRIPTOR.services_by_name["RecordsService"].full_name,
+                lambda server: records_pb2_grpc.add_RecordsServiceServicer_to_server(records, server),
+            ),
+            audit_service(app, SERVICE, usecases.authorise_audit),
         ],
-        background=[relay.run, follower.run, lambda: directory.watch(link, names), ChainSealer(app).run],
+        background=[
+            relay.run,
+            follower.run,
+            records_follower.run,
+            lambda: directory.watch(link, names),
+            ChainSealer(app).run,
+        ],
         cleanup=[close],
     )
 

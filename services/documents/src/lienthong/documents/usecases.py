@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
@@ -14,6 +14,15 @@ from uuid import UUID
 from lienthong.consumer import LocalFollower
 from lienthong.documents.application import DocumentsApp
 from lienthong.documents.blobs import BlobStore
+from lienthong.documents.domain.access import (
+    DocumentParties,
+    Identity,
+    Role,
+    act_for,
+    approve_for,
+    read_register,
+    see_document,
+)
 from lienthong.documents.domain.attachments import (
     AttachmentKind,
     AttachmentRecord,
@@ -22,8 +31,10 @@ from lienthong.documents.domain.attachments import (
     safe_file_name,
 )
 from lienthong.documents.domain.doctypes import DocumentType
+from lienthong.documents.domain.incoming import IncomingDocument
 from lienthong.documents.domain.outgoing import Confidentiality, OutgoingDocument, Urgency
 from lienthong.documents.gateways import AgencyDirectory, AgencyInfo, SealSigner
+from lienthong.documents.identity import caller_identity
 from lienthong.documents.projections.registers import (
     DocumentHitRow,
     DocumentSearch,
@@ -32,7 +43,7 @@ from lienthong.documents.projections.registers import (
     Registers,
 )
 from lienthong.documents.rendering import render_document_pdf
-from lienthong.errors import FailedPrecondition, InvalidArgument, NotFound
+from lienthong.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from lienthong.eventstore import EventRecord, current_actor
 from lienthong.vietnamese.calendar import vietnam_date
 
@@ -74,7 +85,9 @@ class DocumentUseCases:
         signer: SealSigner,
         clock: Callable[[], datetime] = _now,
         route_to_successor: bool = True,
+        identity: Callable[[], Identity] = caller_identity,
     ) -> None:
+        self._identity = identity
         self._app = app
         self._registers = registers
         self._follower = follower
@@ -97,6 +110,7 @@ class DocumentUseCases:
         business_type: BusinessType = BusinessType.NEW,
         relates_to: UUID | None = None,
     ) -> OutgoingRow:
+        self.authorise_sender(sender_code)
         await self._active_agency(sender_code, role="sender")
         records = []
         for attachment in attachments:
@@ -131,24 +145,37 @@ class DocumentUseCases:
         )
         return await self._outgoing_after_change(document.id)
 
+    def authorise_sender(self, sender_code: str) -> None:
+        """Refuse, before anything else, a caller that does not act for the sending agency."""
+        act_for(self._identity(), sender_code, "issue documents")
+
+    async def _sender_acting(self, document_id: UUID, action: str, *, leader: bool = False) -> OutgoingDocument:
+        """The outgoing document, once the caller is found to act for its sender (as a leader if asked)."""
+        document = await asyncio.to_thread(self._app.outgoing, document_id)
+        (approve_for if leader else act_for)(self._identity(), document.sender_code, f"{action} documents")
+        return document
+
     async def submit_outgoing(self, document_id: UUID) -> OutgoingRow:
+        await self._sender_acting(document_id, "submit")
         await asyncio.to_thread(self._app.submit_outgoing, document_id, by=current_actor(), at=self._clock())
         return await self._outgoing_after_change(document_id)
 
     async def approve_outgoing(self, document_id: UUID, comment: str) -> OutgoingRow:
+        await self._sender_acting(document_id, "approve", leader=True)
         await asyncio.to_thread(
             self._app.approve_outgoing, document_id, by=current_actor(), comment=comment, at=self._clock()
         )
         return await self._outgoing_after_change(document_id)
 
     async def return_outgoing(self, document_id: UUID, comments: str) -> OutgoingRow:
+        await self._sender_acting(document_id, "return", leader=True)
         await asyncio.to_thread(
             self._app.return_outgoing, document_id, by=current_actor(), comments=comments, at=self._clock()
         )
         return await self._outgoing_after_change(document_id)
 
     async def register_outgoing(self, document_id: UUID) -> OutgoingRow:
-        document = await asyncio.to_thread(self._app.outgoing, document_id)
+        document = await self._sender_acting(document_id, "register")
         document.check_registrable()
         agency = await self._active_agency(document.sender_code, role="sender")
         issued_at = self._clock()
@@ -175,7 +202,7 @@ class DocumentUseCases:
         return await self._outgoing_after_change(document_id)
 
     async def sign_outgoing(self, document_id: UUID) -> OutgoingRow:
-        document = await asyncio.to_thread(self._app.outgoing, document_id)
+        document = await self._sender_acting(document_id, "sign")
         document.check_signable()
         pdf = await asyncio.to_thread(self._blobs.get, document.content_sha256)
         seal = await self._signer.seal(document.sender_code, pdf, reason=f"Ban hành văn bản {document.code}")
@@ -190,7 +217,7 @@ class DocumentUseCases:
         return await self._outgoing_after_change(document_id)
 
     async def send_outgoing(self, document_id: UUID, recipient_codes: list[str]) -> OutgoingRow:
-        document = await asyncio.to_thread(self._app.outgoing, document_id)
+        document = await self._sender_acting(document_id, "send")
         document.check_sendable()
         await self.check_recipients(recipient_codes)
         routes = {code: await self._recipient(code) for code in dict.fromkeys(recipient_codes)}
@@ -204,40 +231,49 @@ class DocumentUseCases:
         return await self._outgoing_after_change(document_id)
 
     async def accept_incoming(self, incoming_id: UUID) -> IncomingRow:
-        return await self._incoming_change(self._app.accept_incoming, incoming_id, accepted_at=self._clock())
+        return await self._incoming_change("accept", self._app.accept_incoming, incoming_id, accepted_at=self._clock())
 
     async def refuse_incoming(self, incoming_id: UUID, reason: str) -> IncomingRow:
-        return await self._incoming_change(self._app.refuse_incoming, incoming_id, reason=reason, at=self._clock())
+        return await self._incoming_change(
+            "refuse", self._app.refuse_incoming, incoming_id, reason=reason, at=self._clock()
+        )
 
     async def assign_incoming(self, incoming_id: UUID, assignee: str, due_on: date | None) -> IncomingRow:
         return await self._incoming_change(
-            self._app.assign_incoming, incoming_id, assignee=assignee, due_on=due_on, at=self._clock()
+            "assign", self._app.assign_incoming, incoming_id, assignee=assignee, due_on=due_on, at=self._clock()
         )
 
     async def start_incoming(self, incoming_id: UUID) -> IncomingRow:
-        return await self._incoming_change(self._app.start_incoming, incoming_id, at=self._clock())
+        return await self._incoming_change("start", self._app.start_incoming, incoming_id, at=self._clock())
 
     async def complete_incoming(self, incoming_id: UUID) -> IncomingRow:
-        return await self._incoming_change(self._app.complete_incoming, incoming_id, at=self._clock())
+        return await self._incoming_change("complete", self._app.complete_incoming, incoming_id, at=self._clock())
 
     async def answer_recall(self, incoming_id: UUID, give_back: bool) -> IncomingRow:
-        return await self._incoming_change(self._app.answer_recall, incoming_id, give_back=give_back, at=self._clock())
+        return await self._incoming_change(
+            "answer recalls of", self._app.answer_recall, incoming_id, give_back=give_back, at=self._clock()
+        )
 
     async def recall_outgoing(self, document_id: UUID, recipient_codes: list[str], reason: str) -> OutgoingRow:
+        await self._sender_acting(document_id, "recall")
         await asyncio.to_thread(
             self._app.request_recall, document_id, recipient_codes=recipient_codes, reason=reason, at=self._clock()
         )
         return await self._outgoing_after_change(document_id)
 
     async def search(self, search: DocumentSearch) -> tuple[list[DocumentHitRow], bool]:
+        """A page of the caller's registers; the agency is the caller's when the search names none."""
+        identity = self._identity()
         if not search.agency_code:
-            raise InvalidArgument("agency_code is required: a search is within one agency's registers")
+            search = replace(search, agency_code=identity.agency_code)
+        read_register(identity, search.agency_code, "the registers")
         return await asyncio.to_thread(self._registers.search, search)
 
     async def watch_incoming(self, recipient_code: str, include_waiting: bool) -> AsyncIterator[IncomingRow]:
         """The copies arriving at an agency from now on (after those waiting, if asked), as they commit."""
         if not recipient_code:
             raise InvalidArgument("recipient_code is required")
+        read_register(self._identity(), recipient_code, "the documents arriving")
         loop = asyncio.get_running_loop()
         arrived: asyncio.Queue[str] = asyncio.Queue()
 
@@ -264,7 +300,11 @@ class DocumentUseCases:
         """Today in Vietnam, for deadlines."""
         return vietnam_date(self._clock())
 
-    async def _incoming_change(self, change: Callable[..., object], incoming_id: UUID, **arguments: Any) -> IncomingRow:
+    async def _incoming_change(
+        self, action: str, change: Callable[..., object], incoming_id: UUID, **arguments: Any
+    ) -> IncomingRow:
+        copy: IncomingDocument = await asyncio.to_thread(self._app.incoming, incoming_id)
+        act_for(self._identity(), copy.recipient_code, f"{action} documents arriving")
         await asyncio.to_thread(change, incoming_id, **arguments)
         await asyncio.to_thread(self._follower.catch_up)
         row = await asyncio.to_thread(self._registers.incoming_by_id, str(incoming_id))
@@ -273,15 +313,23 @@ class DocumentUseCases:
         return row
 
     async def outgoing(self, document_id: UUID) -> OutgoingRow:
+        """An outgoing document, for its sender, its recipients and auditors."""
+        row = await self._outgoing_row(document_id)
+        see_document(self._identity(), _parties(row), f"document {document_id}", as_auditor=True)
+        return row
+
+    async def _outgoing_row(self, document_id: UUID) -> OutgoingRow:
         row = await asyncio.to_thread(self._registers.outgoing_by_id, str(document_id))
         if row is None:
             raise NotFound(f"no outgoing document has id {document_id}")
         return row
 
     async def outgoing_of(self, sender_code: str) -> list[OutgoingRow]:
+        read_register(self._identity(), sender_code, "the outgoing register")
         return await asyncio.to_thread(self._registers.outgoing_of, sender_code)
 
     async def incoming_of(self, recipient_code: str) -> list[IncomingRow]:
+        read_register(self._identity(), recipient_code, "the incoming register")
         return await asyncio.to_thread(self._registers.incoming_of, recipient_code)
 
     async def attachment(self, document_id: UUID, sha256: str) -> tuple[dict[str, Any], bytes]:
@@ -300,7 +348,34 @@ class DocumentUseCases:
         return await asyncio.to_thread(self._blobs.get, row.content_sha256), row.content_sha256
 
     async def history(self, document_id: UUID) -> list[EventRecord]:
+        """Every event of a document: an outgoing one (with its copies) for its sender, one copy for its
+        recipient and the sender; auditors see any that is not confidential."""
+        parties = await asyncio.to_thread(self._history_parties, document_id)
+        see_document(self._identity(), parties, f"the history of document {document_id}", as_auditor=True)
         return await asyncio.to_thread(self._app.history, document_id)
+
+    def authorise_audit(self, aggregate_id: UUID) -> None:
+        """Who reads an aggregate through the audit API: for a document, whoever may read its history (its
+        parties; auditors unless it is confidential); for anything else (records, number series), auditors."""
+        identity = self._identity()
+        try:
+            parties = self._history_parties(aggregate_id)
+        except NotFound:
+            if identity.role is not Role.AUDITOR:
+                raise PermissionDenied(
+                    f"{identity} may not read the audit log of {aggregate_id}; auditors do"
+                ) from None
+            return
+        see_document(identity, parties, f"the history of document {aggregate_id}", as_auditor=True)
+
+    def _history_parties(self, document_id: UUID) -> DocumentParties:
+        try:
+            document = self._app.outgoing(document_id)
+            return DocumentParties.of(document.sender_code, (), document.confidentiality)
+        except NotFound:
+            copy = self._app.incoming(document_id)
+            sent = self._app.outgoing(copy.outgoing_id)
+            return DocumentParties.of(sent.sender_code, (copy.recipient_code,), sent.confidentiality)
 
     async def check_recipients(self, recipient_codes: list[str]) -> None:
         """Refuse, before anything is recorded, recipients that cannot receive (or none at all)."""
@@ -332,4 +407,8 @@ class DocumentUseCases:
 
     async def _outgoing_after_change(self, document_id: UUID) -> OutgoingRow:
         await asyncio.to_thread(self._follower.catch_up)
-        return await self.outgoing(document_id)
+        return await self._outgoing_row(document_id)
+
+
+def _parties(row: OutgoingRow) -> DocumentParties:
+    return DocumentParties.of(row.sender_code, [r.recipient_code for r in row.recipients], row.confidentiality)

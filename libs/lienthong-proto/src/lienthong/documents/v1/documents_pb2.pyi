@@ -1584,6 +1584,14 @@ class SearchDocumentsRequest(_message.Message):
     TO_DAY_FIELD_NUMBER: _builtins.int
     PAGE_SIZE_FIELD_NUMBER: _builtins.int
     PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    NUMBER_FIELD_NUMBER: _builtins.int
+    NOTATION_FIELD_NUMBER: _builtins.int
+    URGENCY_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    SENDER_CODE_FIELD_NUMBER: _builtins.int
+    RECIPIENT_CODE_FIELD_NUMBER: _builtins.int
+    SIGNER_FIELD_NUMBER: _builtins.int
     agency_code: _builtins.str
     """The agency whose documents are searched (as sender or recipient)."""
     query: _builtins.str
@@ -1602,6 +1610,22 @@ class SearchDocumentsRequest(_message.Message):
     """At most this many results (default 50, at most 500)."""
     page_token: _builtins.str
     """The next_page_token of the previous page."""
+    number: _builtins.str
+    """Number (số) as registered, e.g. "05" or "5"."""
+    notation: _builtins.str
+    """Notation (ký hiệu), exact, e.g. "BC-STTTT"."""
+    urgency: Global___Urgency.ValueType
+    """Urgency (độ khẩn)."""
+    status: Global___StatusCode.ValueType
+    """Status: of an incoming copy, or of any recipient of an outgoing document (e.g. refused somewhere)."""
+    state: Global___OutgoingState.ValueType
+    """State of outgoing documents (incoming copies have none, so they are left out when set)."""
+    sender_code: _builtins.str
+    """Incoming copies from this sender (the agency's own code: its outgoing documents)."""
+    recipient_code: _builtins.str
+    """Outgoing documents sent to this recipient (the agency's own code: its incoming copies)."""
+    signer: _builtins.str
+    """Who signed: the seal certificate's serial (hex) or the approving leader, e.g. "leader@000.00.12.H41"."""
     def __init__(
         self,
         *,
@@ -1614,10 +1638,18 @@ class SearchDocumentsRequest(_message.Message):
         to_day: _builtins.str = ...,
         page_size: _builtins.int = ...,
         page_token: _builtins.str = ...,
+        number: _builtins.str = ...,
+        notation: _builtins.str = ...,
+        urgency: Global___Urgency.ValueType = ...,
+        status: Global___StatusCode.ValueType = ...,
+        state: Global___OutgoingState.ValueType = ...,
+        sender_code: _builtins.str = ...,
+        recipient_code: _builtins.str = ...,
+        signer: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_outgoing", b"_outgoing", "outgoing", b"outgoing"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_outgoing", b"_outgoing", "agency_code", b"agency_code", "code", b"code", "from_day", b"from_day", "outgoing", b"outgoing", "page_size", b"page_size", "page_token", b"page_token", "query", b"query", "to_day", b"to_day", "type", b"type"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_outgoing", b"_outgoing", "agency_code", b"agency_code", "code", b"code", "from_day", b"from_day", "notation", b"notation", "number", b"number", "outgoing", b"outgoing", "page_size", b"page_size", "page_token", b"page_token", "query", b"query", "recipient_code", b"recipient_code", "sender_code", b"sender_code", "signer", b"signer", "state", b"state", "status", b"status", "to_day", b"to_day", "type", b"type", "urgency", b"urgency"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__outgoing: _TypeAlias = _typing.Literal["outgoing"]  # noqa: Y015
     _WhichOneofArgType__outgoing: _TypeAlias = _typing.Literal["_outgoing", b"_outgoing"]  # noqa: Y015
@@ -1638,6 +1670,9 @@ class DocumentHit(_message.Message):
     SUBJECT_FIELD_NUMBER: _builtins.int
     SENDER_CODE_FIELD_NUMBER: _builtins.int
     AT_FIELD_NUMBER: _builtins.int
+    URGENCY_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Id of the outgoing document or of the incoming copy."""
     outgoing: _builtins.bool
@@ -1650,6 +1685,12 @@ class DocumentHit(_message.Message):
     """Subject / abstract."""
     sender_code: _builtins.str
     """The other agency: the sender of an incoming copy; empty for an outgoing document."""
+    urgency: Global___Urgency.ValueType
+    """Urgency."""
+    status: Global___StatusCode.ValueType
+    """Status of an incoming copy; unspecified for an outgoing document."""
+    state: Global___OutgoingState.ValueType
+    """State of an outgoing document; unspecified for an incoming copy."""
     @_builtins.property
     def at(self) -> _timestamp_pb2.Timestamp:
         """Issue (outgoing) or arrival (incoming) time."""
@@ -1664,10 +1705,13 @@ class DocumentHit(_message.Message):
         subject: _builtins.str = ...,
         sender_code: _builtins.str = ...,
         at: _timestamp_pb2.Timestamp | None = ...,
+        urgency: Global___Urgency.ValueType = ...,
+        status: Global___StatusCode.ValueType = ...,
+        state: Global___OutgoingState.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["at", b"at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["at", b"at", "code", b"code", "id", b"id", "outgoing", b"outgoing", "sender_code", b"sender_code", "subject", b"subject", "type", b"type"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["at", b"at", "code", b"code", "id", b"id", "outgoing", b"outgoing", "sender_code", b"sender_code", "state", b"state", "status", b"status", "subject", b"subject", "type", b"type", "urgency", b"urgency"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -293,8 +293,9 @@ class DocumentsServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def SearchDocuments(self, request, context):
-        """SearchDocuments finds an agency's outgoing and incoming documents by code, type, status, dates and words
-        of the subject (with or without Vietnamese diacritics).
+        """SearchDocuments finds an agency's outgoing and incoming documents by code, number, notation, type,
+        urgency, status, sender, recipient, signer, dates and words of the subject (with or without Vietnamese
+        diacritics), a page at a time, from the registers' read model.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

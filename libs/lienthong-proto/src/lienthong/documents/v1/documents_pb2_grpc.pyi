@@ -77,8 +77,9 @@ class DocumentsServiceStub:
     WatchIncoming: _grpc.UnaryStreamMultiCallable[_documents_pb2.WatchIncomingRequest, _documents_pb2.WatchIncomingResponse]
     """WatchIncoming streams documents as they arrive at an agency, for integrators (iDesk and others)."""
     SearchDocuments: _grpc.UnaryUnaryMultiCallable[_documents_pb2.SearchDocumentsRequest, _documents_pb2.SearchDocumentsResponse]
-    """SearchDocuments finds an agency's outgoing and incoming documents by code, type, status, dates and words
-    of the subject (with or without Vietnamese diacritics).
+    """SearchDocuments finds an agency's outgoing and incoming documents by code, number, notation, type,
+    urgency, status, sender, recipient, signer, dates and words of the subject (with or without Vietnamese
+    diacritics), a page at a time, from the registers' read model.
     """
     GetAttachment: _grpc.UnaryUnaryMultiCallable[_documents_pb2.GetAttachmentRequest, _documents_pb2.GetAttachmentResponse]
     """GetAttachment returns one file of a document by its SHA-256."""
@@ -136,8 +137,9 @@ class DocumentsServiceAsyncStub(DocumentsServiceStub):
     WatchIncoming: _aio.UnaryStreamMultiCallable[_documents_pb2.WatchIncomingRequest, _documents_pb2.WatchIncomingResponse]  # type: ignore[assignment]
     """WatchIncoming streams documents as they arrive at an agency, for integrators (iDesk and others)."""
     SearchDocuments: _aio.UnaryUnaryMultiCallable[_documents_pb2.SearchDocumentsRequest, _documents_pb2.SearchDocumentsResponse]  # type: ignore[assignment]
-    """SearchDocuments finds an agency's outgoing and incoming documents by code, type, status, dates and words
-    of the subject (with or without Vietnamese diacritics).
+    """SearchDocuments finds an agency's outgoing and incoming documents by code, number, notation, type,
+    urgency, status, sender, recipient, signer, dates and words of the subject (with or without Vietnamese
+    diacritics), a page at a time, from the registers' read model.
     """
     GetAttachment: _aio.UnaryUnaryMultiCallable[_documents_pb2.GetAttachmentRequest, _documents_pb2.GetAttachmentResponse]  # type: ignore[assignment]
     """GetAttachment returns one file of a document by its SHA-256."""
@@ -312,8 +314,9 @@ class DocumentsServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _documents_pb2.SearchDocumentsRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_documents_pb2.SearchDocumentsResponse, _abc.Awaitable[_documents_pb2.SearchDocumentsResponse]]:
-        """SearchDocuments finds an agency's outgoing and incoming documents by code, type, status, dates and words
-        of the subject (with or without Vietnamese diacritics).
+        """SearchDocuments finds an agency's outgoing and incoming documents by code, number, notation, type,
+        urgency, status, sender, recipient, signer, dates and words of the subject (with or without Vietnamese
+        diacritics), a page at a time, from the registers' read model.
         """
 
     @_abc_1.abstractmethod

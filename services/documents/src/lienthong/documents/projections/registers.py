@@ -21,8 +21,11 @@ from sqlalchemy import (
     Table,
     Text,
     case,
+    exists,
+    false,
     insert,
     literal,
+    or_,
     select,
     union_all,
     update,
@@ -61,6 +64,7 @@ class OutgoingRow:
     business_type: str
     relates_to: str
     recipients: tuple[RecipientRow, ...]
+    approved_by: str = ""  # the leader who approved it, when it went through approval
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,7 @@ class IncomingRow:
 
 @dataclass(frozen=True)
 class DocumentSearch:
-    """What a search asks: the agency, words of the subject, filters, and the page."""
+    """What a search asks: the agency, words of the subject, filters, and the page. Empty filters match all."""
 
     agency_code: str
     query: str = ""
@@ -101,6 +105,14 @@ class DocumentSearch:
     to_at: datetime | None = None  # exclusive, UTC
     limit: int = 50
     offset: int = 0
+    number: int = 0  # số, as registered by the sender
+    notation: str = ""  # ký hiệu, e.g. "BC-STTTT"
+    urgency: str = ""  # Urgency name, e.g. "HOA_TOC"
+    status: str = ""  # edXML status: of an incoming copy, or of any recipient of an outgoing document
+    state: str = ""  # OutgoingState value, e.g. "sent": outgoing documents only
+    sender_code: str = ""  # incoming copies from this agency (outgoing ones when it is the agency itself)
+    recipient_code: str = ""  # outgoing documents sent to this agency (incoming ones when it is the agency)
+    signer: str = ""  # serial (hex) of the seal certificate, or the leader who approved (`leader@<code>`)
 
 
 @dataclass(frozen=True)
@@ -112,6 +124,12 @@ class DocumentHitRow:
     subject: str
     sender_code: str
     at: datetime
+    urgency: str = "NORMAL"
+    status: str = ""  # an incoming copy's edXML status
+    state: str = ""  # an outgoing document's state
+
+
+_NOT_REGISTERED = ("draft", "submitted", "returned", "approved")
 
 
 class Registers(SqlProjection):
@@ -124,6 +142,10 @@ class Registers(SqlProjection):
         self._watchers: dict[str, list[Callable[[str], None]]] = {}
         self._watchers_lock = threading.Lock()
         super().__init__(engine)
+        # Tables made before an index was declared get it too: a search by code must not scan the register.
+        for table in (self.outgoing, self.incoming):
+            for index in table.indexes:
+                index.create(engine, checkfirst=True)
 
     def watch(self, recipient_code: str, callback: Callable[[str], None]) -> Callable[[], None]:
         """Call `callback(incoming_id)` (from a worker thread) for every copy that arrives at the agency
@@ -154,7 +176,7 @@ class Registers(SqlProjection):
             Column("doc_type", String(40), nullable=False),
             Column("subject", Text, nullable=False),
             Column("subject_folded", Text, nullable=False),
-            Column("code", String(42), nullable=False, default=""),
+            Column("code", String(42), nullable=False, default="", index=True),
             Column("urgency", String(20), nullable=False),
             Column("confidentiality", String(20), nullable=False),
             Column("state", String(20), nullable=False),
@@ -167,6 +189,7 @@ class Registers(SqlProjection):
             Column("attachments", Text, nullable=False, default="[]"),
             Column("business_type", String(10), nullable=False, default="NEW"),
             Column("relates_to", String(36), nullable=False, default=""),
+            Column("approved_by", String(80), nullable=False, default=""),
         )
         self.recipients = Table(
             "documents_outgoing_recipients",
@@ -187,7 +210,7 @@ class Registers(SqlProjection):
             Column("doc_type", String(40), nullable=False),
             Column("subject", Text, nullable=False),
             Column("subject_folded", Text, nullable=False),
-            Column("code", String(42), nullable=False),
+            Column("code", String(42), nullable=False, index=True),
             Column("urgency", String(20), nullable=False),
             Column("status", String(2), nullable=False),
             Column("arrival_number", BigInteger, nullable=False, default=0),
@@ -234,7 +257,9 @@ class Registers(SqlProjection):
                     issued_at=_utc(data["issued_at"]),
                     content_sha256=data["content_sha256"],
                 )
-            case "OutgoingDocument", "Submitted" | "Approved" | "Returned":
+            case "OutgoingDocument", "Approved":
+                self._update_outgoing(connection, key, state="approved", approved_by=data.get("by", ""))
+            case "OutgoingDocument", "Submitted" | "Returned":
                 self._update_outgoing(connection, key, state=envelope.event.lower())
             case "OutgoingDocument", "Signed":
                 self._update_outgoing(
@@ -375,8 +400,53 @@ class Registers(SqlProjection):
 
     def search(self, search: DocumentSearch) -> tuple[list[DocumentHitRow], bool]:
         """A page of the agency's registered outgoing documents and incoming copies, newest first."""
-        out, inc = self.outgoing, self.incoming
-        outgoing = select(
+        parts = []
+        if search.outgoing is not False:
+            parts.append(self._outgoing_hits(search))
+        if search.outgoing is not True:
+            parts.append(self._incoming_hits(search))
+        union = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+        query = select(*(column for column in union.c if column.name != "subject_folded"))
+        for word in fold(search.query).split():
+            query = query.where(union.c.subject_folded.contains(word, autoescape=True))
+        if search.code:
+            query = query.where(union.c.code == search.code)
+        if search.number:
+            query = query.where(union.c.code.startswith(f"{search.number:02d}/", autoescape=True))
+        if search.notation:
+            query = query.where(union.c.code.endswith(f"/{search.notation}", autoescape=True))
+        if search.doc_type:
+            query = query.where(union.c.doc_type == search.doc_type)
+        if search.urgency:
+            query = query.where(union.c.urgency == search.urgency)
+        if search.from_at:  # UtcDateTime columns turn the bounds to UTC, as the stored values are
+            query = query.where(union.c.at >= search.from_at)
+        if search.to_at:
+            query = query.where(union.c.at < search.to_at)
+        query = query.order_by(union.c.at.desc(), union.c.id.desc()).offset(search.offset).limit(search.limit + 1)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        hits = [
+            DocumentHitRow(
+                r.id,
+                bool(r.outgoing),
+                r.code,
+                r.doc_type,
+                r.subject,
+                r.sender_code,
+                utc(r.at),
+                r.urgency,
+                r.status,
+                r.state,
+            )
+            for r in rows[: search.limit]
+        ]
+        return hits, len(rows) > search.limit
+
+    def _outgoing_hits(self, search: DocumentSearch) -> Any:
+        """The agency's registered outgoing documents that pass the filters only outgoing ones can judge."""
+        out, sent_to = self.outgoing, self.recipients
+        query = select(
             out.c.id,
             literal(True).label("outgoing"),
             out.c.code,
@@ -385,8 +455,28 @@ class Registers(SqlProjection):
             literal("").label("sender_code"),
             out.c.issued_at.label("at"),
             out.c.subject_folded,
-        ).where(out.c.sender_code == search.agency_code, out.c.state != "draft")
-        incoming = select(
+            out.c.urgency,
+            literal("").label("status"),
+            out.c.state,
+        ).where(out.c.sender_code == search.agency_code, out.c.state.not_in(_NOT_REGISTERED))
+        if search.sender_code and search.sender_code != search.agency_code:
+            query = query.where(false())
+        if search.recipient_code:
+            query = query.where(
+                exists().where(sent_to.c.outgoing_id == out.c.id, sent_to.c.recipient_code == search.recipient_code)
+            )
+        if search.status:
+            query = query.where(exists().where(sent_to.c.outgoing_id == out.c.id, sent_to.c.status == search.status))
+        if search.state:
+            query = query.where(out.c.state == search.state)
+        if search.signer:
+            query = query.where(self._signed_by(out, search.signer))
+        return query
+
+    def _incoming_hits(self, search: DocumentSearch) -> Any:
+        """The agency's incoming copies still on its register that pass the filters only they can judge."""
+        inc = self.incoming
+        query = select(
             inc.c.id,
             literal(False).label("outgoing"),
             inc.c.code,
@@ -395,36 +485,26 @@ class Registers(SqlProjection):
             inc.c.sender_code,
             inc.c.arrived_at.label("at"),
             inc.c.subject_folded,
+            inc.c.urgency,
+            inc.c.status,
+            literal("").label("state"),
         ).where(inc.c.recipient_code == search.agency_code, inc.c.status != "15")
-        parts = {True: [outgoing], False: [incoming], None: [outgoing, incoming]}[search.outgoing]
-        union = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
-        query = select(
-            union.c.id,
-            union.c.outgoing,
-            union.c.code,
-            union.c.doc_type,
-            union.c.subject,
-            union.c.sender_code,
-            union.c.at,
-        )
-        for word in fold(search.query).split():
-            query = query.where(union.c.subject_folded.contains(word, autoescape=True))
-        if search.code:
-            query = query.where(union.c.code == search.code)
-        if search.doc_type:
-            query = query.where(union.c.doc_type == search.doc_type)
-        if search.from_at:  # UtcDateTime columns turn the bounds to UTC, as the stored values are
-            query = query.where(union.c.at >= search.from_at)
-        if search.to_at:
-            query = query.where(union.c.at < search.to_at)
-        query = query.order_by(union.c.at.desc(), union.c.id).offset(search.offset).limit(search.limit + 1)
-        with self.engine.connect() as connection:
-            rows = connection.execute(query).all()
-        hits = [
-            DocumentHitRow(r.id, bool(r.outgoing), r.code, r.doc_type, r.subject, r.sender_code, utc(r.at))
-            for r in rows[: search.limit]
-        ]
-        return hits, len(rows) > search.limit
+        if search.sender_code:
+            query = query.where(inc.c.sender_code == search.sender_code)
+        if search.recipient_code and search.recipient_code != search.agency_code:
+            query = query.where(false())
+        if search.status:
+            query = query.where(inc.c.status == search.status)
+        if search.state:
+            query = query.where(false())  # a state belongs to outgoing documents
+        if search.signer:
+            signed = select(self.outgoing.c.id).where(self._signed_by(self.outgoing, search.signer))
+            query = query.where(inc.c.outgoing_id.in_(signed))
+        return query
+
+    @staticmethod
+    def _signed_by(out: Table, signer: str) -> Any:
+        return or_(out.c.certificate_serial == signer.lower(), out.c.approved_by == signer)
 
     def _outgoing_row(self, connection: Connection, mapping: Any) -> OutgoingRow:
         recipients = connection.execute(

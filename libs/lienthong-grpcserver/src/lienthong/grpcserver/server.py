@@ -17,8 +17,9 @@ from grpc_reflection.v1alpha import reflection
 from opentelemetry.instrumentation.grpc import aio_server_interceptor
 
 from lienthong.grpcserver.interceptors import DomainInterceptor
+from lienthong.grpcserver.metering import RpcMetricsInterceptor
 from lienthong.grpcserver.settings import Settings
-from lienthong.telemetry import configure_logging, configure_tracing, shutdown_tracing
+from lienthong.telemetry import configure_logging, configure_metrics, configure_tracing, shutdown_tracing
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +35,10 @@ class Service:
 
 
 def setup_process(settings: Settings) -> None:
-    """JSON logs and tracing for the process, before anything else runs."""
+    """JSON logs, tracing and metrics for the process, before anything else runs."""
     configure_logging(settings.service)
     configure_tracing(settings.service)
+    configure_metrics(settings.service)
 
 
 def run_service(service: str, run: Callable[[Settings], Coroutine[Any, Any, None]]) -> None:
@@ -58,7 +60,8 @@ async def serve(
     and NOT_SERVING as soon as shutdown begins, so that load balancers stop sending new calls first.
     """
     server = grpc.aio.server(
-        interceptors=[aio_server_interceptor(), DomainInterceptor()],  # type: ignore[no-untyped-call]
+        # metrics outside the domain interceptor, so that they see the status a DomainError became
+        interceptors=[aio_server_interceptor(), RpcMetricsInterceptor(), DomainInterceptor()],  # type: ignore[no-untyped-call]
         options=[
             ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
             ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),

@@ -11,6 +11,7 @@
 | `LIENTHONG_SHUTDOWN_GRACE` | `10` | seconds in-flight calls get to finish on SIGTERM |
 | `LIENTHONG_TRACES_DIR` | unset | write spans as JSON lines to `<dir>/<service>.jsonl` |
 | `OTEL_EXPORTER_OTLP_ENDPOINT` | unset | send spans to an OpenTelemetry collector |
+| `LIENTHONG_METRICS_PORT` | unset | serve Prometheus metrics at `:<port>/metrics` |
 | `LIENTHONG_LOG_LEVEL` | `INFO` | log level of the JSON logs |
 """
 

@@ -105,6 +105,7 @@ class Platform:
         else:
             env.pop("LIENTHONG_DATABASE_URL", None)
         env.pop("LIENTHONG_LISTEN_ADDR", None)
+        env.pop("LIENTHONG_METRICS_PORT", None)  # five processes on one host cannot share one metrics port
         env.update(self.config.extra_env)
         return env
 

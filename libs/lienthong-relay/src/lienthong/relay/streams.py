@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 from dataclasses import dataclass
 
@@ -103,12 +104,16 @@ class NatsLink:
 
 
 async def ensure_stream(js: JetStreamContext, names: StreamNames, service: str) -> None:
-    """Create (or bring up to date) the file-backed stream that holds a service's events."""
+    """Create (or bring up to date) the file-backed stream that holds a service's events.
+
+    `LIENTHONG_STREAM_REPLICAS` (default 1) sets how many JetStream servers keep a copy: 3 on a 3-node cluster.
+    """
     config = StreamConfig(
         name=names.stream(service),
         subjects=[names.subjects(service)],
         storage=StorageType.FILE,
         duplicate_window=DUPLICATE_WINDOW_SECONDS,
+        num_replicas=int(os.environ.get("LIENTHONG_STREAM_REPLICAS", "1")),
     )
     try:
         await js.add_stream(config)

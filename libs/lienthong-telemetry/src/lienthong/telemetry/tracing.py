@@ -3,8 +3,8 @@
 Exporters, chosen by environment variables:
 - `LIENTHONG_TRACES_DIR`: append every finished span as one JSON line to `<dir>/<service>.jsonl`
   (what `make run` and the end-to-end tests read);
-- `OTEL_EXPORTER_OTLP_ENDPOINT`: send spans over OTLP/gRPC to a collector, when the
-  `opentelemetry-exporter-otlp-proto-grpc` package is installed.
+- `OTEL_EXPORTER_OTLP_ENDPOINT`: send spans over OTLP/gRPC to a collector
+  (`opentelemetry-exporter-otlp-proto-grpc`, a dependency of this package).
 """
 
 from __future__ import annotations
@@ -58,17 +58,9 @@ def configure_tracing(service_name: str) -> TracerProvider:
 
 
 def _add_otlp_exporter(provider: TracerProvider) -> None:
-    try:
-        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import (  # type: ignore[import-not-found]
-            OTLPSpanExporter,
-        )
-    except ImportError:
-        import logging
+    # imported only when used: the exporter loads its own protobuf modules
+    from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 
-        logging.getLogger(__name__).warning(
-            "OTEL_EXPORTER_OTLP_ENDPOINT is set but opentelemetry-exporter-otlp-proto-grpc is not installed"
-        )
-        return
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
 
 

@@ -1,0 +1,17 @@
+"""`python -m lienthong.reporting.migrate`: create the reporting service's tables, then exit (the chart's Job)."""
+
+from __future__ import annotations
+
+from lienthong.grpcserver import Settings
+from lienthong.grpcserver.migration import run_migration
+from lienthong.reporting.main import read_models
+
+SERVICE = "reporting"
+
+
+def create_tables(settings: Settings) -> list[str]:
+    return [t.name for model in read_models(settings) for t in model.metadata.sorted_tables]
+
+
+if __name__ == "__main__":
+    run_migration(SERVICE, create_tables)

@@ -156,12 +156,14 @@ def test_network_policies_allow_only_the_calls_of_the_architecture() -> None:
     common = {53, 5432, 4222}
     assert _egress_ports(policies["lt-lienthong-documents"]) == common | {50051, 50053}
     assert _egress_ports(policies["lt-lienthong-signing"]) == common | {50051}
-    assert _egress_ports(policies["lt-lienthong-email"]) == common | {50051, 587}
+    assert _egress_ports(policies["lt-lienthong-email"]) == common | {50051, 50052, 50053, 587}
+    assert _egress_ports(policies["lt-lienthong-identifiers"]) == common | {50053}
     assert _egress_ports(policies["lt-lienthong-reporting"]) == common
     assert _egress_ports(policies["lt-lienthong-migrate"]) == {53, 5432}
     signing_callers = [p for p in _ingress_peers(policies["lt-lienthong-signing"]) if "podSelector" in p]
     components = {p["podSelector"]["matchLabels"].get("app.kubernetes.io/component") for p in signing_callers}
-    assert components == {"documents", None}  # documents, and operators (selected by their own label)
+    # documents (seals), identifiers and email (checkpoints), and operators (selected by their own label)
+    assert components == {"documents", "identifiers", "email", None}
     client = {"podSelector": {"matchLabels": {"lienthong.gov.vn/client": "true"}}}
     assert client in _ingress_peers(policies["lt-lienthong-reporting"])
     assert client not in _ingress_peers(policies["lt-lienthong-signing"])

@@ -10,7 +10,8 @@ SERVICE = "reporting"
 
 
 def create_tables(settings: Settings) -> list[str]:
-    return [t.name for model in read_models(settings) for t in model.metadata.sorted_tables]
+    models = read_models(settings).by_stream().values()
+    return [t.name for model in models for t in model.metadata.sorted_tables]
 
 
 if __name__ == "__main__":

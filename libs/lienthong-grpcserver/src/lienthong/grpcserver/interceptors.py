@@ -11,9 +11,13 @@ import grpc
 
 from lienthong.errors import DomainError, grpc_status
 from lienthong.eventstore import event_context
+from lienthong.eventstore.outages import DATABASE_UNREACHABLE
 from lienthong.grpcserver.channels import ACTOR_METADATA_KEY
 
 log = logging.getLogger(__name__)
+
+# What a call is answered with a status for: a domain refusal, or a database that cannot be reached now.
+REFUSED: tuple[type[Exception], ...] = (DomainError, *DATABASE_UNREACHABLE)
 
 
 def _actor_of(context: grpc.aio.ServicerContext[Any, Any]) -> str:
@@ -23,15 +27,19 @@ def _actor_of(context: grpc.aio.ServicerContext[Any, Any]) -> str:
     return "anonymous"
 
 
-async def _refuse(context: grpc.aio.ServicerContext[Any, Any], method: str, error: DomainError) -> None:
-    code, reason = grpc_status(error)
-    log.info("%s refused: %s %s", method, code.name, reason)
+async def _refuse(context: grpc.aio.ServicerContext[Any, Any], method: str, error: Exception) -> None:
+    if isinstance(error, DomainError):
+        code, reason = grpc_status(error)
+        log.info("%s refused: %s %s", method, code.name, reason)
+    else:
+        code, reason = grpc.StatusCode.UNAVAILABLE, "the service's database cannot be reached now; retry the call"
+        log.warning("%s unavailable: %s: %s", method, type(error).__name__, error)
     await context.abort(code, reason)
 
 
 class DomainInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
     """Runs each unary call, and each server-streaming call written as an async generator, with the caller as
-    actor, and turns a `DomainError` into its status and reason."""
+    actor, and turns a `DomainError` into its status and reason, and a lost database into UNAVAILABLE."""
 
     async def intercept_service(
         self,
@@ -52,7 +60,7 @@ class DomainInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
             with event_context(_actor_of(context)):
                 try:
                     return await inner(request, context)  # type: ignore[arg-type]
-                except DomainError as error:
+                except REFUSED as error:
                     await _refuse(context, method, error)
 
         return grpc.unary_unary_rpc_method_handler(
@@ -70,7 +78,7 @@ class DomainInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
                 try:
                     async for response in inner(request, context):  # type: ignore[misc, union-attr, arg-type]
                         yield response
-                except DomainError as error:
+                except REFUSED as error:
                     await _refuse(context, method, error)
 
         return grpc.unary_stream_rpc_method_handler(

@@ -40,8 +40,9 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
         await self._documents.check_recipients(list(request.recipient_codes))
         created = await self._create(request.document)
         document_id = parse_id(created.id, "document_id")
-        await self._documents.register_outgoing(document_id)
-        await self._documents.sign_outgoing(document_id)
+        registered = await self._documents.register_outgoing(document_id)
+        if registered.state == "registered":  # not already sealed automatically under the agency's policy
+            await self._documents.sign_outgoing(document_id)
         row = await self._documents.send_outgoing(document_id, list(request.recipient_codes))
         return pb.SendDocumentResponse(document=_outgoing(row))
 
@@ -293,6 +294,7 @@ def _outgoing(row: OutgoingRow) -> pb.OutgoingDocument:
         attachments=[_attachment(a) for a in json.loads(row.attachments)],
         business_type=BusinessType[row.business_type].value,  # type: ignore[arg-type]
         relates_to=row.relates_to,
+        seal_policy=row.seal_policy,
     )
 
 

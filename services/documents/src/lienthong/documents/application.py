@@ -125,10 +125,18 @@ class DocumentsApp(StoredApplication):
         return document
 
     def sign_outgoing(
-        self, document_id: UUID, *, content_sha256: str, certificate_serial: str, signed_at: datetime
+        self,
+        document_id: UUID,
+        *,
+        content_sha256: str,
+        certificate_serial: str,
+        signed_at: datetime,
+        policy: str = "",
     ) -> OutgoingDocument:
         document = self.outgoing(document_id)
-        document.sign(content_sha256=content_sha256, certificate_serial=certificate_serial, signed_at=signed_at)
+        document.sign(
+            content_sha256=content_sha256, certificate_serial=certificate_serial, signed_at=signed_at, policy=policy
+        )
         self.save(document)
         return document
 

@@ -524,6 +524,7 @@ class OutgoingDocument(_message.Message):
     ATTACHMENTS_FIELD_NUMBER: _builtins.int
     BUSINESS_TYPE_FIELD_NUMBER: _builtins.int
     RELATES_TO_FIELD_NUMBER: _builtins.int
+    SEAL_POLICY_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Document id (UUID)."""
     sender_code: _builtins.str
@@ -550,6 +551,10 @@ class OutgoingDocument(_message.Message):
     """What this document does to an earlier one."""
     relates_to: _builtins.str
     """Id of the earlier document it revokes, updates or replaces."""
+    seal_policy: _builtins.str
+    """Name of the signing policy version that let the seal sign it unattended at registration (e.g.
+    "automatic-seal/000.00.12.H41/v2"); empty when a person had it sealed with SignOutgoing.
+    """
     @_builtins.property
     def issued_at(self) -> _timestamp_pb2.Timestamp:
         """Issue date (ngày ban hành), set at registration."""
@@ -586,10 +591,11 @@ class OutgoingDocument(_message.Message):
         attachments: _abc.Iterable[Global___Attachment] | None = ...,
         business_type: Global___BusinessType.ValueType = ...,
         relates_to: _builtins.str = ...,
+        seal_policy: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "issued_at", b"issued_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attachments", b"attachments", "business_type", b"business_type", "confidentiality", b"confidentiality", "content_sha256", b"content_sha256", "created_at", b"created_at", "id", b"id", "issued_at", b"issued_at", "notation", b"notation", "number", b"number", "recipients", b"recipients", "relates_to", b"relates_to", "sender_code", b"sender_code", "signer_certificate_serial", b"signer_certificate_serial", "state", b"state", "subject", b"subject", "type", b"type", "urgency", b"urgency"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attachments", b"attachments", "business_type", b"business_type", "confidentiality", b"confidentiality", "content_sha256", b"content_sha256", "created_at", b"created_at", "id", b"id", "issued_at", b"issued_at", "notation", b"notation", "number", b"number", "recipients", b"recipients", "relates_to", b"relates_to", "seal_policy", b"seal_policy", "sender_code", b"sender_code", "signer_certificate_serial", b"signer_certificate_serial", "state", b"state", "subject", b"subject", "type", b"type", "urgency", b"urgency"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -211,6 +211,8 @@ class DocumentsServiceServicer:
     def RegisterOutgoing(self, request, context):
         """RegisterOutgoing gives a document its number and notation (per agency, per calendar year): an approved
         document, or a draft when approval happens outside lienthong; never one waiting for approval or returned.
+        When the sender's signing policy allows automatic seal signatures, the agency's seal signs the numbered
+        PDF at once and the document comes back signed, naming the policy (seal_policy).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -49,6 +49,8 @@ class DocumentsServiceStub:
     RegisterOutgoing: _grpc.UnaryUnaryMultiCallable[_documents_pb2.RegisterOutgoingRequest, _documents_pb2.RegisterOutgoingResponse]
     """RegisterOutgoing gives a document its number and notation (per agency, per calendar year): an approved
     document, or a draft when approval happens outside lienthong; never one waiting for approval or returned.
+    When the sender's signing policy allows automatic seal signatures, the agency's seal signs the numbered
+    PDF at once and the document comes back signed, naming the policy (seal_policy).
     """
     SignOutgoing: _grpc.UnaryUnaryMultiCallable[_documents_pb2.SignOutgoingRequest, _documents_pb2.SignOutgoingResponse]
     """SignOutgoing has the signing service put the agency's seal signature (PAdES) on the registered PDF."""
@@ -129,6 +131,8 @@ class DocumentsServiceAsyncStub(DocumentsServiceStub):
     RegisterOutgoing: _aio.UnaryUnaryMultiCallable[_documents_pb2.RegisterOutgoingRequest, _documents_pb2.RegisterOutgoingResponse]  # type: ignore[assignment]
     """RegisterOutgoing gives a document its number and notation (per agency, per calendar year): an approved
     document, or a draft when approval happens outside lienthong; never one waiting for approval or returned.
+    When the sender's signing policy allows automatic seal signatures, the agency's seal signs the numbered
+    PDF at once and the document comes back signed, naming the policy (seal_policy).
     """
     SignOutgoing: _aio.UnaryUnaryMultiCallable[_documents_pb2.SignOutgoingRequest, _documents_pb2.SignOutgoingResponse]  # type: ignore[assignment]
     """SignOutgoing has the signing service put the agency's seal signature (PAdES) on the registered PDF."""
@@ -242,6 +246,8 @@ class DocumentsServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_documents_pb2.RegisterOutgoingResponse, _abc.Awaitable[_documents_pb2.RegisterOutgoingResponse]]:
         """RegisterOutgoing gives a document its number and notation (per agency, per calendar year): an approved
         document, or a draft when approval happens outside lienthong; never one waiting for approval or returned.
+        When the sender's signing policy allows automatic seal signatures, the agency's seal signs the numbered
+        PDF at once and the document comes back signed, naming the policy (seal_policy).
         """
 
     @_abc_1.abstractmethod

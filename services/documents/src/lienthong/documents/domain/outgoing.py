@@ -82,6 +82,7 @@ class OutgoingDocument(Aggregate):
         self.code = ""
         self.issued_at: datetime | None = None
         self.certificate_serial = ""
+        self.seal_policy = ""  # the signing policy that let the seal sign unattended, if it did
         self.recipients: dict[str, str] = {}  # recipient code → incoming copy id
         self.recipient_status: dict[str, tuple[str, datetime]] = {}
 
@@ -196,15 +197,18 @@ class OutgoingDocument(Aggregate):
         if self.state is not OutgoingState.REGISTERED:
             raise FailedPrecondition(f"document {self.code} is already signed")
 
-    def sign(self, *, content_sha256: str, certificate_serial: str, signed_at: datetime) -> None:
-        """Record the agency's seal signature."""
+    def sign(self, *, content_sha256: str, certificate_serial: str, signed_at: datetime, policy: str = "") -> None:
+        """Record the agency's seal signature; `policy` names the signing policy version that let the seal
+        sign unattended (automatic signing at registration), empty when a person had it signed."""
         self.check_signable()
-        self._signed(content_sha256, certificate_serial, signed_at)
+        self._signed(content_sha256, certificate_serial, signed_at, policy)
 
     @event("Signed")
-    def _signed(self, content_sha256: str, certificate_serial: str, signed_at: datetime) -> None:
+    def _signed(self, content_sha256: str, certificate_serial: str, signed_at: datetime, policy: str = "") -> None:
+        # `policy` has a default: Signed events recorded before automatic signing existed carry none.
         self.content_sha256 = content_sha256
         self.certificate_serial = certificate_serial
+        self.seal_policy = policy
         self.state = OutgoingState.SIGNED
 
     def check_sendable(self) -> None:

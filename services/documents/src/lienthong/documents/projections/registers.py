@@ -65,6 +65,7 @@ class OutgoingRow:
     relates_to: str
     recipients: tuple[RecipientRow, ...]
     approved_by: str = ""  # the leader who approved it, when it went through approval
+    seal_policy: str = ""  # the signing policy that let the seal sign it unattended at registration
 
 
 @dataclass(frozen=True)
@@ -190,6 +191,7 @@ class Registers(SqlProjection):
             Column("business_type", String(10), nullable=False, default="NEW"),
             Column("relates_to", String(36), nullable=False, default=""),
             Column("approved_by", String(80), nullable=False, default=""),
+            Column("seal_policy", String(200), nullable=False, default=""),
         )
         self.recipients = Table(
             "documents_outgoing_recipients",
@@ -268,6 +270,7 @@ class Registers(SqlProjection):
                     state="signed",
                     content_sha256=data["content_sha256"],
                     certificate_serial=data["certificate_serial"],
+                    seal_policy=data.get("policy", ""),
                 )
             case "OutgoingDocument", "Sent":
                 self._update_outgoing(connection, key, state="sent")

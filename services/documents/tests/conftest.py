@@ -42,11 +42,16 @@ class FakeDirectory:
 class FakeSigner:
     """Appends a marker instead of a PAdES signature, and accepts only PDFs that carry it. `policies` maps an
     agency to the name of its signing policy allowing automatic seals; like the signing service, it refuses
-    an automatic seal the agency's policy does not allow. `seals` lists (agency, automatic) per seal."""
+    an automatic seal the agency's policy does not allow. `seals` lists (agency, automatic) per seal; a
+    person's signature appends a marker naming the certificate and position."""
 
     def __init__(self) -> None:
         self.policies: dict[str, str] = {}
         self.seals: list[tuple[str, bool]] = []
+
+    async def sign_personally(self, agency_code: str, pdf: bytes, reason: str, *, serial: str, position: str) -> Seal:
+        marker = f"\n%%signed by {serial} as {position}\n".encode()
+        return Seal(pdf + marker, serial, datetime.now(UTC))
 
     async def automatic_seal_policy(self, agency_code: str) -> str:
         return self.policies.get(agency_code, "")

@@ -87,6 +87,12 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
         row = await self._documents.sign_outgoing(parse_id(request.document_id, "document_id"))
         return pb.SignOutgoingResponse(document=_outgoing(row))
 
+    async def SignAsLeader(self, request: pb.SignAsLeaderRequest, context: Context) -> pb.SignAsLeaderResponse:
+        row = await self._documents.sign_as_leader(
+            parse_id(request.document_id, "document_id"), request.signer_serial, request.signer_position
+        )
+        return pb.SignAsLeaderResponse(document=_outgoing(row))
+
     async def SendOutgoing(self, request: pb.SendOutgoingRequest, context: Context) -> pb.SendOutgoingResponse:
         row = await self._documents.send_outgoing(
             parse_id(request.document_id, "document_id"), list(request.recipient_codes)
@@ -295,6 +301,8 @@ def _outgoing(row: OutgoingRow) -> pb.OutgoingDocument:
         business_type=BusinessType[row.business_type].value,  # type: ignore[arg-type]
         relates_to=row.relates_to,
         seal_policy=row.seal_policy,
+        leader_certificate_serial=row.leader_certificate_serial,
+        leader_position=row.leader_position,
     )
 
 

@@ -138,7 +138,19 @@ class SealSigner:
     async def seal(self, agency_code: str, pdf: bytes, reason: str, *, automatic: bool = False) -> Seal:
         """The PDF with the agency's seal signature; `automatic` asks for an unattended signature, which the
         signing service allows only under the agency's policy (FAILED_PRECONDITION otherwise)."""
-        request = signing_pb2.SignPdfRequest(agency_code=agency_code, pdf=pdf, reason=reason, automatic=automatic)
+        return await self._sign(
+            signing_pb2.SignPdfRequest(agency_code=agency_code, pdf=pdf, reason=reason, automatic=automatic)
+        )
+
+    async def sign_personally(self, agency_code: str, pdf: bytes, reason: str, *, serial: str, position: str) -> Seal:
+        """The PDF signed by a person of the agency with their personal certificate `serial`, the position
+        shown on the signature; the seal signs afterwards with `seal`."""
+        request = signing_pb2.SignPdfRequest(
+            agency_code=agency_code, pdf=pdf, reason=reason, signer_serial=serial, signer_position=position
+        )
+        return await self._sign(request)
+
+    async def _sign(self, request: signing_pb2.SignPdfRequest) -> Seal:
         try:
             response = await self._stub.SignPdf(request, timeout=30)
         except grpc.aio.AioRpcError as error:

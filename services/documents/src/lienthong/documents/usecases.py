@@ -217,6 +217,34 @@ class DocumentUseCases:
         await self._seal(document, automatic=False)
         return await self._outgoing_after_change(document_id)
 
+    async def sign_as_leader(self, document_id: UUID, signer_serial: str, position: str) -> OutgoingRow:
+        """A leader of the sender signs the registered PDF with their personal certificate, before the seal."""
+        document = await self._sender_acting(document_id, "sign", leader=True)
+        if not signer_serial.strip():
+            raise InvalidArgument("signer_serial (the leader's personal certificate) is required")
+        if not position.strip():
+            raise InvalidArgument("signer_position (chức vụ) is required: it is shown on the signature")
+        document.check_leader_signable()
+        pdf = await asyncio.to_thread(self._blobs.get, document.content_sha256)
+        signature = await self._signer.sign_personally(
+            document.sender_code,
+            pdf,
+            reason=f"Ký ban hành văn bản {document.code}",
+            serial=signer_serial.strip(),
+            position=position.strip(),
+        )
+        sha = await asyncio.to_thread(self._blobs.put, signature.signed_pdf)
+        await asyncio.to_thread(
+            self._app.sign_as_leader,
+            document_id,
+            content_sha256=sha,
+            certificate_serial=signature.certificate_serial,
+            position=position,
+            by=current_actor(),
+            signed_at=signature.signed_at,
+        )
+        return await self._outgoing_after_change(document_id)
+
     async def _seal(self, document: OutgoingDocument, *, automatic: bool) -> None:
         """Have the agency's seal sign the registered PDF and record it; an automatic signature is the one the
         sender's signing policy allows at registration, and its Signed event names that policy."""

@@ -1,5 +1,6 @@
-"""Automatic signing through the real services: an agency whose signing policy allows it gets its seal on a
-document at registration, the Signed event naming the policy; another agency's documents stay registered."""
+"""Signing through the real services: an agency whose signing policy allows it gets its seal on a document at
+registration, the Signed event naming the policy; another agency's documents stay registered, and there a leader
+signs with a personal certificate (issued through RequestCertificate) before the seal."""
 
 from __future__ import annotations
 
@@ -103,3 +104,54 @@ def test_send_document_in_one_call_works_under_the_policy(
     )
     sent = documents.SendDocument(request, metadata=clerk(AUTOMATIC.code)).document
     assert (sent.state, bool(sent.seal_policy)) == (docs.OUTGOING_STATE_SENT, True)
+
+
+def test_a_leader_signs_with_a_personal_certificate_then_the_seal_signs_the_same_pdf(
+    documents: documents_pb2_grpc.DocumentsServiceStub, signing: signing_pb2_grpc.SigningServiceStub
+) -> None:
+    requested = signing.RequestCertificate(
+        signing_pb2.RequestCertificateRequest(
+            kind=signing_pb2.CERTIFICATE_KIND_INDIVIDUAL,
+            agency_code=MANUAL.code,
+            person_name="Nguyễn Văn An",
+            person_id="CCCVN-001089012345",
+            reason="Giám đốc Sở mới nhận nhiệm vụ",
+        ),
+        metadata=clerk(MANUAL.code),
+    ).request
+    serial = signing.IssueRequestedCertificate(
+        signing_pb2.IssueRequestedCertificateRequest(request_id=requested.id), metadata=clerk(MANUAL.code)
+    ).certificate.serial
+    document = registered(documents, MANUAL.code)
+    leader = (("x-lienthong-actor", f"leader@{MANUAL.code}"),)
+    request = docs.SignAsLeaderRequest(document_id=document.id, signer_serial=serial, signer_position="Giám đốc")
+
+    by_leader = documents.SignAsLeader(request, metadata=leader).document
+    sealed = documents.SignOutgoing(docs.SignOutgoingRequest(document_id=document.id), metadata=clerk(MANUAL.code))
+
+    assert (by_leader.state, by_leader.leader_certificate_serial, by_leader.leader_position) == (
+        docs.OUTGOING_STATE_REGISTERED,
+        serial,
+        "Giám đốc",
+    )
+    assert (sealed.document.state, sealed.document.leader_certificate_serial) == (docs.OUTGOING_STATE_SIGNED, serial)
+    content = documents.GetContent(docs.GetContentRequest(document_id=document.id), metadata=clerk(MANUAL.code))
+    verdict = signing.VerifyPdf(
+        signing_pb2.VerifyPdfRequest(pdf=content.content_pdf, expected_agency_code=MANUAL.code),
+        metadata=clerk(MANUAL.code),
+    )
+    assert verdict.indication == signing_pb2.INDICATION_TOTAL_PASSED, verdict.reason
+    assert [(s.certificate.serial, s.certificate.person) for s in verdict.signatures] == [
+        (serial, "CCCVN-001089012345"),
+        (sealed.document.signer_certificate_serial, ""),
+    ]
+    history = documents.GetHistory(docs.GetHistoryRequest(document_id=document.id), metadata=leader).events
+    [event] = [e for e in history if e.event == "LeaderSigned"]
+    assert (event.actor, event.data["certificate_serial"], event.data["position"]) == (
+        f"leader@{MANUAL.code}",
+        serial,
+        "Giám đốc",
+    )
+    with pytest.raises(grpc.RpcError) as refused:
+        documents.SignAsLeader(request, metadata=leader)
+    assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION

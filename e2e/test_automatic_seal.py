@@ -4,6 +4,9 @@ signs with a personal certificate (issued through RequestCertificate) before the
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import grpc
 import pytest
 
@@ -11,6 +14,7 @@ from lienthong.documents.v1 import documents_pb2 as docs
 from lienthong.documents.v1 import documents_pb2_grpc
 from lienthong.identifiers.v1 import identifiers_pb2 as ids
 from lienthong.identifiers.v1 import identifiers_pb2_grpc
+from lienthong.launcher.platform import Platform
 from lienthong.signing.v1 import signing_pb2, signing_pb2_grpc
 
 AUTOMATIC = ids.RegisterAgencyRequest(code="000.00.12.H43", name="Sở Thông tin và Truyền thông", short_name="STTTT")
@@ -93,8 +97,8 @@ def test_without_the_policy_registration_leaves_the_document_to_be_signed(
     assert (signed.document.state, signed.document.seal_policy) == (docs.OUTGOING_STATE_SIGNED, "")
 
 
-def test_send_document_in_one_call_works_under_the_policy(
-    documents: documents_pb2_grpc.DocumentsServiceStub,
+def test_sending_in_one_call_and_from_the_cli_works_under_the_policy(
+    platform: Platform, documents: documents_pb2_grpc.DocumentsServiceStub
 ) -> None:
     request = docs.SendDocumentRequest(
         document=docs.CreateOutgoingRequest(
@@ -104,6 +108,28 @@ def test_send_document_in_one_call_works_under_the_policy(
     )
     sent = documents.SendDocument(request, metadata=clerk(AUTOMATIC.code)).document
     assert (sent.state, bool(sent.seal_policy)) == (docs.OUTGOING_STATE_SENT, True)
+    cli = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lienthong.cli.main",
+            "docs",
+            "send",
+            "--from",
+            AUTOMATIC.code,
+            "--to",
+            PROVINCE.code,
+            "--subject",
+            "Về việc gửi bằng dòng lệnh",
+        ],
+        env=platform.env() | {"LIENTHONG_ACTOR": f"clerk@{AUTOMATIC.code}"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert cli.returncode == 0, cli.stderr
+    assert "sent " in cli.stdout
 
 
 def test_a_leader_signs_with_a_personal_certificate_then_the_seal_signs_the_same_pdf(

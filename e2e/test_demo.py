@@ -10,11 +10,12 @@ from lienthong.launcher.demo import RECIPIENT, SENDER, seed_demo
 from lienthong.launcher.platform import Platform
 
 
-def test_the_demo_seeds_once_with_each_agency_acting_for_itself(
+def test_the_demo_seeds_once_with_each_agency_acting_for_itself_and_the_seal_signing_by_policy(
     platform: Platform, channels: dict[str, grpc.Channel]
 ) -> None:
-    first = seed_demo(platform.config.address("identifiers"), platform.config.address("documents"))
-    again = seed_demo(platform.config.address("identifiers"), platform.config.address("documents"))
+    addresses = [platform.config.address(service) for service in ("identifiers", "documents", "signing")]
+    first = seed_demo(*addresses)
+    again = seed_demo(*addresses)
     assert (first.seeded, again.seeded, again.outgoing_id) == (True, False, first.outgoing_id)
 
     documents = documents_pb2_grpc.DocumentsServiceStub(channels["documents"])
@@ -24,3 +25,6 @@ def test_the_demo_seeds_once_with_each_agency_acting_for_itself(
     actors = {(e.event, e.actor) for e in history}
     assert ("Approved", f"leader@{SENDER}") in actors
     assert ("Accepted", f"clerk@{RECIPIENT}") in actors
+    # The department's policy lets its seal sign at registration: the clerk registering had it sealed.
+    signed = [(e.actor, e.data["policy"]) for e in history if e.event == "Signed"]
+    assert signed == [(f"clerk@{SENDER}", f"automatic-seal/{SENDER}/v1")]

@@ -40,10 +40,28 @@ class FakeDirectory:
 
 
 class FakeSigner:
-    """Appends a marker instead of a PAdES signature, and accepts only PDFs that carry it."""
+    """Appends a marker instead of a PAdES signature, and accepts only PDFs that carry it. `policies` maps an
+    agency to the name of its signing policy allowing automatic seals; like the signing service, it refuses
+    an automatic seal the agency's policy does not allow. `seals` lists (agency, automatic) per seal; a
+    person's signature appends a marker naming the certificate and position."""
 
-    async def seal(self, agency_code: str, pdf: bytes, reason: str) -> Seal:
-        return Seal(pdf + SIGNATURE, "0a1b", datetime.now(UTC))
+    def __init__(self) -> None:
+        self.policies: dict[str, str] = {}
+        self.seals: list[tuple[str, bool]] = []
+
+    async def sign_personally(self, agency_code: str, pdf: bytes, reason: str, *, serial: str, position: str) -> Seal:
+        marker = f"\n%%signed by {serial} as {position}\n".encode()
+        return Seal(pdf + marker, serial, datetime.now(UTC))
+
+    async def automatic_seal_policy(self, agency_code: str) -> str:
+        return self.policies.get(agency_code, "")
+
+    async def seal(self, agency_code: str, pdf: bytes, reason: str, *, automatic: bool = False) -> Seal:
+        policy = self.policies.get(agency_code, "") if automatic else ""
+        if automatic and not policy:
+            raise FailedPrecondition(f"agency {agency_code} has no signing policy allowing automatic seal signatures")
+        self.seals.append((agency_code, automatic))
+        return Seal(pdf + SIGNATURE, "0a1b", datetime.now(UTC), policy)
 
     async def verify(self, pdf: bytes, agency_code: str) -> Verdict:
         return Verdict(pdf.endswith(SIGNATURE), "no seal")
@@ -55,7 +73,12 @@ def store(database_url: str) -> DocumentsApp:
 
 
 @pytest.fixture
-def usecases(store: DocumentsApp, tmp_path: Path) -> DocumentUseCases:
+def signer() -> FakeSigner:
+    return FakeSigner()
+
+
+@pytest.fixture
+def usecases(store: DocumentsApp, tmp_path: Path, signer: FakeSigner) -> DocumentUseCases:
     app = store
     registers = Registers(app.engine)
     follower = LocalFollower(app, registers, service="documents")
@@ -65,7 +88,7 @@ def usecases(store: DocumentsApp, tmp_path: Path) -> DocumentUseCases:
         follower,
         LocalBlobStore(tmp_path / "blobs"),
         FakeDirectory(),  # type: ignore[arg-type]
-        FakeSigner(),  # type: ignore[arg-type]
+        signer,  # type: ignore[arg-type]
     )
 
 

@@ -121,7 +121,7 @@ def up(
     table.add_row("logs, traces", f"{config.logs_dir}, {config.traces_dir}")
     console.print(table)
     if seed:
-        result = seed_demo(config.address("identifiers"), config.address("documents"))
+        result = seed_demo(config.address("identifiers"), config.address("documents"), config.address("signing"))
         verb = "exchanged" if result.seeded else "already there"
         console.print(f"demo document [bold]{result.code}[/bold] {verb}: {result.outgoing_id}")
         console.print("try:")
@@ -357,8 +357,9 @@ def docs_send(
             ),
             sender,
         ).document
-        _call(stub.RegisterOutgoing, docs.RegisterOutgoingRequest(document_id=created.id), sender)
-        _call(stub.SignOutgoing, docs.SignOutgoingRequest(document_id=created.id), sender)
+        registered = _call(stub.RegisterOutgoing, docs.RegisterOutgoingRequest(document_id=created.id), sender)
+        if registered.document.state == docs.OUTGOING_STATE_REGISTERED:  # not sealed at registration by policy
+            _call(stub.SignOutgoing, docs.SignOutgoingRequest(document_id=created.id), sender)
         sent = _call(
             stub.SendOutgoing, docs.SendOutgoingRequest(document_id=created.id, recipient_codes=recipients), sender
         )

@@ -40,8 +40,9 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
         await self._documents.check_recipients(list(request.recipient_codes))
         created = await self._create(request.document)
         document_id = parse_id(created.id, "document_id")
-        await self._documents.register_outgoing(document_id)
-        await self._documents.sign_outgoing(document_id)
+        registered = await self._documents.register_outgoing(document_id)
+        if registered.state == "registered":  # not already sealed automatically under the agency's policy
+            await self._documents.sign_outgoing(document_id)
         row = await self._documents.send_outgoing(document_id, list(request.recipient_codes))
         return pb.SendDocumentResponse(document=_outgoing(row))
 
@@ -85,6 +86,12 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
     async def SignOutgoing(self, request: pb.SignOutgoingRequest, context: Context) -> pb.SignOutgoingResponse:
         row = await self._documents.sign_outgoing(parse_id(request.document_id, "document_id"))
         return pb.SignOutgoingResponse(document=_outgoing(row))
+
+    async def SignAsLeader(self, request: pb.SignAsLeaderRequest, context: Context) -> pb.SignAsLeaderResponse:
+        row = await self._documents.sign_as_leader(
+            parse_id(request.document_id, "document_id"), request.signer_serial, request.signer_position
+        )
+        return pb.SignAsLeaderResponse(document=_outgoing(row))
 
     async def SendOutgoing(self, request: pb.SendOutgoingRequest, context: Context) -> pb.SendOutgoingResponse:
         row = await self._documents.send_outgoing(
@@ -293,6 +300,9 @@ def _outgoing(row: OutgoingRow) -> pb.OutgoingDocument:
         attachments=[_attachment(a) for a in json.loads(row.attachments)],
         business_type=BusinessType[row.business_type].value,  # type: ignore[arg-type]
         relates_to=row.relates_to,
+        seal_policy=row.seal_policy,
+        leader_certificate_serial=row.leader_certificate_serial,
+        leader_position=row.leader_position,
     )
 
 

@@ -125,12 +125,41 @@ class DocumentsApp(StoredApplication):
         return document
 
     def sign_outgoing(
-        self, document_id: UUID, *, content_sha256: str, certificate_serial: str, signed_at: datetime
+        self,
+        document_id: UUID,
+        *,
+        content_sha256: str,
+        certificate_serial: str,
+        signed_at: datetime,
+        policy: str = "",
     ) -> OutgoingDocument:
         document = self.outgoing(document_id)
-        document.sign(content_sha256=content_sha256, certificate_serial=certificate_serial, signed_at=signed_at)
+        document.sign(
+            content_sha256=content_sha256, certificate_serial=certificate_serial, signed_at=signed_at, policy=policy
+        )
         self.save(document)
         return document
+
+    def sign_as_leader(
+        self,
+        document_id: UUID,
+        *,
+        content_sha256: str,
+        certificate_serial: str,
+        position: str,
+        by: str,
+        signed_at: datetime,
+    ) -> OutgoingDocument:
+        return self._on_outgoing(
+            document_id,
+            lambda document: document.sign_as_leader(
+                content_sha256=content_sha256,
+                certificate_serial=certificate_serial,
+                position=position,
+                by=by,
+                signed_at=signed_at,
+            ),
+        )
 
     def send_outgoing(self, document_id: UUID, *, routes: dict[str, str], sent_at: datetime) -> OutgoingDocument:
         """Send to every recipient: the outgoing document and one arrived copy per recipient, in one transaction.

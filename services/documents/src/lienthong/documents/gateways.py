@@ -34,6 +34,7 @@ class Seal:
     signed_pdf: bytes
     certificate_serial: str
     signed_at: datetime
+    policy: str = ""  # for an automatic seal signature, the signing policy version that allowed it
 
 
 @dataclass(frozen=True)
@@ -123,8 +124,33 @@ class SealSigner:
     def __init__(self, channel: grpc.aio.Channel) -> None:
         self._stub = signing_pb2_grpc.SigningServiceStub(channel)
 
-    async def seal(self, agency_code: str, pdf: bytes, reason: str) -> Seal:
-        request = signing_pb2.SignPdfRequest(agency_code=agency_code, pdf=pdf, reason=reason)
+    async def automatic_seal_policy(self, agency_code: str) -> str:
+        """The name of the agency's signing policy when it lets the seal sign unattended, else ""."""
+        request = signing_pb2.GetSigningPolicyRequest(agency_code=agency_code)
+        try:
+            response = await self._stub.GetSigningPolicy(request, timeout=10)
+        except grpc.aio.AioRpcError as error:
+            if error.code() == grpc.StatusCode.NOT_FOUND:
+                return ""  # no policy set: a person has the seal put on
+            raise _domain_error(error, "signing") from error
+        return response.policy.name if response.policy.automatic_seal else ""
+
+    async def seal(self, agency_code: str, pdf: bytes, reason: str, *, automatic: bool = False) -> Seal:
+        """The PDF with the agency's seal signature; `automatic` asks for an unattended signature, which the
+        signing service allows only under the agency's policy (FAILED_PRECONDITION otherwise)."""
+        return await self._sign(
+            signing_pb2.SignPdfRequest(agency_code=agency_code, pdf=pdf, reason=reason, automatic=automatic)
+        )
+
+    async def sign_personally(self, agency_code: str, pdf: bytes, reason: str, *, serial: str, position: str) -> Seal:
+        """The PDF signed by a person of the agency with their personal certificate `serial`, the position
+        shown on the signature; the seal signs afterwards with `seal`."""
+        request = signing_pb2.SignPdfRequest(
+            agency_code=agency_code, pdf=pdf, reason=reason, signer_serial=serial, signer_position=position
+        )
+        return await self._sign(request)
+
+    async def _sign(self, request: signing_pb2.SignPdfRequest) -> Seal:
         try:
             response = await self._stub.SignPdf(request, timeout=30)
         except grpc.aio.AioRpcError as error:
@@ -133,6 +159,7 @@ class SealSigner:
             signed_pdf=response.signed_pdf,
             certificate_serial=response.certificate.serial,
             signed_at=response.signed_at.ToDatetime(tzinfo=UTC),
+            policy=response.policy,
         )
 
     async def verify(self, pdf: bytes, agency_code: str) -> Verdict:

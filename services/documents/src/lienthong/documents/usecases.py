@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -48,6 +49,8 @@ from lienthong.eventstore import EventRecord, current_actor
 from lienthong.vietnamese.calendar import vietnam_date
 
 PDF_MAGIC = b"%PDF-"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -192,29 +195,71 @@ class DocumentUseCases:
             )
             return self._blobs.put(pdf)
 
-        await asyncio.to_thread(
+        registered = await asyncio.to_thread(
             self._app.register_outgoing,
             document_id,
             agency_short_name=agency.short_name,
             issued_at=issued_at,
             content_for=content_for,
         )
+        if await self._signer.automatic_seal_policy(registered.sender_code):
+            try:
+                await self._seal(registered, automatic=True)
+            except FailedPrecondition as refused:
+                # The number is taken and kept: the policy changed meanwhile, or the seal cannot sign now.
+                # The document stays registered for a person to have it signed with SignOutgoing.
+                log.warning("document %s registered but not sealed automatically: %s", registered.code, refused)
         return await self._outgoing_after_change(document_id)
 
     async def sign_outgoing(self, document_id: UUID) -> OutgoingRow:
         document = await self._sender_acting(document_id, "sign")
         document.check_signable()
+        await self._seal(document, automatic=False)
+        return await self._outgoing_after_change(document_id)
+
+    async def sign_as_leader(self, document_id: UUID, signer_serial: str, position: str) -> OutgoingRow:
+        """A leader of the sender signs the registered PDF with their personal certificate, before the seal."""
+        document = await self._sender_acting(document_id, "sign", leader=True)
+        if not signer_serial.strip():
+            raise InvalidArgument("signer_serial (the leader's personal certificate) is required")
+        if not position.strip():
+            raise InvalidArgument("signer_position (chức vụ) is required: it is shown on the signature")
+        document.check_leader_signable()
         pdf = await asyncio.to_thread(self._blobs.get, document.content_sha256)
-        seal = await self._signer.seal(document.sender_code, pdf, reason=f"Ban hành văn bản {document.code}")
+        signature = await self._signer.sign_personally(
+            document.sender_code,
+            pdf,
+            reason=f"Ký ban hành văn bản {document.code}",
+            serial=signer_serial.strip(),
+            position=position.strip(),
+        )
+        sha = await asyncio.to_thread(self._blobs.put, signature.signed_pdf)
+        await asyncio.to_thread(
+            self._app.sign_as_leader,
+            document_id,
+            content_sha256=sha,
+            certificate_serial=signature.certificate_serial,
+            position=position,
+            by=current_actor(),
+            signed_at=signature.signed_at,
+        )
+        return await self._outgoing_after_change(document_id)
+
+    async def _seal(self, document: OutgoingDocument, *, automatic: bool) -> None:
+        """Have the agency's seal sign the registered PDF and record it; an automatic signature is the one the
+        sender's signing policy allows at registration, and its Signed event names that policy."""
+        pdf = await asyncio.to_thread(self._blobs.get, document.content_sha256)
+        reason = f"Ban hành văn bản {document.code}"
+        seal = await self._signer.seal(document.sender_code, pdf, reason=reason, automatic=automatic)
         sha = await asyncio.to_thread(self._blobs.put, seal.signed_pdf)
         await asyncio.to_thread(
             self._app.sign_outgoing,
-            document_id,
+            document.id,
             content_sha256=sha,
             certificate_serial=seal.certificate_serial,
             signed_at=seal.signed_at,
+            policy=seal.policy,
         )
-        return await self._outgoing_after_change(document_id)
 
     async def send_outgoing(self, document_id: UUID, recipient_codes: list[str]) -> OutgoingRow:
         document = await self._sender_acting(document_id, "send")

@@ -524,6 +524,9 @@ class OutgoingDocument(_message.Message):
     ATTACHMENTS_FIELD_NUMBER: _builtins.int
     BUSINESS_TYPE_FIELD_NUMBER: _builtins.int
     RELATES_TO_FIELD_NUMBER: _builtins.int
+    SEAL_POLICY_FIELD_NUMBER: _builtins.int
+    LEADER_CERTIFICATE_SERIAL_FIELD_NUMBER: _builtins.int
+    LEADER_POSITION_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Document id (UUID)."""
     sender_code: _builtins.str
@@ -550,6 +553,14 @@ class OutgoingDocument(_message.Message):
     """What this document does to an earlier one."""
     relates_to: _builtins.str
     """Id of the earlier document it revokes, updates or replaces."""
+    seal_policy: _builtins.str
+    """Name of the signing policy version that let the seal sign it unattended at registration (e.g.
+    "automatic-seal/000.00.12.H41/v2"); empty when a person had it sealed with SignOutgoing.
+    """
+    leader_certificate_serial: _builtins.str
+    """Serial number (hex) of the leader's personal certificate that signed before the seal (SignAsLeader)."""
+    leader_position: _builtins.str
+    """The position (chức vụ) the leader signed in."""
     @_builtins.property
     def issued_at(self) -> _timestamp_pb2.Timestamp:
         """Issue date (ngày ban hành), set at registration."""
@@ -586,10 +597,13 @@ class OutgoingDocument(_message.Message):
         attachments: _abc.Iterable[Global___Attachment] | None = ...,
         business_type: Global___BusinessType.ValueType = ...,
         relates_to: _builtins.str = ...,
+        seal_policy: _builtins.str = ...,
+        leader_certificate_serial: _builtins.str = ...,
+        leader_position: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "issued_at", b"issued_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attachments", b"attachments", "business_type", b"business_type", "confidentiality", b"confidentiality", "content_sha256", b"content_sha256", "created_at", b"created_at", "id", b"id", "issued_at", b"issued_at", "notation", b"notation", "number", b"number", "recipients", b"recipients", "relates_to", b"relates_to", "sender_code", b"sender_code", "signer_certificate_serial", b"signer_certificate_serial", "state", b"state", "subject", b"subject", "type", b"type", "urgency", b"urgency"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attachments", b"attachments", "business_type", b"business_type", "confidentiality", b"confidentiality", "content_sha256", b"content_sha256", "created_at", b"created_at", "id", b"id", "issued_at", b"issued_at", "leader_certificate_serial", b"leader_certificate_serial", "leader_position", b"leader_position", "notation", b"notation", "number", b"number", "recipients", b"recipients", "relates_to", b"relates_to", "seal_policy", b"seal_policy", "sender_code", b"sender_code", "signer_certificate_serial", b"signer_certificate_serial", "state", b"state", "subject", b"subject", "type", b"type", "urgency", b"urgency"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -856,6 +870,60 @@ class SignOutgoingResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___SignOutgoingResponse: _TypeAlias = SignOutgoingResponse  # noqa: Y015
+
+@_typing.final
+class SignAsLeaderRequest(_message.Message):
+    """SignAsLeaderRequest names the document and the leader's personal certificate."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOCUMENT_ID_FIELD_NUMBER: _builtins.int
+    SIGNER_SERIAL_FIELD_NUMBER: _builtins.int
+    SIGNER_POSITION_FIELD_NUMBER: _builtins.int
+    document_id: _builtins.str
+    """Document id."""
+    signer_serial: _builtins.str
+    """Serial number (hex) of the leader's personal certificate, issued for the sender agency."""
+    signer_position: _builtins.str
+    """The leader's position (chức vụ), e.g. "Giám đốc", shown on the visible signature (required)."""
+    def __init__(
+        self,
+        *,
+        document_id: _builtins.str = ...,
+        signer_serial: _builtins.str = ...,
+        signer_position: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["document_id", b"document_id", "signer_position", b"signer_position", "signer_serial", b"signer_serial"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SignAsLeaderRequest: _TypeAlias = SignAsLeaderRequest  # noqa: Y015
+
+@_typing.final
+class SignAsLeaderResponse(_message.Message):
+    """SignAsLeaderResponse returns the document, still registered, now carrying the leader's signature."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOCUMENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def document(self) -> Global___OutgoingDocument:
+        """The document, signed by the leader and waiting for the agency's seal."""
+
+    def __init__(
+        self,
+        *,
+        document: Global___OutgoingDocument | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["document", b"document"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["document", b"document"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SignAsLeaderResponse: _TypeAlias = SignAsLeaderResponse  # noqa: Y015
 
 @_typing.final
 class SendOutgoingRequest(_message.Message):
@@ -1649,7 +1717,9 @@ class SearchDocumentsRequest(_message.Message):
     recipient_code: _builtins.str
     """Outgoing documents sent to this recipient (the agency's own code: its incoming copies)."""
     signer: _builtins.str
-    """Who signed: the seal certificate's serial (hex) or the approving leader, e.g. "leader@000.00.12.H41"."""
+    """Who signed: the seal or the leader's personal certificate serial (hex), or the approving leader, e.g.
+    "leader@000.00.12.H41".
+    """
     def __init__(
         self,
         *,

@@ -70,6 +70,11 @@ class DocumentsServiceStub:
                 request_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.SignOutgoingRequest.SerializeToString,
                 response_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.SignOutgoingResponse.FromString,
                 _registered_method=True)
+        self.SignAsLeader = channel.unary_unary(
+                '/lienthong.documents.v1.DocumentsService/SignAsLeader',
+                request_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.SignAsLeaderRequest.SerializeToString,
+                response_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.SignAsLeaderResponse.FromString,
+                _registered_method=True)
         self.SendOutgoing = channel.unary_unary(
                 '/lienthong.documents.v1.DocumentsService/SendOutgoing',
                 request_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.SendOutgoingRequest.SerializeToString,
@@ -211,13 +216,26 @@ class DocumentsServiceServicer:
     def RegisterOutgoing(self, request, context):
         """RegisterOutgoing gives a document its number and notation (per agency, per calendar year): an approved
         document, or a draft when approval happens outside lienthong; never one waiting for approval or returned.
+        When the sender's signing policy allows automatic seal signatures, the agency's seal signs the numbered
+        PDF at once and the document comes back signed, naming the policy (seal_policy).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def SignOutgoing(self, request, context):
-        """SignOutgoing has the signing service put the agency's seal signature (PAdES) on the registered PDF.
+        """SignOutgoing has the signing service put the agency's seal signature (PAdES) on the registered PDF (after
+        the leader's own signature, when SignAsLeader was called).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SignAsLeader(self, request, context):
+        """SignAsLeader is the optional individual signature before the seal: a leader of the sender agency signs
+        the registered, not yet sealed PDF with their personal certificate (bound to the agency in the signing
+        service); SignOutgoing then seals the same PDF, so it carries both signatures. A document sealed at
+        registration under an automatic seal policy can no longer take a leader's signature.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -406,6 +424,11 @@ def add_DocumentsServiceServicer_to_server(servicer, server):
                     servicer.SignOutgoing,
                     request_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.SignOutgoingRequest.FromString,
                     response_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.SignOutgoingResponse.SerializeToString,
+            ),
+            'SignAsLeader': grpc.unary_unary_rpc_method_handler(
+                    servicer.SignAsLeader,
+                    request_deserializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.SignAsLeaderRequest.FromString,
+                    response_serializer=lienthong_dot_documents_dot_v1_dot_documents__pb2.SignAsLeaderResponse.SerializeToString,
             ),
             'SendOutgoing': grpc.unary_unary_rpc_method_handler(
                     servicer.SendOutgoing,
@@ -693,6 +716,33 @@ class DocumentsService:
             '/lienthong.documents.v1.DocumentsService/SignOutgoing',
             lienthong_dot_documents_dot_v1_dot_documents__pb2.SignOutgoingRequest.SerializeToString,
             lienthong_dot_documents_dot_v1_dot_documents__pb2.SignOutgoingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SignAsLeader(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.documents.v1.DocumentsService/SignAsLeader',
+            lienthong_dot_documents_dot_v1_dot_documents__pb2.SignAsLeaderRequest.SerializeToString,
+            lienthong_dot_documents_dot_v1_dot_documents__pb2.SignAsLeaderResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -49,9 +49,19 @@ class DocumentsServiceStub:
     RegisterOutgoing: _grpc.UnaryUnaryMultiCallable[_documents_pb2.RegisterOutgoingRequest, _documents_pb2.RegisterOutgoingResponse]
     """RegisterOutgoing gives a document its number and notation (per agency, per calendar year): an approved
     document, or a draft when approval happens outside lienthong; never one waiting for approval or returned.
+    When the sender's signing policy allows automatic seal signatures, the agency's seal signs the numbered
+    PDF at once and the document comes back signed, naming the policy (seal_policy).
     """
     SignOutgoing: _grpc.UnaryUnaryMultiCallable[_documents_pb2.SignOutgoingRequest, _documents_pb2.SignOutgoingResponse]
-    """SignOutgoing has the signing service put the agency's seal signature (PAdES) on the registered PDF."""
+    """SignOutgoing has the signing service put the agency's seal signature (PAdES) on the registered PDF (after
+    the leader's own signature, when SignAsLeader was called).
+    """
+    SignAsLeader: _grpc.UnaryUnaryMultiCallable[_documents_pb2.SignAsLeaderRequest, _documents_pb2.SignAsLeaderResponse]
+    """SignAsLeader is the optional individual signature before the seal: a leader of the sender agency signs
+    the registered, not yet sealed PDF with their personal certificate (bound to the agency in the signing
+    service); SignOutgoing then seals the same PDF, so it carries both signatures. A document sealed at
+    registration under an automatic seal policy can no longer take a leader's signature.
+    """
     SendOutgoing: _grpc.UnaryUnaryMultiCallable[_documents_pb2.SendOutgoingRequest, _documents_pb2.SendOutgoingResponse]
     """SendOutgoing sends a registered, signed document to recipients by identifier code."""
     GetOutgoing: _grpc.UnaryUnaryMultiCallable[_documents_pb2.GetOutgoingRequest, _documents_pb2.GetOutgoingResponse]
@@ -129,9 +139,19 @@ class DocumentsServiceAsyncStub(DocumentsServiceStub):
     RegisterOutgoing: _aio.UnaryUnaryMultiCallable[_documents_pb2.RegisterOutgoingRequest, _documents_pb2.RegisterOutgoingResponse]  # type: ignore[assignment]
     """RegisterOutgoing gives a document its number and notation (per agency, per calendar year): an approved
     document, or a draft when approval happens outside lienthong; never one waiting for approval or returned.
+    When the sender's signing policy allows automatic seal signatures, the agency's seal signs the numbered
+    PDF at once and the document comes back signed, naming the policy (seal_policy).
     """
     SignOutgoing: _aio.UnaryUnaryMultiCallable[_documents_pb2.SignOutgoingRequest, _documents_pb2.SignOutgoingResponse]  # type: ignore[assignment]
-    """SignOutgoing has the signing service put the agency's seal signature (PAdES) on the registered PDF."""
+    """SignOutgoing has the signing service put the agency's seal signature (PAdES) on the registered PDF (after
+    the leader's own signature, when SignAsLeader was called).
+    """
+    SignAsLeader: _aio.UnaryUnaryMultiCallable[_documents_pb2.SignAsLeaderRequest, _documents_pb2.SignAsLeaderResponse]  # type: ignore[assignment]
+    """SignAsLeader is the optional individual signature before the seal: a leader of the sender agency signs
+    the registered, not yet sealed PDF with their personal certificate (bound to the agency in the signing
+    service); SignOutgoing then seals the same PDF, so it carries both signatures. A document sealed at
+    registration under an automatic seal policy can no longer take a leader's signature.
+    """
     SendOutgoing: _aio.UnaryUnaryMultiCallable[_documents_pb2.SendOutgoingRequest, _documents_pb2.SendOutgoingResponse]  # type: ignore[assignment]
     """SendOutgoing sends a registered, signed document to recipients by identifier code."""
     GetOutgoing: _aio.UnaryUnaryMultiCallable[_documents_pb2.GetOutgoingRequest, _documents_pb2.GetOutgoingResponse]  # type: ignore[assignment]
@@ -242,6 +262,8 @@ class DocumentsServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_documents_pb2.RegisterOutgoingResponse, _abc.Awaitable[_documents_pb2.RegisterOutgoingResponse]]:
         """RegisterOutgoing gives a document its number and notation (per agency, per calendar year): an approved
         document, or a draft when approval happens outside lienthong; never one waiting for approval or returned.
+        When the sender's signing policy allows automatic seal signatures, the agency's seal signs the numbered
+        PDF at once and the document comes back signed, naming the policy (seal_policy).
         """
 
     @_abc_1.abstractmethod
@@ -250,7 +272,21 @@ class DocumentsServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _documents_pb2.SignOutgoingRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_documents_pb2.SignOutgoingResponse, _abc.Awaitable[_documents_pb2.SignOutgoingResponse]]:
-        """SignOutgoing has the signing service put the agency's seal signature (PAdES) on the registered PDF."""
+        """SignOutgoing has the signing service put the agency's seal signature (PAdES) on the registered PDF (after
+        the leader's own signature, when SignAsLeader was called).
+        """
+
+    @_abc_1.abstractmethod
+    def SignAsLeader(
+        self,
+        request: _documents_pb2.SignAsLeaderRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_documents_pb2.SignAsLeaderResponse, _abc.Awaitable[_documents_pb2.SignAsLeaderResponse]]:
+        """SignAsLeader is the optional individual signature before the seal: a leader of the sender agency signs
+        the registered, not yet sealed PDF with their personal certificate (bound to the agency in the signing
+        service); SignOutgoing then seals the same PDF, so it carries both signatures. A document sealed at
+        registration under an automatic seal policy can no longer take a leader's signature.
+        """
 
     @_abc_1.abstractmethod
     def SendOutgoing(

@@ -82,6 +82,9 @@ class OutgoingDocument(Aggregate):
         self.code = ""
         self.issued_at: datetime | None = None
         self.certificate_serial = ""
+        self.seal_policy = ""  # the signing policy that let the seal sign unattended, if it did
+        self.leader_serial = ""  # the leader's personal certificate that signed before the seal, if one did
+        self.leader_position = ""
         self.recipients: dict[str, str] = {}  # recipient code → incoming copy id
         self.recipient_status: dict[str, tuple[str, datetime]] = {}
 
@@ -196,15 +199,44 @@ class OutgoingDocument(Aggregate):
         if self.state is not OutgoingState.REGISTERED:
             raise FailedPrecondition(f"document {self.code} is already signed")
 
-    def sign(self, *, content_sha256: str, certificate_serial: str, signed_at: datetime) -> None:
-        """Record the agency's seal signature."""
+    def check_leader_signable(self) -> None:
+        """A leader signs the registered PDF once, before the agency's seal."""
+        if self.state in _BEFORE_REGISTRATION:
+            raise FailedPrecondition(f"document {self.id} is a draft: register it before the leader signs")
+        if self.state is not OutgoingState.REGISTERED:
+            raise FailedPrecondition(f"document {self.code} already carries the seal; a leader signs before it")
+        if self.leader_serial:
+            raise FailedPrecondition(f"document {self.code} is already signed by certificate {self.leader_serial}")
+
+    def sign_as_leader(
+        self, *, content_sha256: str, certificate_serial: str, position: str, by: str, signed_at: datetime
+    ) -> None:
+        """Record a leader's own signature (ký số cá nhân) on the registered PDF, before the seal."""
+        self.check_leader_signable()
+        if not position.strip():
+            raise InvalidArgument("the leader's position (chức vụ) is required: it is shown on the signature")
+        self._leader_signed(content_sha256, certificate_serial, position.strip(), by, signed_at)
+
+    @event("LeaderSigned")
+    def _leader_signed(
+        self, content_sha256: str, certificate_serial: str, position: str, by: str, signed_at: datetime
+    ) -> None:
+        self.content_sha256 = content_sha256
+        self.leader_serial = certificate_serial
+        self.leader_position = position
+
+    def sign(self, *, content_sha256: str, certificate_serial: str, signed_at: datetime, policy: str = "") -> None:
+        """Record the agency's seal signature; `policy` names the signing policy version that let the seal
+        sign unattended (automatic signing at registration), empty when a person had it signed."""
         self.check_signable()
-        self._signed(content_sha256, certificate_serial, signed_at)
+        self._signed(content_sha256, certificate_serial, signed_at, policy)
 
     @event("Signed")
-    def _signed(self, content_sha256: str, certificate_serial: str, signed_at: datetime) -> None:
+    def _signed(self, content_sha256: str, certificate_serial: str, signed_at: datetime, policy: str = "") -> None:
+        # `policy` has a default: Signed events recorded before automatic signing existed carry none.
         self.content_sha256 = content_sha256
         self.certificate_serial = certificate_serial
+        self.seal_policy = policy
         self.state = OutgoingState.SIGNED
 
     def check_sendable(self) -> None:

@@ -65,6 +65,9 @@ class OutgoingRow:
     relates_to: str
     recipients: tuple[RecipientRow, ...]
     approved_by: str = ""  # the leader who approved it, when it went through approval
+    seal_policy: str = ""  # the signing policy that let the seal sign it unattended at registration
+    leader_certificate_serial: str = ""  # the leader's personal certificate that signed before the seal
+    leader_position: str = ""
 
 
 @dataclass(frozen=True)
@@ -112,7 +115,7 @@ class DocumentSearch:
     state: str = ""  # OutgoingState value, e.g. "sent": outgoing documents only
     sender_code: str = ""  # incoming copies from this agency (outgoing ones when it is the agency itself)
     recipient_code: str = ""  # outgoing documents sent to this agency (incoming ones when it is the agency)
-    signer: str = ""  # serial (hex) of the seal certificate, or the leader who approved (`leader@<code>`)
+    signer: str = ""  # serial (hex) of the seal or leader certificate, or the leader who approved (`leader@<code>`)
 
 
 @dataclass(frozen=True)
@@ -190,6 +193,9 @@ class Registers(SqlProjection):
             Column("business_type", String(10), nullable=False, default="NEW"),
             Column("relates_to", String(36), nullable=False, default=""),
             Column("approved_by", String(80), nullable=False, default=""),
+            Column("seal_policy", String(200), nullable=False, default=""),
+            Column("leader_certificate_serial", String(80), nullable=False, default=""),
+            Column("leader_position", String(200), nullable=False, default=""),
         )
         self.recipients = Table(
             "documents_outgoing_recipients",
@@ -268,6 +274,15 @@ class Registers(SqlProjection):
                     state="signed",
                     content_sha256=data["content_sha256"],
                     certificate_serial=data["certificate_serial"],
+                    seal_policy=data.get("policy", ""),
+                )
+            case "OutgoingDocument", "LeaderSigned":
+                self._update_outgoing(
+                    connection,
+                    key,
+                    content_sha256=data["content_sha256"],
+                    leader_certificate_serial=data["certificate_serial"],
+                    leader_position=data["position"],
                 )
             case "OutgoingDocument", "Sent":
                 self._update_outgoing(connection, key, state="sent")
@@ -504,7 +519,11 @@ class Registers(SqlProjection):
 
     @staticmethod
     def _signed_by(out: Table, signer: str) -> Any:
-        return or_(out.c.certificate_serial == signer.lower(), out.c.approved_by == signer)
+        return or_(
+            out.c.certificate_serial == signer.lower(),
+            out.c.leader_certificate_serial == signer.lower(),
+            out.c.approved_by == signer,
+        )
 
     def _outgoing_row(self, connection: Connection, mapping: Any) -> OutgoingRow:
         recipients = connection.execute(

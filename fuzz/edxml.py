@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 
 from fuzz.seeds import edxml_cases
 from lienthong.documents.edxml.parser import parse_message
@@ -16,3 +17,9 @@ def check(data: bytes) -> None:
 
 def seeds() -> list[bytes]:
     return edxml_cases()
+
+
+def dictionary() -> list[bytes]:
+    """The opening and closing tags of every element in the seeds: libFuzzer splices them in whole."""
+    names = {name for seed in seeds() for name in re.findall(rb"<([A-Za-z][\w:]*)", seed)}
+    return sorted(token for name in names for token in (b"<" + name + b">", b"</" + name + b">"))

@@ -30,17 +30,26 @@ def main() -> None:
         harness = importlib.import_module(f"fuzz.{args.name}")
     CRASHES.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f"fuzz-{args.name}-") as corpus:
+        seed_dir = Path(corpus) / "seeds"
+        seed_dir.mkdir()
         for number, seed in enumerate(harness.seeds()):
-            (Path(corpus) / f"seed-{number}").write_bytes(seed)
+            (seed_dir / f"seed-{number}").write_bytes(seed)
+        options = []
+        dictionary = getattr(harness, "dictionary", None)
+        if dictionary is not None:
+            tokens = Path(corpus) / "tokens.dict"
+            tokens.write_text("".join(f'"{token.decode("ascii")}"\n' for token in dictionary()))
+            options.append(f"-dict={tokens}")
         atheris.Setup(
             [
                 sys.argv[0],
+                *options,
                 f"-max_total_time={args.seconds}",
                 f"-timeout={args.timeout}",
                 f"-max_len={MAX_LEN}",
                 f"-artifact_prefix={CRASHES}/{args.name}-",
                 "-print_final_stats=1",
-                corpus,
+                str(seed_dir),
             ],
             harness.check,
         )

@@ -178,6 +178,14 @@ def test_a_file_name_found_by_the_fuzzer_stays_within_255_bytes() -> None:
     assert safe_file_name(name) == name
 
 
+def test_an_attachment_over_50_mib_is_refused_and_one_of_exactly_50_mib_is_not() -> None:
+    from lienthong.documents.domain.attachments import MAX_ATTACHMENT_BYTES, check_attachment
+
+    check_attachment("phu-luc.pdf", bytes(MAX_ATTACHMENT_BYTES))
+    with pytest.raises(InvalidArgument, match=f"has {MAX_ATTACHMENT_BYTES + 1} bytes; the limit is"):
+        check_attachment("phu-luc.pdf", bytes(MAX_ATTACHMENT_BYTES + 1))
+
+
 def test_a_revocation_names_a_sent_document_of_the_same_agency() -> None:
     from lienthong.documents.domain.attachments import BusinessType
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 
 from fuzz.seeds import AGENCY_CSV, AGENCY_JSON
-from lienthong.cli.agency_files import AgencyFileError, rows_of
+from lienthong.cli.agency_files import COLUMNS, AgencyFileError, rows_of
 from lienthong.errors import InvalidArgument
 from lienthong.identifiers.api import checked_rows
 
@@ -23,3 +23,9 @@ def check(data: bytes) -> None:
 
 def seeds() -> list[bytes]:
     return [b"\x00" + AGENCY_CSV.encode(), b"\x01" + AGENCY_JSON.encode()]
+
+
+def dictionary() -> list[bytes]:
+    """Column names as JSON keys and CSV headers, and the escapes and quotes both formats treat specially."""
+    keys = [f'"{column}":'.encode() for column in COLUMNS]
+    return [*keys, b",".join(column.encode() for column in COLUMNS), b"\\ud800", b"\\u0000", b'""', b"\r\n", b"null"]

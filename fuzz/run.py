@@ -38,7 +38,7 @@ def main() -> None:
         dictionary = getattr(harness, "dictionary", None)
         if dictionary is not None:
             tokens = Path(corpus) / "tokens.dict"
-            tokens.write_text("".join(f'"{token.decode("ascii")}"\n' for token in dictionary()))
+            tokens.write_text("".join(f'"{_escaped(token)}"\n' for token in dictionary()))
             options.append(f"-dict={tokens}")
         atheris.Setup(
             [
@@ -54,6 +54,11 @@ def main() -> None:
             harness.check,
         )
         atheris.Fuzz()
+
+
+def _escaped(token: bytes) -> str:
+    """A token as libFuzzer's dictionary format writes it: printable ASCII as is, the rest as \\xNN."""
+    return "".join(chr(b) if 32 <= b < 127 and b not in b'"\\' else f"\\x{b:02x}" for b in token)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -55,3 +56,24 @@ def test_a_field_over_the_csv_module_s_limit_is_refused_with_its_line() -> None:
 
     with pytest.raises(AgencyFileError, match=r"agencies\.csv: the record after line 1 is not CSV: field larger"):
         rows_of(data, "agencies.csv", as_json=False)
+
+
+@pytest.mark.parametrize("field", ["code", "name"])
+def test_a_json_value_with_an_unpaired_surrogate_is_refused(field: str) -> None:
+    # A JSON escape "\ud800" decodes to a lone surrogate, which protobuf refused with UnicodeEncodeError.
+    record = {"code": "000.00.00.H41", "name": "UBND", "short_name": "UBND"} | {field: "\\ud800"}
+    data = json.dumps([record]).replace("\\\\ud800", "\\ud800").encode()
+
+    with pytest.raises(AgencyFileError, match=f"row 1, {field} holds an unpaired UTF-16 surrogate"):
+        rows_of(data, "agencies.json", as_json=True)
+
+
+def test_a_json_object_where_text_belongs_is_refused_and_a_number_is_written_out() -> None:
+    with pytest.raises(AgencyFileError, match="row 1, name is a JSON list, not text"):
+        rows_of(b'[{"code": "000.00.00.H41", "name": ["UBND"], "short_name": "UBND"}]', "a.json", as_json=True)
+
+    rows = rows_of(
+        b'[{"code": "000.00.00.H41", "name": "UBND", "short_name": "U", "contact": 2583}]', "a", as_json=True
+    )
+
+    assert rows[0].fields.contact == "2583"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from lienthong.identifiers.v1 import identifiers_pb2 as ids
@@ -27,19 +28,31 @@ def rows_of(data: bytes, path: str, *, as_json: bool) -> list[ids.ImportRow]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise AgencyFileError(f"{path}: not UTF-8 text (byte {error.start}); save the file as UTF-8") from None
-    records = _json_records(text, path) if as_json else _csv_records(text, path)
+    records: Sequence[Mapping[str, object]] = _json_records(text, path) if as_json else _csv_records(text, path)
     rows = []
     for number, record in enumerate(records, start=1):
-        if not str(record.get("code", "")).strip():
+        values = {key: _text(record.get(key), f"{path}: row {number}, {key}") for key in COLUMNS}
+        if not values["code"]:
             raise AgencyFileError(f"{path}: row {number} has no code")
-        rows.append(
-            ids.ImportRow(
-                code=str(record["code"]).strip(),
-                fields=ids.AgencyFields(**{k: str(record.get(k) or "").strip() for k in COLUMNS if k != "code"}),
-            )
-        )
+        fields = ids.AgencyFields(**{key: value for key, value in values.items() if key != "code"})
+        rows.append(ids.ImportRow(code=values["code"], fields=fields))
     # A code's level is the number of its set groups: parents (fewer) come first, file order otherwise.
     return sorted(rows, key=lambda row: sum(1 for group in row.code.split(".")[:3] if group.strip("0")))
+
+
+def _text(value: object, where: str) -> str:
+    """A cell as stripped text (a JSON number written out, null as empty); AgencyFileError for a JSON list or
+    object, or an unpaired surrogate (JSON's `"\\ud800"`), which no protobuf string can carry."""
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        raise AgencyFileError(f"{where} is a JSON {'object' if isinstance(value, dict) else 'list'}, not text")
+    text = str(value).strip()
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        raise AgencyFileError(f"{where} holds an unpaired UTF-16 surrogate, which is not a character") from None
+    return text
 
 
 def _csv_records(text: str, path: str) -> list[dict[str, str]]:
@@ -56,7 +69,7 @@ def _csv_records(text: str, path: str) -> list[dict[str, str]]:
         raise AgencyFileError(f"{path}: the record after line {reader.line_num} is not CSV: {error}") from None
 
 
-def _json_records(text: str, path: str) -> list[dict[str, str]]:
+def _json_records(text: str, path: str) -> list[dict[str, object]]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:

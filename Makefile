@@ -115,7 +115,7 @@ bench-quick: .venv/.synced ## the end-to-end benchmark in its short mode (under 
 	$(PY) bench/exchange.py --quick
 
 .PHONY: fuzz
-fuzz: .venv/.synced ## fuzz the edXML, identifier-code, agency-file and file-name parsers, FUZZ_SECONDS (30) each
+fuzz: .venv/.synced ## fuzz the edXML (bytes and fields), identifier-code, agency-file and file-name parsers, FUZZ_SECONDS (30) each
 	$(PY) -m fuzz --seconds $${FUZZ_SECONDS:-30}
 
 .PHONY: clean

@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-HARNESSES = ("edxml", "identifier_codes", "agency_files", "file_names")
+HARNESSES = ("edxml", "edxml_fields", "identifier_codes", "agency_files", "file_names")

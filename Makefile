@@ -93,11 +93,11 @@ breaking: $(BUF) ## check the contract for breaking changes against main
 lint: .venv/.synced ## ruff and mypy
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	MYPYPATH=$$(ls -d libs/*/src services/*/src | tr '\n' ':') .venv/bin/mypy libs/*/src services/*/src e2e bench
+	MYPYPATH=$$(ls -d libs/*/src services/*/src | tr '\n' ':') .venv/bin/mypy libs/*/src services/*/src e2e bench fuzz
 
 .PHONY: unit
 unit: .venv/.synced ## unit and integration tests of libs and services
-	.venv/bin/pytest -q libs services
+	.venv/bin/pytest -q libs services fuzz
 
 .PHONY: e2e
 e2e: .venv/.synced ## end-to-end tests: the platform as real processes
@@ -144,6 +144,10 @@ bench: .venv/.synced ## benchmarks (never part of test); figures in bench/result
 .PHONY: bench-quick
 bench-quick: .venv/.synced ## the end-to-end benchmark in its short mode (under two minutes)
 	$(BENCH_ENV) $(PY) bench/exchange.py --quick
+
+.PHONY: fuzz
+fuzz: .venv/.synced ## fuzz the edXML (bytes and fields), identifier-code, agency-file and file-name parsers, FUZZ_SECONDS (30) each
+	$(PY) -m fuzz --seconds $${FUZZ_SECONDS:-30}
 
 .PHONY: clean
 clean: ## remove local state (var/) and caches

@@ -156,6 +156,36 @@ def test_file_names_lose_directories_and_reserved_characters() -> None:
         safe_file_name("../..")
 
 
+def test_a_long_vietnamese_file_name_is_cut_to_255_bytes_keeping_its_extension() -> None:
+    from lienthong.documents.domain.attachments import MAX_FILE_NAME_BYTES, safe_file_name
+
+    name = safe_file_name("Báo cáo tổng hợp " * 30 + ".docx")
+
+    assert len(name.encode()) <= MAX_FILE_NAME_BYTES
+    assert name.endswith(".docx")
+    assert name.startswith("Báo cáo tổng hợp")
+    assert safe_file_name(name) == name
+
+
+def test_a_file_name_found_by_the_fuzzer_stays_within_255_bytes() -> None:
+    # fuzz/file_names.py: 255 characters of U+FFFD (three bytes each) came back as 765 bytes.
+    from lienthong.documents.domain.attachments import MAX_FILE_NAME_BYTES, safe_file_name
+
+    name = safe_file_name("." + "\ufffd" * 54 + "`" + "\ufffd" * 200)
+
+    assert len(name.encode()) <= MAX_FILE_NAME_BYTES
+    assert not name.startswith(".")
+    assert safe_file_name(name) == name
+
+
+def test_an_attachment_over_50_mib_is_refused_and_one_of_exactly_50_mib_is_not() -> None:
+    from lienthong.documents.domain.attachments import MAX_ATTACHMENT_BYTES, check_attachment
+
+    check_attachment("phu-luc.pdf", bytes(MAX_ATTACHMENT_BYTES))
+    with pytest.raises(InvalidArgument, match=f"has {MAX_ATTACHMENT_BYTES + 1} bytes; the limit is"):
+        check_attachment("phu-luc.pdf", bytes(MAX_ATTACHMENT_BYTES + 1))
+
+
 def test_a_revocation_names_a_sent_document_of_the_same_agency() -> None:
     from lienthong.documents.domain.attachments import BusinessType
 

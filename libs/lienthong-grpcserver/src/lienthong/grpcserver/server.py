@@ -48,6 +48,19 @@ def run_service(service: str, run: Callable[[Settings], Coroutine[Any, Any, None
     asyncio.run(run(settings))
 
 
+def create_server() -> grpc.aio.Server:
+    """A server that traces and meters calls, maps domain errors to status codes and refuses messages over
+    MAX_MESSAGE_BYTES."""
+    return grpc.aio.server(
+        # metrics outside the domain interceptor, so that they see the status a DomainError became
+        interceptors=[aio_server_interceptor(), RpcMetricsInterceptor(), DomainInterceptor()],  # type: ignore[no-untyped-call]
+        options=[
+            ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+            ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+        ],
+    )
+
+
 async def serve(
     settings: Settings,
     services: Sequence[Service],
@@ -59,14 +72,7 @@ async def serve(
     Health turns SERVING only once the server and its background tasks (relay, consumers) have started,
     and NOT_SERVING as soon as shutdown begins, so that load balancers stop sending new calls first.
     """
-    server = grpc.aio.server(
-        # metrics outside the domain interceptor, so that they see the status a DomainError became
-        interceptors=[aio_server_interceptor(), RpcMetricsInterceptor(), DomainInterceptor()],  # type: ignore[no-untyped-call]
-        options=[
-            ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-            ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
-        ],
-    )
+    server = create_server()
     for service in services:
         service.register(server)
     health = HealthServicer()

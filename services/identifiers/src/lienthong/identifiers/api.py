@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from datetime import date
 from typing import Any
 
@@ -128,12 +128,7 @@ class IdentifiersServicer(identifiers_pb2_grpc.IdentifiersServiceServicer):
         )
 
     async def ImportAgencies(self, request: pb.ImportAgenciesRequest, context: Context) -> pb.ImportAgenciesResponse:
-        rows = []
-        for number, row in enumerate(request.rows, start=1):
-            try:
-                rows.append((IdentifierCode.parse(row.code), _fields(row.fields)))
-            except InvalidArgument as error:
-                raise InvalidArgument(f"row {number} ({row.code!r}): {error.reason}") from None
+        rows = checked_rows(request.rows)
         results = await asyncio.to_thread(
             self._app.import_rows,
             rows,
@@ -201,6 +196,17 @@ def _state_name(state: pb.AgencyState.ValueType) -> str:
         if value == state:
             return name
     raise InvalidArgument(f"unknown agency state {state}")
+
+
+def checked_rows(rows: Iterable[pb.ImportRow]) -> list[tuple[IdentifierCode, AgencyFields]]:
+    """The code and fields of each imported row; InvalidArgument naming the first row that is not valid."""
+    checked = []
+    for number, row in enumerate(rows, start=1):
+        try:
+            checked.append((IdentifierCode.parse(row.code), _fields(row.fields)))
+        except InvalidArgument as error:
+            raise InvalidArgument(f"row {number} ({row.code!r}): {error.reason}") from None
+    return checked
 
 
 def _fields(fields: pb.AgencyFields) -> AgencyFields:

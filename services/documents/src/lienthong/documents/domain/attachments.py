@@ -11,6 +11,9 @@ from lienthong.errors import InvalidArgument
 
 MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
 MAX_ATTACHMENTS = 100
+MAX_FILE_NAME_BYTES = 255
+"""The longest file name in UTF-8 bytes that ext4 and the zip readers of the archive packages all accept."""
+_MAX_EXTENSION_BYTES = 16
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
 
 
@@ -50,12 +53,21 @@ class AttachmentRecord:
 
 
 def safe_file_name(name: str) -> str:
-    """A file name without directories, control or reserved characters; refused when nothing is left."""
+    """A file name without directories, control or reserved characters, at most MAX_FILE_NAME_BYTES long in
+    UTF-8; refused when nothing is left."""
     base = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
     cleaned = _UNSAFE.sub("_", base).strip(" .")
     if not cleaned:
         raise InvalidArgument(f"attachment name {name!r} has no usable characters")
-    return cleaned[:255]
+    if len(cleaned.encode()) <= MAX_FILE_NAME_BYTES:
+        return cleaned
+    # File systems and zip readers count bytes, and a Vietnamese letter is two or three of them: shorten the
+    # stem on a character boundary and keep the extension, so the file still opens with the right program.
+    stem, dot, extension = cleaned.rpartition(".")
+    if not stem or len(extension.encode()) > _MAX_EXTENSION_BYTES:
+        stem, dot, extension = cleaned, "", ""
+    room = MAX_FILE_NAME_BYTES - len((dot + extension).encode())
+    return stem.encode()[:room].decode(errors="ignore").rstrip(" .") + dot + extension
 
 
 def check_attachment(name: str, content: bytes) -> None:

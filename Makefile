@@ -93,7 +93,7 @@ breaking: $(BUF) ## check the contract for breaking changes against main
 lint: .venv/.synced ## ruff and mypy
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	MYPYPATH=$$(ls -d libs/*/src services/*/src | tr '\n' ':') .venv/bin/mypy libs/*/src services/*/src e2e bench fuzz
+	MYPYPATH=$$(ls -d libs/*/src services/*/src | tr '\n' ':')bench .venv/bin/mypy libs/*/src services/*/src e2e bench fuzz
 
 .PHONY: unit
 unit: .venv/.synced ## unit and integration tests of libs and services

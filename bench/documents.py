@@ -28,6 +28,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import grpc
+from bench_results import record
 from sqlalchemy import create_engine, insert
 
 from lienthong.documents.domain.doctypes import DocumentType
@@ -43,7 +44,6 @@ from lienthong.launcher.platform import Platform
 from lienthong.launcher.testing import delete_streams, fresh_database, isolated_platform_config
 from lienthong.vietnamese import fold
 
-RESULTS = Path(__file__).parent / "results.json"
 PROVINCE = "000.00.00.H46"
 CORPUS_SENDER = "000.00.90.H46"  # its registers hold the search corpus, outgoing
 CORPUS_RECIPIENT = "000.00.91.H46"  # and the copies of it, incoming
@@ -304,9 +304,7 @@ def main() -> None:
         "search_p50_ms_by_kind": {kind: round(statistics.median(v), 2) for kind, v in searches.items()},
         "search_p99_ms_by_kind": {kind: round(percentile(v, 0.99), 2) for kind, v in searches.items()},
     }
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    results["documents" if not args.quick else "documents_quick"] = figures
-    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    record("documents" if not args.quick else "documents_quick", figures)
     print(json.dumps(figures, indent=2, ensure_ascii=False))
 
 

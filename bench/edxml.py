@@ -15,6 +15,8 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from bench_results import record
+
 from lienthong.documents.domain.doctypes import DocumentType
 from lienthong.documents.edxml.builder import envelope_xml
 from lienthong.documents.edxml.model import Attachment, Envelope, Organ, TraceHeader
@@ -23,7 +25,6 @@ from lienthong.signing.devca import DevCertificateAuthority
 from lienthong.signing.keystore import EncryptedFileKeyStore
 from lienthong.signing.xmldsig import sign_xml, verify_xml
 
-RESULTS = Path(__file__).parent / "results.json"
 SENDER = "000.00.12.H41"
 RUNS = 5
 
@@ -75,9 +76,7 @@ def main() -> None:
                 "verify_ms": median_ms(lambda s=signed: verify_xml(s, trust_roots=[ca.root])),  # type: ignore[misc]
                 "parse_ms": median_ms(lambda s=signed: parse_message(s)),  # type: ignore[misc]
             }
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    results["edxml"] = figures
-    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    record("edxml", figures)
     print(json.dumps(figures, indent=2, ensure_ascii=False))
 
 

@@ -34,6 +34,7 @@ from typing import Any
 
 import grpc
 import nats
+from bench_results import record
 from eventsourcing.domain import Aggregate, event
 from nats.js.api import StreamConfig
 from sqlalchemy import create_engine, text
@@ -47,7 +48,6 @@ from lienthong.identifiers.v1 import identifiers_pb2_grpc
 from lienthong.launcher.platform import SERVICES, Platform
 from lienthong.launcher.testing import delete_streams, fresh_database, isolated_platform_config
 
-RESULTS = Path(__file__).parent / "results.json"
 RECIPIENT = "000.00.00.H47"
 SENDERS = [f"000.00.{n:02d}.H47" for n in range(1, 65)]
 CLERK = (("x-lienthong-actor", f"clerk@{RECIPIENT}"),)  # the recipient's văn thư
@@ -326,9 +326,7 @@ def main() -> None:
             if nats_url:
                 asyncio.run(delete_streams(nats_url, config.instance))
 
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    results["exchange"] = figures
-    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    record("exchange", figures)
     print(json.dumps(figures, indent=2, ensure_ascii=False))
 
 

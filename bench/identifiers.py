@@ -8,7 +8,6 @@ LIENTHONG_BENCH_NATS_URL when set (PostgreSQL and NATS), else against SQLite fil
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import statistics
 import tempfile
@@ -17,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import grpc
+from bench_results import record
 from sqlalchemy import create_engine
 
 from lienthong.identifiers.domain.resolution import resolve
@@ -26,7 +26,6 @@ from lienthong.identifiers.v1 import identifiers_pb2_grpc
 from lienthong.launcher.platform import Platform
 from lienthong.launcher.testing import delete_streams, fresh_database, isolated_platform_config
 
-RESULTS = Path(__file__).parent / "results.json"
 BATCH = 500
 
 
@@ -119,9 +118,7 @@ def main() -> None:
         "resolve_grpc_p99_ms_8_clients": round(percentile(parallel, 0.99), 3),
         "resolve_in_process_microseconds": round(in_process_us, 2),
     }
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    results["identifiers"] = figures
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    record("identifiers", figures)
     width = max(len(k) for k in figures)
     for key, value in figures.items():
         print(f"{key:<{width}}  {value}")

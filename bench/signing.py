@@ -7,19 +7,19 @@ Run with `make bench`. One thread: the figures are per CPU core.
 
 from __future__ import annotations
 
-import json
 import tempfile
 import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from bench_results import record
+
 from lienthong.documents.rendering import render_document_pdf
 from lienthong.signing.devca import DevCertificateAuthority
 from lienthong.signing.keystore import EncryptedFileKeyStore
 from lienthong.signing.pades import Level, TrustData, sign_pdf, verify_pdf
 
-RESULTS = Path(__file__).parent / "results.json"
 AGENCY = "000.00.12.H41"
 # Each figure is measured for about this long, after one warm-up call.
 SECONDS = 5.0
@@ -77,9 +77,7 @@ def main() -> None:
             ),
             "pdf_bytes": len(pdf),
         }
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    results["signing"] = figures
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    record("signing", figures)
     width = max(len(k) for k in figures)
     for key, value in figures.items():
         print(f"{key:<{width}}  {value}")

@@ -127,9 +127,9 @@ def up(
         console.print("try:")
         console.print("  .venv/bin/lienthong agencies list")
         console.print("  .venv/bin/lienthong docs list --agency 000.00.00.H41 --incoming")
-        console.print(f"  .venv/bin/lienthong audit history {result.outgoing_id}")
+        console.print(f"  LIENTHONG_ACTOR=auditor@000.00.00.H41 .venv/bin/lienthong audit history {result.outgoing_id}")
         console.print("  .venv/bin/lienthong mail list")
-        console.print("  .venv/bin/lienthong stats 000.00.12.H41")
+        console.print("  .venv/bin/lienthong report 000.00.00.H41 --export pdf")
     console.print("Ctrl-C stops everything.")
     stop.wait()
     with console.status("stopping…"):

@@ -168,13 +168,8 @@ class DocumentActivity(SqlProjection):
 
     def agency_stats(self, agency_code: str, from_day: date | None, to_day: date | None) -> AgencyStats:
         """Totals and per-day counts of an agency from `from_day` to `to_day` (inclusive; None: unbounded)."""
-        query = select(self.daily.c.day, *(self.daily.c[name] for name in COUNTERS)).where(
-            self.daily.c.agency_code == agency_code
-        )
-        query = within(query, self.daily.c.day, from_day, to_day)
-        with self.engine.connect() as connection:
-            rows = connection.execute(query.order_by(self.daily.c.day)).all()
-        days = tuple(DayCount(row.day, **{name: row._mapping[name] for name in COUNTERS}) for row in rows)
+        rows = sorted(self.daily_counts({agency_code}, from_day, to_day), key=lambda row: row.day)
+        days = tuple(DayCount(row.day, **{name: getattr(row, name) for name in COUNTERS}) for row in rows)
         return AgencyStats(
             agency_code=agency_code,
             sent=sum(d.sent for d in days),

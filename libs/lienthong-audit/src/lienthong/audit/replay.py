@@ -31,9 +31,11 @@ def history(app: Application[Any], aggregate_id: UUID) -> list[EventRecord]:
     return records
 
 
-def state_at(app: Application[Any], aggregate_id: UUID, at: datetime) -> StateAt:
-    """The aggregate as its events up to and including `at` made it."""
-    records = history(app, aggregate_id)
+def state_at(
+    app: Application[Any], aggregate_id: UUID, at: datetime, records: list[EventRecord] | None = None
+) -> StateAt:
+    """The aggregate as its events up to and including `at` made it (`records`: its history, when read already)."""
+    records = records if records is not None else history(app, aggregate_id)
     reached = [record for record in records if record.occurred_at <= at]
     if not reached:
         return StateAt(records[0].aggregate, 0, None, {})

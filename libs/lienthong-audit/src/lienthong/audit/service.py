@@ -76,8 +76,8 @@ class AuditServicer(audit_pb2_grpc.AuditServiceServicer):
             records = replay.history(self._app, aggregate_id)
             between = [record for record in records if start < record.occurred_at <= end]
             return (
-                replay.state_at(self._app, aggregate_id, start),
-                replay.state_at(self._app, aggregate_id, end),
+                replay.state_at(self._app, aggregate_id, start, records),
+                replay.state_at(self._app, aggregate_id, end, records),
                 between,
             )
 

@@ -28,7 +28,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import grpc
-from bench_results import record
+from bench_results import percentile, record
 from sqlalchemy import create_engine, insert
 
 from lienthong.documents.domain.doctypes import DocumentType
@@ -252,11 +252,6 @@ def search_latencies(
             stub.SearchDocuments(request, metadata=actor("clerk", agency), timeout=60)
             latencies[kind].append((time.perf_counter() - began) * 1000)
     return latencies
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
 
 
 def main() -> None:

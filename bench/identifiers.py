@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import grpc
-from bench_results import record
+from bench_results import percentile, record
 from sqlalchemy import create_engine
 
 from lienthong.identifiers.domain.resolution import resolve
@@ -67,11 +67,6 @@ def resolve_calls(address: str, codes: list[str], threads: int, calls: int) -> t
     with ThreadPoolExecutor(threads) as pool:
         latencies = [ms for part in pool.map(client, range(threads)) for ms in part]
     return len(latencies) / (time.perf_counter() - started), latencies
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
 
 
 def main() -> None:

@@ -1,39 +1,129 @@
-"""gRPC stubs for the CLI, reaching each service at its configured address and naming the actor."""
+"""gRPC stubs for the CLI, reaching each service at its configured address as the principal who acts.
+
+Every service requires mutual TLS and takes the caller's identity from its client certificate. Who acts is
+`--as` / `LIENTHONG_ACTOR` (`<role>@<identifier code>`, e.g. `leader@000.00.12.H41`), else a clerk of the
+agency the command names, else `service:cli`. The certificate comes from:
+
+- `LIENTHONG_TLS_CA`, `LIENTHONG_TLS_CERT`, `LIENTHONG_TLS_KEY` when set (an integrator's certificate of
+  the platform CA): the caller is whoever it names; `--as` is then a request to act on behalf of someone,
+  which only a service's certificate may make;
+- otherwise the development CA `make run` created in `LIENTHONG_DATA_DIR` (default `var`), which issues
+  a certificate for each principal on first use (`<data dir>/tls/<principal>.pem`).
+"""
 
 from __future__ import annotations
 
-import getpass
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 import grpc
 
 from lienthong.audit.v1 import audit_pb2_grpc
 from lienthong.documents.v1 import documents_pb2_grpc, records_pb2_grpc
 from lienthong.email.v1 import email_pb2_grpc
+from lienthong.grpcserver.authentication import ACTOR_METADATA_KEY
+from lienthong.grpcserver.tls import SETTINGS as TLS_SETTINGS
+from lienthong.grpcserver.tls import TlsConfig, TlsNotConfigured
 from lienthong.identifiers.v1 import identifiers_pb2_grpc
 from lienthong.reporting.v1 import reporting_pb2_grpc
 from lienthong.signing.v1 import signing_pb2_grpc
 
 DEFAULT_PORTS = {"identifiers": 50051, "documents": 50052, "signing": 50053, "email": 50054, "reporting": 50055}
+# Who acts when nobody is named: the development CLI as a platform tool (it holds the dev CA anyway).
+CLI_PRINCIPAL = "service:cli"
+Metadata = tuple[tuple[str, str], ...]
 
 
 def address_of(service: str) -> str:
     return os.environ.get(f"LIENTHONG_{service.upper()}_ADDR") or f"127.0.0.1:{DEFAULT_PORTS[service]}"
 
 
-def actor_metadata(agency_code: str = "") -> tuple[tuple[str, str], ...]:
-    """Who acts: `LIENTHONG_ACTOR` (`<role>@<identifier code>`, e.g. `leader@000.00.12.H41`), else a clerk of
-    the agency the command names, else `<login>@cli` (which the documents service refuses: it needs an agency)."""
-    fallback = f"clerk@{agency_code}" if agency_code else f"{getpass.getuser()}@cli"
-    return (("x-lienthong-actor", os.environ.get("LIENTHONG_ACTOR") or fallback),)
+def actor_metadata(agency_code: str = "") -> Metadata:
+    """Who acts: `--as` / `LIENTHONG_ACTOR`, else a clerk of the agency the command names, else the CLI itself."""
+    fallback = f"clerk@{agency_code}" if agency_code else CLI_PRINCIPAL
+    return ((ACTOR_METADATA_KEY, os.environ.get("LIENTHONG_ACTOR") or fallback),)
+
+
+def _integrator_tls() -> TlsConfig | None:
+    if any(os.environ.get(setting) for setting in TLS_SETTINGS):
+        return TlsConfig.from_env()
+    return None
+
+
+def _development_credentials(principal: str) -> grpc.ChannelCredentials:
+    from lienthong.signing.platformtls import TlsDirectory, platform_ca
+
+    data_dir = Path(os.environ.get("LIENTHONG_DATA_DIR", "var"))
+    if not (data_dir / "signing" / "ca" / "root.pem").exists():
+        raise TlsNotConfigured(
+            f"no client certificate: set {', '.join(TLS_SETTINGS)} to yours, or start the platform with "
+            f"`make run` so that its development CA exists in {data_dir} (LIENTHONG_DATA_DIR)"
+        )
+    try:
+        files = TlsDirectory(data_dir / "tls", platform_ca(data_dir)).client(principal)
+    except ValueError as error:
+        raise TlsNotConfigured(f"no certificate for {principal!r}: {error}") from None
+    return TlsConfig.from_files(files.ca, files.cert, files.key).channel_credentials()
+
+
+class ActingChannel:
+    """A channel to one service that makes each call as the principal its actor header names.
+
+    With the development CA, it presents that principal's own certificate (one connection per principal)
+    and drops the header; with an integrator's certificate, it presents that one and keeps the header only
+    when `LIENTHONG_ACTOR` asks to act on behalf of someone.
+    """
+
+    def __init__(self, address: str) -> None:
+        self._address = address
+        self._integrator = _integrator_tls()
+        self._channels: dict[str, grpc.Channel] = {}
+
+    def _channel(self, principal: str) -> grpc.Channel:
+        key = "" if self._integrator else principal
+        if key not in self._channels:
+            credentials = (
+                self._integrator.channel_credentials() if self._integrator else _development_credentials(principal)
+            )
+            self._channels[key] = grpc.secure_channel(self._address, credentials)
+        return self._channels[key]
+
+    def _multicallable(self, kind: str) -> Callable[..., Any]:
+        def bind(method: str, request_serializer: Any = None, response_deserializer: Any = None, **_: Any) -> Any:
+            def call(request: Any, *, metadata: Metadata | None = None, **kwargs: Any) -> Any:
+                rest = tuple(item for item in metadata or () if item[0] != ACTOR_METADATA_KEY)
+                named = [value for key, value in metadata or () if key == ACTOR_METADATA_KEY]
+                principal = named[0] if named else (os.environ.get("LIENTHONG_ACTOR") or CLI_PRINCIPAL)
+                if self._integrator is not None and os.environ.get("LIENTHONG_ACTOR"):
+                    rest += ((ACTOR_METADATA_KEY, principal),)
+                channel = self._channel(principal)
+                multicallable = getattr(channel, kind)(method, request_serializer, response_deserializer)
+                return multicallable(request, metadata=rest, **kwargs)
+
+            return call
+
+        return bind
+
+    def __getattr__(self, kind: str) -> Callable[..., Any]:
+        if kind in ("unary_unary", "unary_stream", "stream_unary", "stream_stream"):
+            return self._multicallable(kind)
+        raise AttributeError(kind)
+
+    def close(self) -> None:
+        for channel in self._channels.values():
+            channel.close()
 
 
 @contextmanager
-def channel(service: str) -> Iterator[grpc.Channel]:
-    with grpc.insecure_channel(address_of(service)) as ch:
-        yield ch
+def channel(service: str) -> Iterator[Any]:
+    opened = ActingChannel(address_of(service))
+    try:
+        yield opened
+    finally:
+        opened.close()
 
 
 @contextmanager

@@ -12,10 +12,12 @@ from pathlib import Path
 import grpc
 import pytest
 
+from lienthong.launcher.callers import Callers
 from lienthong.launcher.ports import free_port
 from lienthong.launcher.testing import wait_for
 from lienthong.reporting.v1 import reporting_pb2 as rep
 from lienthong.reporting.v1 import reporting_pb2_grpc
+from lienthong.signing.platformtls import TlsDirectory
 
 pytestmark = pytest.mark.e2e
 
@@ -31,6 +33,7 @@ def reporting(tmp_path: Path, nats_url: str, instance: str) -> Iterator[tuple[st
         "LIENTHONG_REPORTING_ADDR": f"127.0.0.1:{grpc_port}",
         "LIENTHONG_METRICS_PORT": str(metrics_port),
         "LIENTHONG_METRICS_ADDR": "127.0.0.1",
+        **TlsDirectory.of_platform(tmp_path).server("reporting").env(),
     }
     env.pop("LIENTHONG_DATABASE_URL", None)
     log = (tmp_path / "reporting.log").open("wb")
@@ -51,9 +54,10 @@ def scrape(port: int) -> str:
         return ""
 
 
-def test_rpc_durations_are_served_for_prometheus(reporting: tuple[str, int]) -> None:
+def test_rpc_durations_are_served_for_prometheus(reporting: tuple[str, int], tmp_path: Path) -> None:
     address, metrics_port = reporting
-    with grpc.insecure_channel(address) as channel:
+    callers = Callers(TlsDirectory.of_platform(tmp_path), {"reporting": address})
+    with callers.opened("reporting") as channel:
         stub = reporting_pb2_grpc.ReportingServiceStub(channel)
         stub.GetAgencyStats(rep.GetAgencyStatsRequest(agency_code="000.00.12.H41"), timeout=60, wait_for_ready=True)
         with pytest.raises(grpc.RpcError) as refused:

@@ -14,7 +14,7 @@ agency the command names, else `service:cli`. The certificate comes from:
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -28,13 +28,13 @@ from lienthong.grpcserver.authentication import ACTOR_METADATA_KEY
 from lienthong.grpcserver.tls import SETTINGS as TLS_SETTINGS
 from lienthong.grpcserver.tls import TlsConfig, TlsNotConfigured
 from lienthong.identifiers.v1 import identifiers_pb2_grpc
+from lienthong.launcher.callers import ActingChannel, Metadata
 from lienthong.reporting.v1 import reporting_pb2_grpc
 from lienthong.signing.v1 import signing_pb2_grpc
 
 DEFAULT_PORTS = {"identifiers": 50051, "documents": 50052, "signing": 50053, "email": 50054, "reporting": 50055}
 # Who acts when nobody is named: the development CLI as a platform tool (it holds the dev CA anyway).
 CLI_PRINCIPAL = "service:cli"
-Metadata = tuple[tuple[str, str], ...]
 
 
 def address_of(service: str) -> str:
@@ -69,61 +69,22 @@ def _development_credentials(principal: str) -> grpc.ChannelCredentials:
     return TlsConfig.from_files(files.ca, files.cert, files.key).channel_credentials()
 
 
-class ActingChannel:
-    """A channel to one service that makes each call as the principal its actor header names.
-
-    With the development CA, it presents that principal's own certificate (one connection per principal)
-    and drops the header; with an integrator's certificate, it presents that one and keeps the header only
-    when `LIENTHONG_ACTOR` asks to act on behalf of someone.
-    """
-
-    def __init__(self, address: str) -> None:
-        self._address = address
-        self._integrator = _integrator_tls()
-        self._channels: dict[str, grpc.Channel] = {}
-
-    def _channel(self, principal: str) -> grpc.Channel:
-        key = "" if self._integrator else principal
-        if key not in self._channels:
-            credentials = (
-                self._integrator.channel_credentials() if self._integrator else _development_credentials(principal)
-            )
-            self._channels[key] = grpc.secure_channel(self._address, credentials)
-        return self._channels[key]
-
-    def _multicallable(self, kind: str) -> Callable[..., Any]:
-        def bind(method: str, request_serializer: Any = None, response_deserializer: Any = None, **_: Any) -> Any:
-            def call(request: Any, *, metadata: Metadata | None = None, **kwargs: Any) -> Any:
-                rest = tuple(item for item in metadata or () if item[0] != ACTOR_METADATA_KEY)
-                named = [value for key, value in metadata or () if key == ACTOR_METADATA_KEY]
-                principal = named[0] if named else (os.environ.get("LIENTHONG_ACTOR") or CLI_PRINCIPAL)
-                if self._integrator is not None and os.environ.get("LIENTHONG_ACTOR"):
-                    rest += ((ACTOR_METADATA_KEY, principal),)
-                channel = self._channel(principal)
-                multicallable = getattr(channel, kind)(method, request_serializer, response_deserializer)
-                return multicallable(request, metadata=rest, **kwargs)
-
-            return call
-
-        return bind
-
-    def __getattr__(self, kind: str) -> Callable[..., Any]:
-        if kind in ("unary_unary", "unary_stream", "stream_unary", "stream_stream"):
-            return self._multicallable(kind)
-        raise AttributeError(kind)
-
-    def close(self) -> None:
-        for channel in self._channels.values():
-            channel.close()
+def _acting_channel(address: str) -> ActingChannel:
+    """With the development CA: each call presents the certificate of whoever acts. With an integrator's
+    certificate: that one always, and the actor header only when `LIENTHONG_ACTOR` asks for it."""
+    default = os.environ.get("LIENTHONG_ACTOR") or CLI_PRINCIPAL
+    integrator = _integrator_tls()
+    if integrator is None:
+        return ActingChannel(address, _development_credentials, default)
+    credentials = integrator.channel_credentials()
+    keep = bool(os.environ.get("LIENTHONG_ACTOR"))
+    return ActingChannel(address, lambda _: credentials, default, keep_header=keep)
 
 
 @contextmanager
 def channel(service: str) -> Iterator[Any]:
-    opened = ActingChannel(address_of(service))
-    try:
+    with _acting_channel(address_of(service)) as opened:
         yield opened
-    finally:
-        opened.close()
 
 
 @contextmanager

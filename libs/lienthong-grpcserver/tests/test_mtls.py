@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import grpc
 import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from lienthong.eventstore import current_actor, event_context
 from lienthong.grpcserver import Settings, TlsConfig, TlsNotConfigured, open_channel, serve
 from lienthong.grpcserver.channels import ACTOR_METADATA_KEY
 from lienthong.grpcserver.interceptors import DomainInterceptor
+from lienthong.launcher.ports import free_port
 from lienthong.signing.platformtls import TlsDirectory, TlsFiles
 
 CLERK = "clerk@000.00.12.H41"
@@ -118,3 +123,36 @@ async def test_a_service_does_not_start_without_its_tls_files(tmp_path: Path) ->
     settings = Settings("documents", tmp_path, "sqlite://", "nats://127.0.0.1:1", "t", "127.0.0.1:0", 1.0)
     with pytest.raises(TlsNotConfigured, match="LIENTHONG_TLS_CA, LIENTHONG_TLS_CERT, LIENTHONG_TLS_KEY"):
         await serve(settings, [])
+
+
+async def test_a_service_serves_over_mtls_and_health_alone_without_tls_for_probes(
+    tls: TlsDirectory, tmp_path: Path
+) -> None:
+    files = tls.server("reporting")
+    listen, health = f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"
+    settings = Settings(
+        "reporting",
+        tmp_path,
+        "sqlite://",
+        "nats://127.0.0.1:1",
+        "t",
+        listen,
+        1.0,
+        (files.ca, files.cert, files.key),
+        health,
+    )
+    served = asyncio.create_task(serve(settings, []))
+    try:
+        async with grpc.aio.insecure_channel(health) as channel:
+            probe = health_pb2_grpc.HealthStub(channel)
+            answer = await probe.Check(health_pb2.HealthCheckRequest(), timeout=10, wait_for_ready=True)
+            assert answer.status == health_pb2.HealthCheckResponse.SERVING
+            with pytest.raises(grpc.aio.AioRpcError) as other:
+                await channel.unary_unary("/test.Who/AmI")(b"", timeout=10)
+            assert other.value.code() == grpc.StatusCode.UNIMPLEMENTED
+        async with grpc.aio.secure_channel(listen, _config(tls.client(CLERK)).channel_credentials()) as channel:
+            answer = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=10)
+            assert answer.status == health_pb2.HealthCheckResponse.SERVING
+    finally:
+        os.kill(os.getpid(), signal.SIGTERM)  # serve() stops on SIGTERM, as in a pod
+        await served

@@ -41,7 +41,7 @@ docs_app = typer.Typer(
     no_args_is_help=True,
 )
 audit_app = typer.Typer(
-    help="For auditors (LIENTHONG_ACTOR=auditor@<identifier code>): histories, states as of an instant, diffs, "
+    help="For auditors (--as auditor@<identifier code>): histories, states as of an instant, diffs, "
     "and the tamper-evident chain.",
     no_args_is_help=True,
 )
@@ -510,7 +510,7 @@ def records_export(
         Path | None, typer.Option(help="Where to write the zip; the name the service gives when omitted")
     ] = None,
 ) -> None:
-    """Write the archive package of a closed record (acting as LIENTHONG_ACTOR, a clerk of its agency)."""
+    """Write the archive package of a closed record (acting as --as / LIENTHONG_ACTOR, a clerk of its agency)."""
     with clients.records() as stub:
         response = _call(stub.ExportRecord, rec.ExportRecordRequest(record_id=record_id))
     path = out or Path(response.file_name)

@@ -105,16 +105,17 @@ async def test_a_service_acts_on_behalf_of_a_user(address: str, tls: TlsDirector
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 
-async def test_a_service_s_channel_passes_on_the_user_it_acts_for(
+async def test_a_service_s_channel_presents_the_service_whoever_its_request_runs_for(
     address: str, tls: TlsDirectory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("LIENTHONG_SIGNING_ADDR", address)
     channel = open_channel("signing", _config(tls.server("documents")))
     try:
         call = channel.unary_unary("/test.Who/AmI")
-        assert await call(b"", timeout=10) == b"service:documents"
         with event_context("leader@000.00.12.H41"):
-            assert await call(b"", timeout=10) == b"leader@000.00.12.H41"
+            assert await call(b"", timeout=10) == b"service:documents"
+            named = await call(b"", metadata=((ACTOR_METADATA_KEY, "leader@000.00.12.H41"),), timeout=10)
+            assert named == b"leader@000.00.12.H41"
     finally:
         await channel.close(None)
 

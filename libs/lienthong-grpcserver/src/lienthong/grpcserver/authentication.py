@@ -1,9 +1,9 @@
 """Who calls: the principal of the caller's verified client certificate, or the user a service acts for.
 
 A caller is who its certificate says (principals.py). The `x-lienthong-actor` header names someone else
-only when the caller is a platform service acting on behalf of a user: the email service accepting a
-reply as the agency's clerk, the documents service asking the signing service to sign for a leader. Any
-other caller naming someone else is refused with PERMISSION_DENIED.
+only when the caller is a platform service acting on behalf of a user (the email service accepting a
+reply as the agency's clerk). Any other caller naming someone else is refused with PERMISSION_DENIED.
+Without the header a service acts as itself (documents asking signing for a seal is `service:documents`).
 """
 
 from __future__ import annotations

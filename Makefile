@@ -125,8 +125,13 @@ images: ## build one container image per service (needs a running docker engine)
 	done; \
 	docker build --build-arg SERVICE=cli -t $(IMAGE_REPOSITORY)/cli:$(IMAGE_TAG) .
 
+.PHONY: deps-audit
+deps-audit: .venv/.synced ## pip-audit over every package pinned in uv.lock (LIENTHONG_DEPS_AUDIT_STRICT=1: unaudited ones fail too)
+	$(UV) export --quiet --frozen --format requirements-txt --no-emit-workspace --all-groups -o .venv/requirements-audit.txt
+	$(PY) .ci/deps_audit.py .venv/requirements-audit.txt
+
 .PHONY: test
-test: setup lint buf-lint proto-check unit e2e chart-test ## every check CI runs
+test: setup lint buf-lint proto-check deps-audit unit e2e chart-test ## every check CI runs
 
 # Benchmarks run against PostgreSQL and NATS when LIENTHONG_BENCH_* (or else LIENTHONG_TEST_*) name them,
 # otherwise against SQLite files and an embedded NATS server. Every benchmark of the recipe gets them.

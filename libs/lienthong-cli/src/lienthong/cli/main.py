@@ -574,7 +574,7 @@ def audit_verify(
     check: SignatureCheck = (
         issued_by(x509.load_pem_x509_certificate(issuing.read_bytes())) if issuing.is_file() else unchecked
     )
-    broken = False
+    failures: list[str] = []
     table = Table("service", "events checked", "verdict", "signed checkpoint")
     for service in ("identifiers", "documents", "signing", "email"):
         url = shared or f"sqlite:///{data_dir / service}.db"
@@ -582,7 +582,7 @@ def audit_verify(
         app = app_class(store_environment(service, url))
         verdict = verify_chain(app)
         checkpoint = verify_checkpoint(app, service, check)
-        broken = broken or not verdict.intact or not checkpoint.intact
+        failures += [f"{service}: {v.reason}" for v in (verdict, checkpoint) if not v.intact]
         table.add_row(
             service,
             str(verdict.checked),
@@ -592,7 +592,9 @@ def audit_verify(
             ),
         )
     console.print(table)
-    if broken:
+    for failure in failures:  # one whole line each (a table cell wraps), so that the event ids can be copied
+        console.print(f"[red]BROKEN[/red] {failure}", soft_wrap=True, highlight=False)
+    if failures:
         raise typer.Exit(1)
 
 

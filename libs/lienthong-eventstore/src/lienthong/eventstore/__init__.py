@@ -1,11 +1,12 @@
 """Event-sourced applications persisted through SQLAlchemy: SQLite by default, PostgreSQL in production."""
 
-from lienthong.eventstore.application import StoredApplication, store_environment
+from lienthong.eventstore.application import SavedChanges, StoredApplication, store_environment
 from lienthong.eventstore.context import current_actor, event_context
 from lienthong.eventstore.records import EventRecord, aggregate_history, read_events, to_jsonable
 
 __all__ = [
     "EventRecord",
+    "SavedChanges",
     "StoredApplication",
     "aggregate_history",
     "current_actor",

@@ -42,6 +42,8 @@ class PlatformConfig:
     extra_env: Mapping[str, str] = field(default_factory=dict)
     inbound_smtp_port: int = DEFAULT_INBOUND_SMTP_PORT
     start_smtp_sink: bool = True  # False: a sink the caller runs listens on smtp_port, storing in mail_dir
+    # service → port of its Prometheus /metrics on 127.0.0.1; services not named serve no metrics
+    metrics_ports: Mapping[str, int] = field(default_factory=dict)
 
     def address(self, service: str) -> str:
         return f"127.0.0.1:{self.ports[service]}"
@@ -132,15 +134,19 @@ class Platform:
             self.wait_serving(service, timeout)
 
     def start_service(self, service: str, *, wait: bool = True, timeout: float = 60.0) -> None:
-        self._spawn(service, f"lienthong.{service}.main")
+        metrics: dict[str, str] = {}
+        if service in self.config.metrics_ports:
+            port = str(self.config.metrics_ports[service])
+            metrics = {"LIENTHONG_METRICS_PORT": port, "LIENTHONG_METRICS_ADDR": "127.0.0.1"}
+        self._spawn(service, f"lienthong.{service}.main", env=metrics)
         if wait:
             self.wait_serving(service, timeout)
 
-    def _spawn(self, name: str, module: str, *args: str) -> None:
+    def _spawn(self, name: str, module: str, *args: str, env: Mapping[str, str] | None = None) -> None:
         log = (self.config.logs_dir / f"{name}.log").open("ab")
         self._processes[name] = subprocess.Popen(
             [sys.executable, "-m", module, *args],
-            env=self.env(),
+            env=self.env() | dict(env or {}),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,

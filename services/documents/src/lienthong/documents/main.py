@@ -13,6 +13,7 @@ from lienthong.documents.blobs import blob_store_from_env
 from lienthong.documents.edxml_api import EdxmlDocumentsServicer
 from lienthong.documents.edxml_exchange import EdxmlExchange
 from lienthong.documents.gateways import AgencyDirectory, SealSigner
+from lienthong.documents.metering import DocumentMetrics
 from lienthong.documents.projections.records import RecordsRegister
 from lienthong.documents.projections.registers import Registers
 from lienthong.documents.recordkeeping import RecordUseCases
@@ -33,6 +34,7 @@ def main() -> None:
 
 async def run(settings: Settings) -> None:
     app = DocumentsApp(store_environment(SERVICE, settings.database_url))
+    app.add_save_observer(DocumentMetrics().observe)
     registers = Registers(app.engine)
     follower = LocalFollower(app, registers, service=SERVICE)
     records_register = RecordsRegister(app.engine)

@@ -12,6 +12,7 @@ from pathlib import Path
 import grpc
 import pytest
 
+from lienthong.launcher.demo import OPERATOR
 from lienthong.launcher.ports import free_port
 from lienthong.launcher.testing import wait_for
 from lienthong.reporting.v1 import reporting_pb2 as rep
@@ -55,9 +56,13 @@ def test_rpc_durations_are_served_for_prometheus(reporting: tuple[str, int]) -> 
     address, metrics_port = reporting
     with grpc.insecure_channel(address) as channel:
         stub = reporting_pb2_grpc.ReportingServiceStub(channel)
-        stub.GetAgencyStats(rep.GetAgencyStatsRequest(agency_code="000.00.12.H41"), timeout=60, wait_for_ready=True)
+        stub.GetAgencyStats(
+            rep.GetAgencyStatsRequest(agency_code="000.00.12.H41"), timeout=60, wait_for_ready=True, metadata=OPERATOR
+        )
         with pytest.raises(grpc.RpcError) as refused:
-            stub.GetAgencyStats(rep.GetAgencyStatsRequest(agency_code="000.00.12.H41", from_day="25/11"), timeout=10)
+            stub.GetAgencyStats(
+                rep.GetAgencyStatsRequest(agency_code="000.00.12.H41", from_day="25/11"), timeout=10, metadata=OPERATOR
+            )
     assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
     def scraped_counts() -> str | None:

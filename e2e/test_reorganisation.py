@@ -11,8 +11,9 @@ from lienthong.documents.v1 import documents_pb2 as docs
 from lienthong.documents.v1 import documents_pb2_grpc
 from lienthong.identifiers.v1 import identifiers_pb2 as ids
 from lienthong.identifiers.v1 import identifiers_pb2_grpc
+from lienthong.launcher.demo import OPERATOR
 
-REGISTRAR = (("x-lienthong-actor", "registrar@sonoivu"),)
+REGISTRAR = OPERATOR  # the ICT department keeps the registry
 PROVINCE, SENDER = "000.00.00.H44", "000.00.02.H44"
 CLERK = (("x-lienthong-actor", f"clerk@{SENDER}"),)
 DISTRICT_A, DISTRICT_B, TOWN = "000.00.31.H44", "000.00.32.H44", "000.00.33.H44"

@@ -13,22 +13,17 @@ import random
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import IntegrityError
 
 from lienthong.access import Denial
+from lienthong.access.accesslog import access_log_subject, id_of_access_log
 from lienthong.eventstore import StoredApplication, current_peer
 
-_NAMESPACE = uuid5(NAMESPACE_URL, "https://lienthong.gov.vn/access-log")
 _ATTEMPTS = 8
-
-
-def id_of_access_log(subject: str) -> UUID:
-    """The aggregate id of the access log of `subject` (a document id, an identifier code, an actor)."""
-    return uuid5(_NAMESPACE, subject.strip().lower())
 
 
 class AccessLog(Aggregate):
@@ -85,7 +80,7 @@ class AccessLogBook:
             try:
                 log: AccessLog = self._app.repository.get(id_of_access_log(subject))
             except AggregateNotFoundError:
-                log = AccessLog(subject.strip().lower())
+                log = AccessLog(access_log_subject(subject))
             change(log)
             try:
                 self._app.save(log)
@@ -94,3 +89,6 @@ class AccessLogBook:
                 if round_ == _ATTEMPTS - 1:
                     raise
                 time.sleep(random.uniform(0, 0.005 * (round_ + 1)))
+
+
+__all__ = ["AccessLog", "AccessLogBook", "id_of_access_log"]

@@ -50,10 +50,12 @@ def test_a_method_without_a_rule_is_refused() -> None:
 
 
 def test_a_caller_naming_no_principal_reaches_only_public_methods() -> None:
-    authorise_call("/lienthong.identifiers.v1.IdentifiersService/GetAgency", None)
-    authorise_call("/lienthong.signing.v1.SigningService/VerifyPdf", None)
-    with pytest.raises(PermissionDenied, match="needs a known caller"):
-        authorise_call("/lienthong.documents.v1.DocumentsService/GetContent", None)
+    authorise_call("/lienthong.identifiers.v1.IdentifiersService/GetAgency", "anonymous")
+    authorise_call("/lienthong.signing.v1.SigningService/VerifyPdf", "someone@cli")
+    with pytest.raises(
+        PermissionDenied, match=r"GetContent is for clerks of the agency.*, and caller 'someone@cli' does"
+    ):
+        authorise_call("/lienthong.documents.v1.DocumentsService/GetContent", "someone@cli")
 
 
 def test_staff_act_for_their_own_agency_only() -> None:

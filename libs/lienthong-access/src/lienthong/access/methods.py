@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from lienthong.access.principals import Identity, Principal, Role, ServicePrincipal
+from lienthong.access.principals import Identity, Principal, Role, ServicePrincipal, parse_principal
 from lienthong.errors import PermissionDenied
 
 ANY_SERVICE = "*"
@@ -143,23 +143,26 @@ RULES: Mapping[str, Rule] = {
 }
 
 
-def authorise_call(method: str, principal: Principal | None, agency_code: str = "") -> None:
-    """Refuse, with the reason, a call of `method` (its full gRPC name) by `principal` (None: the caller
-    names no principal lienthong knows) for `agency_code` (the value of the rule's agency field, "" when
-    the request leaves it to the caller's own agency)."""
+def authorise_call(method: str, caller: Principal | str, agency_code: str = "") -> None:
+    """Refuse, with the reason, a call of `method` (its full gRPC name) by `caller` (a principal, or the
+    actor string the request names) for `agency_code` (the value of the rule's agency field, "" when the
+    request leaves it to the caller's own agency)."""
     rule = RULES.get(method)
     if rule is None:
         raise PermissionDenied(f"{method} has no authorisation rule, so no one may call it")
     if rule.public:
         return
     name = method.rsplit("/", 1)[-1]
-    if principal is None:
-        raise PermissionDenied(f"{name} needs a known caller ({rule.callers()}); the caller named none")
-    if isinstance(principal, ServicePrincipal):
-        if ANY_SERVICE in rule.services or principal.name in rule.services:
+    if isinstance(caller, str):
+        try:
+            caller = parse_principal(caller)
+        except PermissionDenied as unknown:
+            raise PermissionDenied(f"{name} is for {rule.callers()}, and {unknown.reason}") from None
+    if isinstance(caller, ServicePrincipal):
+        if ANY_SERVICE in rule.services or caller.name in rule.services:
             return
-        raise PermissionDenied(f"{principal} may not call {name}; it is for {rule.callers()}")
-    _authorise_identity(name, rule, principal, agency_code)
+        raise PermissionDenied(f"{caller} may not call {name}; it is for {rule.callers()}")
+    _authorise_identity(name, rule, caller, agency_code)
 
 
 def _authorise_identity(name: str, rule: Rule, identity: Identity, agency_code: str) -> None:

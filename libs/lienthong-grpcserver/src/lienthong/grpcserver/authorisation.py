@@ -17,7 +17,7 @@ from typing import Any
 
 import grpc
 
-from lienthong.access import Denial, Principal, agency_field, authorise_call, parse_principal
+from lienthong.access import Denial, agency_field, authorise_call
 from lienthong.errors import PermissionDenied
 from lienthong.eventstore import current_actor, peer_context
 
@@ -39,13 +39,6 @@ def _field(request: Any, path: str) -> str:
     for part in path.split("."):
         value = getattr(value, part, "")
     return value if isinstance(value, str) else ""
-
-
-def _principal() -> Principal | None:
-    try:
-        return parse_principal(current_actor())
-    except PermissionDenied:
-        return None
 
 
 class AccessInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
@@ -101,7 +94,7 @@ class AccessInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
         with peer_context(context.peer() or ""):
             try:
                 field = agency_field(method)
-                authorise_call(method, _principal(), _field(request, field) if field else "")
+                authorise_call(method, current_actor(), _field(request, field) if field else "")
                 yield
             except PermissionDenied as denied:
                 await self._denied(method, request, denied)

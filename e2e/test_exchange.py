@@ -158,6 +158,21 @@ def test_a_signed_document_is_exchanged_end_to_end(
     assert "version 4 → 7" in diff.stdout
     assert "v5 Signed by" in diff.stdout
 
+    # Who read the content, and who was refused it, from the access log an auditor reads with the CLI.
+    with pytest.raises(grpc.RpcError) as refused:
+        documents.GetContent(
+            docs.GetContentRequest(document_id=document.id), metadata=(("x-lienthong-actor", "clerk@000.00.07.H41"),)
+        )
+    assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    access = lienthong_cli(platform, "audit", "access", document.id, "--json")
+    assert access.returncode == 0, access.stderr
+    logged = [json.loads(line) for line in access.stdout.splitlines()]
+    assert [(e["event"], e["actor"]) for e in logged[1:]] == [
+        ("Read", "clerk@000.00.12.H41"),
+        ("Denied", "clerk@000.00.07.H41"),
+    ]
+    assert all(e["data"]["peer"] and len(e["trace_id"]) == 32 for e in logged[1:])
+
     # The hash chain of every service's events verifies from the database.
     verified = lienthong_cli(platform, "audit", "verify")
     assert verified.returncode == 0, verified.stdout + verified.stderr

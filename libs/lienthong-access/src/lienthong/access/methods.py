@@ -54,6 +54,7 @@ STAFF = frozenset({Role.CLERK, Role.OFFICER, Role.LEADER})  # who handles an age
 READERS = STAFF | {Role.AUDITOR}
 LEADER = frozenset({Role.LEADER})
 OPERATOR = frozenset({Role.OPERATOR})
+AUDITORS = frozenset({Role.AUDITOR})
 INSPECTORS = frozenset({Role.OPERATOR, Role.AUDITOR})
 
 _DOCS = "/lienthong.documents.v1.DocumentsService/"
@@ -83,7 +84,7 @@ RULES: Mapping[str, Rule] = {
     **_all(_DOCS, "AcceptIncoming RefuseIncoming", Rule(own=STAFF, services=frozenset({"email"}))),
     **_all(_DOCS, "ApproveOutgoing ReturnOutgoing SignAsLeader", Rule(own=LEADER)),
     # reading: the parties of a document, and auditors (unless it is confidential)
-    **_all(_DOCS, "GetOutgoing GetContent GetAttachment GetHistory", Rule(own=READERS)),
+    **_all(_DOCS, "GetOutgoing GetContent GetAttachment GetHistory", Rule(own=STAFF, any_agency=AUDITORS)),
     **_all(_DOCS, "ListOutgoing", Rule(own=READERS, agency_field="sender_code")),
     **_all(_DOCS, "ListIncoming WatchIncoming", Rule(own=READERS, agency_field="recipient_code")),
     **_all(_DOCS, "SearchDocuments", Rule(own=READERS, agency_field="agency_code")),
@@ -93,7 +94,7 @@ RULES: Mapping[str, Rule] = {
     **_all(_RECORDS, "ExportRecord", Rule(own=READERS)),
     **_all(_RECORDS, "ListRecords", Rule(own=READERS, agency_field="agency_code")),
     # every service's audit log: auditors; a document's parties read its history (the service decides)
-    **_all(_AUDIT, "StreamHistory GetStateAt DiffStates", Rule(own=READERS)),
+    **_all(_AUDIT, "StreamHistory GetStateAt DiffStates", Rule(own=STAFF, any_agency=AUDITORS)),
     # the registry of identifier codes is public; operators keep it
     **_all(
         _IDS,

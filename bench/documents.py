@@ -71,7 +71,7 @@ def register_agencies(address: str, pairs: list[tuple[str, str]]) -> None:
     ]
     with grpc.insecure_channel(address) as channel:
         identifiers_pb2_grpc.IdentifiersServiceStub(channel).ImportAgencies(
-            ids.ImportAgenciesRequest(rows=rows), metadata=actor("clerk", PROVINCE)
+            ids.ImportAgenciesRequest(rows=rows), metadata=actor("operator", PROVINCE)
         )
 
 

@@ -45,6 +45,7 @@ from lienthong.events.v1 import events_pb2
 from lienthong.eventstore import StoredApplication, store_environment
 from lienthong.identifiers.v1 import identifiers_pb2 as ids
 from lienthong.identifiers.v1 import identifiers_pb2_grpc
+from lienthong.launcher.demo import OPERATOR
 from lienthong.launcher.platform import SERVICES, Platform
 from lienthong.launcher.testing import delete_streams, fresh_database, isolated_platform_config
 
@@ -272,11 +273,11 @@ def register_agencies(address: str) -> None:
     with grpc.insecure_channel(address) as channel:
         stub = identifiers_pb2_grpc.IdentifiersServiceStub(channel)
         stub.RegisterAgency(
-            ids.RegisterAgencyRequest(code=RECIPIENT, name="UBND tỉnh", short_name="UBND"), metadata=CLERK
+            ids.RegisterAgencyRequest(code=RECIPIENT, name="UBND tỉnh", short_name="UBND"), metadata=OPERATOR
         )
         for n, code in enumerate(SENDERS, start=1):
             stub.RegisterAgency(
-                ids.RegisterAgencyRequest(code=code, name=f"Sở {n}", short_name=f"S{n}"), metadata=CLERK
+                ids.RegisterAgencyRequest(code=code, name=f"Sở {n}", short_name=f"S{n}"), metadata=OPERATOR
             )
 
 

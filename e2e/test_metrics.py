@@ -20,7 +20,7 @@ from lienthong.documents.v1 import documents_pb2 as docs
 from lienthong.documents.v1 import documents_pb2_grpc
 from lienthong.identifiers.v1 import identifiers_pb2 as ids
 from lienthong.identifiers.v1 import identifiers_pb2_grpc
-from lienthong.launcher.demo import acting, exchange
+from lienthong.launcher.demo import OPERATOR, acting, exchange
 from lienthong.launcher.platform import SERVICES, Platform
 from lienthong.launcher.ports import free_port
 from lienthong.launcher.testing import (
@@ -71,9 +71,13 @@ def test_rpc_durations_are_served_for_prometheus(reporting: tuple[str, int]) -> 
     address, metrics_port = reporting
     with grpc.insecure_channel(address) as channel:
         stub = reporting_pb2_grpc.ReportingServiceStub(channel)
-        stub.GetAgencyStats(rep.GetAgencyStatsRequest(agency_code="000.00.12.H41"), timeout=60, wait_for_ready=True)
+        stub.GetAgencyStats(
+            rep.GetAgencyStatsRequest(agency_code="000.00.12.H41"), timeout=60, wait_for_ready=True, metadata=OPERATOR
+        )
         with pytest.raises(grpc.RpcError) as refused:
-            stub.GetAgencyStats(rep.GetAgencyStatsRequest(agency_code="000.00.12.H41", from_day="25/11"), timeout=10)
+            stub.GetAgencyStats(
+                rep.GetAgencyStatsRequest(agency_code="000.00.12.H41", from_day="25/11"), timeout=10, metadata=OPERATOR
+            )
     assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
     def scraped_counts() -> str | None:
@@ -129,12 +133,11 @@ def test_documents_sent_received_and_processed_are_counted_and_the_pipeline_lag_
         grpc.insecure_channel(metered.config.address("documents")) as doc_channel,
     ):
         agencies = identifiers_pb2_grpc.IdentifiersServiceStub(id_channel)
-        clerk = acting("clerk", SENDER)
         agencies.RegisterAgency(
-            ids.RegisterAgencyRequest(code=RECIPIENT, name="UBND tỉnh", short_name="UBND"), metadata=clerk
+            ids.RegisterAgencyRequest(code=RECIPIENT, name="UBND tỉnh", short_name="UBND"), metadata=OPERATOR
         )
         agencies.RegisterAgency(
-            ids.RegisterAgencyRequest(code=SENDER, name="Sở TTTT", short_name="STTTT"), metadata=clerk
+            ids.RegisterAgencyRequest(code=SENDER, name="Sở TTTT", short_name="STTTT"), metadata=OPERATOR
         )
         documents = documents_pb2_grpc.DocumentsServiceStub(doc_channel)
         sent = exchange(documents, SENDER, RECIPIENT, "Báo cáo số liệu đo lường")  # sent, then accepted

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from lienthong.access import Identity, parse_identity
 from lienthong.consumer import LocalFollower
 from lienthong.documents.application import DocumentsApp
 from lienthong.documents.blobs import BlobStore, LocalBlobStore
-from lienthong.documents.domain.access import Identity, parse_identity
 from lienthong.documents.edxml_exchange import EdxmlExchange
 from lienthong.documents.gateways import AgencyInfo, Seal, Verdict
 from lienthong.documents.projections.registers import Registers

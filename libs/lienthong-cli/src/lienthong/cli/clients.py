@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,10 +22,17 @@ def address_of(service: str) -> str:
     return os.environ.get(f"LIENTHONG_{service.upper()}_ADDR") or f"127.0.0.1:{DEFAULT_PORTS[service]}"
 
 
+# The platform's operator when a command names no agency: the ICT department of the province `make run` loads
+# (Sở Thông tin và Truyền thông of Khánh Hòa) unless LIENTHONG_OPERATOR_AGENCY names another.
+DEMO_OPERATOR_AGENCY = "000.00.12.H41"
+
+
 def actor_metadata(agency_code: str = "") -> tuple[tuple[str, str], ...]:
     """Who acts: `LIENTHONG_ACTOR` (`<role>@<identifier code>`, e.g. `leader@000.00.12.H41`), else a clerk of
-    the agency the command names, else `<login>@cli` (which the documents service refuses: it needs an agency)."""
-    fallback = f"clerk@{agency_code}" if agency_code else f"{getpass.getuser()}@cli"
+    the agency the command names, else the platform's operator (agencies, mailboxes, certificates, reports).
+    A header the services believe only until mutual TLS, where the client certificate names the caller."""
+    operator = f"operator@{os.environ.get('LIENTHONG_OPERATOR_AGENCY') or DEMO_OPERATOR_AGENCY}"
+    fallback = f"clerk@{agency_code}" if agency_code else operator
     return (("x-lienthong-actor", os.environ.get("LIENTHONG_ACTOR") or fallback),)
 
 

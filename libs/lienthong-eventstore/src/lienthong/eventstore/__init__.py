@@ -1,7 +1,7 @@
 """Event-sourced applications persisted through SQLAlchemy: SQLite by default, PostgreSQL in production."""
 
 from lienthong.eventstore.application import SavedChanges, StoredApplication, store_environment
-from lienthong.eventstore.context import current_actor, event_context
+from lienthong.eventstore.context import current_actor, current_peer, event_context, peer_context
 from lienthong.eventstore.records import EventRecord, aggregate_history, read_events, to_jsonable
 
 __all__ = [
@@ -10,7 +10,9 @@ __all__ = [
     "StoredApplication",
     "aggregate_history",
     "current_actor",
+    "current_peer",
     "event_context",
+    "peer_context",
     "read_events",
     "store_environment",
     "to_jsonable",

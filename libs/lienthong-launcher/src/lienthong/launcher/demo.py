@@ -18,12 +18,16 @@ SENDER = "000.00.12.H41"  # Sở Thông tin và Truyền thông
 RECIPIENT = PROVINCE_CODE  # Ủy ban nhân dân tỉnh
 SEAL_POLICY_REASON = "Văn bản đã được lãnh đạo duyệt được đóng dấu số ngay khi đăng ký (demo)"
 DEMO_SUBJECT = "Báo cáo tình hình ứng dụng công nghệ thông tin trong cơ quan nhà nước quý IV năm 2026"
-ACTOR = (("x-lienthong-actor", "demo-seed"),)
 
 
 def acting(role: str, agency_code: str) -> tuple[tuple[str, str], ...]:
-    """The metadata naming who acts: documents calls act for one agency, in a role (`clerk@<code>`)."""
+    """The metadata naming who acts: every call acts for one agency, in a role (`clerk@<code>`)."""
     return (("x-lienthong-actor", f"{role}@{agency_code}"),)
+
+
+# The province's ICT department (Sở Thông tin và Truyền thông) runs the platform: it loads the registry and
+# sets signing policies.
+OPERATOR = acting("operator", SENDER)
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,7 @@ def seed_demo(identifiers_addr: str, documents_addr: str, signing_addr: str | No
         documents = documents_pb2_grpc.DocumentsServiceStub(doc_channel)
         rows = demo_province()
         for start in range(0, len(rows), 200):
-            agencies.ImportAgencies(ids.ImportAgenciesRequest(rows=rows[start : start + 200]), metadata=ACTOR)
+            agencies.ImportAgencies(ids.ImportAgenciesRequest(rows=rows[start : start + 200]), metadata=OPERATOR)
         if signing_addr:
             allow_automatic_seal(signing_addr, SENDER)
         existing = documents.ListOutgoing(
@@ -63,7 +67,7 @@ def allow_automatic_seal(signing_addr: str, agency_code: str) -> None:
     with grpc.insecure_channel(signing_addr) as channel:
         signing = signing_pb2_grpc.SigningServiceStub(channel)
         try:
-            current = signing.GetSigningPolicy(sig.GetSigningPolicyRequest(agency_code=agency_code), metadata=ACTOR)
+            current = signing.GetSigningPolicy(sig.GetSigningPolicyRequest(agency_code=agency_code), metadata=OPERATOR)
             if current.policy.automatic_seal:
                 return
         except grpc.RpcError as error:
@@ -71,7 +75,7 @@ def allow_automatic_seal(signing_addr: str, agency_code: str) -> None:
                 raise
         signing.SetSigningPolicy(
             sig.SetSigningPolicyRequest(agency_code=agency_code, automatic_seal=True, reason=SEAL_POLICY_REASON),
-            metadata=ACTOR,
+            metadata=OPERATOR,
         )
 
 

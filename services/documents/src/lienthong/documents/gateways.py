@@ -11,9 +11,14 @@ import grpc
 from nats.aio.msg import Msg
 
 from lienthong.errors import DomainError, from_grpc_status
+from lienthong.grpcserver import ACTOR_METADATA_KEY
 from lienthong.identifiers.v1 import identifiers_pb2, identifiers_pb2_grpc
 from lienthong.relay import NatsLink, StreamNames
 from lienthong.signing.v1 import signing_pb2, signing_pb2_grpc
+
+# The documents service signs for agencies only after its own checks, so signing lets it alone ask for a seal.
+# (A header until mutual TLS, where the client certificate names the service.)
+AS_DOCUMENTS = ((ACTOR_METADATA_KEY, "service:documents"),)
 
 
 @dataclass(frozen=True)
@@ -128,7 +133,7 @@ class SealSigner:
         """The name of the agency's signing policy when it lets the seal sign unattended, else ""."""
         request = signing_pb2.GetSigningPolicyRequest(agency_code=agency_code)
         try:
-            response = await self._stub.GetSigningPolicy(request, timeout=10)
+            response = await self._stub.GetSigningPolicy(request, timeout=10, metadata=AS_DOCUMENTS)
         except grpc.aio.AioRpcError as error:
             if error.code() == grpc.StatusCode.NOT_FOUND:
                 return ""  # no policy set: a person has the seal put on
@@ -152,7 +157,7 @@ class SealSigner:
 
     async def _sign(self, request: signing_pb2.SignPdfRequest) -> Seal:
         try:
-            response = await self._stub.SignPdf(request, timeout=30)
+            response = await self._stub.SignPdf(request, timeout=30, metadata=AS_DOCUMENTS)
         except grpc.aio.AioRpcError as error:
             raise _domain_error(error, "signing") from error
         return Seal(
@@ -165,7 +170,7 @@ class SealSigner:
     async def verify(self, pdf: bytes, agency_code: str) -> Verdict:
         request = signing_pb2.VerifyPdfRequest(pdf=pdf, expected_agency_code=agency_code)
         try:
-            response = await self._stub.VerifyPdf(request, timeout=30)
+            response = await self._stub.VerifyPdf(request, timeout=30, metadata=AS_DOCUMENTS)
         except grpc.aio.AioRpcError as error:
             raise _domain_error(error, "signing") from error
         return Verdict(passed=response.indication == signing_pb2.INDICATION_TOTAL_PASSED, reason=response.reason)

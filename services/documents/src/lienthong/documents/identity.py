@@ -3,7 +3,7 @@ header the gRPC interceptor records); under mutual TLS, the client certificate. 
 
 from __future__ import annotations
 
-from lienthong.documents.domain.access import Identity, parse_identity
+from lienthong.access import Identity, parse_identity
 from lienthong.eventstore import current_actor
 
 

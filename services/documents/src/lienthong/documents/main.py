@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from lienthong.audit.accesslog import AccessLogBook
 from lienthong.audit.checkpoints import SignedCheckpoints
 from lienthong.audit.service import audit_service
 from lienthong.consumer import LocalFollower
@@ -86,6 +87,7 @@ async def run(settings: Settings) -> None:
             SignedCheckpoints(app, SERVICE).run,
         ],
         cleanup=[close],
+        record_denial=AccessLogBook(app).denied,
     )
 
 

@@ -12,10 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
-from lienthong.consumer import LocalFollower
-from lienthong.documents.application import DocumentsApp
-from lienthong.documents.blobs import BlobStore
-from lienthong.documents.domain.access import (
+from lienthong.access import (
     DocumentParties,
     Identity,
     Role,
@@ -24,6 +21,10 @@ from lienthong.documents.domain.access import (
     read_register,
     see_document,
 )
+from lienthong.audit.accesslog import AccessLogBook
+from lienthong.consumer import LocalFollower
+from lienthong.documents.application import DocumentsApp
+from lienthong.documents.blobs import BlobStore
 from lienthong.documents.domain.attachments import (
     AttachmentKind,
     AttachmentRecord,
@@ -92,6 +93,7 @@ class DocumentUseCases:
     ) -> None:
         self._identity = identity
         self._app = app
+        self._access = AccessLogBook(app)
         self._registers = registers
         self._follower = follower
         self._blobs = blobs
@@ -383,14 +385,22 @@ class DocumentUseCases:
         row = await self.outgoing(UUID(copy.outgoing_id) if copy else document_id)
         for attachment in json.loads(row.attachments):
             if attachment["sha256"] == sha256:
-                return attachment, await asyncio.to_thread(self._blobs.get, sha256)
+                content = await asyncio.to_thread(self._blobs.get, sha256)
+                await self.log_read(document_id, f"attachment {attachment['name']} ({sha256})")
+                return attachment, content
         raise NotFound(f"document {document_id} has no attachment with SHA-256 {sha256}")
 
     async def content(self, document_id: UUID) -> tuple[bytes, str]:
         row = await self.outgoing(document_id)
         if not row.content_sha256:
             raise FailedPrecondition(f"document {document_id} has no PDF yet: it is rendered at registration")
-        return await asyncio.to_thread(self._blobs.get, row.content_sha256), row.content_sha256
+        content = await asyncio.to_thread(self._blobs.get, row.content_sha256)
+        await self.log_read(document_id, f"content ({row.content_sha256})")
+        return content, row.content_sha256
+
+    async def log_read(self, document_id: UUID, what: str) -> None:
+        """Record in the document's access log that the caller read `what` of it (under the id they named)."""
+        await asyncio.to_thread(self._access.read, str(document_id), what)
 
     async def history(self, document_id: UUID) -> list[EventRecord]:
         """Every event of a document: an outgoing one (with its copies) for its sender, one copy for its

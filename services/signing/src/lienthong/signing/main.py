@@ -5,6 +5,7 @@ from __future__ import annotations
 from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko.sign.timestamps.api import TimeStamper
 
+from lienthong.audit.accesslog import AccessLogBook
 from lienthong.audit.checkpoints import SignedCheckpoints
 from lienthong.audit.service import audit_service
 from lienthong.eventstore import store_environment
@@ -69,6 +70,7 @@ async def run(settings: Settings) -> None:
         ],
         background=[relay.run, ChainSealer(app).run, SignedCheckpoints(app, SERVICE, servicer).run],
         cleanup=[close],
+        record_denial=AccessLogBook(app).denied,
     )
 
 

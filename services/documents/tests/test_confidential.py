@@ -19,7 +19,7 @@ from lienthong.documents.domain.outgoing import Confidentiality, Urgency
 from lienthong.documents.projections.registers import DocumentSearch
 from lienthong.documents.rendering import ascii_text
 from lienthong.documents.usecases import DocumentUseCases, NewAttachment
-from lienthong.errors import PermissionDenied
+from lienthong.errors import InvalidArgument, PermissionDenied
 from lienthong.eventstore import event_context
 
 SENDER, RECIPIENT, STRANGER = "000.00.12.H41", "000.00.00.H41", "000.00.07.H41"
@@ -109,3 +109,47 @@ async def test_the_recipient_copy_carries_the_key_wrapped_for_it_alone(
     assert copy.sealed["keys"][RECIPIENT] == outgoing.sealed["keys"][RECIPIENT]
     assert copy.sealed["text"] == outgoing.sealed["text"]
     assert copy.subject == outgoing.subject == "[TUYỆT MẬT]"
+
+
+async def test_comments_and_reasons_on_a_confidential_document_are_sealed_and_its_parties_read_them(
+    usecases: DocumentUseCases, store: DocumentsApp
+) -> None:
+    returned, approved, refused = (f"{word} {uuid.uuid4().hex}" for word in ("sửa", "duyệt", "từ chối"))
+    with event_context(f"clerk@{SENDER}"):
+        draft = await usecases.create_outgoing(
+            sender_code=SENDER,
+            doc_type=DocumentType.CONG_VAN,
+            subject="Về việc bảo vệ bí mật",
+            urgency=Urgency.NORMAL,
+            confidentiality=Confidentiality.MAT,
+            content_pdf=b"",
+        )
+        document_id = UUID(draft.id)
+        await usecases.submit_outgoing(document_id)
+    with event_context(f"leader@{SENDER}"):
+        await usecases.return_outgoing(document_id, returned)
+    with event_context(f"clerk@{SENDER}"):
+        await usecases.submit_outgoing(document_id)
+    with event_context(f"leader@{SENDER}"):
+        await usecases.approve_outgoing(document_id, approved)
+    with event_context(f"clerk@{SENDER}"):
+        await usecases.register_outgoing(document_id)
+        await usecases.sign_outgoing(document_id)
+        row = await usecases.send_outgoing(document_id, [RECIPIENT])
+    incoming_id = UUID(row.recipients[0].incoming_id)
+    with event_context(f"clerk@{RECIPIENT}"):
+        with pytest.raises(InvalidArgument, match="reason"):  # a blank reason is still refused, changing nothing
+            await usecases.refuse_incoming(incoming_id, "  ")
+        await usecases.refuse_incoming(incoming_id, refused)
+
+    states = b"".join(n.state for n in store.recorder.select_notifications(start=1, limit=10_000))
+    for note in (returned, approved, refused):
+        assert note.split()[1].encode() not in states
+
+    with event_context(f"clerk@{SENDER}"):
+        history = await usecases.history(document_id)
+    notes = {(r.event, key): value for r in history for key, value in r.data.items() if key in ("comment", "comments")}
+    assert notes == {("Returned", "comments"): returned, ("Approved", "comment"): approved}
+    with event_context(f"clerk@{RECIPIENT}"):
+        copy_history = await usecases.history(incoming_id)
+    assert [r.data["reason"] for r in copy_history if r.event == "Refused"] == [refused]

@@ -4,7 +4,8 @@ Each confidential document gets a fresh 256-bit data key. Everything secret abou
 that key with AES-256-GCM, a random 96-bit nonce per encrypted item, and associated data naming the
 document and the item (`lienthong/<document id>/<item>`), so a ciphertext moved to another document or
 another item does not open: its free text (subject and file names, as one JSON "text" item), its PDF
-("content") and each attachment ("attachment/<index>"). The data key itself is stored only wrapped, once
+("content"), each attachment ("attachment/<index>"), and the free text its events carry (comments,
+reasons: "note", stored as `sealed:<base64>`). The data key itself is stored only wrapped, once
 per agency that may read it (the sender, then each recipient), with RSA-OAEP-SHA256 under the agency's
 public encryption key, whose private half the signing service keeps (see lienthong.signing.encryption).
 
@@ -27,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 SCHEME = "A256GCM+RSA-OAEP-256"
+SEALED_NOTE = "sealed:"  # how a sealed free-text field of an event (comment, reason) begins
 _NONCE_BYTES = 12
 _OAEP = padding.OAEP(mgf=padding.MGF1(algorithm=hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
 
@@ -107,3 +109,16 @@ class OpenEnvelope:
     def open_text(self, text: str) -> dict[str, Any]:
         fields: dict[str, Any] = json.loads(self.decrypt("text", base64.b64decode(text)))
         return fields
+
+    def seal_note(self, note: str) -> str:
+        """A free-text field (a leader's comment, a refusal's or recall's reason) sealed for an event; a
+        blank one stays as it is, for the rule that wants it present to refuse it."""
+        if not note.strip():
+            return note
+        return SEALED_NOTE + base64.b64encode(self.encrypt("note", note.strip().encode())).decode("ascii")
+
+    def open_note(self, value: object) -> object:
+        """A sealed note in clear; any other value as it is."""
+        if not isinstance(value, str) or not value.startswith(SEALED_NOTE):
+            return value
+        return self.decrypt("note", base64.b64decode(value.removeprefix(SEALED_NOTE))).decode()

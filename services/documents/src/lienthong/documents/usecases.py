@@ -177,14 +177,16 @@ class DocumentUseCases:
         return await self._outgoing_after_change(document_id)
 
     async def approve_outgoing(self, document_id: UUID, comment: str) -> OutgoingRow:
-        await self._sender_acting(document_id, "approve", leader=True)
+        document = await self._sender_acting(document_id, "approve", leader=True)
+        comment = await self._sender_note(document, comment)
         await asyncio.to_thread(
             self._app.approve_outgoing, document_id, by=current_actor(), comment=comment, at=self._clock()
         )
         return await self._outgoing_after_change(document_id)
 
     async def return_outgoing(self, document_id: UUID, comments: str) -> OutgoingRow:
-        await self._sender_acting(document_id, "return", leader=True)
+        document = await self._sender_acting(document_id, "return", leader=True)
+        comments = await self._sender_note(document, comments)
         await asyncio.to_thread(
             self._app.return_outgoing, document_id, by=current_actor(), comments=comments, at=self._clock()
         )
@@ -301,6 +303,11 @@ class DocumentUseCases:
         return await self._incoming_change("accept", self._app.accept_incoming, incoming_id, accepted_at=self._clock())
 
     async def refuse_incoming(self, incoming_id: UUID, reason: str) -> IncomingRow:
+        copy: IncomingDocument = await asyncio.to_thread(self._app.incoming, incoming_id)
+        if copy.sealed:
+            act_for(self._identity(), copy.recipient_code, "refuse documents arriving")
+            envelope = await self._vault.open(copy.sealed, copy.outgoing_id, copy.recipient_code, current_actor())
+            reason = envelope.seal_note(reason)
         return await self._incoming_change(
             "refuse", self._app.refuse_incoming, incoming_id, reason=reason, at=self._clock()
         )
@@ -322,7 +329,8 @@ class DocumentUseCases:
         )
 
     async def recall_outgoing(self, document_id: UUID, recipient_codes: list[str], reason: str) -> OutgoingRow:
-        await self._sender_acting(document_id, "recall")
+        document = await self._sender_acting(document_id, "recall")
+        reason = await self._sender_note(document, reason)
         await asyncio.to_thread(
             self._app.request_recall, document_id, recipient_codes=recipient_codes, reason=reason, at=self._clock()
         )
@@ -385,6 +393,11 @@ class DocumentUseCases:
         row = await self._outgoing_row(document_id)
         see_document(self._identity(), _parties(row), f"document {document_id}", as_auditor=True)
         return await self._revealed_outgoing(row, await self._caller_envelope(row.sealed, row.id))
+
+    async def _sender_note(self, document: OutgoingDocument, note: str) -> str:
+        """A comment or reason on a confidential document, sealed; any other as it is."""
+        envelope = await self._sender_envelope(document)
+        return envelope.seal_note(note) if envelope else note
 
     async def _sender_envelope(self, document: OutgoingDocument) -> OpenEnvelope | None:
         """A confidential document's envelope opened with its sender's key (the caller acts for the sender)."""
@@ -459,7 +472,18 @@ class DocumentUseCases:
         recipient and the sender; auditors see any that is not confidential."""
         parties = await asyncio.to_thread(self._history_parties, document_id)
         see_document(self._identity(), parties, f"the history of document {document_id}", as_auditor=True)
-        return await asyncio.to_thread(self._app.history, document_id)
+        records = await asyncio.to_thread(self._app.history, document_id)
+        sealed = next((r for r in records if r.event in ("Drafted", "Arrived") and r.data.get("sealed")), None)
+        if sealed is None:
+            return records
+        # A party reads the comments and reasons of a confidential document's history in clear, with the key
+        # wrapped for its agency (the register's record holds the sender's and every recipient's).
+        row = await self._outgoing_row(
+            UUID(sealed.aggregate_id if sealed.event == "Drafted" else sealed.data["outgoing_id"])
+        )
+        envelope = await self._caller_envelope(row.sealed, row.id)
+        assert envelope is not None  # a sealed event belongs to a sealed document
+        return [replace(r, data={k: envelope.open_note(v) for k, v in r.data.items()}) for r in records]
 
     def authorise_audit(self, aggregate_id: UUID) -> None:
         """Who reads an aggregate through the audit API: for a document, whoever may read its history (its

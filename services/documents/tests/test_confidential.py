@@ -153,3 +153,23 @@ async def test_comments_and_reasons_on_a_confidential_document_are_sealed_and_it
     with event_context(f"clerk@{RECIPIENT}"):
         copy_history = await usecases.history(incoming_id)
     assert [r.data["reason"] for r in copy_history if r.event == "Refused"] == [refused]
+
+
+async def test_a_refused_confidential_file_is_named_by_its_placeholder(
+    usecases: DocumentUseCases, store: DocumentsApp
+) -> None:
+    with event_context(f"clerk@{SENDER}"), pytest.raises(InvalidArgument, match=r"'\[MẬT\] 2' is empty") as refused:
+        await usecases.create_outgoing(
+            sender_code=SENDER,
+            doc_type=DocumentType.CONG_VAN,
+            subject="Về việc bảo vệ bí mật",
+            urgency=Urgency.NORMAL,
+            confidentiality=Confidentiality.MAT,
+            content_pdf=b"",
+            attachments=[
+                NewAttachment("a.txt", "text/plain", AttachmentKind.APPENDIX, b"a"),
+                NewAttachment("danh-sach-mat.txt", "text/plain", AttachmentKind.APPENDIX, b""),
+            ],
+        )
+    assert "danh-sach" not in str(refused.value)
+    assert store.recorder.max_notification_id() in (None, 0)

@@ -122,12 +122,16 @@ class DocumentUseCases:
         if content_pdf and not content_pdf.startswith(PDF_MAGIC):
             raise InvalidArgument("content_pdf is not a PDF (it does not start with %PDF-)")
         names = [safe_file_name(attachment.name) for attachment in attachments]
-        for name, attachment in zip(names, attachments, strict=True):
-            check_attachment(name, attachment.content)
+        confidential = is_confidential(confidentiality.name)
+        for index, (name, attachment) in enumerate(zip(names, attachments, strict=True)):
+            # A refusal's reason is logged: a confidential file is named there by its placeholder.
+            check_attachment(
+                placeholder_file_name(confidentiality.name, index) if confidential else name, attachment.content
+            )
         # A confidential document is encrypted before anything of it is stored: a fresh data key, wrapped
         # for the sender; subject and file names sealed, placeholders in their stead.
         document_id, envelope, sealed = uuid4(), None, None
-        if is_confidential(confidentiality.name):
+        if confidential:
             subject = checked_subject(subject)
             envelope, keys = await self._vault.new(document_id, sender_code)
             sealed = self._vault.sealed(keys, envelope, {"subject": subject, "attachments": names})

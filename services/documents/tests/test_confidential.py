@@ -16,7 +16,7 @@ from lienthong.documents.application import DocumentsApp
 from lienthong.documents.domain.attachments import AttachmentKind
 from lienthong.documents.domain.doctypes import DocumentType
 from lienthong.documents.domain.outgoing import Confidentiality, Urgency
-from lienthong.documents.projections.registers import DocumentSearch
+from lienthong.documents.projections.registers import DocumentSearch, OutgoingRow
 from lienthong.documents.rendering import ascii_text
 from lienthong.documents.usecases import DocumentUseCases, NewAttachment
 from lienthong.errors import InvalidArgument, PermissionDenied
@@ -45,6 +45,19 @@ async def sent_secretly(usecases: DocumentUseCases, marker: str) -> tuple[str, s
         await usecases.sign_outgoing(UUID(draft.id))
         row = await usecases.send_outgoing(UUID(draft.id), [RECIPIENT])
     return row.id, row.recipients[0].incoming_id, json.loads(row.attachments)[0]["sha256"]
+
+
+async def drafted_mat(usecases: DocumentUseCases, files: list[NewAttachment] | None = None) -> OutgoingRow:
+    """A MẬT draft of SENDER (the caller acts for it), with `files`."""
+    return await usecases.create_outgoing(
+        sender_code=SENDER,
+        doc_type=DocumentType.CONG_VAN,
+        subject="Về việc bảo vệ bí mật",
+        urgency=Urgency.NORMAL,
+        confidentiality=Confidentiality.MAT,
+        content_pdf=b"",
+        attachments=files or [],
+    )
 
 
 def stored_bytes(store: DocumentsApp, blobs: Path) -> list[bytes]:
@@ -116,14 +129,7 @@ async def test_comments_and_reasons_on_a_confidential_document_are_sealed_and_it
 ) -> None:
     returned, approved, refused = (f"{word} {uuid.uuid4().hex}" for word in ("sửa", "duyệt", "từ chối"))
     with event_context(f"clerk@{SENDER}"):
-        draft = await usecases.create_outgoing(
-            sender_code=SENDER,
-            doc_type=DocumentType.CONG_VAN,
-            subject="Về việc bảo vệ bí mật",
-            urgency=Urgency.NORMAL,
-            confidentiality=Confidentiality.MAT,
-            content_pdf=b"",
-        )
+        draft = await drafted_mat(usecases)
         document_id = UUID(draft.id)
         await usecases.submit_outgoing(document_id)
     with event_context(f"leader@{SENDER}"):
@@ -158,18 +164,11 @@ async def test_comments_and_reasons_on_a_confidential_document_are_sealed_and_it
 async def test_a_refused_confidential_file_is_named_by_its_placeholder(
     usecases: DocumentUseCases, store: DocumentsApp
 ) -> None:
+    files = [
+        NewAttachment("a.txt", "text/plain", AttachmentKind.APPENDIX, b"a"),
+        NewAttachment("danh-sach-mat.txt", "text/plain", AttachmentKind.APPENDIX, b""),
+    ]
     with event_context(f"clerk@{SENDER}"), pytest.raises(InvalidArgument, match=r"'\[MẬT\] 2' is empty") as refused:
-        await usecases.create_outgoing(
-            sender_code=SENDER,
-            doc_type=DocumentType.CONG_VAN,
-            subject="Về việc bảo vệ bí mật",
-            urgency=Urgency.NORMAL,
-            confidentiality=Confidentiality.MAT,
-            content_pdf=b"",
-            attachments=[
-                NewAttachment("a.txt", "text/plain", AttachmentKind.APPENDIX, b"a"),
-                NewAttachment("danh-sach-mat.txt", "text/plain", AttachmentKind.APPENDIX, b""),
-            ],
-        )
+        await drafted_mat(usecases, files)
     assert "danh-sach" not in str(refused.value)
     assert store.recorder.max_notification_id() in (None, 0)

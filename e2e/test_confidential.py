@@ -271,6 +271,12 @@ def test_a_tuyet_mat_document_is_stored_and_sent_encrypted_and_its_recipient_rea
     assert holding == []
     assert list(platform.config.traces_dir.glob("*.jsonl")), "traces were recorded and scanned"
     assert list(platform.config.logs_dir.glob("*.log")), "logs were written and scanned"
+    # Every opening of a data key is on the custodian's record: whose key, for whom.
+    custodian_log = (platform.config.logs_dir / "signing.log").read_text()
+    assert (
+        f"data key of document {sent.id} unwrapped for agency {RECIPIENT.code}, asked by documents on behalf of clerk@{RECIPIENT.code}"
+        in custodian_log
+    )
 
 
 def test_the_scan_finds_a_marker_that_is_there(tmp_path: Path) -> None:

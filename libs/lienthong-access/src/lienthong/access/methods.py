@@ -109,7 +109,9 @@ RULES: Mapping[str, Rule] = {
     # signing: only the documents service signs for an agency, after its own checks; anyone verifies
     **_all(_SIGNING, "SignPdf SignXml", Rule(services=frozenset({"documents"}))),
     **_all(_SIGNING, "SignCheckpoint", Rule(services=frozenset({ANY_SERVICE}))),
-    **_all(_SIGNING, "VerifyPdf VerifyXml GetCertificate", Rule(public=True)),
+    **_all(_SIGNING, "VerifyPdf VerifyXml GetCertificate GetEncryptionKey", Rule(public=True)),
+    # a data key wrapped for an agency: its own members, or documents for them (custody.authorise_unwrap)
+    **_all(_SIGNING, "UnwrapDataKey", Rule(own=READERS, services=frozenset({"documents"}), agency_field="agency_code")),
     **_all(
         _SIGNING,
         "IssueAgencyCertificate SuspendCertificate ReactivateCertificate RevokeCertificate "

@@ -1,4 +1,5 @@
-"""The documents service's view of the other services it calls: the agency registry and the signer."""
+"""The documents service's view of the other services it calls: the agency registry, the signer and the
+keeper of agencies' encryption keys."""
 
 from __future__ import annotations
 
@@ -174,3 +175,35 @@ class SealSigner:
         except grpc.aio.AioRpcError as error:
             raise _domain_error(error, "signing") from error
         return Verdict(passed=response.indication == signing_pb2.INDICATION_TOTAL_PASSED, reason=response.reason)
+
+
+class KeyCustodian:
+    """The signing service as keeper of agencies' encryption keys: their public halves (cached; a key never
+    changes once made) and the unwrapping of a document's data key for a member of the agency it was wrapped
+    for. The documents service names itself as the caller and the person it acts for."""
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self._stub = signing_pb2_grpc.SigningServiceStub(channel)
+        self._public: dict[str, str] = {}
+
+    async def public_key(self, agency_code: str) -> str:
+        """The agency's RSA public encryption key, PEM."""
+        if agency_code not in self._public:
+            request = signing_pb2.GetEncryptionKeyRequest(agency_code=agency_code)
+            try:
+                response = await self._stub.GetEncryptionKey(request, timeout=30)
+            except grpc.aio.AioRpcError as error:
+                raise _domain_error(error, "signing") from error
+            self._public[agency_code] = response.public_key_pem
+        return self._public[agency_code]
+
+    async def unwrap(self, agency_code: str, wrapped_key: bytes, *, document_id: str, on_behalf_of: str) -> bytes:
+        """The data key wrapped for `agency_code`, opened for `on_behalf_of` (a member of that agency)."""
+        request = signing_pb2.UnwrapDataKeyRequest(
+            agency_code=agency_code, wrapped_key=wrapped_key, document_id=document_id, on_behalf_of=on_behalf_of
+        )
+        try:
+            response = await self._stub.UnwrapDataKey(request, timeout=10, metadata=AS_DOCUMENTS)
+        except grpc.aio.AioRpcError as error:
+            raise _domain_error(error, "signing") from error
+        return bytes(response.data_key)

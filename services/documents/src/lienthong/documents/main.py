@@ -13,7 +13,7 @@ from lienthong.documents.application import DocumentsApp
 from lienthong.documents.blobs import blob_store_from_env
 from lienthong.documents.edxml_api import EdxmlDocumentsServicer
 from lienthong.documents.edxml_exchange import EdxmlExchange
-from lienthong.documents.gateways import AgencyDirectory, SealSigner
+from lienthong.documents.gateways import AgencyDirectory, KeyCustodian, SealSigner
 from lienthong.documents.metering import DocumentMetrics
 from lienthong.documents.projections.records import RecordsRegister
 from lienthong.documents.projections.registers import Registers
@@ -52,6 +52,7 @@ async def run(settings: Settings) -> None:
         directory,
         SealSigner(signing),
         route_to_successor=os.environ.get("LIENTHONG_ROUTE_TO_SUCCESSOR", "yes").lower() in ("1", "yes", "true"),
+        custodian=KeyCustodian(signing),
     )
     exchange = EdxmlExchange(app, registers, follower, blobs, directory, XmlSealer(signing))
     servicer = EdxmlDocumentsServicer(usecases, exchange)

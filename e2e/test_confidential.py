@@ -143,7 +143,7 @@ def mails_to(platform: Platform, address: str) -> list[EmailMessage]:
 def documents(platform: Platform, channels: dict[str, grpc.Channel]) -> documents_pb2_grpc.DocumentsServiceStub:
     agencies = identifiers_pb2_grpc.IdentifiersServiceStub(channels["identifiers"])
     for agency in (RECIPIENT, SENDER, STRANGER):  # the province first: it is the others' parent
-        agencies.RegisterAgency(agency, metadata=acting("clerk", agency))
+        agencies.RegisterAgency(agency, metadata=acting("operator", SENDER))
     return documents_pb2_grpc.DocumentsServiceStub(channels["documents"])
 
 
@@ -274,7 +274,7 @@ def test_a_tuyet_mat_document_is_stored_and_sent_encrypted_and_its_recipient_rea
     # Every opening of a data key is on the custodian's record: whose key, for whom.
     custodian_log = (platform.config.logs_dir / "signing.log").read_text()
     assert (
-        f"data key of document {sent.id} unwrapped for agency {RECIPIENT.code}, asked by documents on behalf of clerk@{RECIPIENT.code}"
+        f"data key of document {sent.id} unwrapped for agency {RECIPIENT.code}, asked by service:documents on behalf of clerk@{RECIPIENT.code}"
         in custodian_log
     )
 

@@ -5,6 +5,8 @@ SHELL := /bin/bash
 # uv comes from PyPI: the one on PATH, else the one pip installs for this python3.
 UV ?= $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 PY := .venv/bin/python
+# lock files: their hashes are high-entropy by nature
+SECRETS_EXCLUDED := '(^|/)(uv\.lock|package-lock\.json)$$'
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 PROTO_OUT := libs/lienthong-proto/src
 PROTO_FILES := $(shell find proto/lienthong -name '*.proto' | sort)
@@ -125,8 +127,17 @@ images: ## build one container image per service (needs a running docker engine)
 	done; \
 	docker build --build-arg SERVICE=cli -t $(IMAGE_REPOSITORY)/cli:$(IMAGE_TAG) .
 
+.PHONY: deps-audit
+deps-audit: .venv/.synced ## pip-audit over every package pinned in uv.lock (LIENTHONG_DEPS_AUDIT_STRICT=1: unaudited ones fail too)
+	$(UV) export --quiet --frozen --format requirements-txt --no-emit-workspace --all-groups -o .venv/requirements-audit.txt
+	$(PY) .ci/deps_audit.py .venv/requirements-audit.txt
+
+.PHONY: secrets-scan
+secrets-scan: .venv/.synced ## detect-secrets over every tracked file; a finding not in .secrets.baseline fails
+	git ls-files -z | xargs -0 .venv/bin/detect-secrets-hook --baseline .secrets.baseline --exclude-files $(SECRETS_EXCLUDED)
+
 .PHONY: test
-test: setup lint buf-lint proto-check unit e2e chart-test ## every check CI runs
+test: setup lint buf-lint proto-check secrets-scan deps-audit unit e2e chart-test ## every check CI runs
 
 # Benchmarks run against PostgreSQL and NATS when LIENTHONG_BENCH_* (or else LIENTHONG_TEST_*) name them,
 # otherwise against SQLite files and an embedded NATS server. Every benchmark of the recipe gets them.

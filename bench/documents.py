@@ -71,7 +71,7 @@ def register_agencies(callers: Callers, pairs: list[tuple[str, str]]) -> None:
     ]
     with callers.acting("identifiers") as channel:
         identifiers_pb2_grpc.IdentifiersServiceStub(channel).ImportAgencies(
-            ids.ImportAgenciesRequest(rows=rows), metadata=actor("clerk", PROVINCE)
+            ids.ImportAgenciesRequest(rows=rows), metadata=actor("operator", PROVINCE)
         )
 
 

@@ -46,6 +46,7 @@ from lienthong.eventstore import StoredApplication, store_environment
 from lienthong.identifiers.v1 import identifiers_pb2 as ids
 from lienthong.identifiers.v1 import identifiers_pb2_grpc
 from lienthong.launcher.callers import Callers
+from lienthong.launcher.demo import OPERATOR
 from lienthong.launcher.platform import SERVICES, Platform
 from lienthong.launcher.testing import delete_streams, fresh_database, isolated_platform_config
 
@@ -273,11 +274,11 @@ def register_agencies(callers: Callers) -> None:
     with callers.acting("identifiers") as channel:
         stub = identifiers_pb2_grpc.IdentifiersServiceStub(channel)
         stub.RegisterAgency(
-            ids.RegisterAgencyRequest(code=RECIPIENT, name="UBND tỉnh", short_name="UBND"), metadata=CLERK
+            ids.RegisterAgencyRequest(code=RECIPIENT, name="UBND tỉnh", short_name="UBND"), metadata=OPERATOR
         )
         for n, code in enumerate(SENDERS, start=1):
             stub.RegisterAgency(
-                ids.RegisterAgencyRequest(code=code, name=f"Sở {n}", short_name=f"S{n}"), metadata=CLERK
+                ids.RegisterAgencyRequest(code=code, name=f"Sở {n}", short_name=f"S{n}"), metadata=OPERATOR
             )
 
 

@@ -23,6 +23,7 @@ from lienthong.identifiers.projections.registry import Registry
 from lienthong.identifiers.v1 import identifiers_pb2 as ids
 from lienthong.identifiers.v1 import identifiers_pb2_grpc
 from lienthong.launcher.callers import Callers
+from lienthong.launcher.demo import OPERATOR
 from lienthong.launcher.platform import Platform
 from lienthong.launcher.testing import delete_streams, fresh_database, isolated_platform_config
 
@@ -45,7 +46,9 @@ def import_all(stub: identifiers_pb2_grpc.IdentifiersServiceStub, rows: list[ids
     started = time.perf_counter()
     created = 0
     for start in range(0, len(rows), BATCH):
-        created += stub.ImportAgencies(ids.ImportAgenciesRequest(rows=rows[start : start + BATCH])).created
+        created += stub.ImportAgencies(
+            ids.ImportAgenciesRequest(rows=rows[start : start + BATCH]), metadata=OPERATOR
+        ).created
     return time.perf_counter() - started, created
 
 

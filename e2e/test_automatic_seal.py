@@ -14,6 +14,7 @@ from lienthong.documents.v1 import documents_pb2 as docs
 from lienthong.documents.v1 import documents_pb2_grpc
 from lienthong.identifiers.v1 import identifiers_pb2 as ids
 from lienthong.identifiers.v1 import identifiers_pb2_grpc
+from lienthong.launcher.demo import OPERATOR
 from lienthong.launcher.platform import Platform
 from lienthong.signing.v1 import signing_pb2, signing_pb2_grpc
 
@@ -30,7 +31,7 @@ def clerk(code: str) -> tuple[tuple[str, str], ...]:
 def documents(channels: dict[str, grpc.Channel]) -> documents_pb2_grpc.DocumentsServiceStub:
     agencies = identifiers_pb2_grpc.IdentifiersServiceStub(channels["identifiers"])
     for agency in (PROVINCE, AUTOMATIC, MANUAL):
-        agencies.RegisterAgency(agency, metadata=clerk(agency.code))
+        agencies.RegisterAgency(agency, metadata=OPERATOR)
     return documents_pb2_grpc.DocumentsServiceStub(channels["documents"])
 
 
@@ -55,7 +56,7 @@ def test_registration_under_the_policy_seals_at_once_and_names_the_policy(
         signing_pb2.SetSigningPolicyRequest(
             agency_code=AUTOMATIC.code, automatic_seal=True, reason="Quyết định của Giám đốc Sở"
         ),
-        metadata=clerk(AUTOMATIC.code),
+        metadata=(("x-lienthong-actor", f"leader@{AUTOMATIC.code}"),),  # the agency's leader decides
     ).policy
 
     document = registered(documents, AUTOMATIC.code)
@@ -146,7 +147,7 @@ def test_a_leader_signs_with_a_personal_certificate_then_the_seal_signs_the_same
         metadata=clerk(MANUAL.code),
     ).request
     serial = signing.IssueRequestedCertificate(
-        signing_pb2.IssueRequestedCertificateRequest(request_id=requested.id), metadata=clerk(MANUAL.code)
+        signing_pb2.IssueRequestedCertificateRequest(request_id=requested.id), metadata=OPERATOR
     ).certificate.serial
     document = registered(documents, MANUAL.code)
     leader = (("x-lienthong-actor", f"leader@{MANUAL.code}"),)

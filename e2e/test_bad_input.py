@@ -11,6 +11,7 @@ from lienthong.documents.v1 import documents_pb2 as docs
 from lienthong.documents.v1 import documents_pb2_grpc
 from lienthong.identifiers.v1 import identifiers_pb2 as ids
 from lienthong.identifiers.v1 import identifiers_pb2_grpc
+from lienthong.launcher.demo import OPERATOR
 
 CLERK = (("x-lienthong-actor", "clerk@000.00.07.H42"),)  # the department's văn thư
 PROVINCE_CLERK = (("x-lienthong-actor", "clerk@000.00.00.H42"),)
@@ -21,8 +22,8 @@ DEPARTMENT = ids.RegisterAgencyRequest(code="000.00.07.H42", name="Sở Nội v�
 @pytest.fixture(scope="module")
 def agencies(channels: dict[str, grpc.Channel]) -> identifiers_pb2_grpc.IdentifiersServiceStub:
     stub = identifiers_pb2_grpc.IdentifiersServiceStub(channels["identifiers"])
-    stub.RegisterAgency(PROVINCE, metadata=CLERK)
-    stub.RegisterAgency(DEPARTMENT, metadata=CLERK)
+    stub.RegisterAgency(PROVINCE, metadata=OPERATOR)
+    stub.RegisterAgency(DEPARTMENT, metadata=OPERATOR)
     return stub
 
 
@@ -64,7 +65,7 @@ def test_a_malformed_identifier_code_is_invalid_argument_and_registers_nothing(
 ) -> None:
     before = all_agencies(agencies)
     error_code, error_reason = refused(
-        agencies.RegisterAgency, ids.RegisterAgencyRequest(code="000.00.7.H42", name="X", short_name="X")
+        agencies.RegisterAgency, ids.RegisterAgencyRequest(code="000.00.7.H42", name="X", short_name="X"), OPERATOR
     )
     assert error_code == grpc.StatusCode.INVALID_ARGUMENT
     assert "000.00.7.H42" in error_reason
@@ -72,7 +73,7 @@ def test_a_malformed_identifier_code_is_invalid_argument_and_registers_nothing(
 
 
 def test_a_code_registered_twice_is_already_exists(agencies: identifiers_pb2_grpc.IdentifiersServiceStub) -> None:
-    error_code, error_reason = refused(agencies.RegisterAgency, DEPARTMENT)
+    error_code, error_reason = refused(agencies.RegisterAgency, DEPARTMENT, OPERATOR)
     assert error_code == grpc.StatusCode.ALREADY_EXISTS
     assert error_reason == "identifier code 000.00.07.H42 is already registered"
 

@@ -14,6 +14,7 @@ from lienthong.documents.v1 import documents_pb2 as docs
 from lienthong.documents.v1 import documents_pb2_grpc
 from lienthong.identifiers.v1 import identifiers_pb2 as ids
 from lienthong.identifiers.v1 import identifiers_pb2_grpc
+from lienthong.launcher.demo import OPERATOR
 from lienthong.launcher.platform import Platform
 from lienthong.launcher.testing import fresh_database, isolated_platform_config, wait_for
 
@@ -34,8 +35,12 @@ def own_platform(tmp_path: Path, nats_url: str) -> Iterator[Platform]:
 def test_a_dead_registry_makes_drafting_unavailable_quickly_then_it_recovers(own_platform: Platform) -> None:
     with own_platform.callers.acting("identifiers") as channel:
         agencies = identifiers_pb2_grpc.IdentifiersServiceStub(channel)
-        agencies.RegisterAgency(ids.RegisterAgencyRequest(code="000.00.00.H49", name="UBND", short_name="UBND"))
-        agencies.RegisterAgency(ids.RegisterAgencyRequest(code="000.00.02.H49", name="Sở Nội vụ", short_name="SNV"))
+        agencies.RegisterAgency(
+            ids.RegisterAgencyRequest(code="000.00.00.H49", name="UBND", short_name="UBND"), metadata=OPERATOR
+        )
+        agencies.RegisterAgency(
+            ids.RegisterAgencyRequest(code="000.00.02.H49", name="Sở Nội vụ", short_name="SNV"), metadata=OPERATOR
+        )
     request = docs.CreateOutgoingRequest(
         sender_code="000.00.02.H49", type=docs.DOCUMENT_TYPE_CONG_VAN, subject="Về việc"
     )

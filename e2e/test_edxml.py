@@ -14,6 +14,7 @@ from lienthong.documents.v1 import documents_pb2 as docs
 from lienthong.documents.v1 import documents_pb2_grpc
 from lienthong.identifiers.v1 import identifiers_pb2 as ids
 from lienthong.identifiers.v1 import identifiers_pb2_grpc
+from lienthong.launcher.demo import OPERATOR
 from lienthong.launcher.platform import Platform
 from lienthong.signing.v1 import signing_pb2, signing_pb2_grpc
 
@@ -38,8 +39,8 @@ def test_an_envelope_goes_out_and_comes_back_in_through_the_cli(
     platform: Platform, channels: dict[str, grpc.Channel], tmp_path: Path
 ) -> None:
     agencies = identifiers_pb2_grpc.IdentifiersServiceStub(channels["identifiers"])
-    agencies.RegisterAgency(PROVINCE, metadata=CLERK)
-    agencies.RegisterAgency(DEPARTMENT, metadata=CLERK)
+    agencies.RegisterAgency(PROVINCE, metadata=OPERATOR)
+    agencies.RegisterAgency(DEPARTMENT, metadata=OPERATOR)
     documents = documents_pb2_grpc.DocumentsServiceStub(channels["documents"])
     draft = docs.CreateOutgoingRequest(
         sender_code=DEPARTMENT.code, type=docs.DOCUMENT_TYPE_BAO_CAO, subject="Báo cáo quý IV"

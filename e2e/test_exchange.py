@@ -21,6 +21,7 @@ from lienthong.documents.v1 import documents_pb2_grpc
 from lienthong.email.v1 import email_pb2, email_pb2_grpc
 from lienthong.identifiers.v1 import identifiers_pb2 as ids
 from lienthong.identifiers.v1 import identifiers_pb2_grpc
+from lienthong.launcher.demo import OPERATOR
 from lienthong.launcher.platform import Platform
 from lienthong.launcher.testing import stream_messages, wait_for
 from lienthong.reporting.v1 import reporting_pb2, reporting_pb2_grpc
@@ -43,8 +44,8 @@ DEPARTMENT = ids.RegisterAgencyRequest(
 @pytest.fixture(scope="module")
 def agencies(channels: dict[str, grpc.Channel]) -> identifiers_pb2_grpc.IdentifiersServiceStub:
     stub = identifiers_pb2_grpc.IdentifiersServiceStub(channels["identifiers"])
-    stub.RegisterAgency(PROVINCE, metadata=CLERK)
-    stub.RegisterAgency(DEPARTMENT, metadata=CLERK)
+    stub.RegisterAgency(PROVINCE, metadata=OPERATOR)
+    stub.RegisterAgency(DEPARTMENT, metadata=OPERATOR)
     return stub
 
 
@@ -157,6 +158,21 @@ def test_a_signed_document_is_exchanged_end_to_end(
     assert "version 4 → 7" in diff.stdout
     assert "v5 Signed by" in diff.stdout
 
+    # Who read the content, and who was refused it, from the access log an auditor reads with the CLI.
+    with pytest.raises(grpc.RpcError) as refused:
+        documents.GetContent(
+            docs.GetContentRequest(document_id=document.id), metadata=(("x-lienthong-actor", "clerk@000.00.07.H41"),)
+        )
+    assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    access = lienthong_cli(platform, "audit", "access", document.id, "--json")
+    assert access.returncode == 0, access.stderr
+    logged = [json.loads(line) for line in access.stdout.splitlines()]
+    assert [(e["event"], e["actor"]) for e in logged[1:]] == [
+        ("Read", "clerk@000.00.12.H41"),
+        ("Denied", "clerk@000.00.07.H41"),
+    ]
+    assert all(e["data"]["peer"] and len(e["trace_id"]) == 32 for e in logged[1:])
+
     # The hash chain of every service's events verifies from the database.
     verified = lienthong_cli(platform, "audit", "verify")
     assert verified.returncode == 0, verified.stdout + verified.stderr
@@ -190,7 +206,7 @@ def test_a_signed_document_is_exchanged_end_to_end(
     assert len(mails) == 1
     assert "01/BC-STTTT" in str(mails[0]["Subject"])
     notifications = email_pb2_grpc.EmailServiceStub(channels["email"]).ListNotifications(
-        email_pb2.ListNotificationsRequest(agency_code=PROVINCE.code)
+        email_pb2.ListNotificationsRequest(agency_code=PROVINCE.code), metadata=RECEIVING_CLERK
     )
     assert [n.state for n in notifications.notifications] == [email_pb2.DELIVERY_STATE_SENT]
 
@@ -198,8 +214,12 @@ def test_a_signed_document_is_exchanged_end_to_end(
     reporting = reporting_pb2_grpc.ReportingServiceStub(channels["reporting"])
 
     def counted() -> bool:
-        sender = reporting.GetAgencyStats(reporting_pb2.GetAgencyStatsRequest(agency_code=DEPARTMENT.code))
-        recipient = reporting.GetAgencyStats(reporting_pb2.GetAgencyStatsRequest(agency_code=PROVINCE.code))
+        sender = reporting.GetAgencyStats(
+            reporting_pb2.GetAgencyStatsRequest(agency_code=DEPARTMENT.code), metadata=CLERK
+        )
+        recipient = reporting.GetAgencyStats(
+            reporting_pb2.GetAgencyStatsRequest(agency_code=PROVINCE.code), metadata=RECEIVING_CLERK
+        )
         return (sender.sent, recipient.received) == (1, 1)
 
     wait_for(counted, what="reporting to count the document")
@@ -207,7 +227,7 @@ def test_a_signed_document_is_exchanged_end_to_end(
     # The province's report rolls the department up under it (reporting follows the identifiers stream too),
     # and the CLI writes it as a PDF.
     def rolled_up() -> reporting_pb2.GetReportResponse | None:
-        report = reporting.GetReport(reporting_pb2.GetReportRequest(scope_code=PROVINCE.code))
+        report = reporting.GetReport(reporting_pb2.GetReportRequest(scope_code=PROVINCE.code), metadata=OPERATOR)
         return report if len(report.lines) == 2 else None
 
     report = wait_for(rolled_up, what="the department under the province in reporting")
@@ -220,7 +240,7 @@ def test_a_signed_document_is_exchanged_end_to_end(
     # Reporting follows the signing and email streams too: the department's seal and its signature, and the
     # notification mailed to the province.
     def signing_and_mail_counted() -> reporting_pb2.GetReportResponse | None:
-        report = reporting.GetReport(reporting_pb2.GetReportRequest(scope_code=PROVINCE.code))
+        report = reporting.GetReport(reporting_pb2.GetReportRequest(scope_code=PROVINCE.code), metadata=OPERATOR)
         total = report.total
         seen = total.certificates.signatures_automatic + total.certificates.signatures_personal
         return report if seen >= 1 and total.mail.sent >= 1 else None
@@ -336,7 +356,9 @@ def test_a_revoked_seal_still_vouches_for_what_it_signed_and_is_replaced_for_new
     sealed = documents.SignOutgoing(docs.SignOutgoingRequest(document_id=earlier.id), metadata=CLERK).document
     old_serial = sealed.signer_certificate_serial
 
-    signing.SuspendCertificate(signing_pb2.SuspendCertificateRequest(serial=old_serial, reason="mất token"))
+    signing.SuspendCertificate(
+        signing_pb2.SuspendCertificateRequest(serial=old_serial, reason="mất token"), metadata=OPERATOR
+    )
     blocked = draft(documents, "Công văn trong lúc tạm dừng")
     documents.RegisterOutgoing(docs.RegisterOutgoingRequest(document_id=blocked.id), metadata=CLERK)
     with pytest.raises(grpc.RpcError) as caught:
@@ -344,7 +366,9 @@ def test_a_revoked_seal_still_vouches_for_what_it_signed_and_is_replaced_for_new
     assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert "is suspended" in str(caught.value.details())
 
-    signing.RevokeCertificate(signing_pb2.RevokeCertificateRequest(serial=old_serial, reason="lộ khóa bí mật"))
+    signing.RevokeCertificate(
+        signing_pb2.RevokeCertificateRequest(serial=old_serial, reason="lộ khóa bí mật"), metadata=OPERATOR
+    )
     sent = documents.SendOutgoing(  # signed before the revocation: still valid
         docs.SendOutgoingRequest(document_id=earlier.id, recipient_codes=[PROVINCE.code]), metadata=CLERK
     ).document

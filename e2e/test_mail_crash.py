@@ -20,6 +20,7 @@ from lienthong.email.sink import MailSink
 from lienthong.email.v1 import email_pb2, email_pb2_grpc
 from lienthong.identifiers.v1 import identifiers_pb2 as ids
 from lienthong.identifiers.v1 import identifiers_pb2_grpc
+from lienthong.launcher.demo import OPERATOR
 from lienthong.launcher.platform import Platform
 from lienthong.launcher.testing import (
     delete_streams,
@@ -67,7 +68,9 @@ def platform(tmp_path_factory: pytest.TempPathFactory, nats_url: str, sink: Mail
                 agencies = identifiers_pb2_grpc.IdentifiersServiceStub(channel)
                 for code in [SENDER, *RECIPIENTS]:
                     fields = {"code": code, "name": f"Cơ quan {code}", "short_name": f"CQ{code[4:9]}"}
-                    agencies.RegisterAgency(ids.RegisterAgencyRequest(**fields, email=mailbox_of(code)), metadata=CLERK)
+                    agencies.RegisterAgency(
+                        ids.RegisterAgencyRequest(**fields, email=mailbox_of(code)), metadata=OPERATOR
+                    )
             yield running
         finally:
             running.stop()
@@ -133,7 +136,7 @@ def test_killed_mid_batch_and_restarted_it_sends_each_mail_exactly_once(
         stub = email_pb2_grpc.EmailServiceStub(channel)
 
         def all_sent() -> bool:
-            listed = stub.ListNotifications(email_pb2.ListNotificationsRequest()).notifications
+            listed = stub.ListNotifications(email_pb2.ListNotificationsRequest(), metadata=OPERATOR).notifications
             mine = [n for n in listed if n.document_id in incoming_ids]
             return len(mine) == len(RECIPIENTS) and all(n.state == email_pb2.DELIVERY_STATE_SENT for n in mine)
 

@@ -15,6 +15,7 @@ from lienthong.documents.v1 import documents_pb2 as docs
 from lienthong.documents.v1 import documents_pb2_grpc
 from lienthong.identifiers.v1 import identifiers_pb2 as ids
 from lienthong.identifiers.v1 import identifiers_pb2_grpc
+from lienthong.launcher.demo import OPERATOR
 from lienthong.launcher.platform import Platform
 from lienthong.launcher.testing import stream_messages, wait_for
 
@@ -31,8 +32,8 @@ RECIPIENT = ids.RegisterAgencyRequest(
 @pytest.fixture(scope="module")
 def documents(channels: dict[str, grpc.Channel]) -> documents_pb2_grpc.DocumentsServiceStub:
     agencies = identifiers_pb2_grpc.IdentifiersServiceStub(channels["identifiers"])
-    agencies.RegisterAgency(RECIPIENT, metadata=CLERK)
-    agencies.RegisterAgency(SENDER, metadata=CLERK)
+    agencies.RegisterAgency(RECIPIENT, metadata=OPERATOR)
+    agencies.RegisterAgency(SENDER, metadata=OPERATOR)
     return documents_pb2_grpc.DocumentsServiceStub(channels["documents"])
 
 

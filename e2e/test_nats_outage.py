@@ -16,6 +16,7 @@ from lienthong.documents.v1 import documents_pb2_grpc
 from lienthong.eventstore import read_events, store_environment
 from lienthong.identifiers.v1 import identifiers_pb2 as ids
 from lienthong.identifiers.v1 import identifiers_pb2_grpc
+from lienthong.launcher.demo import OPERATOR
 from lienthong.launcher.platform import Platform
 from lienthong.launcher.testing import fresh_database, isolated_platform_config, stream_messages, wait_for
 
@@ -47,8 +48,12 @@ def test_documents_created_while_nats_is_killed_reach_jetstream_exactly_once(
     assert platform.nats is not None
     with platform.callers.acting("identifiers") as id_channel:
         agencies = identifiers_pb2_grpc.IdentifiersServiceStub(id_channel)
-        agencies.RegisterAgency(ids.RegisterAgencyRequest(code="000.00.00.H43", name="UBND", short_name="UBND"))
-        agencies.RegisterAgency(ids.RegisterAgencyRequest(code="000.00.03.H43", name="Sở Tư pháp", short_name="STP"))
+        agencies.RegisterAgency(
+            ids.RegisterAgencyRequest(code="000.00.00.H43", name="UBND", short_name="UBND"), metadata=OPERATOR
+        )
+        agencies.RegisterAgency(
+            ids.RegisterAgencyRequest(code="000.00.03.H43", name="Sở Tư pháp", short_name="STP"), metadata=OPERATOR
+        )
 
     created: list[str] = []
     stop = threading.Event()

@@ -16,6 +16,7 @@ from lienthong.documents.v1 import documents_pb2_grpc, records_pb2_grpc
 from lienthong.documents.v1 import records_pb2 as rec
 from lienthong.identifiers.v1 import identifiers_pb2 as ids
 from lienthong.identifiers.v1 import identifiers_pb2_grpc
+from lienthong.launcher.demo import OPERATOR
 from lienthong.launcher.platform import Platform
 
 SENDER, RECIPIENT = "000.00.08.H48", "000.00.00.H48"
@@ -29,7 +30,7 @@ def stubs(
 ) -> tuple[documents_pb2_grpc.DocumentsServiceStub, records_pb2_grpc.RecordsServiceStub]:
     agencies = identifiers_pb2_grpc.IdentifiersServiceStub(channels["identifiers"])
     for code, name, short in ((RECIPIENT, "UBND tỉnh", "UBND"), (SENDER, "Sở Xây dựng", "SXD")):
-        agencies.RegisterAgency(ids.RegisterAgencyRequest(code=code, name=name, short_name=short), metadata=CLERK)
+        agencies.RegisterAgency(ids.RegisterAgencyRequest(code=code, name=name, short_name=short), metadata=OPERATOR)
     return (
         documents_pb2_grpc.DocumentsServiceStub(channels["documents"]),
         records_pb2_grpc.RecordsServiceStub(channels["documents"]),

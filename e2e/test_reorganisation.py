@@ -11,11 +11,10 @@ from lienthong.documents.v1 import documents_pb2 as docs
 from lienthong.documents.v1 import documents_pb2_grpc
 from lienthong.identifiers.v1 import identifiers_pb2 as ids
 from lienthong.identifiers.v1 import identifiers_pb2_grpc
+from lienthong.launcher.demo import OPERATOR
 
+REGISTRAR = OPERATOR  # the ICT department keeps the registry
 PROVINCE, SENDER = "000.00.00.H44", "000.00.02.H44"
-# The registry is kept by the Department of Home Affairs (Sở Nội vụ): its operator reorganises agencies.
-REGISTRAR_PRINCIPAL = f"operator@{SENDER}"
-REGISTRAR = (("x-lienthong-actor", REGISTRAR_PRINCIPAL),)
 CLERK = (("x-lienthong-actor", f"clerk@{SENDER}"),)
 DISTRICT_A, DISTRICT_B, TOWN = "000.00.31.H44", "000.00.32.H44", "000.00.33.H44"
 
@@ -82,7 +81,7 @@ def test_a_document_to_a_merged_district_reaches_the_new_town(
     for code in (DISTRICT_A, DISTRICT_B):
         events = agencies.GetAgencyHistory(ids.GetAgencyHistoryRequest(code=code)).events
         assert [e.event for e in events] == ["Registered", "Dissolved"]
-        assert events[-1].actor == REGISTRAR_PRINCIPAL
+        assert events[-1].actor == "operator@000.00.12.H41"  # the ICT department that keeps the registry
         dissolved = MessageToDict(events[-1].data)
         assert (dissolved["ending"], dissolved["successors"]) == ("merged", [TOWN])
     town = agencies.GetAgencyHistory(ids.GetAgencyHistoryRequest(code=TOWN)).events

@@ -12,6 +12,7 @@ from lienthong.documents.v1 import documents_pb2 as docs
 from lienthong.documents.v1 import documents_pb2_grpc
 from lienthong.identifiers.v1 import identifiers_pb2 as ids
 from lienthong.identifiers.v1 import identifiers_pb2_grpc
+from lienthong.launcher.demo import OPERATOR
 from lienthong.launcher.testing import wait_for
 
 CLERK = (("x-lienthong-actor", "clerk@000.00.05.H47"),)
@@ -28,7 +29,7 @@ def documents(channels: dict[str, grpc.Channel]) -> documents_pb2_grpc.Documents
         (SENDER, "Sở Tài chính", "STC"),
         (RECIPIENT, "Sở Công Thương", "SCT"),
     ):
-        agencies.RegisterAgency(ids.RegisterAgencyRequest(code=code, name=name, short_name=short), metadata=CLERK)
+        agencies.RegisterAgency(ids.RegisterAgencyRequest(code=code, name=name, short_name=short), metadata=OPERATOR)
     return documents_pb2_grpc.DocumentsServiceStub(channels["documents"])
 
 

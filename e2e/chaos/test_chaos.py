@@ -27,6 +27,7 @@ from lienthong.eventstore import read_events, store_environment
 from lienthong.identifiers.v1 import identifiers_pb2 as ids
 from lienthong.identifiers.v1 import identifiers_pb2_grpc
 from lienthong.launcher.callers import Callers
+from lienthong.launcher.demo import OPERATOR
 from lienthong.launcher.platform import Platform
 from lienthong.launcher.testing import fresh_database, isolated_platform_config, stream_messages, wait_for
 from lienthong.reporting.v1 import reporting_pb2, reporting_pb2_grpc
@@ -110,9 +111,13 @@ def test_nothing_acknowledged_is_lost_or_duplicated_through_kills_and_restarts(
         pytest.fail("the chaos test needs PostgreSQL: set LIENTHONG_TEST_DATABASE_URL (make chaos does)")
     with running.callers.acting("identifiers") as channel:
         agencies = identifiers_pb2_grpc.IdentifiersServiceStub(channel)
-        agencies.RegisterAgency(ids.RegisterAgencyRequest(code=RECIPIENT, name="UBND tỉnh", short_name="UBND"))
+        agencies.RegisterAgency(
+            ids.RegisterAgencyRequest(code=RECIPIENT, name="UBND tỉnh", short_name="UBND"), metadata=OPERATOR
+        )
         for n, code in enumerate(SENDERS, start=1):
-            agencies.RegisterAgency(ids.RegisterAgencyRequest(code=code, name=f"Sở {n}", short_name=f"S{n}"))
+            agencies.RegisterAgency(
+                ids.RegisterAgencyRequest(code=code, name=f"Sở {n}", short_name=f"S{n}"), metadata=OPERATOR
+            )
 
     load = Load(running.callers)
     faults: list[tuple[str, Callable[[], object]]] = [
@@ -163,9 +168,12 @@ def test_nothing_acknowledged_is_lost_or_duplicated_through_kills_and_restarts(
 
         def counts() -> tuple[int, int]:
             sent = sum(
-                reporting.GetAgencyStats(reporting_pb2.GetAgencyStatsRequest(agency_code=code)).sent for code in SENDERS
+                reporting.GetAgencyStats(reporting_pb2.GetAgencyStatsRequest(agency_code=code), metadata=OPERATOR).sent
+                for code in SENDERS
             )
-            received = reporting.GetAgencyStats(reporting_pb2.GetAgencyStatsRequest(agency_code=RECIPIENT)).received
+            received = reporting.GetAgencyStats(
+                reporting_pb2.GetAgencyStatsRequest(agency_code=RECIPIENT), metadata=OPERATOR
+            ).received
             return sent, received
 
         wait_for(lambda: counts() == (len(sent_ids), len(arrived)) or None, timeout=120, what="reporting to count all")

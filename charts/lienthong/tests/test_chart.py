@@ -62,6 +62,7 @@ def test_custom_resources_name_what_they_need() -> None:
     rules = by_kind(manifests, "PrometheusRule")["lt-lienthong"]["spec"]["groups"][0]["rules"]
     alerts = {rule["alert"] for rule in rules}
     assert "LienthongConsumerLagging" in alerts
+    assert {"LienthongRelayLagging", "LienthongEventsQuarantined"} <= alerts
     assert "LienthongBackupFailing" in alerts
     runbook = (CHART.parents[1] / "docs" / "operations.md").read_text()
     for alert in alerts:
@@ -213,7 +214,19 @@ def test_the_dashboard_ships_as_a_config_map_for_grafana() -> None:
     assert dashboards["metadata"]["labels"]["grafana_dashboard"] == "1"
     dashboard = json.loads(dashboards["data"]["lienthong.json"])
     queries = " ".join(t["expr"] for panel in dashboard["panels"] for t in panel["targets"])
-    assert "rpc_server_call_duration_seconds_bucket" in queries  # the name e2e/test_metrics.py scrapes
+    # the names e2e/test_metrics.py scrapes from the running services
+    for scraped in (
+        "rpc_server_call_duration_seconds_bucket",
+        "lienthong_documents_sent_total",
+        "lienthong_documents_received_total",
+        "lienthong_documents_processing_duration_seconds_bucket",
+        "lienthong_relay_lag",
+        "lienthong_relay_delay_seconds_bucket",
+        "lienthong_consumer_pending",
+        "lienthong_consumer_delay_seconds_bucket",
+        "lienthong_consumer_events_total",
+    ):
+        assert scraped in queries, scraped
 
 
 def test_attachments_in_s3_free_documents_from_its_volume() -> None:

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 
 import nats
 from google.protobuf import struct_pb2
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, create_engine, func, insert, select
 
 from lienthong.consumer import SqlProjection, StreamConsumer
+from lienthong.consumer.metering import DELAY, EVENTS, PENDING
 from lienthong.events.v1 import events_pb2
 from lienthong.relay import NatsLink
+from lienthong.telemetry.readings import metric_points
 
 
 class Names(SqlProjection):
@@ -40,15 +45,31 @@ def envelope(**data: str) -> bytes:
     return events_pb2.EventEnvelope(aggregate="Thing", event="Named", data=payload).SerializeToString()
 
 
+async def things_stream(nats_url: str, instance: str, messages: list[bytes]) -> tuple[str, str]:
+    """A stream of this test's own holding `messages`; its name and the subject they were published on."""
+    stream, subject = f"{instance.upper()}_THINGS", f"{instance}.things.thing.named"
+    client = await nats.connect(nats_url)
+    js = client.jetstream()
+    await js.add_stream(name=stream, subjects=[f"{instance}.things.>"])
+    for data in messages:
+        await js.publish(subject, data)
+    await client.close()
+    return stream, subject
+
+
 async def consume_until(consumer: StreamConsumer, projection: Names, stream: str, position: int) -> None:
+    await run_until(consumer, lambda: projection.last_position(stream) >= position, f"the read model at {position}")
+
+
+async def run_until(consumer: StreamConsumer, done: Callable[[], bool], what: str) -> None:
     task = asyncio.create_task(consumer.run())
     try:
         for _ in range(600):
-            if projection.last_position(stream) >= position:
+            if done():
                 break
             await asyncio.sleep(0.05)
         else:
-            raise TimeoutError(f"the read model did not reach position {position}")
+            raise TimeoutError(f"the consumer did not reach {what}")
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -58,14 +79,8 @@ async def consume_until(consumer: StreamConsumer, projection: Names, stream: str
 async def test_unreadable_and_unappliable_events_are_put_aside_without_stopping_the_stream(
     nats_url: str, instance: str, database_url: str
 ) -> None:
-    stream, subject = f"{instance.upper()}_THINGS", f"{instance}.things.thing.named"
-    client = await nats.connect(nats_url)
-    js = client.jetstream()
-    await js.add_stream(name=stream, subjects=[f"{instance}.things.>"])
     messages = [envelope(name="a"), b"\xff\xffnot protobuf", envelope(label="no name"), envelope(name="d")]
-    for data in messages:
-        await js.publish(subject, data)
-    await client.close()
+    stream, subject = await things_stream(nats_url, instance, messages)
 
     projection = Names(create_engine(database_url))
     link = NatsLink(nats_url, "consumer-test")
@@ -86,3 +101,29 @@ async def test_unreadable_and_unappliable_events_are_put_aside_without_stopping_
     await consume_until(restarted, projection, stream, 5)
     await link.close()
     assert (projection.names_in_order(), len(projection.dead_letter_reasons())) == (["a", "d", "e"], 2)
+
+
+async def test_the_consumer_counts_what_it_applied_and_put_aside_and_has_nothing_pending_at_the_end(
+    nats_url: str, instance: str, database_url: str
+) -> None:
+    messages = [envelope(name="a"), b"\xff\xffnot protobuf", envelope(name="c"), envelope(name="d"), envelope(name="e")]
+    stream, _ = await things_stream(nats_url, instance, messages)
+    reader = InMemoryMetricReader()
+    meter = MeterProvider(metric_readers=[reader]).get_meter("test")
+
+    projection = Names(create_engine(database_url))
+    link = NatsLink(nats_url, "consumer-test")
+    consumer = StreamConsumer(
+        link, stream=stream, durable="names", sink=projection, batch_size=2, fetch_timeout=0.2, meter=meter
+    )
+    mine = {("consumer", "names"), ("stream", stream)}
+    applied = frozenset({*mine, ("outcome", "applied")})
+    await run_until(consumer, lambda: metric_points(reader, EVENTS).get(applied) == 4, "4 events applied")
+    await link.close()
+
+    assert metric_points(reader, EVENTS) == {
+        applied: 4,
+        frozenset({*mine, ("outcome", "quarantined")}): 1,
+    }
+    assert metric_points(reader, DELAY) == {frozenset(mine): 4}  # a JetStream → applied delay per event applied
+    assert metric_points(reader, PENDING) == {frozenset(mine): 0}

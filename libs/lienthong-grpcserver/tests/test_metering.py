@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
 
 import grpc
 import pytest
@@ -12,21 +12,15 @@ from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
 from lienthong.grpcserver.metering import DURATION, RpcMetricsInterceptor
+from lienthong.telemetry.readings import metric_points
 
 
-def recorded(reader: InMemoryMetricReader) -> dict[tuple[str, str], int]:
+def recorded(reader: InMemoryMetricReader) -> dict[tuple[str, str], float]:
     """Calls counted per (method, status code)."""
-    data = reader.get_metrics_data()
-    counts: dict[tuple[str, str], int] = {}
-    for resource in data.resource_metrics if data else []:
-        for scope in resource.scope_metrics:
-            for metric in scope.metrics:
-                if metric.name != DURATION:
-                    continue
-                for point in metric.data.data_points:
-                    attributes: Any = point.attributes
-                    counts[(attributes["rpc.method"], attributes["rpc.grpc.status_code"])] = point.count  # type: ignore[union-attr]
-    return counts
+    return {
+        (dict(labels)["rpc.method"], dict(labels)["rpc.grpc.status_code"]): count
+        for labels, count in metric_points(reader, DURATION).items()
+    }
 
 
 async def test_calls_are_counted_by_method_and_status() -> None:
@@ -45,6 +39,12 @@ async def test_calls_are_counted_by_method_and_status() -> None:
             with pytest.raises(grpc.aio.AioRpcError) as refused:
                 await stub.Check(health_pb2.HealthCheckRequest(service="no.such.Service"))
             assert refused.value.code() == grpc.StatusCode.NOT_FOUND
+        # An aborted call's status reaches the client before the handler has unwound through the interceptor,
+        # which records it: wait for that before stopping the server (which would cancel it).
+        for _ in range(200):
+            if sum(recorded(reader).values()) >= 3:
+                break
+            await asyncio.sleep(0.01)
     finally:
         await server.stop(None)
 

@@ -8,12 +8,17 @@ from collections.abc import AsyncIterator
 
 import pytest
 from eventsourcing.domain import Aggregate, event
+from opentelemetry import metrics
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
 from lienthong.events.v1 import events_pb2
 from lienthong.eventstore import StoredApplication, event_context, store_environment
 from lienthong.launcher.nats_server import NatsServer
 from lienthong.launcher.testing import stream_messages
 from lienthong.relay import EventRelay, NatsLink, StreamNames
+from lienthong.relay.metering import DELAY, LAG, PUBLISHED
+from lienthong.telemetry.readings import metric_points
 
 
 class Parcel(Aggregate):
@@ -40,9 +45,12 @@ def envelopes(url: str, stream: str) -> list[tuple[str, str, events_pb2.EventEnv
 
 
 @contextlib.asynccontextmanager
-async def running_relay(app: StoredApplication, url: str, instance: str) -> AsyncIterator[EventRelay]:
+async def running_relay(
+    app: StoredApplication, url: str, instance: str, meter: metrics.Meter | None = None
+) -> AsyncIterator[EventRelay]:
     link = NatsLink(url, "relay-test")
-    relay = EventRelay(app, link, service="parcels", names=StreamNames(instance), poll_interval=0.2, publish_timeout=1)
+    names = StreamNames(instance)
+    relay = EventRelay(app, link, service="parcels", names=names, poll_interval=0.2, publish_timeout=1, meter=meter)
     task = asyncio.create_task(relay.run())
     try:
         yield relay
@@ -125,6 +133,28 @@ async def test_events_stored_while_nats_is_down_arrive_once_it_is_back(
     messages = await asyncio.to_thread(envelopes, owned_nats.url, StreamNames(instance).stream("parcels"))
     assert [m[2].data["label"] for m in messages] == ["before", "during-1", "during-2", "during-3"]
     assert len({m[1] for m in messages}) == 4
+
+
+async def test_the_relay_lag_counts_the_events_waiting_while_nats_is_down(
+    database_url: str, owned_nats: NatsServer, instance: str
+) -> None:
+    reader = InMemoryMetricReader()
+    meter = MeterProvider(metric_readers=[reader]).get_meter("test")
+    stream = frozenset({("stream", StreamNames(instance).stream("parcels"))})
+    app = ParcelApp(store_environment("parcels", database_url))
+    app.save(Parcel("before"))
+    async with running_relay(app, owned_nats.url, instance, meter) as relay:
+        await wait_until(lambda: _ready(relay.published >= 1))
+        assert metric_points(reader, PUBLISHED) == {stream: 1}
+        owned_nats.kill()
+        for label in ("during-1", "during-2", "during-3"):
+            app.save(Parcel(label))
+        await wait_until(lambda: _ready(metric_points(reader, LAG).get(stream) == 3))
+        owned_nats.start()
+        await wait_until(lambda: _ready(metric_points(reader, LAG).get(stream) == 0))
+
+    assert metric_points(reader, PUBLISHED) == {stream: 4}
+    assert metric_points(reader, DELAY) == {stream: 4}  # one store → JetStream delay per event
 
 
 async def _ready(value: bool) -> bool:

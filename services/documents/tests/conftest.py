@@ -10,11 +10,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from lienthong.access import Identity, parse_identity
 from lienthong.consumer import LocalFollower
 from lienthong.documents.application import DocumentsApp
 from lienthong.documents.blobs import BlobStore, LocalBlobStore
-from lienthong.documents.domain.access import Identity, parse_identity
 from lienthong.documents.edxml_exchange import EdxmlExchange
 from lienthong.documents.gateways import AgencyInfo, Seal, Verdict
 from lienthong.documents.projections.registers import Registers
@@ -22,7 +23,9 @@ from lienthong.documents.usecases import DocumentUseCases
 from lienthong.errors import FailedPrecondition, NotFound
 from lienthong.eventstore import current_actor, store_environment
 from lienthong.signing.devca import DevCertificateAuthority
+from lienthong.signing.domain.custody import authorise_unwrap
 from lienthong.signing.domain.verification import Indication
+from lienthong.signing.encryption import EncryptionKeys
 from lienthong.signing.keystore import EncryptedFileKeyStore
 from lienthong.signing.xmldsig import NotXml, sign_xml, verify_xml
 
@@ -67,6 +70,30 @@ class FakeSigner:
         return Verdict(pdf.endswith(SIGNATURE), "no seal")
 
 
+class LocalCustodian:
+    """What the signing service's GetEncryptionKey/UnwrapDataKey do, called in-process by the documents
+    service (the trusted caller), with agencies' keys in an encrypted file store of the test's own.
+    `unwrapped` lists (agency, on behalf of) per key opened."""
+
+    def __init__(self, directory: Path) -> None:
+        self.keys = EncryptionKeys(EncryptedFileKeyStore(directory, b"test passphrase"))
+        self.unwrapped: list[tuple[str, str]] = []
+
+    async def public_key(self, agency_code: str) -> str:
+        public = self.keys.public_key(agency_code)
+        return public.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode("ascii")
+
+    async def unwrap(self, agency_code: str, wrapped_key: bytes, *, document_id: str, on_behalf_of: str) -> bytes:
+        authorise_unwrap("documents", on_behalf_of, agency_code)
+        self.unwrapped.append((agency_code, on_behalf_of))
+        return self.keys.unwrap(agency_code, wrapped_key)
+
+
+@pytest.fixture
+def custodian(tmp_path: Path) -> LocalCustodian:
+    return LocalCustodian(tmp_path / "encryption-keys")
+
+
 @pytest.fixture
 def store(database_url: str) -> DocumentsApp:
     return DocumentsApp(store_environment("documents", database_url))
@@ -78,7 +105,7 @@ def signer() -> FakeSigner:
 
 
 @pytest.fixture
-def usecases(store: DocumentsApp, tmp_path: Path, signer: FakeSigner) -> DocumentUseCases:
+def usecases(store: DocumentsApp, tmp_path: Path, signer: FakeSigner, custodian: LocalCustodian) -> DocumentUseCases:
     app = store
     registers = Registers(app.engine)
     follower = LocalFollower(app, registers, service="documents")
@@ -89,6 +116,7 @@ def usecases(store: DocumentsApp, tmp_path: Path, signer: FakeSigner) -> Documen
         LocalBlobStore(tmp_path / "blobs"),
         FakeDirectory(),  # type: ignore[arg-type]
         signer,  # type: ignore[arg-type]
+        custodian=custodian,
     )
 
 

@@ -17,6 +17,7 @@ from lienthong.documents.domain.doctypes import DocumentType
 from lienthong.documents.domain.outgoing import Confidentiality, Urgency
 from lienthong.documents.edxml.model import Envelope, StatusMessage
 from lienthong.documents.edxml.parser import parse_message
+from lienthong.documents.envelope import sealed_record
 from lienthong.documents.rendering import render_document_pdf
 from lienthong.errors import AlreadyExists, FailedPrecondition, PermissionDenied
 from lienthong.eventstore import event_context
@@ -31,7 +32,10 @@ def sent_within(app: DocumentsApp, blobs: BlobStore, confidentiality: Confidenti
         agency_name="Sở TT&TT", code="01/BC-STTTT", issued_on=date(2026, 11, 24), type_name="Báo cáo", subject="Báo cáo"
     )
     sha = blobs.put(pdf)
+    # A confidential one comes sealed (which keys and ciphertext does not matter to the exchange).
+    confidential = confidentiality is not Confidentiality.NORMAL
     document = app.create_outgoing(
+        sealed=sealed_record({SENDER: "a2V5"}, "dGV4dA==") if confidential else None,
         sender_code=SENDER,
         doc_type=DocumentType.BAO_CAO,
         subject="Báo cáo tình hình ứng dụng công nghệ thông tin quý IV",
@@ -41,7 +45,8 @@ def sent_within(app: DocumentsApp, blobs: BlobStore, confidentiality: Confidenti
     )
     app.register_outgoing(document.id, agency_short_name="STTTT", issued_at=ISSUED, content_for=lambda d, c: sha)
     app.sign_outgoing(document.id, content_sha256=sha, certificate_serial="01", signed_at=ISSUED)
-    app.send_outgoing(document.id, routes={RECIPIENT: RECIPIENT}, sent_at=ISSUED)
+    wrapped = {RECIPIENT: "a2V5"} if confidential else None
+    app.send_outgoing(document.id, routes={RECIPIENT: RECIPIENT}, sent_at=ISSUED, wrapped_keys=wrapped)
     return document.id
 
 

@@ -83,6 +83,10 @@ class DocumentEvents:
         data = {"sender_code": self.sender, "recipient_code": self.recipient, "reason": "sai nơi nhận", "at": at}
         return self.envelope("IncomingDocument", "Refused", f"in-{n}", version=2, **data)
 
+    def completed(self, n: int, at: str) -> events_pb2.EventEnvelope:
+        """Incoming copy `in-<n>` done (processed) at `at`."""
+        return self.envelope("IncomingDocument", "Completed", f"in-{n}", version=5, at=at)
+
     def recalled(self, n: int, at: str) -> events_pb2.EventEnvelope:
         """Incoming copy `in-<n>` given back on its sender's recall."""
         return self.envelope("IncomingDocument", "Recalled", f"in-{n}", version=4, at=at)

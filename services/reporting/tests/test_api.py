@@ -12,6 +12,7 @@ import grpc
 import openpyxl
 import pypdfium2
 import pytest
+from PIL import Image
 from sqlalchemy import create_engine
 
 from lienthong.grpcserver.interceptors import DomainInterceptor
@@ -192,24 +193,72 @@ async def test_the_report_exports_to_csv_and_xlsx_with_the_same_numbers(
     ]
 
 
+# Where the four charts of issue #8 are on their pages (fractions of the page: left, top, right, bottom).
+CHARTS = {
+    "documents per month": (1, (0.0, 0.05, 0.5, 0.5)),
+    "signed share": (1, (0.5, 0.05, 1.0, 0.5)),
+    "processing time distribution": (1, (0.0, 0.5, 0.5, 1.0)),
+    "certificate states": (2, (0.0, 0.05, 0.34, 0.5)),
+}
+
+
+def coloured_share(page: Image.Image, box: tuple[float, float, float, float]) -> float:
+    """The share of the pixels in `box` that are clearly coloured: the charts' bars and wedges, not the black
+    and grey of text, axes and grid."""
+    left, top, right, bottom = box
+    region = page.crop(
+        (int(left * page.width), int(top * page.height), int(right * page.width), int(bottom * page.height))
+    )
+    pixels = list(region.convert("RGB").get_flattened_data())
+    return sum(1 for r, g, b in pixels if max(r, g, b) - min(r, g, b) > 60) / len(pixels)
+
+
 async def test_the_pdf_report_opens_and_its_charts_are_drawn(
-    reporting: reporting_pb2_grpc.ReportingServiceAsyncStub, province: str, tmp_path: Path
+    reporting: reporting_pb2_grpc.ReportingServiceAsyncStub,
+    province: str,
+    activity: DocumentActivity,
+    events: DocumentEvents,
+    signing: SigningEvents,
+    tmp_path: Path,
 ) -> None:
+    # Something for every chart: one of the five documents sent is signed (20%), two copies were processed (in
+    # under a day and in two days), certificates are active, revoked and suspended.
+    feed = [
+        events.drafted(6),
+        events.signed(6),
+        events.sent(6, "2026-11-25T04:00:00+00:00"),
+        events.sent(7, "2026-11-25T05:00:00+00:00"),
+        events.arrived(5, "2026-11-24T05:00:00+00:00", recipient=events.sender),
+        events.completed(4, "2026-11-26T03:00:00+00:00"),
+        events.completed(5, "2026-11-24T15:00:00+00:00"),
+    ]
+    activity.process_many("documents", list(enumerate(feed, start=5)))
+    certificates = [
+        signing.issued(1, events.sender, "2026-11-02T02:00:00+00:00", kind="individual"),
+        signing.issued(2, events.sender, "2026-11-02T02:00:00+00:00"),
+        signing.issued(3, province, "2026-11-03T02:00:00+00:00", kind="sim_pki"),
+        signing.changed(3, 2, "Revoked", "2026-11-04T02:00:00+00:00"),
+        signing.changed(2, 2, "Suspended", "2026-11-05T02:00:00+00:00"),
+    ]
+    CertificateRegistry(activity.engine).process_many("signing", list(enumerate(certificates, start=1)))
+
     exported = await reporting.ExportReport(pb.ExportReportRequest(scope_code=province, format=pb.REPORT_FORMAT_PDF))
+
     assert exported.content_type == "application/pdf"
     pdf = pypdfium2.PdfDocument(exported.content)
     assert len(pdf) == 3
     assert "UBND tỉnh Đắk Lắk" in pdf[0].get_textpage().get_text_range()
-    for number in (1, 2):
-        charts = pdf[number].render(scale=1).to_pil().convert("L")
-        charts.save(tmp_path / f"charts-{number}.png")
-        histogram = charts.histogram()
-        inked = sum(histogram[:200])  # pixels clearly darker than the white page
-        coloured = len(charts.getcolors(maxcolors=256) or [])
-        assert inked > 0.02 * charts.width * charts.height, f"chart page {number + 1} is (nearly) blank"
-        assert coloured > 20, f"chart page {number + 1} has no shades: the charts were not drawn"
-    assert "Trạng thái chứng thư số cuối kỳ" in pdf[2].get_textpage().get_text_range()
-    assert "Thư thông báo trong kỳ" in pdf[2].get_textpage().get_text_range()
+    text = " ".join(pdf[n].get_textpage().get_text_range() for n in (1, 2))
+    for title in ("Văn bản theo tháng", "Tỷ lệ văn bản đi có ký số", "Thời gian từ khi đến tới khi xử lý xong"):
+        assert title in text
+    assert "Trạng thái chứng thư số cuối kỳ" in text
+    assert "20.0%" in text  # the signed share, as the pie labels it
+    assert "Thư thông báo trong kỳ" in text
+    pages = {n: pdf[n].render(scale=1).to_pil() for n in (1, 2)}
+    for n, page in pages.items():
+        page.save(tmp_path / f"charts-{n + 1}.png")  # to look at: pytest --basetemp=<dir>
+    for chart, (n, box) in CHARTS.items():
+        assert coloured_share(pages[n], box) > 0.01, f"the {chart} chart (page {n + 1}) shows no data"
 
 
 async def test_a_report_counts_certificates_per_unit_and_rolls_them_up(

@@ -123,11 +123,16 @@ def test_the_service_counts_published_documents_and_answers_them(
         asyncio.run(documents.publish(events.sent(1, "2026-11-24T18:00:00+00:00"), events.registered(2)))
         stub = reporting_pb2_grpc.ReportingServiceStub(channel)
         request = pb.GetAgencyStatsRequest(agency_code=events.sender)
+        clerk = (("x-lienthong-actor", f"clerk@{events.sender}"),)
 
-        counted = wait_for(lambda: stub.GetAgencyStats(request, timeout=5).sent == 1 or None, what="the count")
+        counted = wait_for(
+            lambda: stub.GetAgencyStats(request, timeout=5, metadata=clerk).sent == 1 or None, what="the count"
+        )
 
         assert counted
-        assert list(stub.GetAgencyStats(request, timeout=5).days) == [pb.DayCount(day="2026-11-25", sent=1)]
+        assert list(stub.GetAgencyStats(request, timeout=5, metadata=clerk).days) == [
+            pb.DayCount(day="2026-11-25", sent=1)
+        ]
 
 
 def test_rebuild_with_replay_gives_the_same_counts_and_shows_progress(

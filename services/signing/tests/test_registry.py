@@ -99,7 +99,7 @@ def real_ca(tmp_path: Path, keys: EncryptedFileKeyStore) -> DevCertificateAuthor
 
 
 def delivered_as(kind: str, real_ca: DevCertificateAuthority, keys: EncryptedFileKeyStore) -> tuple[bytes, str]:
-    issued = real_ca.issue_personal(AGENCY, NAME, *LEADER)
+    issued = real_ca.issue_personal(AGENCY, NAME, *LEADER, now=NOW)
     if kind == "pem":
         return issued.certificate.public_bytes(serialization.Encoding.PEM), issued.serial
     if kind == "der":

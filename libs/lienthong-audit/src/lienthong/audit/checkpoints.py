@@ -16,7 +16,7 @@ from cryptography.x509.oid import NameOID
 
 from lienthong.eventstore import StoredApplication
 from lienthong.eventstore.chain import Checkpointer, CheckpointSigner, SignatureCheck
-from lienthong.grpcserver import open_channel
+from lienthong.grpcserver import ACTOR_METADATA_KEY, open_channel
 from lienthong.signing.v1 import signing_pb2, signing_pb2_grpc
 
 # The common name the CA gives the platform's checkpoint certificate (and no other).
@@ -62,7 +62,8 @@ class SignedCheckpoints:
         channel = open_channel("signing")
         try:
             stub = signing_pb2_grpc.SigningServiceStub(channel)
-            signer = signer_of(lambda request: stub.SignCheckpoint(request, timeout=30))
+            as_service = ((ACTOR_METADATA_KEY, f"service:{self._service}"),)
+            signer = signer_of(lambda request: stub.SignCheckpoint(request, timeout=30, metadata=as_service))
             await Checkpointer(self._app, self._service, signer).run(INTERVAL)
         finally:
             with contextlib.suppress(Exception):

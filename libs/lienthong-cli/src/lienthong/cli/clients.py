@@ -2,7 +2,7 @@
 
 Every service requires mutual TLS and takes the caller's identity from its client certificate. Who acts is
 `--as` / `LIENTHONG_ACTOR` (`<role>@<identifier code>`, e.g. `leader@000.00.12.H41`), else a clerk of the
-agency the command names, else `service:cli`. The certificate comes from:
+agency the command names, else the platform's operator. The certificate comes from:
 
 - `LIENTHONG_TLS_CA`, `LIENTHONG_TLS_CERT`, `LIENTHONG_TLS_KEY` when set (an integrator's certificate of
   the platform CA): the caller is whoever it names; `--as` is then a request to act on behalf of someone,
@@ -33,18 +33,31 @@ from lienthong.reporting.v1 import reporting_pb2_grpc
 from lienthong.signing.v1 import signing_pb2_grpc
 
 DEFAULT_PORTS = {"identifiers": 50051, "documents": 50052, "signing": 50053, "email": 50054, "reporting": 50055}
-# Who acts when nobody is named: the development CLI as a platform tool (it holds the dev CA anyway).
-CLI_PRINCIPAL = "service:cli"
 
 
 def address_of(service: str) -> str:
     return os.environ.get(f"LIENTHONG_{service.upper()}_ADDR") or f"127.0.0.1:{DEFAULT_PORTS[service]}"
 
 
+# The platform's operator when a command names no agency: the ICT department of the province `make run` loads
+# (Sở Thông tin và Truyền thông of Khánh Hòa) unless LIENTHONG_OPERATOR_AGENCY names another.
+DEMO_OPERATOR_AGENCY = "000.00.12.H41"
+
+
+def default_actor() -> str:
+    """Who acts when nobody is named: `--as` / `LIENTHONG_ACTOR`, else the platform's operator (agencies,
+    mailboxes, certificates, reports)."""
+    operator = f"operator@{os.environ.get('LIENTHONG_OPERATOR_AGENCY') or DEMO_OPERATOR_AGENCY}"
+    return os.environ.get("LIENTHONG_ACTOR") or operator
+
+
 def actor_metadata(agency_code: str = "") -> Metadata:
-    """Who acts: `--as` / `LIENTHONG_ACTOR`, else a clerk of the agency the command names, else the CLI itself."""
-    fallback = f"clerk@{agency_code}" if agency_code else CLI_PRINCIPAL
-    return ((ACTOR_METADATA_KEY, os.environ.get("LIENTHONG_ACTOR") or fallback),)
+    """Who acts: `--as` / `LIENTHONG_ACTOR` (`<role>@<identifier code>`, e.g. `leader@000.00.12.H41`), else a
+    clerk of the agency the command names, else the platform's operator. The channel turns it into the
+    client certificate it presents (`_acting_channel`)."""
+    if agency_code and not os.environ.get("LIENTHONG_ACTOR"):
+        return ((ACTOR_METADATA_KEY, f"clerk@{agency_code}"),)
+    return ((ACTOR_METADATA_KEY, default_actor()),)
 
 
 def _integrator_tls() -> TlsConfig | None:
@@ -72,13 +85,12 @@ def _development_credentials(principal: str) -> grpc.ChannelCredentials:
 def _acting_channel(address: str) -> ActingChannel:
     """With the development CA: each call presents the certificate of whoever acts. With an integrator's
     certificate: that one always, and the actor header only when `LIENTHONG_ACTOR` asks for it."""
-    default = os.environ.get("LIENTHONG_ACTOR") or CLI_PRINCIPAL
     integrator = _integrator_tls()
     if integrator is None:
-        return ActingChannel(address, _development_credentials, default)
+        return ActingChannel(address, _development_credentials, default_actor())
     credentials = integrator.channel_credentials()
     keep = bool(os.environ.get("LIENTHONG_ACTOR"))
-    return ActingChannel(address, lambda _: credentials, default, keep_header=keep)
+    return ActingChannel(address, lambda _: credentials, default_actor(), keep_header=keep)
 
 
 @contextmanager

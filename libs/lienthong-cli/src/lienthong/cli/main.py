@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from lienthong.access.accesslog import id_of_access_log
 from lienthong.audit.v1 import audit_pb2 as aud
 from lienthong.cli import clients
 from lienthong.cli.agency_files import AgencyFileError, read_rows, write_rows
@@ -595,7 +596,7 @@ def audit_verify(
     check: SignatureCheck = (
         issued_by(x509.load_pem_x509_certificate(issuing.read_bytes())) if issuing.is_file() else unchecked
     )
-    broken = False
+    failures: list[str] = []
     table = Table("service", "events checked", "verdict", "signed checkpoint")
     for service in ("identifiers", "documents", "signing", "email"):
         url = shared or f"sqlite:///{data_dir / service}.db"
@@ -603,7 +604,7 @@ def audit_verify(
         app = app_class(store_environment(service, url))
         verdict = verify_chain(app)
         checkpoint = verify_checkpoint(app, service, check)
-        broken = broken or not verdict.intact or not checkpoint.intact
+        failures += [f"{service}: {v.reason}" for v in (verdict, checkpoint) if not v.intact]
         table.add_row(
             service,
             str(verdict.checked),
@@ -613,7 +614,9 @@ def audit_verify(
             ),
         )
     console.print(table)
-    if broken:
+    for failure in failures:  # one whole line each (a table cell wraps), so that the event ids can be copied
+        console.print(f"[red]BROKEN[/red] {failure}", soft_wrap=True, highlight=False)
+    if failures:
         raise typer.Exit(1)
 
 
@@ -675,6 +678,38 @@ def audit_events(
                     event.trace_id,
                 )
         except grpc.RpcError as error:
+            err.print(f"[red]{error.code().name}[/red]: {error.details()}")
+            raise typer.Exit(1) from None
+    if not as_json:
+        console.print(table)
+
+
+@audit_app.command("access")
+def audit_access(
+    subject: Annotated[str, typer.Argument(help="A document or record id, an identifier code, or a caller")],
+    service: ServiceOption = "documents",
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per event")] = False,
+) -> None:
+    """The access log of a subject: every read of a document's content or files, and every call refused
+    (PERMISSION_DENIED) that named it: when, who, from where, trace id, what or why."""
+    table = Table("time", "event", "actor", "from", "trace id", "what / why")
+    with clients.audit(_audited_service(service)) as stub:
+        request = aud.StreamHistoryRequest(aggregate_id=str(id_of_access_log(subject)))
+        try:
+            for response in stub.StreamHistory(request, metadata=clients.actor_metadata(), timeout=600):
+                event = response.event
+                if as_json:
+                    print(json.dumps(MessageToDict(event, preserving_proto_field_name=True), ensure_ascii=False))
+                elif event.event != "Opened":
+                    data = MessageToDict(event.data)
+                    what = data.get("what") or f"{data.get('method', '').rsplit('/', 1)[-1]}: {data.get('reason', '')}"
+                    table.add_row(
+                        _when(event.occurred_at), event.event, event.actor, data.get("peer", ""), event.trace_id, what
+                    )
+        except grpc.RpcError as error:
+            if error.code() == grpc.StatusCode.NOT_FOUND:
+                err.print(f"no access to {subject} was recorded by {service}")
+                raise typer.Exit(1) from None
             err.print(f"[red]{error.code().name}[/red]: {error.details()}")
             raise typer.Exit(1) from None
     if not as_json:

@@ -19,10 +19,11 @@ from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
-from opentelemetry import trace
+from opentelemetry import metrics, trace
 from opentelemetry.trace import SpanKind
 
 from lienthong.consumer.errors import UnprocessableEvent
+from lienthong.consumer.metering import ConsumerMetrics
 from lienthong.events.v1 import events_pb2
 from lienthong.relay import NatsLink
 from lienthong.telemetry import context_from_headers
@@ -78,6 +79,7 @@ class StreamConsumer:
         filter_subjects: list[str] | None = None,
         batch_size: int = 100,
         fetch_timeout: float = 1.0,
+        meter: metrics.Meter | None = None,
     ) -> None:
         self._link = link
         self._stream = stream
@@ -88,6 +90,7 @@ class StreamConsumer:
         self._fetch_timeout = fetch_timeout
         self.processed = 0  # events applied since start, for metrics and tests
         self.quarantined = 0  # events put aside as dead letters since start
+        self._metrics = ConsumerMetrics(durable, stream, meter)
 
     async def run(self) -> None:
         """Consume until cancelled; any failure restarts the subscription from the sink's position."""
@@ -118,7 +121,9 @@ class StreamConsumer:
                 try:
                     messages = await subscription.fetch(self._batch_size, timeout=self._fetch_timeout)
                 except TimeoutError:
+                    self._metrics.pending(0)  # nothing came: the consumer is at the end of its stream
                     continue
+                self._metrics.pending(messages[-1].metadata.num_pending)
                 await self._handle(messages)
         finally:
             await subscription.unsubscribe()
@@ -197,6 +202,7 @@ class StreamConsumer:
                 span.end()
         for message in applied:
             await message.ack()
+            self._metrics.applied(message.metadata.timestamp)
         self.processed += len(applied)
 
     def _span(self, message: Msg, position: int) -> trace.Span:
@@ -217,3 +223,4 @@ class StreamConsumer:
         await asyncio.to_thread(self._sink.quarantine, self._stream, position, message.subject, message.data, reason)
         await message.ack()
         self.quarantined += 1
+        self._metrics.quarantined()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import ApplicationRecorder, Mapper, Tracking
 from sqlalchemy import Engine
 
@@ -33,7 +35,12 @@ def store_environment(name: str, database_url: str) -> dict[str, str]:
     }
 
 
+log = logging.getLogger(__name__)
+
 SaveListener = Callable[[], None]
+# What one save stored: each aggregate saved (as it is now) with the events it stored.
+SavedChanges = Sequence[tuple[Aggregate, Sequence[DomainEventProtocol[Any]]]]
+SaveObserver = Callable[[SavedChanges], None]
 
 
 class StoredApplication(Application[Any]):
@@ -48,6 +55,7 @@ class StoredApplication(Application[Any]):
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         self._listeners: list[SaveListener] = []
+        self._observers: list[SaveObserver] = []
         self._listeners_lock = threading.Lock()
         super().__init__(env)
 
@@ -71,9 +79,17 @@ class StoredApplication(Application[Any]):
         with self._listeners_lock:
             self._listeners.append(listener)
 
+    def add_save_observer(self, observer: SaveObserver) -> None:
+        """Call `observer(changes)` (from the saving thread) after every save that stored events, with the
+        aggregates saved and their new events: for counting what happened (metrics), never for changing it."""
+        with self._listeners_lock:
+            self._observers.append(observer)
+
     def save(self, *objs: Any, **kwargs: Any) -> Any:
+        changes = [(obj, list(obj.pending_events)) for obj in objs if isinstance(obj, Aggregate)]
         recordings = super().save(*objs, **kwargs)
         self._tell_listeners()
+        self._tell_observers([(aggregate, events) for aggregate, events in changes if events])
         return recordings
 
     def save_tracked(self, *objs: Any, tracking: Tracking) -> None:
@@ -93,3 +109,12 @@ class StoredApplication(Application[Any]):
             listeners = list(self._listeners)
         for listener in listeners:
             listener()
+
+    def _tell_observers(self, changes: SavedChanges) -> None:
+        with self._listeners_lock:
+            observers = list(self._observers)
+        for observer in observers:
+            try:
+                observer(changes)
+            except Exception:  # the events are stored: an observer's failure must not fail the command
+                log.exception("a save observer failed")

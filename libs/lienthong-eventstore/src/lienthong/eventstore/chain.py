@@ -182,7 +182,8 @@ def verify_chain(app: StoredApplication) -> ChainVerdict:
         for position, sealed in links:
             event = events.get(position)
             if event is None:
-                return ChainVerdict(checked, position, f"event {position} was sealed but is no longer stored")
+                reason = f"event {position} was sealed but is no longer stored"
+                return ChainVerdict(checked, position, reason + _whose_event_is_missing(app, position))
             previous = link_hash(previous, event)
             if previous != sealed:
                 return ChainVerdict(
@@ -193,6 +194,16 @@ def verify_chain(app: StoredApplication) -> ChainVerdict:
                 )
             checked += 1
         after = links[-1][0]
+
+
+def _whose_event_is_missing(app: StoredApplication, position: int) -> str:
+    """Which aggregate lost the event deleted at `position`, told by a later event of that aggregate whose
+    previous version is not stored any more; empty when no event after it says (it was its aggregate's last)."""
+    for later in app.recorder.select_notifications(start=position + 1, limit=_BATCH):
+        version = later.originator_version
+        if version > 1 and not app.recorder.select_events(later.originator_id, gt=version - 2, lte=version - 1):
+            return f": aggregate {later.originator_id} lacks version {version - 1}"
+    return ""
 
 
 @dataclass(frozen=True)

@@ -22,3 +22,21 @@ def event_context(actor: str) -> Iterator[None]:
         yield
     finally:
         _actor.reset(token)
+
+
+_peer: ContextVar[str] = ContextVar("lienthong_peer", default="")
+
+
+def current_peer() -> str:
+    """Where the current request comes from (the gRPC peer, e.g. `ipv4:10.0.0.7:51234`; "" outside any)."""
+    return _peer.get()
+
+
+@contextmanager
+def peer_context(peer: str) -> Iterator[None]:
+    """Name `peer` as where the requests handled inside this block come from, for the access log."""
+    token = _peer.set(peer)
+    try:
+        yield
+    finally:
+        _peer.reset(token)

@@ -16,6 +16,7 @@ from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 from opentelemetry.instrumentation.grpc import aio_server_interceptor
 
+from lienthong.grpcserver.authorisation import AccessInterceptor, RecordDenial
 from lienthong.grpcserver.interceptors import DomainInterceptor
 from lienthong.grpcserver.metering import RpcMetricsInterceptor
 from lienthong.grpcserver.settings import Settings
@@ -48,12 +49,18 @@ def run_service(service: str, run: Callable[[Settings], Coroutine[Any, Any, None
     asyncio.run(run(settings))
 
 
-def create_server() -> grpc.aio.Server:
-    """A server that traces and meters calls, maps domain errors to status codes and refuses messages over
-    MAX_MESSAGE_BYTES."""
+def create_server(record_denial: RecordDenial | None = None) -> grpc.aio.Server:
+    """A server that traces and meters calls, maps domain errors to status codes, refuses messages over
+    MAX_MESSAGE_BYTES and calls the authorisation rules do not allow, and hands every PERMISSION_DENIED to
+    `record_denial` (the service's access log)."""
     return grpc.aio.server(
         # metrics outside the domain interceptor, so that they see the status a DomainError became
-        interceptors=[aio_server_interceptor(), RpcMetricsInterceptor(), DomainInterceptor()],  # type: ignore[no-untyped-call]
+        interceptors=[
+            aio_server_interceptor(),  # type: ignore[no-untyped-call]
+            RpcMetricsInterceptor(),
+            DomainInterceptor(),
+            AccessInterceptor(record_denial),  # inside DomainInterceptor: the caller is known, refusals map
+        ],
         options=[
             ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
             ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
@@ -66,6 +73,7 @@ async def serve(
     services: Sequence[Service],
     background: Sequence[Callable[[], Awaitable[None]]] = (),
     cleanup: Sequence[Callable[[], Awaitable[None]]] = (),
+    record_denial: RecordDenial | None = None,
 ) -> None:
     """Serve until SIGTERM or SIGINT, then stop accepting, drain in-flight calls, stop tasks, flush spans.
 
@@ -76,7 +84,7 @@ async def serve(
     and NOT_SERVING as soon as shutdown begins, so that load balancers stop sending new calls first.
     """
     tls = settings.tls()
-    server = create_server()
+    server = create_server(record_denial)
     for service in services:
         service.register(server)
     health = HealthServicer()

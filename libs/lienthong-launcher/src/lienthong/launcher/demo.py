@@ -24,6 +24,18 @@ DEMO_SUBJECT = "Báo cáo tình hình ứng dụng công nghệ thông tin trong
 Documents = Callable[[str], documents_pb2_grpc.DocumentsServiceStub]
 
 
+def acting(role: str, agency_code: str) -> tuple[tuple[str, str], ...]:
+    """The metadata naming who acts (`clerk@<code>`): on a channel of `Callers.acting`, the call presents that
+    principal's certificate."""
+    return (("x-lienthong-actor", f"{role}@{agency_code}"),)
+
+
+# The province's ICT department (Sở Thông tin và Truyền thông) runs the platform: it loads the registry and
+# sets signing policies.
+OPERATOR_PRINCIPAL = f"operator@{SENDER}"
+OPERATOR = acting("operator", SENDER)
+
+
 @dataclass(frozen=True)
 class DemoResult:
     """What the seed did: the document's ids and code, or that the demo was there already."""
@@ -37,7 +49,7 @@ class DemoResult:
 def seed_demo(callers: Callers, *, automatic_seal: bool = True) -> DemoResult:
     """Import the demo province and exchange one signed report, unless a previous run did so. With
     `automatic_seal`, the sending department's policy lets its seal sign at registration."""
-    with callers.opened("identifiers") as id_channel, DocumentChannels(callers) as documents:
+    with callers.opened("identifiers", OPERATOR_PRINCIPAL) as id_channel, DocumentChannels(callers) as documents:
         agencies = identifiers_pb2_grpc.IdentifiersServiceStub(id_channel)
         rows = demo_province()
         for start in range(0, len(rows), 200):
@@ -75,7 +87,7 @@ class DocumentChannels:
 
 def allow_automatic_seal(callers: Callers, agency_code: str) -> None:
     """Set the agency's signing policy to let its seal sign documents at registration, unless it does."""
-    with callers.opened("signing") as channel:
+    with callers.opened("signing", OPERATOR_PRINCIPAL) as channel:
         signing = signing_pb2_grpc.SigningServiceStub(channel)
         try:
             current = signing.GetSigningPolicy(sig.GetSigningPolicyRequest(agency_code=agency_code))

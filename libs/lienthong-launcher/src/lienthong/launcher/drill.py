@@ -37,7 +37,7 @@ from google.protobuf.json_format import MessageToDict
 from sqlalchemy.engine import make_url
 
 from lienthong.launcher.callers import Callers
-from lienthong.launcher.demo import RECIPIENT, SENDER, DocumentChannels, exchange, seed_demo
+from lienthong.launcher.demo import OPERATOR, RECIPIENT, SENDER, DocumentChannels, exchange, seed_demo
 from lienthong.launcher.platform import SERVICES, Platform, PlatformConfig
 from lienthong.launcher.ports import free_port
 from lienthong.reporting.v1 import reporting_pb2 as rep
@@ -88,12 +88,14 @@ def drill_database(server_url: str) -> Iterator[str]:
 
 def read_reports(callers: Callers) -> Report:
     """Every number reporting gives for the drill's agencies (sent/received per day, processing)."""
-    with callers.opened("reporting") as channel:
+    with callers.acting("reporting") as channel:
         stub = reporting_pb2_grpc.ReportingServiceStub(channel)
         report: Report = {}
         for agency in AGENCIES:
-            stats = stub.GetAgencyStats(rep.GetAgencyStatsRequest(agency_code=agency), timeout=10)
-            processing = stub.GetProcessingStats(rep.GetProcessingStatsRequest(agency_code=agency), timeout=10)
+            stats = stub.GetAgencyStats(rep.GetAgencyStatsRequest(agency_code=agency), timeout=10, metadata=OPERATOR)
+            processing = stub.GetProcessingStats(
+                rep.GetProcessingStatsRequest(agency_code=agency), timeout=10, metadata=OPERATOR
+            )
             report[agency] = {"stats": MessageToDict(stats), "processing": MessageToDict(processing)}
         return report
 

@@ -45,6 +45,8 @@ class PlatformConfig:
     extra_env: Mapping[str, str] = field(default_factory=dict)
     inbound_smtp_port: int = DEFAULT_INBOUND_SMTP_PORT
     start_smtp_sink: bool = True  # False: a sink the caller runs listens on smtp_port, storing in mail_dir
+    # service → port of its Prometheus /metrics on 127.0.0.1; services not named serve no metrics
+    metrics_ports: Mapping[str, int] = field(default_factory=dict)
 
     def address(self, service: str) -> str:
         return f"127.0.0.1:{self.ports[service]}"
@@ -127,8 +129,15 @@ class Platform:
         return env
 
     def service_env(self, service: str) -> dict[str, str]:
-        """The environment of `service`'s process: `env()` and its TLS files."""
-        return self.env() | self.tls.server(service).env()
+        """The environment of `service`'s process: `env()`, its TLS files and its metrics port, if any."""
+        return self.env() | self._own_env(service)
+
+    def _own_env(self, service: str) -> dict[str, str]:
+        own = self.tls.server(service).env()
+        if service in self.config.metrics_ports:
+            port = str(self.config.metrics_ports[service])
+            own |= {"LIENTHONG_METRICS_PORT": port, "LIENTHONG_METRICS_ADDR": "127.0.0.1"}
+        return own
 
     def start(self, timeout: float = 60.0) -> None:
         """Start every part and wait until each service answers SERVING on the gRPC health protocol."""
@@ -155,7 +164,7 @@ class Platform:
             self.wait_serving(service, timeout)
 
     def start_service(self, service: str, *, wait: bool = True, timeout: float = 60.0) -> None:
-        self._spawn(service, f"lienthong.{service}.main", env=self.service_env(service))
+        self._spawn(service, f"lienthong.{service}.main", env=self._own_env(service))
         if wait:
             self.wait_serving(service, timeout)
 
@@ -163,7 +172,7 @@ class Platform:
         log = (self.config.logs_dir / f"{name}.log").open("ab")
         self._processes[name] = subprocess.Popen(
             [sys.executable, "-m", module, *args],
-            env=dict(env if env is not None else self.env()),
+            env=self.env() | dict(env or {}),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -14,11 +14,12 @@ from typing import Any
 
 from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
-from opentelemetry import trace
+from opentelemetry import metrics, trace
 from opentelemetry.trace import SpanKind
 
 from lienthong.eventstore import EventRecord, StoredApplication, read_events
 from lienthong.relay.envelopes import envelope_of, message_id_of, subject_of
+from lienthong.relay.metering import RelayMetrics
 from lienthong.relay.positions import PositionTable
 from lienthong.relay.streams import NatsLink, StreamNames, ensure_stream
 from lienthong.telemetry import context_from_headers, headers_with_context
@@ -40,6 +41,7 @@ class EventRelay:
         batch_size: int = 200,
         poll_interval: float = 1.0,
         publish_timeout: float = 5.0,
+        meter: metrics.Meter | None = None,
     ) -> None:
         self._app = app
         self._link = link
@@ -54,6 +56,7 @@ class EventRelay:
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self.published = 0  # events acknowledged by JetStream since start, for metrics and tests
+        self._metrics = RelayMetrics(names.stream(service), meter)
 
     def position(self) -> int:
         """The notification id of the last event JetStream has acknowledged."""
@@ -91,7 +94,13 @@ class EventRelay:
         position = await asyncio.to_thread(self.position)
         records = await asyncio.to_thread(read_events, self._app, position + 1, self._batch_size)
         if not records:
+            self._metrics.behind(position, position)
             return False
+        head = records[-1].position
+        if len(records) == self._batch_size:  # there may be more: ask the store where its log ends
+            newest: int | None = await asyncio.to_thread(self._app.recorder.max_notification_id)
+            head = newest or head
+        self._metrics.behind(head, position)
         # Pipelined: every publish of the batch is written to the connection in order before any ack is
         # awaited (JetStream stores them in that order); the position moves past the acknowledged prefix only.
         publishes = [asyncio.ensure_future(self._publish(record)) for record in records]
@@ -102,6 +111,8 @@ class EventRelay:
                 break
             acknowledged = record.position
             self.published += 1
+            self._metrics.published(record.occurred_at)
+        self._metrics.behind(head, acknowledged)
         if acknowledged > position:
             await asyncio.to_thread(self._positions.write, self._position_name, acknowledged)
         failure = next((outcome for outcome in outcomes if isinstance(outcome, BaseException)), None)

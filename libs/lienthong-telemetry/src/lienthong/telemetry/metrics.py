@@ -15,6 +15,9 @@ from opentelemetry.sdk.resources import Resource
 from prometheus_client import start_http_server
 
 METRICS_PORT = "LIENTHONG_METRICS_PORT"
+# Histogram buckets (seconds) for how long an event takes along the pipeline (store → JetStream → consumer):
+# milliseconds when all is well, up to an hour when a part was down.
+DELAY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0)
 _provider: MeterProvider | None = None
 
 

@@ -62,6 +62,8 @@ class DocumentsApp(StoredApplication):
         attachments: list[AttachmentRecord] | None = None,
         business_type: BusinessType = BusinessType.NEW,
         relates_to: UUID | None = None,
+        sealed: dict[str, Any] | None = None,
+        document_id: UUID | None = None,
     ) -> OutgoingDocument:
         document = OutgoingDocument.draft(
             sender_code=sender_code,
@@ -73,6 +75,8 @@ class DocumentsApp(StoredApplication):
             attachments=attachments,
             business_type=business_type,
             relates_to=self.outgoing(relates_to) if relates_to else None,
+            sealed=sealed,
+            document_id=document_id,
         )
         self.save(document)
         return document
@@ -161,11 +165,19 @@ class DocumentsApp(StoredApplication):
             ),
         )
 
-    def send_outgoing(self, document_id: UUID, *, routes: dict[str, str], sent_at: datetime) -> OutgoingDocument:
+    def send_outgoing(
+        self,
+        document_id: UUID,
+        *,
+        routes: dict[str, str],
+        sent_at: datetime,
+        wrapped_keys: dict[str, str] | None = None,
+    ) -> OutgoingDocument:
         """Send to every recipient: the outgoing document and one arrived copy per recipient, in one transaction.
 
         `routes` maps each code the sender addressed to the code that receives for it (itself, or the
-        successor of a reorganised agency); two addressed codes with one successor make one copy.
+        successor of a reorganised agency); two addressed codes with one successor make one copy. A
+        confidential document's copy carries its sealed text and the data key wrapped for its recipient.
         """
         document = self.outgoing(document_id)
         codes = list(dict.fromkeys(routes.values()))
@@ -173,6 +185,7 @@ class DocumentsApp(StoredApplication):
             recipients={code: str(id_of_incoming(document.id, code)) for code in codes},
             addressed={addressed: code for addressed, code in routes.items() if addressed != code},
             sent_at=sent_at,
+            wrapped_keys=wrapped_keys,
         )
         copies = [
             IncomingDocument(
@@ -186,6 +199,7 @@ class DocumentsApp(StoredApplication):
                 arrived_at=sent_at,
                 business_type=document.business_type,
                 relates_to_code=document.relates_to_code,
+                sealed={**document.sealed, "keys": {code: document.sealed["keys"][code]}} if document.sealed else None,
             )
             for code in codes
         ]

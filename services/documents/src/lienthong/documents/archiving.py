@@ -12,6 +12,7 @@ from lienthong.documents.domain.doctypes import DocumentType
 from lienthong.documents.domain.incoming import IncomingDocument
 from lienthong.documents.domain.outgoing import OutgoingDocument
 from lienthong.documents.domain.records import Direction, Record, retention_text
+from lienthong.errors import FailedPrecondition
 from lienthong.eventstore import EventRecord, aggregate_history
 from lienthong.vietnamese.calendar import VIETNAM
 
@@ -52,6 +53,13 @@ def _document(app: DocumentsApp, blobs: BlobStore, record: Record, filed: dict[s
     else:
         outgoing = app.outgoing(document_id)
         history = app.history(document_id)
+    if outgoing.sealed:
+        # The package is read offline, by whoever holds it: a confidential document has no place in it in
+        # clear, and encrypted it would be unreadable there.
+        raise FailedPrecondition(
+            f"document {outgoing.code} of record {record.code} is {outgoing.confidentiality}: confidential documents "
+            f"are not packaged for the archive; take it out of the record or hand it over by the secret-records procedure"
+        )
     metadata = _metadata(outgoing, copy) | {
         "document_id": str(document_id),
         "record_code": record.code,

@@ -11,10 +11,11 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 from uuid import UUID
 
+from lienthong.access import DocumentParties, Identity, act_for, see_document
+from lienthong.audit.accesslog import AccessLogBook
 from lienthong.consumer import LocalFollower
 from lienthong.documents.application import DocumentsApp
 from lienthong.documents.blobs import BlobStore
-from lienthong.documents.domain.access import DocumentParties, Identity, act_for, see_document
 from lienthong.documents.domain.attachments import AttachmentKind, AttachmentRecord, BusinessType, safe_file_name
 from lienthong.documents.domain.doctypes import DocumentType
 from lienthong.documents.domain.incoming import IncomingDocument, id_of_imported
@@ -93,6 +94,7 @@ class EdxmlExchange:
         self._directory = directory
         self._sealer = sealer
         self._clock = clock
+        self._access = AccessLogBook(app)
 
     async def export_document(self, document_id_: UUID, recipient_codes: list[str], *, xades: bool = False) -> bytes:
         """The signed document as an envelope sealed by its agency (XAdES-BES when asked), addressed to its
@@ -126,7 +128,9 @@ class EdxmlExchange:
             business=await self._business(document),
             attachments=await asyncio.to_thread(self._files, document),
         )
-        return await self._sealer.seal_xml(document.sender_code, envelope_xml(envelope), xades)
+        sealed = await self._sealer.seal_xml(document.sender_code, envelope_xml(envelope), xades)
+        await asyncio.to_thread(self._access.read, str(document_id_), "content and files, exported as edXML")
+        return sealed
 
     async def export_status(self, incoming_id: UUID) -> bytes:
         """The copy's current status as a status message sealed by the recipient agency, for the sender."""
@@ -248,7 +252,11 @@ class EdxmlExchange:
         see_document(self._identity(), parties, f"the files of document {incoming_id}", as_auditor=True)
         for described in copy.attachments:
             if described["sha256"] == sha256:
-                return described, await asyncio.to_thread(self._blobs.get, sha256)
+                content = await asyncio.to_thread(self._blobs.get, sha256)
+                await asyncio.to_thread(
+                    self._access.read, str(incoming_id), f"attachment {described['name']} ({sha256})"
+                )
+                return described, content
         return None
 
     async def _organ(self, code: str) -> Organ:

@@ -1,4 +1,5 @@
-"""The documents service's view of the other services it calls: the agency registry and the signer."""
+"""The documents service's view of the other services it calls: the agency registry, the signer and the
+keeper of agencies' encryption keys."""
 
 from __future__ import annotations
 
@@ -11,9 +12,14 @@ import grpc
 from nats.aio.msg import Msg
 
 from lienthong.errors import DomainError, from_grpc_status
+from lienthong.grpcserver import ACTOR_METADATA_KEY
 from lienthong.identifiers.v1 import identifiers_pb2, identifiers_pb2_grpc
 from lienthong.relay import NatsLink, StreamNames
 from lienthong.signing.v1 import signing_pb2, signing_pb2_grpc
+
+# The documents service signs for agencies only after its own checks, so signing lets it alone ask for a seal.
+# (A header until mutual TLS, where the client certificate names the service.)
+AS_DOCUMENTS = ((ACTOR_METADATA_KEY, "service:documents"),)
 
 
 @dataclass(frozen=True)
@@ -128,7 +134,7 @@ class SealSigner:
         """The name of the agency's signing policy when it lets the seal sign unattended, else ""."""
         request = signing_pb2.GetSigningPolicyRequest(agency_code=agency_code)
         try:
-            response = await self._stub.GetSigningPolicy(request, timeout=10)
+            response = await self._stub.GetSigningPolicy(request, timeout=10, metadata=AS_DOCUMENTS)
         except grpc.aio.AioRpcError as error:
             if error.code() == grpc.StatusCode.NOT_FOUND:
                 return ""  # no policy set: a person has the seal put on
@@ -152,7 +158,7 @@ class SealSigner:
 
     async def _sign(self, request: signing_pb2.SignPdfRequest) -> Seal:
         try:
-            response = await self._stub.SignPdf(request, timeout=30)
+            response = await self._stub.SignPdf(request, timeout=30, metadata=AS_DOCUMENTS)
         except grpc.aio.AioRpcError as error:
             raise _domain_error(error, "signing") from error
         return Seal(
@@ -165,7 +171,39 @@ class SealSigner:
     async def verify(self, pdf: bytes, agency_code: str) -> Verdict:
         request = signing_pb2.VerifyPdfRequest(pdf=pdf, expected_agency_code=agency_code)
         try:
-            response = await self._stub.VerifyPdf(request, timeout=30)
+            response = await self._stub.VerifyPdf(request, timeout=30, metadata=AS_DOCUMENTS)
         except grpc.aio.AioRpcError as error:
             raise _domain_error(error, "signing") from error
         return Verdict(passed=response.indication == signing_pb2.INDICATION_TOTAL_PASSED, reason=response.reason)
+
+
+class KeyCustodian:
+    """The signing service as keeper of agencies' encryption keys: their public halves (cached; a key never
+    changes once made) and the unwrapping of a document's data key for a member of the agency it was wrapped
+    for. The documents service names itself as the caller and the person it acts for."""
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self._stub = signing_pb2_grpc.SigningServiceStub(channel)
+        self._public: dict[str, str] = {}
+
+    async def public_key(self, agency_code: str) -> str:
+        """The agency's RSA public encryption key, PEM."""
+        if agency_code not in self._public:
+            request = signing_pb2.GetEncryptionKeyRequest(agency_code=agency_code)
+            try:
+                response = await self._stub.GetEncryptionKey(request, timeout=30)
+            except grpc.aio.AioRpcError as error:
+                raise _domain_error(error, "signing") from error
+            self._public[agency_code] = response.public_key_pem
+        return self._public[agency_code]
+
+    async def unwrap(self, agency_code: str, wrapped_key: bytes, *, document_id: str, on_behalf_of: str) -> bytes:
+        """The data key wrapped for `agency_code`, opened for `on_behalf_of` (a member of that agency)."""
+        request = signing_pb2.UnwrapDataKeyRequest(
+            agency_code=agency_code, wrapped_key=wrapped_key, document_id=document_id, on_behalf_of=on_behalf_of
+        )
+        try:
+            response = await self._stub.UnwrapDataKey(request, timeout=10, metadata=AS_DOCUMENTS)
+        except grpc.aio.AioRpcError as error:
+            raise _domain_error(error, "signing") from error
+        return bytes(response.data_key)

@@ -3,7 +3,7 @@ service acts for (the email service for a clerk), as lienthong.grpcserver's inte
 
 from __future__ import annotations
 
-from lienthong.documents.domain.access import Identity, parse_identity
+from lienthong.access import Identity, parse_identity
 from lienthong.eventstore import current_actor
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from lienthong.audit.accesslog import AccessLogBook
 from lienthong.audit.checkpoints import SignedCheckpoints
 from lienthong.audit.service import audit_service
 from lienthong.consumer import LocalFollower
@@ -12,7 +13,8 @@ from lienthong.documents.application import DocumentsApp
 from lienthong.documents.blobs import blob_store_from_env
 from lienthong.documents.edxml_api import EdxmlDocumentsServicer
 from lienthong.documents.edxml_exchange import EdxmlExchange
-from lienthong.documents.gateways import AgencyDirectory, SealSigner
+from lienthong.documents.gateways import AgencyDirectory, KeyCustodian, SealSigner
+from lienthong.documents.metering import DocumentMetrics
 from lienthong.documents.projections.records import RecordsRegister
 from lienthong.documents.projections.registers import Registers
 from lienthong.documents.recordkeeping import RecordUseCases
@@ -33,6 +35,7 @@ def main() -> None:
 
 async def run(settings: Settings) -> None:
     app = DocumentsApp(store_environment(SERVICE, settings.database_url))
+    app.add_save_observer(DocumentMetrics().observe)
     registers = Registers(app.engine)
     follower = LocalFollower(app, registers, service=SERVICE)
     records_register = RecordsRegister(app.engine)
@@ -49,6 +52,7 @@ async def run(settings: Settings) -> None:
         directory,
         SealSigner(signing),
         route_to_successor=os.environ.get("LIENTHONG_ROUTE_TO_SUCCESSOR", "yes").lower() in ("1", "yes", "true"),
+        custodian=KeyCustodian(signing),
     )
     exchange = EdxmlExchange(app, registers, follower, blobs, directory, XmlSealer(signing))
     servicer = EdxmlDocumentsServicer(usecases, exchange)
@@ -84,6 +88,7 @@ async def run(settings: Settings) -> None:
             SignedCheckpoints(app, SERVICE).run,
         ],
         cleanup=[close],
+        record_denial=AccessLogBook(app).denied,
     )
 
 

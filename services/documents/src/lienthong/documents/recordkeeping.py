@@ -11,11 +11,12 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
+from lienthong.access import Identity, act_for, read_register
+from lienthong.audit.accesslog import AccessLogBook
 from lienthong.consumer import LocalFollower
 from lienthong.documents.application import DocumentsApp
 from lienthong.documents.archiving import record_archive
 from lienthong.documents.blobs import BlobStore
-from lienthong.documents.domain.access import Identity, act_for, read_register
 from lienthong.documents.domain.incoming import IncomingDocument
 from lienthong.documents.domain.outgoing import OutgoingDocument, OutgoingState
 from lienthong.documents.domain.records import Direction, Record
@@ -50,6 +51,7 @@ class RecordUseCases:
         self._blobs = blobs
         self._clock = clock
         self._identity = identity
+        self._access = AccessLogBook(app)
 
     async def open_record(self, agency_code: str, code: str, title: str, retention_years: int) -> RecordRow:
         identity = self._identity()
@@ -82,6 +84,10 @@ class RecordUseCases:
         record = await asyncio.to_thread(self._record, record_id)
         read_register(self._identity(), record.agency_code, "the records")
         archive = await asyncio.to_thread(record_archive, self._app, self._blobs, record)
+        for filed in record.documents:
+            await asyncio.to_thread(
+                self._access.read, filed["document_id"], f"content and files, in the archive of record {record_id}"
+            )
         return archive, f"{record.agency_code}_{record.code}.zip"
 
     async def list_records(self, agency_code: str, state: str, limit: int, offset: int) -> tuple[list[RecordRow], bool]:

@@ -10,12 +10,9 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
-from lienthong.consumer import LocalFollower
-from lienthong.documents.application import DocumentsApp
-from lienthong.documents.blobs import BlobStore
-from lienthong.documents.domain.access import (
+from lienthong.access import (
     DocumentParties,
     Identity,
     Role,
@@ -24,6 +21,11 @@ from lienthong.documents.domain.access import (
     read_register,
     see_document,
 )
+from lienthong.audit.accesslog import AccessLogBook
+from lienthong.consumer import LocalFollower
+from lienthong.documents.application import DocumentsApp
+from lienthong.documents.blobs import BlobStore
+from lienthong.documents.confidential import Custodian, Vault
 from lienthong.documents.domain.attachments import (
     AttachmentKind,
     AttachmentRecord,
@@ -33,7 +35,8 @@ from lienthong.documents.domain.attachments import (
 )
 from lienthong.documents.domain.doctypes import DocumentType
 from lienthong.documents.domain.incoming import IncomingDocument
-from lienthong.documents.domain.outgoing import Confidentiality, OutgoingDocument, Urgency
+from lienthong.documents.domain.outgoing import Confidentiality, OutgoingDocument, Urgency, checked_subject
+from lienthong.documents.envelope import OpenEnvelope, is_confidential, placeholder, placeholder_file_name
 from lienthong.documents.gateways import AgencyDirectory, AgencyInfo, SealSigner
 from lienthong.documents.identity import caller_identity
 from lienthong.documents.projections.registers import (
@@ -89,9 +92,12 @@ class DocumentUseCases:
         clock: Callable[[], datetime] = _now,
         route_to_successor: bool = True,
         identity: Callable[[], Identity] = caller_identity,
+        custodian: Custodian | None = None,
     ) -> None:
         self._identity = identity
+        self._vault = Vault(custodian, blobs)
         self._app = app
+        self._access = AccessLogBook(app)
         self._registers = registers
         self._follower = follower
         self._blobs = blobs
@@ -115,27 +121,40 @@ class DocumentUseCases:
     ) -> OutgoingRow:
         self.authorise_sender(sender_code)
         await self._active_agency(sender_code, role="sender")
+        if content_pdf and not content_pdf.startswith(PDF_MAGIC):
+            raise InvalidArgument("content_pdf is not a PDF (it does not start with %PDF-)")
+        names = [safe_file_name(attachment.name) for attachment in attachments]
+        confidential = is_confidential(confidentiality.name)
+        for index, (name, attachment) in enumerate(zip(names, attachments, strict=True)):
+            # A refusal's reason is logged: a confidential file is named there by its placeholder.
+            check_attachment(
+                placeholder_file_name(confidentiality.name, index) if confidential else name, attachment.content
+            )
+        # A confidential document is encrypted before anything of it is stored: a fresh data key, wrapped
+        # for the sender; subject and file names sealed, placeholders in their stead.
+        document_id, envelope, sealed = uuid4(), None, None
+        if confidential:
+            subject = checked_subject(subject)
+            envelope, keys = await self._vault.new(document_id, sender_code)
+            sealed = self._vault.sealed(keys, envelope, {"subject": subject, "attachments": names})
+            subject = placeholder(confidentiality.name)
         records = []
-        for attachment in attachments:
-            name = safe_file_name(attachment.name)
-            check_attachment(name, attachment.content)
-            sha = await asyncio.to_thread(self._blobs.put, attachment.content)
+        for index, (name, attachment) in enumerate(zip(names, attachments, strict=True)):
+            sha = await self._vault.put(envelope, f"attachment/{index}", attachment.content)
             records.append(
                 AttachmentRecord(
-                    name,
+                    placeholder_file_name(confidentiality.name, index) if envelope else name,
                     attachment.content_type or "application/octet-stream",
                     attachment.kind,
                     sha,
                     len(attachment.content),
                 )
             )
-        sha = ""
-        if content_pdf:
-            if not content_pdf.startswith(PDF_MAGIC):
-                raise InvalidArgument("content_pdf is not a PDF (it does not start with %PDF-)")
-            sha = await asyncio.to_thread(self._blobs.put, content_pdf)
+        sha = await self._vault.put(envelope, "content", content_pdf) if content_pdf else ""
         document = await asyncio.to_thread(
             self._app.create_outgoing,
+            document_id=document_id,
+            sealed=sealed,
             sender_code=sender_code,
             doc_type=doc_type,
             subject=subject,
@@ -164,14 +183,16 @@ class DocumentUseCases:
         return await self._outgoing_after_change(document_id)
 
     async def approve_outgoing(self, document_id: UUID, comment: str) -> OutgoingRow:
-        await self._sender_acting(document_id, "approve", leader=True)
+        document = await self._sender_acting(document_id, "approve", leader=True)
+        comment = await self._sender_note(document, comment)
         await asyncio.to_thread(
             self._app.approve_outgoing, document_id, by=current_actor(), comment=comment, at=self._clock()
         )
         return await self._outgoing_after_change(document_id)
 
     async def return_outgoing(self, document_id: UUID, comments: str) -> OutgoingRow:
-        await self._sender_acting(document_id, "return", leader=True)
+        document = await self._sender_acting(document_id, "return", leader=True)
+        comments = await self._sender_note(document, comments)
         await asyncio.to_thread(
             self._app.return_outgoing, document_id, by=current_actor(), comments=comments, at=self._clock()
         )
@@ -182,6 +203,8 @@ class DocumentUseCases:
         document.check_registrable()
         agency = await self._active_agency(document.sender_code, role="sender")
         issued_at = self._clock()
+        envelope = await self._sender_envelope(document)
+        subject = envelope.open_text(document.sealed["text"])["subject"] if envelope else document.subject
 
         def content_for(draft: OutgoingDocument, code: str) -> str:
             if draft.content_sha256:
@@ -191,9 +214,9 @@ class DocumentUseCases:
                 code=code,
                 issued_on=vietnam_date(issued_at),
                 type_name=DocumentType[draft.doc_type].vietnamese_name,
-                subject=draft.subject,
+                subject=subject,
             )
-            return self._blobs.put(pdf)
+            return self._vault.put_now(envelope, "content", pdf)
 
         registered = await asyncio.to_thread(
             self._app.register_outgoing,
@@ -225,7 +248,8 @@ class DocumentUseCases:
         if not position.strip():
             raise InvalidArgument("signer_position (chức vụ) is required: it is shown on the signature")
         document.check_leader_signable()
-        pdf = await asyncio.to_thread(self._blobs.get, document.content_sha256)
+        envelope = await self._sender_envelope(document)
+        pdf = await self._vault.get(envelope, "content", document.content_sha256)
         signature = await self._signer.sign_personally(
             document.sender_code,
             pdf,
@@ -233,7 +257,7 @@ class DocumentUseCases:
             serial=signer_serial.strip(),
             position=position.strip(),
         )
-        sha = await asyncio.to_thread(self._blobs.put, signature.signed_pdf)
+        sha = await self._vault.put(envelope, "content", signature.signed_pdf)
         await asyncio.to_thread(
             self._app.sign_as_leader,
             document_id,
@@ -248,10 +272,11 @@ class DocumentUseCases:
     async def _seal(self, document: OutgoingDocument, *, automatic: bool) -> None:
         """Have the agency's seal sign the registered PDF and record it; an automatic signature is the one the
         sender's signing policy allows at registration, and its Signed event names that policy."""
-        pdf = await asyncio.to_thread(self._blobs.get, document.content_sha256)
+        envelope = await self._sender_envelope(document)
+        pdf = await self._vault.get(envelope, "content", document.content_sha256)
         reason = f"Ban hành văn bản {document.code}"
         seal = await self._signer.seal(document.sender_code, pdf, reason=reason, automatic=automatic)
-        sha = await asyncio.to_thread(self._blobs.put, seal.signed_pdf)
+        sha = await self._vault.put(envelope, "content", seal.signed_pdf)
         await asyncio.to_thread(
             self._app.sign_outgoing,
             document.id,
@@ -266,19 +291,29 @@ class DocumentUseCases:
         document.check_sendable()
         await self.check_recipients(recipient_codes)
         routes = {code: await self._recipient(code) for code in dict.fromkeys(recipient_codes)}
-        pdf = await asyncio.to_thread(self._blobs.get, document.content_sha256)
+        envelope = await self._sender_envelope(document)
+        pdf = await self._vault.get(envelope, "content", document.content_sha256)
         verdict = await self._signer.verify(pdf, document.sender_code)
         if not verdict.passed:
             raise FailedPrecondition(
                 f"document {document.code} carries no valid signature of agency {document.sender_code}: {verdict.reason}"
             )
-        await asyncio.to_thread(self._app.send_outgoing, document_id, routes=routes, sent_at=self._clock())
+        # Each recipient's copy carries the data key wrapped for that recipient's key, and for nobody else's.
+        wrapped = await self._vault.wrap_for(envelope, dict.fromkeys(routes.values())) if envelope else None
+        await asyncio.to_thread(
+            self._app.send_outgoing, document_id, routes=routes, sent_at=self._clock(), wrapped_keys=wrapped
+        )
         return await self._outgoing_after_change(document_id)
 
     async def accept_incoming(self, incoming_id: UUID) -> IncomingRow:
         return await self._incoming_change("accept", self._app.accept_incoming, incoming_id, accepted_at=self._clock())
 
     async def refuse_incoming(self, incoming_id: UUID, reason: str) -> IncomingRow:
+        copy: IncomingDocument = await asyncio.to_thread(self._app.incoming, incoming_id)
+        if copy.sealed:
+            act_for(self._identity(), copy.recipient_code, "refuse documents arriving")
+            envelope = await self._vault.open(copy.sealed, copy.outgoing_id, copy.recipient_code, current_actor())
+            reason = envelope.seal_note(reason)
         return await self._incoming_change(
             "refuse", self._app.refuse_incoming, incoming_id, reason=reason, at=self._clock()
         )
@@ -300,7 +335,8 @@ class DocumentUseCases:
         )
 
     async def recall_outgoing(self, document_id: UUID, recipient_codes: list[str], reason: str) -> OutgoingRow:
-        await self._sender_acting(document_id, "recall")
+        document = await self._sender_acting(document_id, "recall")
+        reason = await self._sender_note(document, reason)
         await asyncio.to_thread(
             self._app.request_recall, document_id, recipient_codes=recipient_codes, reason=reason, at=self._clock()
         )
@@ -331,13 +367,13 @@ class DocumentUseCases:
             if include_waiting:
                 for row in await asyncio.to_thread(self._registers.waiting, recipient_code):
                     seen.add(row.id)
-                    yield row
+                    yield await self._revealed_incoming(row)
             while True:
                 incoming_id = await arrived.get()
                 found = await asyncio.to_thread(self._registers.incoming_by_id, incoming_id)
                 if found is not None and incoming_id not in seen:
                     seen.add(incoming_id)
-                    yield found
+                    yield await self._revealed_incoming(found)
         finally:
             stop()
 
@@ -355,13 +391,51 @@ class DocumentUseCases:
         row = await asyncio.to_thread(self._registers.incoming_by_id, str(incoming_id))
         if row is None:  # pragma: no cover - the follower has just applied it
             raise NotFound(f"no incoming document has id {incoming_id}")
-        return row
+        return await self._revealed_incoming(row)
 
     async def outgoing(self, document_id: UUID) -> OutgoingRow:
-        """An outgoing document, for its sender, its recipients and auditors."""
+        """An outgoing document, for its sender, its recipients and auditors (a confidential one in clear
+        for its parties only)."""
         row = await self._outgoing_row(document_id)
         see_document(self._identity(), _parties(row), f"document {document_id}", as_auditor=True)
-        return row
+        return await self._revealed_outgoing(row, await self._caller_envelope(row.sealed, row.id))
+
+    async def _sender_note(self, document: OutgoingDocument, note: str) -> str:
+        """A comment or reason on a confidential document, sealed; any other as it is."""
+        envelope = await self._sender_envelope(document)
+        return envelope.seal_note(note) if envelope else note
+
+    async def _sender_envelope(self, document: OutgoingDocument) -> OpenEnvelope | None:
+        """A confidential document's envelope opened with its sender's key (the caller acts for the sender)."""
+        if not document.sealed:
+            return None
+        return await self._vault.open(document.sealed, document.id, document.sender_code, current_actor())
+
+    async def _caller_envelope(self, sealed: str, document_id: str) -> OpenEnvelope | None:
+        """A confidential document's envelope opened with the key wrapped for the caller's agency."""
+        if not sealed:
+            return None
+        agency_code = self._identity().agency_code
+        return await self._vault.open(json.loads(sealed), UUID(document_id), agency_code, current_actor())
+
+    @staticmethod
+    async def _revealed_outgoing(row: OutgoingRow, envelope: OpenEnvelope | None) -> OutgoingRow:
+        """The row with the subject and file names in clear, when it is confidential and opened."""
+        if envelope is None:
+            return row
+        text = envelope.open_text(json.loads(row.sealed)["text"])
+        files = [
+            {**described, "name": name}
+            for described, name in zip(json.loads(row.attachments), text["attachments"], strict=True)
+        ]
+        return replace(row, subject=text["subject"], attachments=json.dumps(files, ensure_ascii=False))
+
+    async def _revealed_incoming(self, row: IncomingRow) -> IncomingRow:
+        """A copy with its subject in clear for its recipient, when it is confidential."""
+        envelope = await self._caller_envelope(row.sealed, row.outgoing_id)
+        if envelope is None:
+            return row
+        return replace(row, subject=envelope.open_text(json.loads(row.sealed)["text"])["subject"])
 
     async def _outgoing_row(self, document_id: UUID) -> OutgoingRow:
         row = await asyncio.to_thread(self._registers.outgoing_by_id, str(document_id))
@@ -371,33 +445,60 @@ class DocumentUseCases:
 
     async def outgoing_of(self, sender_code: str) -> list[OutgoingRow]:
         read_register(self._identity(), sender_code, "the outgoing register")
-        return await asyncio.to_thread(self._registers.outgoing_of, sender_code)
+        rows = await asyncio.to_thread(self._registers.outgoing_of, sender_code)
+        return [await self._revealed_outgoing(row, await self._caller_envelope(row.sealed, row.id)) for row in rows]
 
     async def incoming_of(self, recipient_code: str) -> list[IncomingRow]:
         read_register(self._identity(), recipient_code, "the incoming register")
-        return await asyncio.to_thread(self._registers.incoming_of, recipient_code)
+        rows = await asyncio.to_thread(self._registers.incoming_of, recipient_code)
+        return [await self._revealed_incoming(row) for row in rows]
 
     async def attachment(self, document_id: UUID, sha256: str) -> tuple[dict[str, Any], bytes]:
         """A file of an outgoing document, or of the document an incoming copy is a copy of."""
         copy = await asyncio.to_thread(self._registers.incoming_by_id, str(document_id))
-        row = await self.outgoing(UUID(copy.outgoing_id) if copy else document_id)
-        for attachment in json.loads(row.attachments):
+        row = await self._outgoing_row(UUID(copy.outgoing_id) if copy else document_id)
+        see_document(self._identity(), _parties(row), f"document {row.id}", as_auditor=True)
+        envelope = await self._caller_envelope(row.sealed, row.id)
+        row = await self._revealed_outgoing(row, envelope)
+        for index, attachment in enumerate(json.loads(row.attachments)):
             if attachment["sha256"] == sha256:
-                return attachment, await asyncio.to_thread(self._blobs.get, sha256)
+                content = await self._vault.get(envelope, f"attachment/{index}", sha256)
+                # named by its hash alone: the name of a confidential document's attachment is sealed
+                await self.log_read(document_id, f"attachment {sha256}")
+                return attachment, content
         raise NotFound(f"document {document_id} has no attachment with SHA-256 {sha256}")
 
     async def content(self, document_id: UUID) -> tuple[bytes, str]:
-        row = await self.outgoing(document_id)
+        row = await self._outgoing_row(document_id)
+        see_document(self._identity(), _parties(row), f"document {document_id}", as_auditor=True)
         if not row.content_sha256:
             raise FailedPrecondition(f"document {document_id} has no PDF yet: it is rendered at registration")
-        return await asyncio.to_thread(self._blobs.get, row.content_sha256), row.content_sha256
+        envelope = await self._caller_envelope(row.sealed, row.id)
+        content = await self._vault.get(envelope, "content", row.content_sha256)
+        await self.log_read(document_id, f"content ({row.content_sha256})")
+        return content, row.content_sha256
+
+    async def log_read(self, document_id: UUID, what: str) -> None:
+        """Record in the document's access log that the caller read `what` of it (under the id they named)."""
+        await asyncio.to_thread(self._access.read, str(document_id), what)
 
     async def history(self, document_id: UUID) -> list[EventRecord]:
         """Every event of a document: an outgoing one (with its copies) for its sender, one copy for its
         recipient and the sender; auditors see any that is not confidential."""
         parties = await asyncio.to_thread(self._history_parties, document_id)
         see_document(self._identity(), parties, f"the history of document {document_id}", as_auditor=True)
-        return await asyncio.to_thread(self._app.history, document_id)
+        records = await asyncio.to_thread(self._app.history, document_id)
+        sealed = next((r for r in records if r.event in ("Drafted", "Arrived") and r.data.get("sealed")), None)
+        if sealed is None:
+            return records
+        # A party reads the comments and reasons of a confidential document's history in clear, with the key
+        # wrapped for its agency (the register's record holds the sender's and every recipient's).
+        row = await self._outgoing_row(
+            UUID(sealed.aggregate_id if sealed.event == "Drafted" else sealed.data["outgoing_id"])
+        )
+        envelope = await self._caller_envelope(row.sealed, row.id)
+        assert envelope is not None  # a sealed event belongs to a sealed document
+        return [replace(r, data={k: envelope.open_note(v) for k, v in r.data.items()}) for r in records]
 
     def authorise_audit(self, aggregate_id: UUID) -> None:
         """Who reads an aggregate through the audit API: for a document, whoever may read its history (its
@@ -452,7 +553,8 @@ class DocumentUseCases:
 
     async def _outgoing_after_change(self, document_id: UUID) -> OutgoingRow:
         await asyncio.to_thread(self._follower.catch_up)
-        return await self._outgoing_row(document_id)
+        row = await self._outgoing_row(document_id)
+        return await self._revealed_outgoing(row, await self._caller_envelope(row.sealed, row.id))
 
 
 def _parties(row: OutgoingRow) -> DocumentParties:

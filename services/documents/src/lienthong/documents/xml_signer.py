@@ -7,7 +7,7 @@ from typing import Any
 
 import grpc
 
-from lienthong.documents.gateways import Verdict
+from lienthong.documents.gateways import AS_DOCUMENTS, Verdict
 from lienthong.errors import from_grpc_status
 from lienthong.signing.v1 import signing_pb2, signing_pb2_grpc
 
@@ -32,6 +32,6 @@ class XmlSealer:
 async def _call(rpc: Callable[..., Awaitable[Any]], request: Any) -> Any:
     """Call the signing service; its refusal becomes the domain error with the same status and reason."""
     try:
-        return await rpc(request, timeout=30)
+        return await rpc(request, timeout=30, metadata=AS_DOCUMENTS)
     except grpc.aio.AioRpcError as error:
         raise from_grpc_status(error.code(), error.details() or "", "signing") from error

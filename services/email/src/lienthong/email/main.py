@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from lienthong.audit.accesslog import AccessLogBook
 from lienthong.audit.checkpoints import SignedCheckpoints
 from lienthong.audit.service import audit_service
 from lienthong.consumer import LocalFollower, StreamConsumer
@@ -155,6 +156,7 @@ async def run(settings: Settings) -> None:
             SignedCheckpoints(app, SERVICE).run,
         ],
         cleanup=[close],
+        record_denial=AccessLogBook(app).denied,
     )
 
 

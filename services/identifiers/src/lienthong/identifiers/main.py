@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from lienthong.audit.accesslog import AccessLogBook
 from lienthong.audit.checkpoints import SignedCheckpoints
 from lienthong.audit.service import audit_service
 from lienthong.consumer import LocalFollower
@@ -42,6 +43,7 @@ async def run(settings: Settings) -> None:
         ],
         background=[relay.run, follower.run, ChainSealer(app).run, SignedCheckpoints(app, SERVICE).run],
         cleanup=[link.close],
+        record_denial=AccessLogBook(app).denied,
     )
 
 

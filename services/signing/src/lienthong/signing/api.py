@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ from google.protobuf import duration_pb2
 from pyhanko.sign.timestamps.api import TimeStamper
 
 from lienthong.errors import FailedPrecondition, InvalidArgument, NotFound
+from lienthong.eventstore import current_actor
 from lienthong.eventstore.chain import checkpoint_message
 from lienthong.grpcserver import timestamp_of
 from lienthong.signing.agencies import AgencyNames
@@ -27,6 +29,7 @@ from lienthong.signing.domain.certificate import (
     RegistrationRequest,
     RequestState,
 )
+from lienthong.signing.domain.custody import authorise_unwrap, check_agency_code
 from lienthong.signing.domain.policy import SigningPolicy
 from lienthong.signing.domain.verification import (
     Indication,
@@ -34,12 +37,15 @@ from lienthong.signing.domain.verification import (
     VerificationReport,
     judged_by_registry,
 )
+from lienthong.signing.encryption import EncryptionKeys, key_id
 from lienthong.signing.imports import read_certificate, read_crl
 from lienthong.signing.keystore import KeyStore
 from lienthong.signing.pades import Level, NotAPdf, TrustData, sign_pdf, verify_pdf
 from lienthong.signing.v1 import signing_pb2 as pb
 from lienthong.signing.v1 import signing_pb2_grpc
 from lienthong.signing.xmldsig import NotXml, sign_xml, verify_xml
+
+log = logging.getLogger(__name__)
 
 Context = Any  # grpc.aio.ServicerContext; errors travel as DomainError
 
@@ -63,7 +69,9 @@ class SigningServicer(signing_pb2_grpc.SigningServiceServicer):
         timestamper: TimeStamper,
         level: Level = Level.B_LT,
         trust_anchors: Sequence[x509.Certificate] = (),
+        encryption: EncryptionKeys | None = None,
     ) -> None:
+        self._encryption = encryption
         self._app = app
         self._ca = ca
         self._keys = keys
@@ -89,6 +97,39 @@ class SigningServicer(signing_pb2_grpc.SigningServiceServicer):
             signature=signature,
             certificate_pem=certificate.public_bytes(serialization.Encoding.PEM).decode(),
         )
+
+    async def GetEncryptionKey(
+        self, request: pb.GetEncryptionKeyRequest, context: Context
+    ) -> pb.GetEncryptionKeyResponse:
+        keys = self._encryption_keys()
+        check_agency_code(request.agency_code)
+        public = await asyncio.to_thread(keys.public_key, request.agency_code)
+        pem = public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        return pb.GetEncryptionKeyResponse(
+            agency_code=request.agency_code, public_key_pem=pem.decode("ascii"), key_id=key_id(public)
+        )
+
+    async def UnwrapDataKey(self, request: pb.UnwrapDataKeyRequest, context: Context) -> pb.UnwrapDataKeyResponse:
+        keys = self._encryption_keys()
+        check_agency_code(request.agency_code)
+        if not request.wrapped_key:
+            raise InvalidArgument("wrapped_key is required")
+        caller = current_actor()
+        authorise_unwrap(caller, request.on_behalf_of, request.agency_code)
+        data_key = await asyncio.to_thread(keys.unwrap, request.agency_code, request.wrapped_key)
+        log.info(
+            "data key of document %s unwrapped for agency %s, asked by %s on behalf of %s",
+            request.document_id or "(unnamed)",
+            request.agency_code,
+            caller,
+            request.on_behalf_of or caller,
+        )
+        return pb.UnwrapDataKeyResponse(data_key=data_key)
+
+    def _encryption_keys(self) -> EncryptionKeys:
+        if self._encryption is None:
+            raise FailedPrecondition("this signing service keeps no encryption keys for confidential documents")
+        return self._encryption
 
     async def IssueAgencyCertificate(
         self, request: pb.IssueAgencyCertificateRequest, context: Context

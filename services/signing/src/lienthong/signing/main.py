@@ -5,6 +5,7 @@ from __future__ import annotations
 from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko.sign.timestamps.api import TimeStamper
 
+from lienthong.audit.accesslog import AccessLogBook
 from lienthong.audit.checkpoints import SignedCheckpoints
 from lienthong.audit.service import audit_service
 from lienthong.eventstore import store_environment
@@ -17,6 +18,7 @@ from lienthong.signing.application import SigningApp
 from lienthong.signing.config import SigningConfig
 from lienthong.signing.devca import DevCertificateAuthority
 from lienthong.signing.devca_http import DevCaHttpServer
+from lienthong.signing.encryption import EncryptionKeys
 from lienthong.signing.keystore import EncryptedFileKeyStore, KeyStore
 from lienthong.signing.pkcs11store import Pkcs11KeyStore
 from lienthong.signing.v1 import signing_pb2, signing_pb2_grpc
@@ -31,6 +33,8 @@ def main() -> None:
 async def run(settings: Settings) -> None:
     config = SigningConfig.from_env()
     ca_keys = EncryptedFileKeyStore(settings.data_dir / "signing" / "keys", config.passphrase)
+    # Agencies' keys for confidential documents: in the encrypted file store even when seals are on a token.
+    encryption = EncryptionKeys(EncryptedFileKeyStore(settings.data_dir / "signing" / "encryption", config.passphrase))
     token = Pkcs11KeyStore(config.pkcs11.module, config.pkcs11.token, config.pkcs11.pin) if config.pkcs11 else None
     keys: KeyStore = token or ca_keys
     ca = DevCertificateAuthority(settings.data_dir / "signing" / "ca", ca_keys, holder_keys=keys)
@@ -46,6 +50,7 @@ async def run(settings: Settings) -> None:
         timestamper=timestamper,
         level=config.level,
         trust_anchors=config.trust_anchors,
+        encryption=encryption,
     )
     link = NatsLink(settings.nats_url, name=SERVICE)
     relay = EventRelay(app, link, service=SERVICE, names=StreamNames(settings.instance))
@@ -69,6 +74,7 @@ async def run(settings: Settings) -> None:
         ],
         background=[relay.run, ChainSealer(app).run, SignedCheckpoints(app, SERVICE, servicer).run],
         cleanup=[close],
+        record_denial=AccessLogBook(app).denied,
     )
 
 

@@ -1348,3 +1348,113 @@ class VerifyXmlResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___VerifyXmlResponse: _TypeAlias = VerifyXmlResponse  # noqa: Y015
+
+@_typing.final
+class GetEncryptionKeyRequest(_message.Message):
+    """GetEncryptionKeyRequest names the agency whose encryption key is wanted."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENCY_CODE_FIELD_NUMBER: _builtins.int
+    agency_code: _builtins.str
+    """Identifier code of the agency, e.g. 000.00.00.H41."""
+    def __init__(
+        self,
+        *,
+        agency_code: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency_code", b"agency_code"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetEncryptionKeyRequest: _TypeAlias = GetEncryptionKeyRequest  # noqa: Y015
+
+@_typing.final
+class GetEncryptionKeyResponse(_message.Message):
+    """GetEncryptionKeyResponse is an agency's public encryption key."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENCY_CODE_FIELD_NUMBER: _builtins.int
+    PUBLIC_KEY_PEM_FIELD_NUMBER: _builtins.int
+    KEY_ID_FIELD_NUMBER: _builtins.int
+    agency_code: _builtins.str
+    """Identifier code of the agency."""
+    public_key_pem: _builtins.str
+    """The RSA public key (3072 bits), SubjectPublicKeyInfo in PEM; data keys are wrapped for it with
+    RSA-OAEP, SHA-256 and MGF1-SHA-256, no label.
+    """
+    key_id: _builtins.str
+    """SHA-256 (hex) of the DER SubjectPublicKeyInfo: names the key a data key was wrapped for."""
+    def __init__(
+        self,
+        *,
+        agency_code: _builtins.str = ...,
+        public_key_pem: _builtins.str = ...,
+        key_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency_code", b"agency_code", "key_id", b"key_id", "public_key_pem", b"public_key_pem"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetEncryptionKeyResponse: _TypeAlias = GetEncryptionKeyResponse  # noqa: Y015
+
+@_typing.final
+class UnwrapDataKeyRequest(_message.Message):
+    """UnwrapDataKeyRequest is a data key wrapped for an agency, and who wants it opened."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENCY_CODE_FIELD_NUMBER: _builtins.int
+    WRAPPED_KEY_FIELD_NUMBER: _builtins.int
+    DOCUMENT_ID_FIELD_NUMBER: _builtins.int
+    ON_BEHALF_OF_FIELD_NUMBER: _builtins.int
+    agency_code: _builtins.str
+    """Identifier code of the agency the key was wrapped for."""
+    wrapped_key: _builtins.bytes
+    """The wrapped data key (RSA-OAEP-SHA256 ciphertext)."""
+    document_id: _builtins.str
+    """The document the key belongs to, for the log."""
+    on_behalf_of: _builtins.str
+    """The person the calling service acts for, `<role>@<identifier code>`; empty when the caller acts itself."""
+    def __init__(
+        self,
+        *,
+        agency_code: _builtins.str = ...,
+        wrapped_key: _builtins.bytes = ...,
+        document_id: _builtins.str = ...,
+        on_behalf_of: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agency_code", b"agency_code", "document_id", b"document_id", "on_behalf_of", b"on_behalf_of", "wrapped_key", b"wrapped_key"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UnwrapDataKeyRequest: _TypeAlias = UnwrapDataKeyRequest  # noqa: Y015
+
+@_typing.final
+class UnwrapDataKeyResponse(_message.Message):
+    """UnwrapDataKeyResponse is the data key in clear."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DATA_KEY_FIELD_NUMBER: _builtins.int
+    data_key: _builtins.bytes
+    """The 256-bit AES data key."""
+    def __init__(
+        self,
+        *,
+        data_key: _builtins.bytes = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["data_key", b"data_key"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UnwrapDataKeyResponse: _TypeAlias = UnwrapDataKeyResponse  # noqa: Y015

@@ -120,6 +120,16 @@ class SigningServiceStub:
                 request_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.SignCheckpointRequest.SerializeToString,
                 response_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.SignCheckpointResponse.FromString,
                 _registered_method=True)
+        self.GetEncryptionKey = channel.unary_unary(
+                '/lienthong.signing.v1.SigningService/GetEncryptionKey',
+                request_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.GetEncryptionKeyRequest.SerializeToString,
+                response_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.GetEncryptionKeyResponse.FromString,
+                _registered_method=True)
+        self.UnwrapDataKey = channel.unary_unary(
+                '/lienthong.signing.v1.SigningService/UnwrapDataKey',
+                request_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.UnwrapDataKeyRequest.SerializeToString,
+                response_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.UnwrapDataKeyResponse.FromString,
+                _registered_method=True)
 
 
 class SigningServiceServicer:
@@ -254,6 +264,24 @@ class SigningServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetEncryptionKey(self, request, context):
+        """GetEncryptionKey returns the public half of an agency's key for confidential documents (MẬT and above),
+        creating the key pair at the first request; anyone may ask: it only lets a sender wrap a document's data
+        key for that agency. The private half never leaves the signing service (the cipher custodian).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UnwrapDataKey(self, request, context):
+        """UnwrapDataKey decrypts a document's data key wrapped (RSA-OAEP-SHA256) for an agency, for a caller that
+        acts for that agency, or for the documents service acting on behalf of a member of it
+        (`on_behalf_of`); anyone else is PERMISSION_DENIED. Every unwrapping is logged with who asked.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SigningServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -341,6 +369,16 @@ def add_SigningServiceServicer_to_server(servicer, server):
                     servicer.SignCheckpoint,
                     request_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.SignCheckpointRequest.FromString,
                     response_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.SignCheckpointResponse.SerializeToString,
+            ),
+            'GetEncryptionKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetEncryptionKey,
+                    request_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.GetEncryptionKeyRequest.FromString,
+                    response_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.GetEncryptionKeyResponse.SerializeToString,
+            ),
+            'UnwrapDataKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.UnwrapDataKey,
+                    request_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.UnwrapDataKeyRequest.FromString,
+                    response_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.UnwrapDataKeyResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -803,6 +841,60 @@ class SigningService:
             '/lienthong.signing.v1.SigningService/SignCheckpoint',
             lienthong_dot_signing_dot_v1_dot_signing__pb2.SignCheckpointRequest.SerializeToString,
             lienthong_dot_signing_dot_v1_dot_signing__pb2.SignCheckpointResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetEncryptionKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.signing.v1.SigningService/GetEncryptionKey',
+            lienthong_dot_signing_dot_v1_dot_signing__pb2.GetEncryptionKeyRequest.SerializeToString,
+            lienthong_dot_signing_dot_v1_dot_signing__pb2.GetEncryptionKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UnwrapDataKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.signing.v1.SigningService/UnwrapDataKey',
+            lienthong_dot_signing_dot_v1_dot_signing__pb2.UnwrapDataKeyRequest.SerializeToString,
+            lienthong_dot_signing_dot_v1_dot_signing__pb2.UnwrapDataKeyResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -82,6 +82,16 @@ class SigningServiceStub:
     """SignCheckpoint signs the head of a service's event log (a tamper-evidence checkpoint) with the platform's
     checkpoint key, whose certificate the CA issued for that use only; never with an agency's seal.
     """
+    GetEncryptionKey: _grpc.UnaryUnaryMultiCallable[_signing_pb2.GetEncryptionKeyRequest, _signing_pb2.GetEncryptionKeyResponse]
+    """GetEncryptionKey returns the public half of an agency's key for confidential documents (MẬT and above),
+    creating the key pair at the first request; anyone may ask: it only lets a sender wrap a document's data
+    key for that agency. The private half never leaves the signing service (the cipher custodian).
+    """
+    UnwrapDataKey: _grpc.UnaryUnaryMultiCallable[_signing_pb2.UnwrapDataKeyRequest, _signing_pb2.UnwrapDataKeyResponse]
+    """UnwrapDataKey decrypts a document's data key wrapped (RSA-OAEP-SHA256) for an agency, for a caller that
+    acts for that agency, or for the documents service acting on behalf of a member of it
+    (`on_behalf_of`); anyone else is PERMISSION_DENIED. Every unwrapping is logged with who asked.
+    """
 
 @_typing.type_check_only
 class SigningServiceAsyncStub(SigningServiceStub):
@@ -136,6 +146,16 @@ class SigningServiceAsyncStub(SigningServiceStub):
     SignCheckpoint: _aio.UnaryUnaryMultiCallable[_signing_pb2.SignCheckpointRequest, _signing_pb2.SignCheckpointResponse]  # type: ignore[assignment]
     """SignCheckpoint signs the head of a service's event log (a tamper-evidence checkpoint) with the platform's
     checkpoint key, whose certificate the CA issued for that use only; never with an agency's seal.
+    """
+    GetEncryptionKey: _aio.UnaryUnaryMultiCallable[_signing_pb2.GetEncryptionKeyRequest, _signing_pb2.GetEncryptionKeyResponse]  # type: ignore[assignment]
+    """GetEncryptionKey returns the public half of an agency's key for confidential documents (MẬT and above),
+    creating the key pair at the first request; anyone may ask: it only lets a sender wrap a document's data
+    key for that agency. The private half never leaves the signing service (the cipher custodian).
+    """
+    UnwrapDataKey: _aio.UnaryUnaryMultiCallable[_signing_pb2.UnwrapDataKeyRequest, _signing_pb2.UnwrapDataKeyResponse]  # type: ignore[assignment]
+    """UnwrapDataKey decrypts a document's data key wrapped (RSA-OAEP-SHA256) for an agency, for a caller that
+    acts for that agency, or for the documents service acting on behalf of a member of it
+    (`on_behalf_of`); anyone else is PERMISSION_DENIED. Every unwrapping is logged with who asked.
     """
 
 class SigningServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -290,6 +310,28 @@ class SigningServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_signing_pb2.SignCheckpointResponse, _abc.Awaitable[_signing_pb2.SignCheckpointResponse]]:
         """SignCheckpoint signs the head of a service's event log (a tamper-evidence checkpoint) with the platform's
         checkpoint key, whose certificate the CA issued for that use only; never with an agency's seal.
+        """
+
+    @_abc_1.abstractmethod
+    def GetEncryptionKey(
+        self,
+        request: _signing_pb2.GetEncryptionKeyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_signing_pb2.GetEncryptionKeyResponse, _abc.Awaitable[_signing_pb2.GetEncryptionKeyResponse]]:
+        """GetEncryptionKey returns the public half of an agency's key for confidential documents (MẬT and above),
+        creating the key pair at the first request; anyone may ask: it only lets a sender wrap a document's data
+        key for that agency. The private half never leaves the signing service (the cipher custodian).
+        """
+
+    @_abc_1.abstractmethod
+    def UnwrapDataKey(
+        self,
+        request: _signing_pb2.UnwrapDataKeyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_signing_pb2.UnwrapDataKeyResponse, _abc.Awaitable[_signing_pb2.UnwrapDataKeyResponse]]:
+        """UnwrapDataKey decrypts a document's data key wrapped (RSA-OAEP-SHA256) for an agency, for a caller that
+        acts for that agency, or for the documents service acting on behalf of a member of it
+        (`on_behalf_of`); anyone else is PERMISSION_DENIED. Every unwrapping is logged with who asked.
         """
 
 def add_SigningServiceServicer_to_server(servicer: SigningServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

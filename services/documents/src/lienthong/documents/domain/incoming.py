@@ -55,7 +55,11 @@ class IncomingDocument(Aggregate):
         envelope_sha256: str = "",
         attachments: list[dict[str, Any]] | None = None,
         trace: list[list[str]] | None = None,
+        sealed: dict[str, Any] | None = None,
     ) -> None:
+        # A copy of a confidential document: its subject is a placeholder, `sealed` holds the encrypted text
+        # and the data key wrapped for this recipient (lienthong.documents.envelope).
+        self.sealed: dict[str, Any] = dict(sealed or {})
         # A copy imported from an edXML envelope keeps the envelope (by SHA-256), its DocumentId, files and
         # trace; its sender is in another system, told by status messages instead of an outgoing aggregate.
         self.edxml_document_id = edxml_document_id

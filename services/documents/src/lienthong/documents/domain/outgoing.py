@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 from typing import Any
+from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
@@ -49,12 +50,23 @@ class Confidentiality(enum.Enum):
     TUYET_MAT = 3
 
 
+def checked_subject(subject: str) -> str:
+    """The subject (trích yếu) without surrounding spaces: present and at most 500 characters."""
+    subject = subject.strip()
+    if not subject:
+        raise InvalidArgument("subject (trích yếu) is required")
+    if len(subject) > SUBJECT_LIMIT:
+        raise InvalidArgument(f"subject (trích yếu) has {len(subject)} characters; the limit is {SUBJECT_LIMIT}")
+    return subject
+
+
 class OutgoingDocument(Aggregate):
     """A document an agency issues. Commands check the rule, then record the event that changes state."""
 
     @event("Drafted")
     def __init__(
         self,
+        id: UUID,  # eventsourcing's name; chosen before the draft: a confidential one's encryption is bound to it
         sender_code: str,
         doc_type: str,
         subject: str,
@@ -65,7 +77,11 @@ class OutgoingDocument(Aggregate):
         business_type: str = "NEW",
         relates_to: str = "",
         relates_to_code: str = "",
+        sealed: dict[str, Any] | None = None,
     ) -> None:
+        # A confidential document's subject and file names here are placeholders; `sealed` holds them
+        # encrypted, with the data key wrapped per agency (lienthong.documents.envelope).
+        self.sealed: dict[str, Any] = dict(sealed or {})
         self.attachments = list(attachments or [])
         self.business_type = business_type
         self.relates_to = relates_to
@@ -101,14 +117,16 @@ class OutgoingDocument(Aggregate):
         attachments: list[AttachmentRecord] | None = None,
         business_type: BusinessType = BusinessType.NEW,
         relates_to: OutgoingDocument | None = None,
+        sealed: dict[str, Any] | None = None,
+        document_id: UUID | None = None,
     ) -> OutgoingDocument:
         """Draft a document, checking its subject (trích yếu): present and at most 500 characters; a
-        revocation, update or replacement names an earlier document of the same agency that was sent."""
-        subject = subject.strip()
-        if not subject:
-            raise InvalidArgument("subject (trích yếu) is required")
-        if len(subject) > SUBJECT_LIMIT:
-            raise InvalidArgument(f"subject (trích yếu) has {len(subject)} characters; the limit is {SUBJECT_LIMIT}")
+        revocation, update or replacement names an earlier document of the same agency that was sent.
+        A confidential document comes `sealed`, its subject a placeholder (checked before it was sealed),
+        under the `document_id` its encryption is bound to."""
+        subject = checked_subject(subject)
+        if (confidentiality is not Confidentiality.NORMAL) != bool(sealed):
+            raise InvalidArgument("a confidential document, and only one, is stored encrypted")
         files = list(attachments or [])
         if len(files) > MAX_ATTACHMENTS:
             raise InvalidArgument(f"a document has at most {MAX_ATTACHMENTS} attachments, got {len(files)}")
@@ -120,6 +138,7 @@ class OutgoingDocument(Aggregate):
             if relates_to.state is not OutgoingState.SENT:
                 raise FailedPrecondition(f"document {relates_to.id} has not been sent; change the draft instead")
         return cls(
+            document_id or uuid4(),
             sender_code,
             doc_type,
             subject,
@@ -130,6 +149,7 @@ class OutgoingDocument(Aggregate):
             business_type.name,
             str(relates_to.id) if relates_to else "",
             relates_to.code if relates_to else "",
+            sealed or None,
         )
 
     def submit(self, *, by: str, at: datetime) -> None:
@@ -252,9 +272,17 @@ class OutgoingDocument(Aggregate):
         if self.state is OutgoingState.SENT:
             raise FailedPrecondition(f"document {self.code} has already been sent")
 
-    def send(self, *, recipients: dict[str, str], sent_at: datetime, addressed: dict[str, str] | None = None) -> None:
+    def send(
+        self,
+        *,
+        recipients: dict[str, str],
+        sent_at: datetime,
+        addressed: dict[str, str] | None = None,
+        wrapped_keys: dict[str, str] | None = None,
+    ) -> None:
         """Send to `recipients` (recipient code → id of its incoming copy); `addressed` records the old codes
-        the sender used that were routed to a successor (old code → recipient code)."""
+        the sender used that were routed to a successor (old code → recipient code); a confidential document
+        carries its data key wrapped for each recipient (`wrapped_keys`, recipient code → wrapped key)."""
         self.check_sendable()
         if not recipients:
             raise InvalidArgument("at least one recipient identifier code is required")
@@ -263,8 +291,14 @@ class OutgoingDocument(Aggregate):
         routed_from: dict[str, list[str]] = {}
         for old, new in (addressed or {}).items():
             routed_from.setdefault(new, []).append(old)
+        keys = wrapped_keys or {}
+        if self.sealed and set(keys) != set(recipients):
+            raise FailedPrecondition(
+                f"document {self.code} is confidential: its data key goes wrapped to each recipient"
+            )
         listed = [
             {"recipient_code": code, "incoming_id": incoming, "addressed_to": sorted(routed_from.get(code, [code]))}
+            | ({"wrapped_key": keys[code]} if code in keys else {})
             for code, incoming in sorted(recipients.items())
         ]
         self._sent(self.sender_code, listed, sent_at)
@@ -272,6 +306,9 @@ class OutgoingDocument(Aggregate):
     @event("Sent")
     def _sent(self, sender_code: str, recipients: list[dict[str, Any]], sent_at: datetime) -> None:
         self.recipients = {r["recipient_code"]: r["incoming_id"] for r in recipients}
+        if self.sealed:
+            wrapped = {r["recipient_code"]: r["wrapped_key"] for r in recipients if "wrapped_key" in r}
+            self.sealed = {**self.sealed, "keys": {**self.sealed["keys"], **wrapped}}
         self.recipient_status = {code: ("01", sent_at) for code in self.recipients}
         self.state = OutgoingState.SENT
 

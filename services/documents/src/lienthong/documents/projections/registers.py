@@ -68,6 +68,7 @@ class OutgoingRow:
     seal_policy: str = ""  # the signing policy that let the seal sign it unattended at registration
     leader_certificate_serial: str = ""  # the leader's personal certificate that signed before the seal
     leader_position: str = ""
+    sealed: str = ""  # a confidential document's sealed record (JSON; lienthong.documents.envelope), else ""
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ class IncomingRow:
     status_before_recall: str
     business_type: str
     relates_to_code: str
+    sealed: str = ""  # a confidential copy's sealed record (JSON), with the key wrapped for its recipient
 
     def overdue(self, today: date) -> bool:
         """Past its deadline (a Vietnamese calendar day) and not done."""
@@ -196,6 +198,7 @@ class Registers(SqlProjection):
             Column("seal_policy", String(200), nullable=False, default=""),
             Column("leader_certificate_serial", String(80), nullable=False, default=""),
             Column("leader_position", String(200), nullable=False, default=""),
+            Column("sealed", Text, nullable=False, default=""),
         )
         self.recipients = Table(
             "documents_outgoing_recipients",
@@ -227,6 +230,7 @@ class Registers(SqlProjection):
             Column("status_before_recall", String(2), nullable=False, default=""),
             Column("business_type", String(10), nullable=False, default="NEW"),
             Column("relates_to_code", String(42), nullable=False, default=""),
+            Column("sealed", Text, nullable=False, default=""),
         )
 
     def apply(self, connection: Connection, envelope: events_pb2.EventEnvelope) -> None:
@@ -250,6 +254,7 @@ class Registers(SqlProjection):
                         attachments=json.dumps(data.get("attachments", []), ensure_ascii=False),
                         business_type=data.get("business_type", "NEW"),
                         relates_to=data.get("relates_to", ""),
+                        sealed=_json_or_empty(data.get("sealed")),
                     )
                 )
             case "OutgoingDocument", "Registered":
@@ -286,6 +291,7 @@ class Registers(SqlProjection):
                 )
             case "OutgoingDocument", "Sent":
                 self._update_outgoing(connection, key, state="sent")
+                self._add_wrapped_keys(connection, key, data["recipients"])
                 for recipient in data["recipients"]:
                     connection.execute(
                         insert(self.recipients).values(
@@ -319,6 +325,7 @@ class Registers(SqlProjection):
                         arrived_at=_utc(data["arrived_at"]),
                         business_type=data.get("business_type", "NEW"),
                         relates_to_code=data.get("relates_to_code", ""),
+                        sealed=_json_or_empty(data.get("sealed")),
                     )
                 )
                 self._arrivals.append((data["recipient_code"], key))
@@ -359,6 +366,16 @@ class Registers(SqlProjection):
 
     def _set_status(self, connection: Connection, key: str, status: str, **values: Any) -> None:
         connection.execute(update(self.incoming).where(self.incoming.c.id == key).values(status=status, **values))
+
+    def _add_wrapped_keys(self, connection: Connection, key: str, recipients: list[dict[str, Any]]) -> None:
+        """A sent confidential document's data key, wrapped for each recipient, joins its sealed record."""
+        wrapped = {r["recipient_code"]: r["wrapped_key"] for r in recipients if r.get("wrapped_key")}
+        if not wrapped:
+            return
+        stored = connection.execute(select(self.outgoing.c.sealed).where(self.outgoing.c.id == key)).scalar_one()
+        sealed = json.loads(stored)
+        sealed["keys"] = {**sealed["keys"], **wrapped}
+        self._update_outgoing(connection, key, sealed=_json_or_empty(sealed))
 
     def _update_outgoing(self, connection: Connection, key: str, **values: Any) -> None:
         connection.execute(update(self.outgoing).where(self.outgoing.c.id == key).values(**values))
@@ -541,6 +558,10 @@ class Registers(SqlProjection):
             for r in recipients
         )
         return OutgoingRow(**utc_row(mapping), recipients=listed)
+
+
+def _json_or_empty(value: dict[str, Any] | None) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True) if value else ""
 
 
 def _utc(iso: str) -> datetime:

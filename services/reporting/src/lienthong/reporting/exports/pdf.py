@@ -14,8 +14,10 @@ import matplotlib
 matplotlib.use("Agg")
 
 from matplotlib import pyplot as plt
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from lienthong.reporting.domain.certificates import KINDS, STATES
 from lienthong.reporting.domain.report import Report
@@ -66,6 +68,7 @@ def _charts(report: Report) -> Figure:
     months.set_xticks(list(positions), labels, rotation=45, fontsize=7)
     months.set_title("Văn bản theo tháng")
     months.legend()
+    _counts(months, [n for _, sent, got in report.months for n in (sent, got)])
 
     total = report.total
     signed.pie(
@@ -79,11 +82,14 @@ def _charts(report: Report) -> Figure:
     processing.bar([label for label, _ in report.processing_buckets], [n for _, n in report.processing_buckets])
     processing.set_title("Thời gian từ khi đến tới khi xử lý xong")
     processing.tick_params(axis="x", labelsize=8)
+    _counts(processing, [n for _, n in report.processing_buckets])
 
     changes = ["issued", "changed", "locked", "unlocked", "dissolved"]
     names = ["Cấp mới", "Thay đổi", "Khóa", "Mở khóa", "Giải thể"]
-    registry.bar(names, [report.registry_changes.get(change, 0) for change in changes], color="tab:purple")
+    registry_counts = [report.registry_changes.get(change, 0) for change in changes]
+    registry.bar(names, registry_counts, color="tab:purple")
     registry.set_title("Mã định danh trong kỳ")
+    _counts(registry, registry_counts)
     figure.tight_layout()
     return figure
 
@@ -99,9 +105,11 @@ def _certificate_and_mail_charts(report: Report) -> Figure:
     total = report.total.certificates
 
     colours = ["tab:gray", "tab:cyan", "tab:green", "tab:orange", "tab:red", "tab:brown"]
-    states.bar(STATE_NAMES, [total.states[state] for state in STATES], color=colours)
+    state_counts = [total.states[state] for state in STATES]
+    states.bar(STATE_NAMES, state_counts, color=colours)
     states.set_title("Trạng thái chứng thư số cuối kỳ")
     states.tick_params(axis="x", labelsize=8)
+    _counts(states, state_counts, slanted=True)
 
     held = [total.kinds[kind] for kind in KINDS]
     kinds.pie(
@@ -112,12 +120,12 @@ def _certificate_and_mail_charts(report: Report) -> Figure:
     )
     kinds.set_title("Chứng thư số theo loại")
 
+    signature_counts = [total.signatures_automatic, total.signatures_personal, total.verifications_failed]
     signatures.bar(
-        ["Ký tự động", "Ký cá nhân", "Xác thực không đạt"],
-        [total.signatures_automatic, total.signatures_personal, total.verifications_failed],
-        color=["tab:blue", "tab:green", "tab:red"],
+        ["Ký tự động", "Ký cá nhân", "Xác thực không đạt"], signature_counts, color=["tab:blue", "tab:green", "tab:red"]
     )
     signatures.set_title("Chữ ký số trong kỳ")
+    _counts(signatures, signature_counts, slanted=True)
 
     codes = [row.code for row in report.rows]
     lines.barh(codes, [row.certificates.states["active"] for row in report.rows], color="tab:green", label="Hoạt động")
@@ -132,17 +140,28 @@ def _certificate_and_mail_charts(report: Report) -> Figure:
     lines.tick_params(axis="y", labelsize=7)
     lines.legend()
 
-    mailboxes.bar(["Cấp mới trong kỳ", "Hoạt động cuối kỳ"], [report.total.mail.provisioned, report.total.mail.active])
+    mailbox_counts = [report.total.mail.provisioned, report.total.mail.active]
+    mailboxes.bar(["Cấp mới trong kỳ", "Hoạt động cuối kỳ"], mailbox_counts)
     mailboxes.set_title("Hộp thư công vụ")
+    _counts(mailboxes, mailbox_counts)
     outcomes = report.total.mail
-    mail.bar(
-        ["Đã gửi", "Gửi lại sau", "Bị trả lại"],
-        [outcomes.sent, outcomes.deferred, outcomes.bounced],
-        color=["tab:green", "tab:orange", "tab:red"],
-    )
+    mail_counts = [outcomes.sent, outcomes.deferred, outcomes.bounced]
+    mail.bar(["Đã gửi", "Gửi lại sau", "Bị trả lại"], mail_counts, color=["tab:green", "tab:orange", "tab:red"])
     mail.set_title("Thư thông báo trong kỳ")
+    _counts(mail, mail_counts)
     figure.tight_layout()
     return figure
+
+
+def _counts(axes: Axes, values: list[int], *, slanted: bool = False) -> None:
+    """A bar chart of counts: its axis from 0 with whole numbers (not -0.04 … 0.04 when every count is 0), and
+    with `slanted`, category names turned so that long Vietnamese ones do not run into each other."""
+    axes.set_ylim(0, max([*values, 1]) * 1.1)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    if slanted:
+        axes.tick_params(axis="x", labelrotation=25)
+        for label in axes.get_xticklabels():
+            label.set_horizontalalignment("right")
 
 
 def _short(value: object) -> str:

@@ -1,0 +1,58 @@
+"""Save observers see each save's aggregates with the events it stored, and cannot make a save fail."""
+
+from __future__ import annotations
+
+import pytest
+from eventsourcing.domain import Aggregate, event
+
+from lienthong.eventstore import SavedChanges, StoredApplication, store_environment
+
+
+class Tally(Aggregate):
+    @event("Started")
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.count = 0
+
+    @event("Counted")
+    def add(self) -> None:
+        self.count += 1
+
+
+class Tallies(StoredApplication):
+    name = "Tallies"
+
+
+def test_an_observer_sees_each_aggregate_saved_with_its_new_events(database_url: str) -> None:
+    app = Tallies(store_environment("tallies", database_url))
+    seen: list[list[tuple[str, int, list[str]]]] = []
+    app.add_save_observer(
+        lambda changes: seen.append(
+            [(tally.label, tally.count, [type(e).__name__ for e in events]) for tally, events in changes]
+        )
+    )
+    first, second = Tally("first"), Tally("second")
+    first.add()
+    app.save(first, second)
+    second.add()
+    second.add()
+    app.save(first, second)  # `first` has nothing new: it is not reported
+
+    assert seen == [
+        [("first", 1, ["Started", "Counted"]), ("second", 0, ["Started"])],
+        [("second", 2, ["Counted", "Counted"])],
+    ]
+
+
+def test_a_failing_observer_does_not_fail_the_save(database_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    app = Tallies(store_environment("tallies", database_url))
+
+    def broken(changes: SavedChanges) -> None:
+        raise RuntimeError("metrics backend is gone")
+
+    app.add_save_observer(broken)
+    tally = Tally("kept")
+    app.save(tally)
+
+    assert app.repository.get(tally.id).label == "kept"
+    assert "a save observer failed" in caplog.text

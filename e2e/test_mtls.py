@@ -32,7 +32,7 @@ def test_a_call_without_a_client_certificate_fails(platform: Platform, service: 
 
 
 def test_the_certificate_names_who_acts_and_a_header_cannot_name_someone_else(connect: Connect) -> None:
-    agencies = identifiers_pb2_grpc.IdentifiersServiceStub(connect("identifiers", CLERK))
+    agencies = identifiers_pb2_grpc.IdentifiersServiceStub(connect("identifiers", f"operator@{CODE}"))
     agencies.RegisterAgency(ids.RegisterAgencyRequest(code="000.00.00.H44", name="UBND tỉnh thử", short_name="UBND"))
     agencies.RegisterAgency(ids.RegisterAgencyRequest(code=CODE, name="Sở Tư pháp thử nghiệm", short_name="STP"))
     clerk = documents_pb2_grpc.DocumentsServiceStub(connect("documents", CLERK))

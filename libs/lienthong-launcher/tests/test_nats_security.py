@@ -1,0 +1,203 @@
+"""Each service's NATS user may publish only its own events and read only the streams it consumes, against a
+real nats-server configured as `make run` configures it (users and permissions from lienthong.relay)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nats
+import pytest
+from nats.aio.client import Client
+from nats.errors import Error as NatsError
+from nats.js.api import StorageType, StreamConfig
+
+from lienthong.consumer import StreamConsumer
+from lienthong.events.v1 import events_pb2
+from lienthong.launcher.nats_security import NatsSecurity
+from lienthong.launcher.nats_server import NatsServer
+from lienthong.launcher.ports import free_port
+from lienthong.relay import NatsLink, StreamNames, ensure_stream
+from lienthong.relay.topology import ADMIN, EMAIL_NOTIFICATIONS, REPORTING
+
+NAMES = StreamNames("lienthong")
+REFUSED = (NatsError, TimeoutError)  # a request the server drops answers nothing: the client times out
+
+
+@pytest.fixture
+def security(tmp_path: Path) -> NatsSecurity:
+    return NatsSecurity.prepare(tmp_path / "credentials", NAMES)
+
+
+@pytest.fixture
+def server(tmp_path: Path, security: NatsSecurity) -> Iterator[NatsServer]:
+    running = NatsServer(free_port(), tmp_path / "nats", security=security)
+    running.start()
+    yield running
+    running.stop()
+
+
+@dataclass
+class Connection:
+    client: Client
+    errors: list[str] = field(default_factory=list)
+
+
+@contextlib.asynccontextmanager
+async def connected(server: NatsServer, security: NatsSecurity, user: str) -> AsyncIterator[Connection]:
+    errors: list[str] = []
+
+    async def on_error(error: Exception) -> None:
+        errors.append(str(error))
+
+    client = await nats.connect(
+        server.url, error_cb=on_error, allow_reconnect=False, **security.credentials(user).connect_options()
+    )
+    connection = Connection(client, errors)
+    try:
+        yield connection
+    finally:
+        await connection.client.close()
+
+
+def envelope(aggregate_id: str) -> bytes:
+    return events_pb2.EventEnvelope(aggregate_id=aggregate_id).SerializeToString()
+
+
+async def publish_event(connection: Connection, service: str, aggregate_id: str) -> None:
+    js = connection.client.jetstream(timeout=2)
+    await ensure_stream(js, NAMES, service)
+    await js.publish(
+        NAMES.subject(service, "Agency", "Added"), envelope(aggregate_id), headers={"Nats-Msg-Id": aggregate_id}
+    )
+
+
+async def stream_size(server: NatsServer, security: NatsSecurity, service: str) -> int:
+    async with connected(server, security, ADMIN) as admin:
+        info = await admin.client.jetstream().stream_info(NAMES.stream(service))
+        return int(info.state.messages)
+
+
+class Collected:
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+
+    def last_position(self, stream: str) -> int:
+        return 0
+
+    def process(self, stream: str, position: int, envelope: events_pb2.EventEnvelope) -> None:
+        self.ids.append(envelope.aggregate_id)
+
+    def quarantine(self, stream: str, position: int, subject: str, data: bytes, reason: str) -> None:
+        raise AssertionError(reason)
+
+
+async def test_a_service_publishes_its_events_and_its_readers_consume_them(
+    server: NatsServer, security: NatsSecurity
+) -> None:
+    async with connected(server, security, "documents") as documents:
+        await publish_event(documents, "documents", "doc-1")
+        await ensure_stream(documents.client.jetstream(timeout=2), NAMES, "documents")  # already there: no change
+    for user, durable in (("email", EMAIL_NOTIFICATIONS), ("reporting", REPORTING)):
+        link = NatsLink(server.url, user, security.credentials(user))
+        sink = Collected()
+        consumer = StreamConsumer(link, stream=NAMES.stream("documents"), durable=durable, sink=sink, fetch_timeout=0.5)
+        try:
+            assert await consumer.catch_up() == 1
+        finally:
+            await link.close()
+        assert sink.ids == ["doc-1"]
+    assert documents.errors == []
+
+
+async def test_a_service_cannot_publish_to_another_services_subjects(
+    server: NatsServer, security: NatsSecurity
+) -> None:
+    async with connected(server, security, "identifiers") as identifiers:
+        await publish_event(identifiers, "identifiers", "agency-1")
+    async with connected(server, security, "documents") as documents:
+        js = documents.client.jetstream(timeout=1)
+        with pytest.raises(REFUSED):
+            await js.publish(NAMES.subject("identifiers", "Agency", "Added"), envelope("forged"))
+        await documents.client.publish(NAMES.subject("identifiers", "Agency", "Dissolved"), envelope("forged"))
+        await documents.client.flush()
+        assert any("permissions violation for publish" in error.lower() for error in documents.errors)
+    assert await stream_size(server, security, "identifiers") == 1
+
+
+async def test_a_service_cannot_create_update_or_delete_another_services_stream(
+    server: NatsServer, security: NatsSecurity
+) -> None:
+    async with connected(server, security, "signing") as signing:
+        js = signing.client.jetstream(timeout=1)
+        with pytest.raises(REFUSED):
+            await ensure_stream(js, NAMES, "email")
+    async with connected(server, security, "email") as email:
+        await publish_event(email, "email", "mail-1")
+    async with connected(server, security, "reporting") as reporting:  # it reads the email stream, no more
+        js = reporting.client.jetstream(timeout=1)
+        with pytest.raises(REFUSED):
+            await js.delete_stream(NAMES.stream("email"))
+        with pytest.raises(REFUSED):
+            await js.purge_stream(NAMES.stream("email"))
+    assert await stream_size(server, security, "email") == 1
+
+
+async def test_a_service_reads_only_the_streams_it_consumes(server: NatsServer, security: NatsSecurity) -> None:
+    async with connected(server, security, "documents") as documents:
+        await publish_event(documents, "documents", "doc-1")
+    link = NatsLink(server.url, "signing", security.credentials("signing"))
+    consumer = StreamConsumer(link, stream=NAMES.stream("documents"), durable="signing", sink=Collected())
+    try:
+        with pytest.raises(REFUSED):
+            await consumer.catch_up()
+    finally:
+        await link.close()
+    async with connected(server, security, "signing") as signing:
+        await signing.client.subscribe(NAMES.subjects("documents"))
+        await signing.client.flush()
+        assert any("permissions violation for subscription" in error.lower() for error in signing.errors)
+    # nor under another durable's name on a stream it does read
+    link = NatsLink(server.url, "reporting", security.credentials("reporting"))
+    stolen = StreamConsumer(link, stream=NAMES.stream("documents"), durable=EMAIL_NOTIFICATIONS, sink=Collected())
+    try:
+        with pytest.raises(REFUSED):
+            await stolen.catch_up()
+    finally:
+        await link.close()
+
+
+async def test_a_service_brings_its_own_stream_up_to_date(server: NatsServer, security: NatsSecurity) -> None:
+    async with connected(server, security, ADMIN) as admin:
+        outdated = StreamConfig(
+            name=NAMES.stream("signing"), subjects=[NAMES.subjects("signing")], storage=StorageType.FILE
+        )
+        await admin.client.jetstream().add_stream(outdated)
+    async with connected(server, security, "signing") as signing:
+        await publish_event(signing, "signing", "cert-1")
+    async with connected(server, security, ADMIN) as admin:
+        info = await admin.client.jetstream().stream_info(NAMES.stream("signing"))
+    assert info.config.duplicate_window == 24 * 3600.0
+
+
+async def test_a_connection_without_the_right_password_is_refused(server: NatsServer, security: NatsSecurity) -> None:
+    with pytest.raises(NatsError):
+        await nats.connect(server.url, allow_reconnect=False, max_reconnect_attempts=0)
+    with pytest.raises(NatsError):
+        await nats.connect(
+            server.url,
+            user="documents",
+            password=security.password_file("email").read_text().strip(),
+            allow_reconnect=False,
+        )
+
+
+def test_password_files_are_private_and_kept_across_restarts(tmp_path: Path) -> None:
+    first = NatsSecurity.prepare(tmp_path / "credentials", NAMES)
+    password = first.password_file("documents").read_text()
+    again = NatsSecurity.prepare(tmp_path / "credentials", NAMES)
+    assert again.password_file("documents").read_text() == password
+    assert first.password_file("documents").stat().st_mode & 0o777 == 0o600
+    assert password not in first.server_config()

@@ -1,12 +1,16 @@
 """Each service's NATS user may publish only its own events and read only the streams it consumes, against a
-real nats-server configured as `make run` configures it (users and permissions from lienthong.relay)."""
+real nats-server configured as `make run` configures it (users and permissions from lienthong.relay, TLS with
+client certificates of the platform CA)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import ssl
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import nats
 import pytest
@@ -16,19 +20,27 @@ from nats.js.api import StorageType, StreamConfig
 
 from lienthong.consumer import StreamConsumer
 from lienthong.events.v1 import events_pb2
-from lienthong.launcher.nats_security import NatsSecurity
+from lienthong.launcher.nats_security import NatsSecurity, NatsTls
 from lienthong.launcher.nats_server import NatsServer
 from lienthong.launcher.ports import free_port
 from lienthong.relay import NatsLink, StreamNames, ensure_stream
 from lienthong.relay.topology import ADMIN, EMAIL_NOTIFICATIONS, REPORTING
+from lienthong.signing.platformtls import TlsDirectory, platform_ca
 
 NAMES = StreamNames("lienthong")
 REFUSED = (NatsError, TimeoutError)  # a request the server drops answers nothing: the client times out
 
 
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory: pytest.TempPathFactory) -> NatsTls:
+    """Certificates of a CA of this module's own (the platform's dev CA in a data directory of its own)."""
+    data_dir = tmp_path_factory.mktemp("platform")
+    return NatsTls.issue(TlsDirectory(data_dir / "tls", platform_ca(data_dir)))
+
+
 @pytest.fixture
-def security(tmp_path: Path) -> NatsSecurity:
-    return NatsSecurity.prepare(tmp_path / "credentials", NAMES)
+def security(tmp_path: Path, tls: NatsTls) -> NatsSecurity:
+    return NatsSecurity.prepare(tmp_path / "credentials", NAMES, tls)
 
 
 @pytest.fixture
@@ -43,19 +55,33 @@ def server(tmp_path: Path, security: NatsSecurity) -> Iterator[NatsServer]:
 class Connection:
     client: Client
     errors: list[str] = field(default_factory=list)
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def told(self, text: str) -> bool:
+        """Whether the server sends an error containing `text` (it reaches the error callback asynchronously,
+        some time after the flush that follows the offending operation)."""
+        while not any(text in error.lower() for error in self.errors):
+            self.arrived.clear()
+            try:
+                await asyncio.wait_for(self.arrived.wait(), timeout=10)
+            except TimeoutError:
+                return False
+        return True
 
 
 @contextlib.asynccontextmanager
 async def connected(server: NatsServer, security: NatsSecurity, user: str) -> AsyncIterator[Connection]:
     errors: list[str] = []
+    arrived = asyncio.Event()
 
     async def on_error(error: Exception) -> None:
         errors.append(str(error))
+        arrived.set()
 
     client = await nats.connect(
         server.url, error_cb=on_error, allow_reconnect=False, **security.credentials(user).connect_options()
     )
-    connection = Connection(client, errors)
+    connection = Connection(client, errors, arrived)
     try:
         yield connection
     finally:
@@ -123,7 +149,7 @@ async def test_a_service_cannot_publish_to_another_services_subjects(
             await js.publish(NAMES.subject("identifiers", "Agency", "Added"), envelope("forged"))
         await documents.client.publish(NAMES.subject("identifiers", "Agency", "Dissolved"), envelope("forged"))
         await documents.client.flush()
-        assert any("permissions violation for publish" in error.lower() for error in documents.errors)
+        assert await documents.told("permissions violation for publish")
     assert await stream_size(server, security, "identifiers") == 1
 
 
@@ -158,7 +184,7 @@ async def test_a_service_reads_only_the_streams_it_consumes(server: NatsServer, 
     async with connected(server, security, "signing") as signing:
         await signing.client.subscribe(NAMES.subjects("documents"))
         await signing.client.flush()
-        assert any("permissions violation for subscription" in error.lower() for error in signing.errors)
+        assert await signing.told("permissions violation for subscription")
     # nor under another durable's name on a stream it does read
     link = NatsLink(server.url, "reporting", security.credentials("reporting"))
     stolen = StreamConsumer(link, stream=NAMES.stream("documents"), durable=EMAIL_NOTIFICATIONS, sink=Collected())
@@ -182,16 +208,44 @@ async def test_a_service_brings_its_own_stream_up_to_date(server: NatsServer, se
     assert info.config.duplicate_window == 24 * 3600.0
 
 
+async def refused(server: NatsServer, **options: Any) -> None:
+    try:
+        client = await nats.connect(server.url, allow_reconnect=False, max_reconnect_attempts=0, **options)
+    except (NatsError, OSError):
+        return
+    await client.close()
+    pytest.fail("the server let the connection in")
+
+
 async def test_a_connection_without_the_right_password_is_refused(server: NatsServer, security: NatsSecurity) -> None:
-    with pytest.raises(NatsError):
-        await nats.connect(server.url, allow_reconnect=False, max_reconnect_attempts=0)
-    with pytest.raises(NatsError):
-        await nats.connect(
-            server.url,
-            user="documents",
-            password=security.password_file("email").read_text().strip(),
-            allow_reconnect=False,
-        )
+    documents = security.credentials("documents").connect_options()
+    client = await nats.connect(server.url, allow_reconnect=False, **documents)
+    assert client.is_connected
+    await client.close()
+    await refused(server, tls=documents["tls"])
+    await refused(server, **{**documents, "password": security.password_file("email").read_text().strip()})
+
+
+async def test_a_connection_without_tls_is_refused(server: NatsServer, security: NatsSecurity) -> None:
+    documents = security.credentials("documents").connect_options()
+    del documents["tls"]
+    await refused(server, **documents)
+
+
+async def test_a_client_that_does_not_trust_the_platform_ca_is_refused(
+    server: NatsServer, security: NatsSecurity, tls: NatsTls
+) -> None:
+    files = tls.clients["documents"]
+    context = ssl.create_default_context()  # the system's CAs only
+    context.load_cert_chain(files.cert, files.key)
+    await refused(server, **{**security.credentials("documents").connect_options(), "tls": context})
+
+
+async def test_a_client_without_a_certificate_of_the_platform_ca_is_refused(
+    server: NatsServer, security: NatsSecurity, tls: NatsTls
+) -> None:
+    context = ssl.create_default_context(cafile=tls.server.ca)  # trusts the server, shows no certificate
+    await refused(server, **{**security.credentials("documents").connect_options(), "tls": context})
 
 
 def test_password_files_are_private_and_kept_across_restarts(tmp_path: Path) -> None:

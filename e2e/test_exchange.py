@@ -164,7 +164,7 @@ def test_a_signed_document_is_exchanged_end_to_end(
 
     # Every event is on NATS, on its subject, with Nats-Msg-Id = <aggregate id>:<version>.
     instance = platform.config.instance
-    stream = stream_messages(platform.nats_url, f"{instance}_DOCUMENTS".upper())
+    stream = stream_messages(platform.nats_url, f"{instance}_DOCUMENTS".upper(), platform.nats_credentials())
     mine = [(m.subject, m.message_id) for m in stream if m.message_id.startswith(document.id)]
     assert mine == [
         (f"{instance}.documents.outgoing_document.drafted", f"{document.id}:1"),

@@ -115,3 +115,10 @@ class NatsSecurity:
                 LIENTHONG_NATS_CA=str(files.ca), LIENTHONG_NATS_CERT=str(files.cert), LIENTHONG_NATS_KEY=str(files.key)
             )
         return env
+
+
+def embedded_nats_security(data_dir: Path, names: StreamNames) -> NatsSecurity:
+    """What `make run` uses: password files in `<data dir>/nats-credentials`, certificates of the platform's
+    dev CA in `<data dir>/tls` (the signing service's CA, created here if the platform is new)."""
+    tls = NatsTls.issue(TlsDirectory.of_platform(data_dir))
+    return NatsSecurity.prepare(data_dir / "nats-credentials", names, tls)

@@ -255,3 +255,16 @@ def test_password_files_are_private_and_kept_across_restarts(tmp_path: Path) -> 
     assert again.password_file("documents").read_text() == password
     assert first.password_file("documents").stat().st_mode & 0o777 == 0o600
     assert password not in first.server_config()
+
+
+async def test_the_operators_user_reads_and_deletes_streams_but_cannot_forge_events(
+    server: NatsServer, security: NatsSecurity
+) -> None:
+    async with connected(server, security, "email") as email:
+        await publish_event(email, "email", "mail-1")
+    async with connected(server, security, ADMIN) as admin:
+        js = admin.client.jetstream(timeout=1)
+        assert (await js.get_msg(NAMES.stream("email"), 1)).subject == NAMES.subject("email", "Agency", "Added")
+        with pytest.raises(REFUSED):
+            await js.publish(NAMES.subject("email", "Agency", "Added"), envelope("forged"))
+        assert await js.delete_stream(NAMES.stream("email"))

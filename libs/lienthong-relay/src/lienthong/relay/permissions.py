@@ -55,8 +55,9 @@ def service_permissions(role: NatsRole, names: StreamNames) -> UserPermissions:
 
 
 def admin_permissions() -> UserPermissions:
-    """Operators' tools: the whole JetStream API (list, read, delete streams), but no event subject."""
-    return UserPermissions(ADMIN, ("$JS.API.>",), (f"{inbox_prefix(ADMIN)}.>",))
+    """Operators' tools: the whole JetStream API (list, read, delete streams; backups acknowledge snapshot
+    chunks on `$JS.SNAPSHOT.>`), but no event subject."""
+    return UserPermissions(ADMIN, ("$JS.API.>", "$JS.SNAPSHOT.>"), (f"{inbox_prefix(ADMIN)}.>",))
 
 
 def all_permissions(names: StreamNames) -> list[UserPermissions]:

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import ssl
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from lienthong.relay.credentials import NatsCredentials
+from lienthong.signing.platformtls import TlsDirectory, platform_ca
 
 
 def test_nothing_set_means_a_plain_connection(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -37,34 +33,16 @@ def test_the_user_gets_its_password_from_the_file_and_its_own_inbox(
     assert "p0123456789abcdef" not in repr(credentials)
 
 
-def self_signed_ca(path: Path) -> Path:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test CA")])
-    now = dt.datetime.now(dt.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(1)
-        .not_valid_before(now)
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    return path
-
-
 def test_a_ca_means_tls_that_verifies_the_server_against_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("LIENTHONG_NATS_USER", raising=False)
     monkeypatch.delenv("LIENTHONG_NATS_CERT", raising=False)
     monkeypatch.delenv("LIENTHONG_NATS_KEY", raising=False)
-    monkeypatch.setenv("LIENTHONG_NATS_CA", str(self_signed_ca(tmp_path / "ca.pem")))
+    ca_file = TlsDirectory(tmp_path / "tls", platform_ca(tmp_path)).ca_file  # the dev platform CA
+    monkeypatch.setenv("LIENTHONG_NATS_CA", str(ca_file))
     context = NatsCredentials.from_env().connect_options()["tls"]
     assert context.verify_mode == ssl.CERT_REQUIRED
     assert context.check_hostname
-    assert [ca["subject"] for ca in context.get_ca_certs()] == [((("commonName", "test CA"),),)]
+    assert len(context.get_ca_certs()) == 1  # that CA, not the system's
 
 
 def test_half_a_configuration_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:

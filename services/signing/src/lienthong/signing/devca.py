@@ -18,9 +18,11 @@ RSA-4096 seconds), small signatures, and accepted by PAdES verifiers and pyHanko
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import os
 import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +44,7 @@ from lienthong.signing.keystore import (
 ROOT_YEARS = 20
 ISSUING_YEARS = 10
 SEAL_YEARS = 3
+TLS_YEARS = 2
 CRL_DAYS = 7
 # Certificates start a little in the past so a verifier whose clock lags ours does not see "not yet valid".
 CLOCK_SKEW = dt.timedelta(minutes=5)
@@ -272,6 +275,47 @@ class DevCertificateAuthority:
             raise TypeError("the checkpoint key is not an EC key")
         return key.sign(message, ec.ECDSA(hashes.SHA256())), certificate
 
+    def issue_tls(
+        self,
+        common_name: str,
+        public_key: PublicKey,
+        *,
+        uris: Sequence[str] = (),
+        hosts: Sequence[str] = (),
+        years: int = TLS_YEARS,
+        now: dt.datetime | None = None,
+    ) -> x509.Certificate:
+        """A TLS certificate (server and client authentication) for a key held elsewhere: the platform's
+        services and callers (platformtls.py). `hosts` become DNS or IP address names, `uris` URI names.
+
+        It is not kept in the CA's register of seals and personal certificates, and carries no agency
+        identifier code, so it can never be taken for an agency's seal.
+        """
+        now = now or dt.datetime.now(dt.UTC)
+        names: list[x509.GeneralName] = [x509.UniformResourceIdentifier(uri) for uri in uris]
+        names += [_host_name(host) for host in hosts]
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(_ca_name(common_name))
+            .issuer_name(self.issuing.subject)
+            .public_key(public_key)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - CLOCK_SKEW)
+            .not_valid_after(now + dt.timedelta(days=365 * years))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(_key_usage(signing=True, commitment=False), critical=True)
+            .add_extension(
+                x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]),
+                critical=False,
+            )
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+            .add_extension(_authority_key_identifier(self.issuing), critical=False)
+        )
+        if names:
+            builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
+        with self._lock:
+            return builder.sign(self._keys.get(serial_of(self.issuing)), hashes.SHA256())
+
     def _issue(
         self,
         subject: x509.Name,
@@ -418,12 +462,12 @@ def _ca_name(common_name: str) -> x509.Name:
     )
 
 
-def _key_usage(*, signing: bool) -> x509.KeyUsage:
-    # A seal signs documents (digitalSignature + nonRepudiation, which PAdES verifiers expect);
-    # a CA signs only certificates and CRLs.
+def _key_usage(*, signing: bool, commitment: bool = True) -> x509.KeyUsage:
+    # A seal signs documents (digitalSignature + nonRepudiation, which PAdES verifiers expect); a TLS key
+    # signs handshakes only (digitalSignature, no commitment); a CA signs only certificates and CRLs.
     return x509.KeyUsage(
         digital_signature=signing,
-        content_commitment=signing,
+        content_commitment=signing and commitment,
         key_encipherment=False,
         data_encipherment=False,
         key_agreement=False,
@@ -432,6 +476,13 @@ def _key_usage(*, signing: bool) -> x509.KeyUsage:
         encipher_only=False,
         decipher_only=False,
     )
+
+
+def _host_name(host: str) -> x509.GeneralName:
+    try:
+        return x509.IPAddress(ipaddress.ip_address(host))
+    except ValueError:
+        return x509.DNSName(host)
 
 
 def _authority_key_identifier(issuer: x509.Certificate) -> x509.AuthorityKeyIdentifier:

@@ -35,6 +35,7 @@ from lienthong.identifiers.domain.codes import IdentifierCode
 from lienthong.launcher.province import demo_province
 from lienthong.signing.application import SigningApp
 from lienthong.signing.domain.certificate import Certificate, RegistrationRequest
+from lienthong.signing.domain.policy import FailedVerification
 from lienthong.vietnamese.calendar import start_of_vietnam_day, vietnam_date
 from seeding.writer import BulkWriter
 
@@ -47,7 +48,7 @@ SEED_KINDS = (("individual", 5_735 - 900), ("sim_pki", 900), ("organisation", 1_
 SEED_STATES = (("active", 5_755), ("revoked", 494), ("not_yet_active", 493), ("expired", 6))
 SEED_CERTIFICATES = 6_748
 # Ministries and other provinces, reached over the national axis.
-OUTSIDE = tuple(f"000.00.00.G{n:02d}" for n in range(1, 23)) + ("000.00.00.H40", "000.00.00.H42", "000.00.00.H43")
+OUTSIDE = (*(f"000.00.00.G{n:02d}" for n in range(1, 23)), "000.00.00.H40", "000.00.00.H42", "000.00.00.H43")
 PEM = "-----BEGIN CERTIFICATE-----\nMIIB(seeded)\n-----END CERTIFICATE-----\n"
 
 
@@ -157,14 +158,14 @@ class ProvinceYear:
             agencies[parent].note_child_number(number)
         for agency in agencies.values():
             writer.put(agency, registered_at)
-        for code in self.random.sample(self.codes, 12):
-            agency = agencies[code]
+        for renamed in self.random.sample(self.codes, 12):
+            agency = agencies[renamed]
             fields = agency.fields
             agency.update(AgencyFields(f"{fields.name} (mới)", fields.short_name, fields.address, fields.email))
             writer.put(agency, self.moment(self.day_of_year()))
-        for code in self.random.sample(self.codes[30:], 3):
-            agencies[code].lock("sáp nhập, chờ quyết định")
-            writer.put(agencies[code], self.moment(self.day_of_year()))
+        for locked in self.random.sample(self.codes[30:], 3):
+            agencies[locked].lock("sáp nhập, chờ quyết định")
+            writer.put(agencies[locked], self.moment(self.day_of_year()))
 
     # --- signing -----------------------------------------------------------------------------------------
     def certificates(self, writer: BulkWriter) -> None:
@@ -201,14 +202,29 @@ class ProvinceYear:
                 issued = first + timedelta(seconds=self.random.randint(-365 * 86400, 364 * 86400))
                 not_before, not_after = issued, issued + timedelta(days=3 * 365)
             certificate = self._certificate(writer, serial, agency, kind, issued, not_before, not_after)
+            if state == "active" and self.random.random() < 0.02:
+                self._suspension(writer, certificate, max(issued, first))
             if state == "revoked":
                 revoked = max(issued, first) + (end - max(issued, first)) * self.random.uniform(0.05, 0.95)
                 certificate.revoke(reason="mất thiết bị", at=revoked.replace(microsecond=0))
                 writer.put(certificate, revoked.replace(microsecond=0))
+        for n in range(max(self.shape.certificates // 200, 1)):
+            failure = FailedVerification(f"{n:064x}", "TOTAL-FAILED", "HASH_FAILURE", self._agency())
+            writer.put(failure, self.moment(self.day_of_year()))
         for n in range(max(self.shape.certificates // 100, 1)):
             at = end - timedelta(seconds=self.random.randint(3600, 20 * 86400))
             request = self._request("individual", self.random.choice(self.codes), at, n)
             writer.put(request, at)
+
+    def _suspension(self, writer: BulkWriter, certificate: Certificate, after: datetime) -> None:
+        """A certificate suspended for a few days, then reactivated, within the year."""
+        suspended = after + (self.shape.end - after) * self.random.uniform(0.1, 0.8)
+        suspended = suspended.replace(microsecond=0)
+        certificate.suspend(reason="nghi lộ khóa", at=suspended)
+        writer.put(certificate, suspended)
+        reactivated = min(suspended + timedelta(days=self.random.randint(1, 10)), self.shape.end - timedelta(hours=1))
+        certificate.reactivate(at=reactivated)
+        writer.put(certificate, reactivated)
 
     def _spread(self, seed: tuple[tuple[str, int], ...], total: int) -> dict[str, int]:
         """`total` split in the seed's proportions (largest remainders), every share at least one."""

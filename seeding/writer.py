@@ -8,6 +8,7 @@ the store is what the service itself would have written, only dated in the past 
 from __future__ import annotations
 
 from datetime import datetime
+
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import StoredEvent
 
@@ -45,4 +46,3 @@ class BulkWriter:
         self.flush()
         ChainSealer(self.app).seal()
         return self.written
-

@@ -57,6 +57,10 @@ def test_a_seeded_year_reports_what_sql_counts_in_the_event_log_and_rebuilds_the
         create_engine(database_url), PROVINCE_CODE, SHAPE.first_day, SHAPE.last_day, vietnam_today(), SHAPE.end
     ).report()
     assert differences(report, counted) == []
+    counted.lines["total"]["sent"] += 1  # and a figure off by one is caught
+    assert differences(report, counted) == [
+        f"line total: sent is {report.total.sent} in the report, {report.total.sent + 1.0} in the event log"
+    ]
     # Shaped like the seed: documents exchanged, 96% signed, certificates in the seed's states.
     total = report.total
     assert abs(total.sent + total.received - SHAPE.documents) < SHAPE.documents * 0.02

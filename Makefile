@@ -95,7 +95,7 @@ breaking: $(BUF) ## check the contract for breaking changes against main
 lint: .venv/.synced ## ruff and mypy
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	MYPYPATH=$$(ls -d libs/*/src services/*/src | tr '\n' ':')bench .venv/bin/mypy libs/*/src services/*/src e2e bench fuzz
+	MYPYPATH=$$(ls -d libs/*/src services/*/src | tr '\n' ':')bench .venv/bin/mypy libs/*/src services/*/src e2e bench fuzz seeding
 
 .PHONY: unit
 unit: .venv/.synced ## unit and integration tests of libs and services
@@ -151,6 +151,7 @@ bench: .venv/.synced ## benchmarks (never part of test); figures in bench/result
 	$(BENCH_ENV) $(PY) bench/signing.py
 	$(BENCH_ENV) $(PY) bench/exchange.py
 	$(BENCH_ENV) $(PY) bench/edxml.py
+	$(BENCH_ENV) $(PY) bench/reporting.py
 
 .PHONY: bench-quick
 bench-quick: .venv/.synced ## the end-to-end benchmark in its short mode (under two minutes)

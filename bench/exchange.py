@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import os
 import re
@@ -291,7 +292,8 @@ def main() -> None:
     nats_url = os.environ.get("LIENTHONG_BENCH_NATS_URL") or None
     figures: dict[str, Any] = {"mode": "quick" if quick else "full"}
     with tempfile.TemporaryDirectory() as work, fresh_database(Path(work) / "unused.db", server) as fresh_url:
-        config = isolated_platform_config(Path(work), nats_url, fresh_url)
+        # an open embedded NATS: the raw-publish baseline below uses streams and subjects of its own
+        config = dataclasses.replace(isolated_platform_config(Path(work), nats_url, fresh_url), secure_nats=False)
         platform = Platform(config)
         platform.start()
         figures["database"] = "postgresql" if config.database_url else "sqlite"

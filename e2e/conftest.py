@@ -9,6 +9,7 @@ it names nobody; `connect(service, principal)` is a plain channel presenting `pr
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable, Iterator
 
 import grpc
@@ -16,7 +17,7 @@ import pytest
 
 from lienthong.launcher.callers import ActingChannel
 from lienthong.launcher.platform import SERVICES, Platform
-from lienthong.launcher.testing import delete_streams, fresh_database, isolated_platform_config
+from lienthong.launcher.testing import TEST_NATS_URL, delete_streams, fresh_database, isolated_platform_config
 
 # Who the tests are when a call names nobody: a platform tool (the operator of the test platform).
 E2E = "service:e2e"
@@ -24,9 +25,12 @@ Connect = Callable[[str, str], grpc.Channel]
 
 
 @pytest.fixture(scope="module")
-def platform(tmp_path_factory: pytest.TempPathFactory, nats_url: str) -> Iterator[Platform]:
-    """The five services, the SMTP sink, on the test NATS and a fresh database, shared by a module's tests."""
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    """The five services, the SMTP sink and a fresh database, shared by a module's tests: on the machine's NATS
+    (LIENTHONG_TEST_NATS_URL, open) under an instance name of their own, else on an embedded NATS of their own
+    set up as `make run` sets it up (TLS, one user per service with its permissions)."""
     data_dir = tmp_path_factory.mktemp("platform")
+    nats_url = os.environ.get(TEST_NATS_URL) or None
     with fresh_database(data_dir / "unused.db") as database_url:
         running = Platform(isolated_platform_config(data_dir, nats_url, database_url))
         try:
@@ -34,7 +38,8 @@ def platform(tmp_path_factory: pytest.TempPathFactory, nats_url: str) -> Iterato
             yield running
         finally:
             running.stop()
-            asyncio.run(delete_streams(nats_url, running.config.instance))
+            if nats_url:
+                asyncio.run(delete_streams(nats_url, running.config.instance))
 
 
 @pytest.fixture(scope="module")

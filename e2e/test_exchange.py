@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import subprocess
@@ -14,7 +15,10 @@ from email.parser import BytesParser
 from pathlib import Path
 
 import grpc
+import nats
 import pytest
+from nats.errors import Error as NatsError
+from nats.js.errors import NotFoundError
 
 from lienthong.documents.v1 import documents_pb2 as docs
 from lienthong.documents.v1 import documents_pb2_grpc
@@ -180,7 +184,7 @@ def test_a_signed_document_is_exchanged_end_to_end(
 
     # Every event is on NATS, on its subject, with Nats-Msg-Id = <aggregate id>:<version>.
     instance = platform.config.instance
-    stream = stream_messages(platform.nats_url, f"{instance}_DOCUMENTS".upper())
+    stream = stream_messages(platform.nats_url, f"{instance}_DOCUMENTS".upper(), platform.nats_credentials())
     mine = [(m.subject, m.message_id) for m in stream if m.message_id.startswith(document.id)]
     assert mine == [
         (f"{instance}.documents.outgoing_document.drafted", f"{document.id}:1"),
@@ -406,3 +410,39 @@ def test_an_auditor_verifies_a_signed_pdf_with_the_cli(
     assert (good.returncode, good.stdout.split(":")[0]) == (0, "TOTAL_PASSED")
     assert (bad.returncode, bad.stdout.split(":")[0]) == (1, "TOTAL_FAILED")
     assert "HASH_FAILURE" in bad.stdout
+
+
+def test_a_service_cannot_publish_another_services_events_on_the_platforms_nats(platform: Platform) -> None:
+    """On the NATS `make run` starts (TLS, one user per service), documents' own credentials cannot put an
+    event in identifiers' stream, and a client without credentials is not let in at all."""
+    if platform.nats_security is None:
+        pytest.skip("the machine's NATS (LIENTHONG_TEST_NATS_URL) has no users")
+    stream = f"{platform.config.instance}_IDENTIFIERS".upper()
+    subject = f"{platform.config.instance}.identifiers.agency.dissolved"
+
+    async def stored() -> int:
+        credentials = platform.nats_credentials()
+        assert credentials is not None
+        nc = await nats.connect(platform.nats_url, **credentials.connect_options())
+        try:
+            return int((await nc.jetstream().stream_info(stream)).state.messages)
+        except NotFoundError:
+            return 0
+        finally:
+            await nc.close()
+
+    async def forge() -> None:
+        credentials = platform.nats_credentials("documents")
+        assert credentials is not None
+        nc = await nats.connect(platform.nats_url, allow_reconnect=False, **credentials.connect_options())
+        try:
+            with pytest.raises((NatsError, TimeoutError)):
+                await nc.jetstream(timeout=2).publish(subject, b"forged", headers={"Nats-Msg-Id": "forged:1"})
+        finally:
+            await nc.close()
+
+    before = asyncio.run(stored())
+    asyncio.run(forge())
+    assert asyncio.run(stored()) == before
+    with pytest.raises((NatsError, OSError)):
+        asyncio.run(nats.connect(platform.nats_url, allow_reconnect=False, max_reconnect_attempts=0))

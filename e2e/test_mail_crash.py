@@ -90,7 +90,7 @@ def mails_about(sink: MailSink, incoming_ids: set[str]) -> list[EmailMessage]:
 
 def email_events(platform: Platform, notification_id: str) -> list[str]:
     stream = f"{platform.config.instance}_EMAIL".upper()
-    messages = stream_messages(platform.nats_url, stream)
+    messages = stream_messages(platform.nats_url, stream, platform.nats_credentials())
     return [m.subject.rsplit(".", 1)[1] for m in messages if m.message_id.startswith(notification_id + ":")]
 
 

@@ -103,7 +103,11 @@ def test_a_reply_with_the_right_token_accepts_and_forged_ones_change_nothing(
     assert statuses(documents, sent) == (docs.STATUS_CODE_ARRIVED, docs.STATUS_CODE_ARRIVED)
     rejected = f"{platform.config.instance}.email.reply.rejected"
     wait_for(
-        lambda: sum(m.subject == rejected for m in stream_messages(platform.nats_url, email_stream(platform))) == 3,
+        lambda: sum(
+            m.subject == rejected
+            for m in stream_messages(platform.nats_url, email_stream(platform), platform.nats_credentials())
+        )
+        == 3,
         what="three rejected replies recorded",
     )
 

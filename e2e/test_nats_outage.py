@@ -37,8 +37,8 @@ def platform_with_own_nats(tmp_path: Path) -> Iterator[tuple[Platform, str]]:
             running.stop()
 
 
-def stream_message_ids(url: str, stream: str) -> list[str]:
-    return [message.message_id for message in stream_messages(url, stream)]
+def stream_message_ids(platform: Platform, stream: str) -> list[str]:
+    return [message.message_id for message in stream_messages(platform.nats_url, stream, platform.nats_credentials())]
 
 
 def test_documents_created_while_nats_is_killed_reach_jetstream_exactly_once(
@@ -87,10 +87,10 @@ def test_documents_created_while_nats_is_killed_reach_jetstream_exactly_once(
     stream = f"{platform.config.instance}_DOCUMENTS".upper()
 
     def all_relayed() -> bool:
-        return len(stream_message_ids(platform.nats_url, stream)) >= len(stored)
+        return len(stream_message_ids(platform, stream)) >= len(stored)
 
     wait_for(all_relayed, timeout=60, what="the relay to catch up after the outage")
-    published = stream_message_ids(platform.nats_url, stream)
+    published = stream_message_ids(platform, stream)
     duplicates = [msg_id for msg_id, count in Counter(published).items() if count > 1]
     print(f"documents created: {len(created)}, events stored: {len(stored)}, messages in JetStream: {len(published)}")
     assert duplicates == []

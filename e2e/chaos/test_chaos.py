@@ -155,7 +155,7 @@ def test_nothing_acknowledged_is_lost_or_duplicated_through_kills_and_restarts(
     stored_ids = sorted(f"{r.aggregate_id}:{r.version}" for r in stored)
 
     def relayed() -> list[str] | None:
-        ids_ = [m.message_id for m in stream_messages(running.nats_url, stream)]
+        ids_ = [m.message_id for m in stream_messages(running.nats_url, stream, running.nats_credentials())]
         return ids_ if len(ids_) >= len(stored_ids) else None
 
     published = wait_for(relayed, timeout=120, what="the relay to publish every stored event")

@@ -9,8 +9,12 @@ from typing import Any
 
 import kubernetes_validate
 import pytest
+import yaml
 from policy import violations
 from rendering import CHART, VALUES_FILES, helm, render
+
+from lienthong.relay import StreamNames
+from lienthong.relay.permissions import helm_values, password_secret, password_variable, users
 
 # The oldest Kubernetes the chart supports (Chart.yaml kubeVersion) and the newest kubernetes-validate knows.
 KUBERNETES_VERSIONS = ("1.27.0", "1.37.0")
@@ -271,3 +275,52 @@ def test_signing_uses_an_external_tsa_and_trust_anchors_when_given() -> None:
     assert 443 not in _egress_ports(by_kind(render([]), "NetworkPolicy")["lt-lienthong-signing"])
     with pytest.raises(AssertionError, match="pinSecret is required"):
         render([], "signing.pkcs11.module=/usr/lib/softhsm/libsofthsm2.so")
+
+
+def _projected_secrets(pod: dict[str, Any], volume: str) -> dict[str, list[str]]:
+    """Secret name → keys, of a projected volume."""
+    found = next(v for v in pod["volumes"] if v["name"] == volume)
+    return {s["secret"]["name"]: [i["key"] for i in s["secret"]["items"]] for s in found["projected"]["sources"]}
+
+
+def test_each_service_connects_to_nats_as_itself_with_files_from_its_own_secrets(values_files: list[Path]) -> None:
+    deployments = by_kind(render(values_files), "Deployment")
+    for service in SERVICES:
+        pod = deployments[f"lt-lienthong-{service}"]["spec"]["template"]["spec"]
+        env = {e["name"]: e.get("value") for e in pod["containers"][0]["env"]}
+        assert env["LIENTHONG_NATS_USER"] == service
+        assert env["LIENTHONG_NATS_PASSWORD_FILE"] == "/etc/lienthong/nats/password"
+        assert env["LIENTHONG_NATS_CA"] == "/etc/lienthong/nats/ca.crt"
+        assert env["LIENTHONG_NATS_CERT"] == "/etc/lienthong/nats/tls.crt"
+        assert _projected_secrets(pod, "nats-credentials") == {
+            f"lienthong-nats-{service}": ["password"],
+            "lienthong-platform-ca": ["ca.crt"],
+            f"lienthong-nats-tls-{service}": ["tls.crt", "tls.key"],
+        }
+        mount = next(m for m in pod["containers"][0]["volumeMounts"] if m["name"] == "nats-credentials")
+        assert mount == {"name": "nats-credentials", "mountPath": "/etc/lienthong/nats", "readOnly": True}
+
+
+def test_nats_without_users_or_tls_needs_no_nats_secrets() -> None:
+    manifests = render([], "nats.credentials.enabled=false", "nats.tls.enabled=false")
+    pod = by_kind(manifests, "Deployment")["lt-lienthong-email"]["spec"]["template"]["spec"]
+    assert not any(
+        e["name"].startswith("LIENTHONG_NATS_") and e["name"] != "LIENTHONG_NATS_URL"
+        for e in pod["containers"][0]["env"]
+    )
+    assert "nats-credentials" not in [v["name"] for v in pod["volumes"]]
+
+
+def test_the_nats_chart_values_are_generated_from_who_reads_what() -> None:
+    """dependencies/nats-security-values.yaml is what lienthong.relay.permissions generates (run
+    `python -m lienthong.relay.permissions --format helm` to update it), with every password from a Secret."""
+    path = CHART / "dependencies" / "nats-security-values.yaml"
+    assert path.read_text() == helm_values(StreamNames("lienthong"))
+    values = yaml.safe_load(path.read_text())
+    configured = values["config"]["merge"]["authorization"]["users"]
+    assert [user["user"] for user in configured] == users()
+    for user in configured:
+        assert user["password"] == f"<< ${password_variable(user['user'])} >>"
+        source = values["container"]["env"][password_variable(user["user"])]["valueFrom"]["secretKeyRef"]
+        assert source == {"name": password_secret(user["user"]), "key": "password"}
+    assert values["config"]["nats"]["tls"]["merge"]["verify"] is True

@@ -84,7 +84,7 @@ class LocalCustodian:
         return public.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode("ascii")
 
     async def unwrap(self, agency_code: str, wrapped_key: bytes, *, document_id: str, on_behalf_of: str) -> bytes:
-        authorise_unwrap("documents", on_behalf_of, agency_code)
+        authorise_unwrap("service:documents", on_behalf_of, agency_code)
         self.unwrapped.append((agency_code, on_behalf_of))
         return self.keys.unwrap(agency_code, wrapped_key)
 

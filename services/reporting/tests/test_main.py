@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import signal
 import subprocess
@@ -16,10 +17,12 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from sqlalchemy import create_engine
 
+from lienthong.grpcserver import Settings
 from lienthong.launcher.callers import Callers
 from lienthong.launcher.ports import free_port
 from lienthong.launcher.testing import wait_for
-from lienthong.reporting.main import main
+from lienthong.relay.topology import ROLES
+from lienthong.reporting.main import main, read_models
 from lienthong.reporting.projections.activity import DocumentActivity
 from lienthong.reporting.v1 import reporting_pb2 as pb
 from lienthong.reporting.v1 import reporting_pb2_grpc
@@ -160,3 +163,9 @@ def test_rebuild_with_replay_gives_the_same_counts_and_shows_progress(
     assert after == before
     assert (after[0].sent, after[1].received) == (300, 100)
     assert activity.last_position(documents.stream) == 400
+
+
+def test_reporting_reads_exactly_the_streams_its_nats_user_may_read(tmp_path: Path) -> None:
+    """The streams the read models are fed from are those the NATS permissions let reporting consume."""
+    settings = dataclasses.replace(Settings.from_env("reporting"), database_url=f"sqlite:///{tmp_path / 'r.db'}")
+    assert list(read_models(settings).by_stream()) == list(ROLES["reporting"].consumes)

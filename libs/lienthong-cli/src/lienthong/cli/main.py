@@ -134,7 +134,11 @@ def up(
     table.add_column("where")
     for service in ("identifiers", "documents", "signing", "email", "reporting"):
         table.add_row(service, f"grpcs://{config.address(service)} (mutual TLS)")
-    table.add_row("nats", platform.nats_url)
+    security = platform.nats_security
+    if security is not None:  # the embedded NATS: TLS, and one user per service (`admin` for operators' tools)
+        table.add_row("nats", f"{platform.nats_url} (TLS; users' passwords in {security.directory})")
+    else:
+        table.add_row("nats", platform.nats_url)
     table.add_row("smtp sink", f"smtp://127.0.0.1:{config.smtp_port} → {config.mail_dir}")
     table.add_row("replies by mail", f"smtp://127.0.0.1:{config.inbound_smtp_port}")
     table.add_row("dev CA (TSA, CRLs)", f"http://127.0.0.1:{config.tsa_port}/tsa, /crl, /root-crl")

@@ -5,6 +5,10 @@
 | `LIENTHONG_DATA_DIR` | `var` | where embedded state lives (SQLite files, blobs, CA, mail, traces) |
 | `LIENTHONG_DATABASE_URL` | `sqlite:///<data dir>/<service>.db` | SQLAlchemy URL of the event store; a `postgresql+psycopg://` URL for production (services share it, each in its own tables) |
 | `LIENTHONG_NATS_URL` | `nats://127.0.0.1:4222` | NATS server with JetStream |
+| `LIENTHONG_NATS_USER` | unset | the service's NATS user (its name); unset: connect without credentials (a NATS without users) |
+| `LIENTHONG_NATS_PASSWORD_FILE` | unset | file holding that user's password (a mounted Kubernetes Secret; `make run` generates them) |
+| `LIENTHONG_NATS_CA` | unset | CA certificate (PEM) NATS's certificate must chain to; set, the connection uses TLS |
+| `LIENTHONG_NATS_CERT`, `LIENTHONG_NATS_KEY` | unset | a client certificate and key, for a NATS server that verifies clients |
 | `LIENTHONG_INSTANCE` | `lienthong` | first token of every subject and prefix of every stream name |
 | `LIENTHONG_<SERVICE>_ADDR` | `127.0.0.1:5005x` | where each service listens / is reached (IDENTIFIERS 50051, DOCUMENTS 50052, SIGNING 50053, EMAIL 50054, REPORTING 50055) |
 | `LIENTHONG_LISTEN_ADDR` | the service's own `_ADDR` | bind address, e.g. `0.0.0.0:50052` in a container |

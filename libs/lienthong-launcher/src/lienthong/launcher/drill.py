@@ -40,6 +40,8 @@ from lienthong.launcher.callers import Callers
 from lienthong.launcher.demo import OPERATOR, RECIPIENT, SENDER, DocumentChannels, exchange, seed_demo
 from lienthong.launcher.platform import SERVICES, Platform, PlatformConfig
 from lienthong.launcher.ports import free_port
+from lienthong.relay.credentials import NatsCredentials
+from lienthong.relay.topology import ADMIN
 from lienthong.reporting.v1 import reporting_pb2 as rep
 from lienthong.reporting.v1 import reporting_pb2_grpc
 
@@ -140,8 +142,8 @@ def checked(command: list[str], env: dict[str, str]) -> str:
     return result.stdout
 
 
-async def delete_streams(url: str, instance: str) -> None:
-    client = await nats.connect(url)
+async def delete_streams(url: str, instance: str, credentials: NatsCredentials | None) -> None:
+    client = await nats.connect(url, **(credentials or NatsCredentials()).connect_options())
     try:
         js = client.jetstream()
         for info in await js.streams_info():
@@ -192,14 +194,19 @@ def drill(server_url: str, nats_url: str | None, work: Path, documents: int = 3)
                 ["psql", "-q", "-c", "DROP SCHEMA public CASCADE; CREATE SCHEMA public;", libpq_url(database_url)], env
             )
             shutil.rmtree(blobs)
-            asyncio.run(delete_streams(platform.nats_url, config.instance))
+            asyncio.run(delete_streams(platform.nats_url, config.instance, platform.nats_credentials()))
 
             # Restore; rebuild the streams from the stores and the read model fed from them; verify the chains.
             checked(["pg_restore", "--no-owner", "--dbname", libpq_url(database_url), str(dump)], env)
             with tarfile.open(work / "blobs.tar.gz") as archive:
                 archive.extractall(config.data_dir, filter="data")
-            republish = checked([sys.executable, "-m", "lienthong.relay.republish", "--delete-streams"], env)
-            rebuild = checked([sys.executable, "-m", "lienthong.reporting.main", "rebuild"], env)
+            republish = checked(
+                [sys.executable, "-m", "lienthong.relay.republish", "--delete-streams"],
+                {**env, **platform.nats_env(ADMIN)},
+            )
+            rebuild = checked(
+                [sys.executable, "-m", "lienthong.reporting.main", "rebuild"], {**env, **platform.nats_env("reporting")}
+            )
             audit = run([sys.executable, "-m", "lienthong.cli.main", "audit", "verify"], env)
 
             for service in SERVICES:
@@ -220,7 +227,7 @@ def drill(server_url: str, nats_url: str | None, work: Path, documents: int = 3)
         finally:
             platform.stop()
             if nats_url:
-                asyncio.run(delete_streams(nats_url, config.instance))
+                asyncio.run(delete_streams(nats_url, config.instance, None))
 
 
 def main(argv: list[str] | None = None) -> None:

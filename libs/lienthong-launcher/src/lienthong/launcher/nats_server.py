@@ -6,12 +6,14 @@ flushing it and loses acknowledged messages on a power cut, which lienthong's gu
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
+from lienthong.launcher.nats_security import NatsSecurity
 from lienthong.launcher.ports import wait_for_port
 
 
@@ -29,10 +31,18 @@ def nats_server_binary() -> str:
 class NatsServer:
     """One nats-server process with JetStream storing under `store_dir`."""
 
-    def __init__(self, port: int, store_dir: Path, log_file: Path | None = None) -> None:
+    def __init__(
+        self,
+        port: int,
+        store_dir: Path,
+        log_file: Path | None = None,
+        *,
+        security: NatsSecurity | None = None,
+    ) -> None:
         self.port = port
         self.store_dir = store_dir
         self.log_file = log_file or store_dir / "nats-server.log"
+        self.security = security  # None: no TLS, no users (anyone may connect and do anything)
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -47,10 +57,17 @@ class NatsServer:
             "# written by lienthong: JetStream on local disk, every write synced\n"
             f"host: 127.0.0.1\nport: {self.port}\n"
             f'jetstream {{\n  store_dir: "{self.store_dir}"\n  sync_interval: always\n}}\n'
+            + (self.security.server_config() if self.security else "")
         )
+        config.chmod(0o600)
+        env = {**os.environ, **self.security.server_env()} if self.security else None
         with self.log_file.open("ab") as log:
             self._process = subprocess.Popen(
-                [nats_server_binary(), "-c", str(config)], stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                [nats_server_binary(), "-c", str(config)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                env=env,
             )
         wait_for_port("127.0.0.1", self.port, timeout)
 

@@ -16,8 +16,12 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from lienthong.launcher.callers import Callers
+from lienthong.launcher.nats_security import NatsSecurity, embedded_nats_security
 from lienthong.launcher.nats_server import NatsServer
 from lienthong.launcher.ports import wait_for_port
+from lienthong.relay import StreamNames
+from lienthong.relay.credentials import NatsCredentials
+from lienthong.relay.topology import ADMIN
 from lienthong.signing.platformtls import TlsDirectory
 
 # Start order: who others call comes first (documents calls identifiers and signing).
@@ -47,6 +51,7 @@ class PlatformConfig:
     start_smtp_sink: bool = True  # False: a sink the caller runs listens on smtp_port, storing in mail_dir
     # service → port of its Prometheus /metrics on 127.0.0.1; services not named serve no metrics
     metrics_ports: Mapping[str, int] = field(default_factory=dict)
+    secure_nats: bool = True  # the embedded NATS with TLS and one user per service; False: open (benchmarks)
 
     def address(self, service: str) -> str:
         return f"127.0.0.1:{self.ports[service]}"
@@ -95,6 +100,22 @@ class Platform:
     def callers(self) -> Callers:
         """Channels to the services as a principal of the caller's choosing (by default the launcher)."""
         return Callers(self.tls, {service: self.config.address(service) for service in SERVICES})
+
+    @functools.cached_property
+    def nats_security(self) -> NatsSecurity | None:
+        """The embedded NATS server's users and TLS (created on first use); None on a NATS given by URL,
+        whose credentials the environment provides (LIENTHONG_NATS_USER, ...), if it has any."""
+        if self.config.nats_url or not self.config.secure_nats:
+            return None
+        return embedded_nats_security(self.config.data_dir, StreamNames(self.config.instance))
+
+    def nats_env(self, user: str) -> dict[str, str]:
+        """The environment with which a process connects to NATS as `user` (a service, or ADMIN)."""
+        return self.nats_security.client_env(user) if self.nats_security else {}
+
+    def nats_credentials(self, user: str = ADMIN) -> NatsCredentials | None:
+        """How this process connects to the platform's NATS as `user` (the operators' user by default)."""
+        return self.nats_security.credentials(user) if self.nats_security else None
 
     def env(self) -> dict[str, str]:
         """The environment every service process gets (each adds its own TLS files, `service_env`)."""
@@ -146,7 +167,7 @@ class Platform:
         for service in SERVICES:  # here, not in the services: they start at once and would race to issue
             self.tls.server(service)
         if not self.config.nats_url:
-            self.nats = NatsServer(self.config.nats_port, self.config.data_dir / "nats")
+            self.nats = NatsServer(self.config.nats_port, self.config.data_dir / "nats", security=self.nats_security)
             self.nats.start()
         if self.config.start_smtp_sink:
             self._spawn(
@@ -172,7 +193,7 @@ class Platform:
         log = (self.config.logs_dir / f"{name}.log").open("ab")
         self._processes[name] = subprocess.Popen(
             [sys.executable, "-m", module, *args],
-            env=self.env() | dict(env or {}),
+            env=self.env() | (self.nats_env(name) if name in SERVICES else {}) | dict(env or {}),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from lienthong.launcher.nats_server import NatsServer
 from lienthong.launcher.platform import SERVICES, PlatformConfig
 from lienthong.launcher.ports import free_port
+from lienthong.relay.credentials import NatsCredentials
 
 T = TypeVar("T")
 
@@ -61,9 +62,9 @@ def instance(nats_url: str) -> Iterator[str]:
     asyncio.run(delete_streams(nats_url, name))
 
 
-async def delete_streams(url: str, instance: str) -> None:
+async def delete_streams(url: str, instance: str, credentials: NatsCredentials | None = None) -> None:
     """Delete every stream whose name starts with the instance's prefix."""
-    nc = await nats.connect(url)
+    nc = await nats.connect(url, **(credentials or NatsCredentials()).connect_options())
     try:
         js = nc.jetstream()
         prefix = instance.upper() + "_"
@@ -83,11 +84,12 @@ class StoredMessage:
     data: bytes
 
 
-def stream_messages(url: str, stream: str) -> list[StoredMessage]:
-    """Every message of a stream, in stream order (read directly, without a consumer)."""
+def stream_messages(url: str, stream: str, credentials: NatsCredentials | None = None) -> list[StoredMessage]:
+    """Every message of a stream, in stream order (read directly, without a consumer); `credentials` for a
+    NATS with users, e.g. `platform.nats_credentials()` (the operators' user) for the platform's own."""
 
     async def read() -> list[StoredMessage]:
-        nc = await nats.connect(url)
+        nc = await nats.connect(url, **(credentials or NatsCredentials()).connect_options())
         try:
             js = nc.jetstream()
             info = await js.stream_info(stream)

@@ -8,7 +8,8 @@ re-creates its stream and publishes its whole log again, in the same order, so t
 and the positions consumers saved with their rows, mean what they meant before.
 
 Reads LIENTHONG_DATABASE_URL (else the SQLite files under LIENTHONG_DATA_DIR), LIENTHONG_INSTANCE and
-LIENTHONG_NATS_URL, like the services.
+LIENTHONG_NATS_URL (with the operators' credentials, LIENTHONG_NATS_USER=admin and its password file), like the
+services.
 """
 
 from __future__ import annotations
@@ -22,11 +23,10 @@ import nats
 from nats.js.errors import NotFoundError
 from sqlalchemy import create_engine
 
+from lienthong.relay.credentials import NatsCredentials
 from lienthong.relay.positions import PositionTable
 from lienthong.relay.streams import StreamNames
-
-# the services whose events a relay publishes (reporting only consumes)
-PUBLISHERS = ("identifiers", "documents", "signing", "email")
+from lienthong.relay.topology import PUBLISHERS
 
 
 def database_url(service: str) -> str:
@@ -51,7 +51,8 @@ def reset_relays(names: StreamNames) -> dict[str, int]:
 
 async def delete_streams(url: str, names: StreamNames) -> list[str]:
     """Delete the instance's streams; return the names of those that existed."""
-    client = await nats.connect(url, name="lienthong-republish")  # fail fast, unlike the services' link
+    # fail fast, unlike the services' link; as the operators' NATS user (LIENTHONG_NATS_USER=admin) if NATS has users
+    client = await nats.connect(url, name="lienthong-republish", **NatsCredentials.from_env().connect_options())
     deleted = []
     try:
         js = client.jetstream()

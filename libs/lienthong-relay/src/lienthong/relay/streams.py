@@ -15,6 +15,8 @@ from nats.js import JetStreamContext
 from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import BadRequestError
 
+from lienthong.relay.credentials import NatsCredentials
+
 log = logging.getLogger(__name__)
 
 # Long enough that a relay restarting after an outage still has its re-publishes de-duplicated.
@@ -50,8 +52,12 @@ def _token(name: str) -> str:
     return re.sub(r"[^a-z0-9_-]", "_", snake)
 
 
-async def connect_nats(url: str, name: str) -> Client:
-    """Connect to NATS, reconnecting forever: a NATS outage delays messages, it never loses them."""
+async def connect_nats(url: str, name: str, credentials: NatsCredentials | None = None) -> Client:
+    """Connect to NATS, reconnecting forever: a NATS outage delays messages, it never loses them.
+
+    `credentials` (default: from the environment, see `lienthong.relay.credentials`) name the user and TLS.
+    """
+    options = (credentials if credentials is not None else NatsCredentials.from_env()).connect_options()
 
     async def on_error(error: Exception) -> None:
         log.warning("nats error: %s", error)
@@ -70,6 +76,7 @@ async def connect_nats(url: str, name: str) -> Client:
         error_cb=on_error,
         disconnected_cb=on_disconnect,
         reconnected_cb=on_reconnect,
+        **options,
     )
 
 
@@ -80,9 +87,10 @@ class NatsLink:
     (the outbox) and its consumers wait for the link, instead of the process failing to start.
     """
 
-    def __init__(self, url: str, name: str) -> None:
+    def __init__(self, url: str, name: str, credentials: NatsCredentials | None = None) -> None:
         self._url = url
         self._name = name
+        self._credentials = credentials if credentials is not None else NatsCredentials.from_env()
         self._client: Client | None = None
         self._lock = asyncio.Lock()
 
@@ -91,7 +99,7 @@ class NatsLink:
         async with self._lock:
             while self._client is None:
                 try:
-                    self._client = await connect_nats(self._url, self._name)
+                    self._client = await connect_nats(self._url, self._name, self._credentials)
                 except (NoServersError, OSError, TimeoutError) as error:
                     log.warning("cannot reach NATS at %s, retrying: %s", self._url, error)
                     await asyncio.sleep(1.0)

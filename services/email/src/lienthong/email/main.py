@@ -31,6 +31,7 @@ from lienthong.eventstore.chain import ChainSealer
 from lienthong.grpcserver import Service, Settings, run_service, serve
 from lienthong.grpcserver.settings import address_of
 from lienthong.relay import EventRelay, NatsLink, StreamNames
+from lienthong.relay.topology import EMAIL_DEADLINES, EMAIL_NOTIFICATIONS
 
 SERVICE = "email"
 
@@ -104,7 +105,7 @@ async def run(settings: Settings) -> None:
     consumer = StreamConsumer(
         link,
         stream=names.stream("documents"),
-        durable="email",
+        durable=EMAIL_NOTIFICATIONS,
         sink=ArrivalNotifier(app, dispatcher),
         filter_subjects=[names.subject("documents", aggregate, event) for aggregate, event in NOTIFIED],
     )
@@ -112,7 +113,7 @@ async def run(settings: Settings) -> None:
     deadline_consumer = StreamConsumer(
         link,
         stream=names.stream("documents"),
-        durable="email-deadlines",
+        durable=EMAIL_DEADLINES,
         sink=deadlines,
         filter_subjects=[names.subject("documents", "IncomingDocument", event) for event in DEADLINE_EVENTS],
     )

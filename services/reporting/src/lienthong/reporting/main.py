@@ -23,6 +23,7 @@ from sqlalchemy import create_engine, make_url
 from lienthong.consumer import SqlProjection, StreamConsumer
 from lienthong.grpcserver import Service, Settings, serve, setup_process
 from lienthong.relay import NatsLink, StreamNames
+from lienthong.relay.topology import REPORTING, REPORTING_REBUILD
 from lienthong.reporting.api import ReportingServicer
 from lienthong.reporting.projections.activity import DocumentActivity
 from lienthong.reporting.projections.agencies import AgencyTree
@@ -85,7 +86,7 @@ async def replay(settings: Settings, models: ReadModels) -> None:
     try:
         for service, sink in models.by_stream().items():
             stream = names.stream(service)
-            consumer = StreamConsumer(link, stream=stream, durable=f"{SERVICE}-rebuild", sink=sink, batch_size=500)
+            consumer = StreamConsumer(link, stream=stream, durable=REPORTING_REBUILD, sink=sink, batch_size=500)
             started = last_print = time.monotonic()
 
             def show(done: int, total: int, stream: str = stream, started: float = started) -> None:
@@ -113,7 +114,7 @@ async def run(settings: Settings) -> None:
     link = NatsLink(settings.nats_url, name=SERVICE)
     names = StreamNames(settings.instance)
     consumers = [
-        StreamConsumer(link, stream=names.stream(service), durable=SERVICE, sink=sink)
+        StreamConsumer(link, stream=names.stream(service), durable=REPORTING, sink=sink)
         for service, sink in models.by_stream().items()
     ]
     servicer = ReportingServicer(models.activity, models.reports())

@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
-import grpc
 from bench_results import percentile, record
 from sqlalchemy import create_engine, insert
 
@@ -40,6 +39,7 @@ from lienthong.documents.v1 import documents_pb2 as docs
 from lienthong.documents.v1 import documents_pb2_grpc
 from lienthong.identifiers.v1 import identifiers_pb2 as ids
 from lienthong.identifiers.v1 import identifiers_pb2_grpc
+from lienthong.launcher.callers import Callers
 from lienthong.launcher.platform import Platform
 from lienthong.launcher.testing import delete_streams, fresh_database, isolated_platform_config
 from lienthong.vietnamese import fold
@@ -61,7 +61,7 @@ def actor(role: str, agency: str) -> tuple[tuple[str, str], ...]:
     return (("x-lienthong-actor", f"{role}@{agency}"),)
 
 
-def register_agencies(address: str, pairs: list[tuple[str, str]]) -> None:
+def register_agencies(callers: Callers, pairs: list[tuple[str, str]]) -> None:
     codes = {PROVINCE, CORPUS_SENDER, CORPUS_RECIPIENT} | {code for pair in pairs for code in pair}
     rows = [
         ids.ImportRow(
@@ -69,19 +69,19 @@ def register_agencies(address: str, pairs: list[tuple[str, str]]) -> None:
         )
         for code in sorted(codes)
     ]
-    with grpc.insecure_channel(address) as channel:
+    with callers.acting("identifiers") as channel:
         identifiers_pb2_grpc.IdentifiersServiceStub(channel).ImportAgencies(
             ids.ImportAgenciesRequest(rows=rows), metadata=actor("operator", PROVINCE)
         )
 
 
-def flows(address: str, pairs: list[tuple[str, str]], per_client: int) -> tuple[float, dict[str, list[float]]]:
+def flows(callers: Callers, pairs: list[tuple[str, str]], per_client: int) -> tuple[float, dict[str, list[float]]]:
     """Flows per second and each step's latencies (ms), one client thread per (sender, recipient) pair."""
 
     def client(pair: tuple[str, str]) -> dict[str, list[float]]:
         sender, recipient = pair
         steps: dict[str, list[float]] = {s: [] for s in ("create", "register", "sign", "send", "accept")}
-        with grpc.insecure_channel(address) as channel:
+        with callers.acting("documents") as channel:
             stub = documents_pb2_grpc.DocumentsServiceStub(channel)
             clerk, receiving = actor("clerk", sender), actor("clerk", recipient)
 
@@ -269,10 +269,10 @@ def main() -> None:
         platform = Platform(config)
         platform.start()
         try:
-            register_agencies(config.address("identifiers"), pairs)
-            flows_per_second, steps = flows(config.address("documents"), pairs, per_client)
+            register_agencies(platform.callers, pairs)
+            flows_per_second, steps = flows(platform.callers, pairs, per_client)
             seed_seconds, codes = seed(documents_url, corpus)
-            with grpc.insecure_channel(config.address("documents")) as channel:
+            with platform.callers.acting("documents") as channel:
                 stub = documents_pb2_grpc.DocumentsServiceStub(channel)
                 wait_for_registers(stub, codes[-1], timeout=60)
                 searches = search_latencies(stub, codes, rounds)

@@ -46,6 +46,7 @@ from lienthong.events.v1 import events_pb2
 from lienthong.eventstore import StoredApplication, store_environment
 from lienthong.identifiers.v1 import identifiers_pb2 as ids
 from lienthong.identifiers.v1 import identifiers_pb2_grpc
+from lienthong.launcher.callers import Callers
 from lienthong.launcher.demo import OPERATOR
 from lienthong.launcher.platform import SERVICES, Platform
 from lienthong.launcher.testing import delete_streams, fresh_database, isolated_platform_config
@@ -78,9 +79,9 @@ def memory_kib(pid: int | None) -> tuple[int, int]:
 class ArrivalWatch:
     """Watches the recipient's incoming documents and notes when each outgoing document arrived."""
 
-    def __init__(self, address: str) -> None:
+    def __init__(self, callers: Callers) -> None:
         self.seen: dict[str, float] = {}
-        self._channel = grpc.insecure_channel(address)
+        self._channel = callers.acting("documents")
         stub = documents_pb2_grpc.DocumentsServiceStub(self._channel)
         self._stream = stub.WatchIncoming(docs.WatchIncomingRequest(recipient_code=RECIPIENT), metadata=CLERK)
         self._thread = threading.Thread(target=self._read, daemon=True)
@@ -98,13 +99,13 @@ class ArrivalWatch:
         self._channel.close()
 
 
-def exchange(address: str, watch: ArrivalWatch, senders: int, seconds: float) -> dict[str, float]:
+def exchange(callers: Callers, watch: ArrivalWatch, senders: int, seconds: float) -> dict[str, float]:
     """`senders` clients each sending documents one after another for `seconds`; rate and latencies."""
     started_at: dict[str, float] = {}
     deadline = time.perf_counter() + seconds
 
     def sender(index: int) -> None:
-        with grpc.insecure_channel(address) as channel:
+        with callers.acting("documents") as channel:
             stub = documents_pb2_grpc.DocumentsServiceStub(channel)
             n = 0
             while time.perf_counter() < deadline:
@@ -157,14 +158,14 @@ def rate(threads: int, total: int, action: Callable[[int], None]) -> float:
     return total / (time.perf_counter() - began)
 
 
-def append_rates(address: str, database_url: str, total: int) -> dict[str, float]:
+def append_rates(callers: Callers, database_url: str, total: int) -> dict[str, float]:
     raw = RawNotes(store_environment("bench_notes", database_url))
     raw_rate = rate(8, total, lambda i: raw.save(Note(f"note {i}")))
     local = threading.local()
 
     def create(i: int) -> None:
         if not hasattr(local, "stub"):
-            local.stub = documents_pb2_grpc.DocumentsServiceStub(grpc.insecure_channel(address))
+            local.stub = documents_pb2_grpc.DocumentsServiceStub(callers.acting("documents"))
         request = docs.CreateOutgoingRequest(
             sender_code=SENDERS[i % 8], type=docs.DOCUMENT_TYPE_TO_TRINH, subject=f"Tờ trình {i}"
         )
@@ -189,7 +190,7 @@ def replay_rates(platform: Platform, database_url: str, outgoing_ids: list[str])
 
     events = 0
     began = time.perf_counter()
-    with grpc.insecure_channel(platform.config.address("documents")) as channel:
+    with platform.callers.acting("documents") as channel:
         stub = documents_pb2_grpc.DocumentsServiceStub(channel)
         for document_id in outgoing_ids:
             request = docs.GetHistoryRequest(document_id=document_id)
@@ -270,8 +271,8 @@ async def raw_publish_ms(url: str, count: int) -> list[float]:
     return latencies
 
 
-def register_agencies(address: str) -> None:
-    with grpc.insecure_channel(address) as channel:
+def register_agencies(callers: Callers) -> None:
+    with callers.acting("identifiers") as channel:
         stub = identifiers_pb2_grpc.IdentifiersServiceStub(channel)
         stub.RegisterAgency(
             ids.RegisterAgencyRequest(code=RECIPIENT, name="UBND tỉnh", short_name="UBND"), metadata=OPERATOR
@@ -300,11 +301,11 @@ def main() -> None:
         try:
             time.sleep(2)
             at_rest = {service: memory_kib(platform.pid(service))[0] for service in SERVICES}
-            register_agencies(config.address("identifiers"))
+            register_agencies(platform.callers)
             lag = RelayLag(platform.nats_url, config.instance)
-            watch = ArrivalWatch(config.address("documents"))
+            watch = ArrivalWatch(platform.callers)
             for senders in (1, 8, 64):
-                figures[f"exchange_{senders}_senders"] = exchange(config.address("documents"), watch, senders, seconds)
+                figures[f"exchange_{senders}_senders"] = exchange(platform.callers, watch, senders, seconds)
             lag.close()
             watch.close()
             raw_lags = asyncio.run(raw_publish_ms(platform.nats_url, 2000 if not quick else 300))
@@ -315,7 +316,7 @@ def main() -> None:
                 "raw_publish_p50_ms": ms(raw_lags, 0.5),
                 "raw_publish_p99_ms": ms(raw_lags, 0.99),
             }
-            figures["append"] = append_rates(config.address("documents"), documents_url, appends)
+            figures["append"] = append_rates(platform.callers, documents_url, appends)
             figures["replay"] = replay_rates(platform, documents_url, list(watch.seen))
             figures["memory_mib"] = {
                 service: {

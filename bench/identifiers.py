@@ -15,7 +15,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import grpc
 from bench_results import percentile, record
 from sqlalchemy import create_engine
 
@@ -23,6 +22,7 @@ from lienthong.identifiers.domain.resolution import resolve
 from lienthong.identifiers.projections.registry import Registry
 from lienthong.identifiers.v1 import identifiers_pb2 as ids
 from lienthong.identifiers.v1 import identifiers_pb2_grpc
+from lienthong.launcher.callers import Callers
 from lienthong.launcher.demo import OPERATOR
 from lienthong.launcher.platform import Platform
 from lienthong.launcher.testing import delete_streams, fresh_database, isolated_platform_config
@@ -52,12 +52,12 @@ def import_all(stub: identifiers_pb2_grpc.IdentifiersServiceStub, rows: list[ids
     return time.perf_counter() - started, created
 
 
-def resolve_calls(address: str, codes: list[str], threads: int, calls: int) -> tuple[float, list[float]]:
+def resolve_calls(callers: Callers, codes: list[str], threads: int, calls: int) -> tuple[float, list[float]]:
     """Calls per second and per-call latencies (ms) of ResolveAgency over gRPC from `threads` clients."""
 
     def client(offset: int) -> list[float]:
         latencies = []
-        with grpc.insecure_channel(address) as channel:
+        with callers.acting("identifiers") as channel:
             stub = identifiers_pb2_grpc.IdentifiersServiceStub(channel)
             for i in range(calls // threads):
                 code = codes[(offset * 7919 + i * 104729) % len(codes)]
@@ -83,14 +83,14 @@ def main() -> None:
         platform.start()
         try:
             rows = registry_rows()
-            with grpc.insecure_channel(config.address("identifiers")) as channel:
+            with platform.callers.acting("identifiers") as channel:
                 stub = identifiers_pb2_grpc.IdentifiersServiceStub(channel)
                 first_seconds, created = import_all(stub, rows)
                 second_seconds, created_again = import_all(stub, rows)
             assert (created, created_again) == (len(rows), 0)
             codes = [row.code for row in rows]
-            single_rate, single = resolve_calls(config.address("identifiers"), codes, 1, 2000)
-            parallel_rate, parallel = resolve_calls(config.address("identifiers"), codes, 8, 8000)
+            single_rate, single = resolve_calls(platform.callers, codes, 1, 2000)
+            parallel_rate, parallel = resolve_calls(platform.callers, codes, 8, 8000)
 
             registry = Registry(create_engine(database_url or f"sqlite:///{data_dir / 'identifiers.db'}"))
             registry.get(codes[0])  # load the in-memory copy once, as the service does at its first lookup

@@ -13,9 +13,8 @@ from lienthong.launcher.platform import Platform
 def test_the_demo_seeds_once_with_each_agency_acting_for_itself_and_the_seal_signing_by_policy(
     platform: Platform, channels: dict[str, grpc.Channel]
 ) -> None:
-    addresses = [platform.config.address(service) for service in ("identifiers", "documents", "signing")]
-    first = seed_demo(*addresses)
-    again = seed_demo(*addresses)
+    first = seed_demo(platform.callers)
+    again = seed_demo(platform.callers)
     assert (first.seeded, again.seeded, again.outgoing_id) == (True, False, first.outgoing_id)
 
     documents = documents_pb2_grpc.DocumentsServiceStub(channels["documents"])

@@ -33,7 +33,7 @@ def own_platform(tmp_path: Path, nats_url: str) -> Iterator[Platform]:
 
 
 def test_a_dead_registry_makes_drafting_unavailable_quickly_then_it_recovers(own_platform: Platform) -> None:
-    with grpc.insecure_channel(own_platform.config.address("identifiers")) as channel:
+    with own_platform.callers.acting("identifiers") as channel:
         agencies = identifiers_pb2_grpc.IdentifiersServiceStub(channel)
         agencies.RegisterAgency(
             ids.RegisterAgencyRequest(code="000.00.00.H49", name="UBND", short_name="UBND"), metadata=OPERATOR
@@ -46,7 +46,7 @@ def test_a_dead_registry_makes_drafting_unavailable_quickly_then_it_recovers(own
     )
 
     own_platform.kill_service("identifiers")
-    with grpc.insecure_channel(own_platform.config.address("documents")) as channel:
+    with own_platform.callers.acting("documents") as channel:
         documents = documents_pb2_grpc.DocumentsServiceStub(channel)
         began = time.monotonic()
         with pytest.raises(grpc.RpcError) as caught:

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from email.message import EmailMessage
 from email.parser import BytesParser
 
-import grpc
 import pytest
 
 from lienthong.documents.v1 import documents_pb2 as docs
@@ -65,7 +64,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory, nats_url: str, sink: Mail
         }
         try:
             running.start()
-            with grpc.insecure_channel(config.address("identifiers")) as channel:
+            with running.callers.acting("identifiers") as channel:
                 agencies = identifiers_pb2_grpc.IdentifiersServiceStub(channel)
                 for code in [SENDER, *RECIPIENTS]:
                     fields = {"code": code, "name": f"Cơ quan {code}", "short_name": f"CQ{code[4:9]}"}
@@ -107,7 +106,7 @@ def email_events(platform: Platform, notification_id: str) -> list[str]:
 def test_killed_mid_batch_and_restarted_it_sends_each_mail_exactly_once(
     platform: Platform, sink: MailSink, stored: bool, settled_by: list[str]
 ) -> None:
-    with grpc.insecure_channel(platform.config.address("documents")) as channel:
+    with platform.callers.acting("documents") as channel:
         documents = documents_pb2_grpc.DocumentsServiceStub(channel)
         request = docs.CreateOutgoingRequest(
             sender_code=SENDER, type=docs.DOCUMENT_TYPE_CONG_VAN, subject=f"Công văn gửi các đơn vị ({stored})"
@@ -133,7 +132,7 @@ def test_killed_mid_batch_and_restarted_it_sends_each_mail_exactly_once(
         timeout=300,
         what="every recipient's mail",
     )
-    with grpc.insecure_channel(platform.config.address("email")) as channel:
+    with platform.callers.acting("email") as channel:
         stub = email_pb2_grpc.EmailServiceStub(channel)
 
         def all_sent() -> bool:

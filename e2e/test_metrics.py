@@ -20,7 +20,8 @@ from lienthong.documents.v1 import documents_pb2 as docs
 from lienthong.documents.v1 import documents_pb2_grpc
 from lienthong.identifiers.v1 import identifiers_pb2 as ids
 from lienthong.identifiers.v1 import identifiers_pb2_grpc
-from lienthong.launcher.demo import OPERATOR, acting, exchange
+from lienthong.launcher.callers import Callers
+from lienthong.launcher.demo import OPERATOR, DocumentChannels, acting, exchange
 from lienthong.launcher.platform import SERVICES, Platform
 from lienthong.launcher.ports import free_port
 from lienthong.launcher.testing import (
@@ -32,6 +33,7 @@ from lienthong.launcher.testing import (
 )
 from lienthong.reporting.v1 import reporting_pb2 as rep
 from lienthong.reporting.v1 import reporting_pb2_grpc
+from lienthong.signing.platformtls import TlsDirectory
 
 pytestmark = pytest.mark.e2e
 
@@ -47,6 +49,7 @@ def reporting(tmp_path: Path, nats_url: str, instance: str) -> Iterator[tuple[st
         "LIENTHONG_REPORTING_ADDR": f"127.0.0.1:{grpc_port}",
         "LIENTHONG_METRICS_PORT": str(metrics_port),
         "LIENTHONG_METRICS_ADDR": "127.0.0.1",
+        **TlsDirectory.of_platform(tmp_path).server("reporting").env(),
     }
     env.pop("LIENTHONG_DATABASE_URL", None)
     log = (tmp_path / "reporting.log").open("wb")
@@ -67,9 +70,10 @@ def scrape(port: int) -> str:
         return ""
 
 
-def test_rpc_durations_are_served_for_prometheus(reporting: tuple[str, int]) -> None:
+def test_rpc_durations_are_served_for_prometheus(reporting: tuple[str, int], tmp_path: Path) -> None:
     address, metrics_port = reporting
-    with grpc.insecure_channel(address) as channel:
+    callers = Callers(TlsDirectory.of_platform(tmp_path), {"reporting": address})
+    with callers.acting("reporting") as channel:
         stub = reporting_pb2_grpc.ReportingServiceStub(channel)
         stub.GetAgencyStats(
             rep.GetAgencyStatsRequest(agency_code="000.00.12.H41"), timeout=60, wait_for_ready=True, metadata=OPERATOR
@@ -129,8 +133,9 @@ def value(scraped: Samples, name: str, **labels: str) -> float:
 
 def test_documents_sent_received_and_processed_are_counted_and_the_pipeline_lag_is_served(metered: Platform) -> None:
     with (
-        grpc.insecure_channel(metered.config.address("identifiers")) as id_channel,
-        grpc.insecure_channel(metered.config.address("documents")) as doc_channel,
+        metered.callers.acting("identifiers") as id_channel,
+        metered.callers.acting("documents") as doc_channel,
+        DocumentChannels(metered.callers) as stubs,
     ):
         agencies = identifiers_pb2_grpc.IdentifiersServiceStub(id_channel)
         agencies.RegisterAgency(
@@ -140,7 +145,7 @@ def test_documents_sent_received_and_processed_are_counted_and_the_pipeline_lag_
             ids.RegisterAgencyRequest(code=SENDER, name="Sở TTTT", short_name="STTTT"), metadata=OPERATOR
         )
         documents = documents_pb2_grpc.DocumentsServiceStub(doc_channel)
-        sent = exchange(documents, SENDER, RECIPIENT, "Báo cáo số liệu đo lường")  # sent, then accepted
+        sent = exchange(stubs, SENDER, RECIPIENT, "Báo cáo số liệu đo lường")  # sent, then accepted
         receiving = acting("clerk", RECIPIENT)
         documents.AssignIncoming(
             docs.AssignIncomingRequest(incoming_id=sent.incoming_id, assignee="Văn phòng"), metadata=receiving

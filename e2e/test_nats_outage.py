@@ -8,7 +8,6 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-import grpc
 import pytest
 
 from lienthong.documents.application import DocumentsApp
@@ -47,7 +46,7 @@ def test_documents_created_while_nats_is_killed_reach_jetstream_exactly_once(
 ) -> None:
     platform, documents_url = platform_with_own_nats
     assert platform.nats is not None
-    with grpc.insecure_channel(platform.config.address("identifiers")) as id_channel:
+    with platform.callers.acting("identifiers") as id_channel:
         agencies = identifiers_pb2_grpc.IdentifiersServiceStub(id_channel)
         agencies.RegisterAgency(
             ids.RegisterAgencyRequest(code="000.00.00.H43", name="UBND", short_name="UBND"), metadata=OPERATOR
@@ -60,7 +59,7 @@ def test_documents_created_while_nats_is_killed_reach_jetstream_exactly_once(
     stop = threading.Event()
 
     def create_documents() -> None:
-        with grpc.insecure_channel(platform.config.address("documents")) as channel:
+        with platform.callers.acting("documents") as channel:
             stub = documents_pb2_grpc.DocumentsServiceStub(channel)
             while not stop.is_set():
                 request = docs.CreateOutgoingRequest(

@@ -26,6 +26,7 @@ from lienthong.documents.v1 import documents_pb2_grpc
 from lienthong.eventstore import read_events, store_environment
 from lienthong.identifiers.v1 import identifiers_pb2 as ids
 from lienthong.identifiers.v1 import identifiers_pb2_grpc
+from lienthong.launcher.callers import Callers
 from lienthong.launcher.demo import OPERATOR
 from lienthong.launcher.platform import Platform
 from lienthong.launcher.testing import fresh_database, isolated_platform_config, stream_messages, wait_for
@@ -56,16 +57,16 @@ class Load:
     """Senders sending documents one after another; a document counts as acknowledged when SendDocument
     returned OK. Failures (a service being down) are retried with a new document, as a client would."""
 
-    def __init__(self, address: str) -> None:
+    def __init__(self, callers: Callers) -> None:
         self.acknowledged: list[str] = []
         self.failures: Counter[str] = Counter()
         self._stop = threading.Event()
-        self._threads = [threading.Thread(target=self._send, args=(code, address)) for code in SENDERS]
+        self._threads = [threading.Thread(target=self._send, args=(code, callers)) for code in SENDERS]
         for thread in self._threads:
             thread.start()
 
-    def _send(self, sender: str, address: str) -> None:
-        with grpc.insecure_channel(address) as channel:
+    def _send(self, sender: str, callers: Callers) -> None:
+        with callers.acting("documents") as channel:
             stub = documents_pb2_grpc.DocumentsServiceStub(channel)
             n = 0
             while not self._stop.is_set():
@@ -108,7 +109,7 @@ def test_nothing_acknowledged_is_lost_or_duplicated_through_kills_and_restarts(
     running, database_url = platform
     if database_url.startswith("sqlite"):
         pytest.fail("the chaos test needs PostgreSQL: set LIENTHONG_TEST_DATABASE_URL (make chaos does)")
-    with grpc.insecure_channel(running.config.address("identifiers")) as channel:
+    with running.callers.acting("identifiers") as channel:
         agencies = identifiers_pb2_grpc.IdentifiersServiceStub(channel)
         agencies.RegisterAgency(
             ids.RegisterAgencyRequest(code=RECIPIENT, name="UBND tỉnh", short_name="UBND"), metadata=OPERATOR
@@ -118,7 +119,7 @@ def test_nothing_acknowledged_is_lost_or_duplicated_through_kills_and_restarts(
                 ids.RegisterAgencyRequest(code=code, name=f"Sở {n}", short_name=f"S{n}"), metadata=OPERATOR
             )
 
-    load = Load(running.config.address("documents"))
+    load = Load(running.callers)
     faults: list[tuple[str, Callable[[], object]]] = [
         *[
             (f"kill -9 {service}", lambda s=service: restart(running, s))
@@ -162,7 +163,7 @@ def test_nothing_acknowledged_is_lost_or_duplicated_through_kills_and_restarts(
     assert sorted(published) == stored_ids
 
     # Reporting: each sent and each arrival counted once.
-    with grpc.insecure_channel(running.config.address("reporting")) as channel:
+    with running.callers.acting("reporting") as channel:
         reporting = reporting_pb2_grpc.ReportingServiceStub(channel)
 
         def counts() -> tuple[int, int]:
@@ -179,7 +180,7 @@ def test_nothing_acknowledged_is_lost_or_duplicated_through_kills_and_restarts(
         projected = counts()
 
     # The recipient's incoming list: one copy per sent document.
-    with grpc.insecure_channel(running.config.address("documents")) as channel:
+    with running.callers.acting("documents") as channel:
         documents = documents_pb2_grpc.DocumentsServiceStub(channel)
         listed = documents.ListIncoming(
             docs.ListIncomingRequest(recipient_code=RECIPIENT), metadata=clerk_of(RECIPIENT)

@@ -58,6 +58,12 @@ app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 
 {{/* Settings every service process reads (libs/lienthong-grpcserver Settings.from_env). */}}
+{{- /* The Secret with a service's TLS certificate, key and CA: (dict "root" $ "component" <service>) */ -}}
+{{- define "lienthong.tlsSecret" -}}
+{{- $default := printf "%s-%s-tls" (include "lienthong.fullname" .root) .component -}}
+{{- default $default (get (default (dict) .root.Values.tls.secretNames) .component) -}}
+{{- end -}}
+
 {{- define "lienthong.commonEnv" -}}
 {{- $root := . -}}
 {{ include "lienthong.databaseEnv" . }}

@@ -25,6 +25,7 @@ CUSTOM_KINDS = {
     ("postgresql.cnpg.io/v1", "ScheduledBackup"),
     ("monitoring.coreos.com/v1", "ServiceMonitor"),
     ("monitoring.coreos.com/v1", "PrometheusRule"),
+    ("cert-manager.io/v1", "Certificate"),
 }
 SERVICES = ("identifiers", "documents", "signing", "email", "reporting")
 
@@ -109,16 +110,36 @@ def test_replicas_sharing_a_read_write_once_volume_are_refused() -> None:
         render([], "services.documents.replicas=2")
 
 
-def test_every_service_is_probed_on_grpc_health_at_its_port(values_files: list[Path]) -> None:
+def test_every_service_requires_mtls_and_is_probed_on_its_plaintext_health_port(values_files: list[Path]) -> None:
     deployments = by_kind(render(values_files), "Deployment")
     ports = {"identifiers": 50051, "documents": 50052, "signing": 50053, "email": 50054, "reporting": 50055}
     for service, port in ports.items():
-        container = deployments[f"lt-lienthong-{service}"]["spec"]["template"]["spec"]["containers"][0]
+        pod = deployments[f"lt-lienthong-{service}"]["spec"]["template"]["spec"]
+        container = pod["containers"][0]
         for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
-            assert container[probe]["grpc"] == {"port": port}
+            assert container[probe]["grpc"] == {"port": 8081}
         env = {e["name"]: e.get("value") for e in container["env"]}
         assert env["LIENTHONG_LISTEN_ADDR"] == f"0.0.0.0:{port}"
+        assert env["LIENTHONG_HEALTH_ADDR"] == "0.0.0.0:8081"
         assert env["LIENTHONG_IDENTIFIERS_ADDR"] == "lt-lienthong-identifiers:50051"
+        files = {env[f"LIENTHONG_TLS_{name}"] for name in ("CA", "CERT", "KEY")}
+        assert files == {"/etc/lienthong/tls/ca.crt", "/etc/lienthong/tls/tls.crt", "/etc/lienthong/tls/tls.key"}
+        volumes = {volume["name"]: volume for volume in pod["volumes"]}
+        assert volumes["tls"]["secret"]["secretName"] == f"lt-lienthong-{service}-tls"
+
+
+def test_cert_manager_issues_each_service_a_certificate_naming_its_principal() -> None:
+    manifests = render([], "tls.certManager.enabled=true", "tls.secretNames.email=mail-mtls")
+    certificates = by_kind(manifests, "Certificate")
+    assert set(certificates) == {f"lt-lienthong-{service}" for service in SERVICES}
+    documents = certificates["lt-lienthong-documents"]["spec"]
+    assert documents["uris"] == ["urn:lienthong:principal:service:documents"]
+    assert "lt-lienthong-documents" in documents["dnsNames"]
+    assert documents["secretName"] == "lt-lienthong-documents-tls"
+    assert certificates["lt-lienthong-email"]["spec"]["secretName"] == "mail-mtls"
+    email = by_kind(manifests, "Deployment")["lt-lienthong-email"]["spec"]["template"]["spec"]
+    assert {volume["name"]: volume for volume in email["volumes"]}["tls"]["secret"]["secretName"] == "mail-mtls"
+    assert not by_kind(render([]), "Certificate")
 
 
 def test_the_ha_set_up_scales_and_keeps_a_replica_through_disruptions() -> None:

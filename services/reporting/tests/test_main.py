@@ -18,6 +18,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from sqlalchemy import create_engine
 
 from lienthong.grpcserver import Settings
+from lienthong.launcher.callers import Callers
 from lienthong.launcher.ports import free_port
 from lienthong.launcher.testing import wait_for
 from lienthong.relay.topology import ROLES
@@ -25,6 +26,7 @@ from lienthong.reporting.main import main, read_models
 from lienthong.reporting.projections.activity import DocumentActivity
 from lienthong.reporting.v1 import reporting_pb2 as pb
 from lienthong.reporting.v1 import reporting_pb2_grpc
+from lienthong.signing.platformtls import TlsDirectory
 
 if TYPE_CHECKING:  # the fixtures' types; pytest imports conftest itself
     from conftest import DocumentEvents, DocumentsStream
@@ -90,6 +92,7 @@ def service(database_url: str, nats_url: str, instance: str, tmp_path: Path) -> 
         LIENTHONG_INSTANCE=instance,
         LIENTHONG_REPORTING_ADDR=address,
         LIENTHONG_SHUTDOWN_GRACE="2",
+        **TlsDirectory.of_platform(tmp_path).server("reporting").env(),
     )
     with (tmp_path / "reporting.log").open("w") as log:
         process = subprocess.Popen([sys.executable, "-m", MODULE], env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -106,9 +109,9 @@ def service(database_url: str, nats_url: str, instance: str, tmp_path: Path) -> 
 
 
 def test_the_service_counts_published_documents_and_answers_them(
-    service: str, documents: DocumentsStream, events: DocumentEvents
+    service: str, documents: DocumentsStream, events: DocumentEvents, tmp_path: Path
 ) -> None:
-    with grpc.insecure_channel(service) as channel:
+    with Callers(TlsDirectory.of_platform(tmp_path), {"reporting": service}).opened("reporting") as channel:
         health = health_pb2_grpc.HealthStub(channel)
         name = pb.DESCRIPTOR.services_by_name["ReportingService"].full_name
 

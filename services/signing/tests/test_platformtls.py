@@ -64,3 +64,13 @@ def test_certificates_are_reused_until_the_ca_changes(tmp_path: Path) -> None:
     other = tmp_path / "elsewhere"
     moved = TlsDirectory(tmp_path / "tls", platform_ca(other)).server("signing")
     assert _chain(moved.cert)[1] == platform_ca(other).issuing
+
+
+def test_a_key_that_does_not_match_its_certificate_is_replaced(tmp_path: Path, ca: DevCertificateAuthority) -> None:
+    tls = TlsDirectory(tmp_path / "tls", ca)
+    first = tls.client("clerk@000.00.12.H41")
+    first.key.write_bytes(tls.client("leader@000.00.12.H41").key.read_bytes())
+
+    again = tls.client("clerk@000.00.12.H41")
+    key = serialization.load_pem_private_key(again.key.read_bytes(), None)
+    assert key.public_key() == _chain(again.cert)[0].public_key()

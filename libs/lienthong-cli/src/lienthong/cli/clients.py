@@ -1,17 +1,34 @@
-"""gRPC stubs for the CLI, reaching each service at its configured address and naming the actor."""
+"""gRPC stubs for the CLI, reaching each service at its configured address as the principal who acts.
+
+Every service requires mutual TLS and takes the caller's identity from its client certificate. Who acts is
+`--as` / `LIENTHONG_ACTOR` (`<role>@<identifier code>`, e.g. `leader@000.00.12.H41`), else a clerk of the
+agency the command names, else the platform's operator. The certificate comes from:
+
+- `LIENTHONG_TLS_CA`, `LIENTHONG_TLS_CERT`, `LIENTHONG_TLS_KEY` when set (an integrator's certificate of
+  the platform CA): the caller is whoever it names; `--as` is then a request to act on behalf of someone,
+  which only a service's certificate may make;
+- otherwise the development CA `make run` created in `LIENTHONG_DATA_DIR` (default `var`), which issues
+  a certificate for each principal on first use (`<data dir>/tls/<principal>.pem`).
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 import grpc
 
 from lienthong.audit.v1 import audit_pb2_grpc
 from lienthong.documents.v1 import documents_pb2_grpc, records_pb2_grpc
 from lienthong.email.v1 import email_pb2_grpc
+from lienthong.grpcserver.authentication import ACTOR_METADATA_KEY
+from lienthong.grpcserver.tls import SETTINGS as TLS_SETTINGS
+from lienthong.grpcserver.tls import TlsConfig, TlsNotConfigured
 from lienthong.identifiers.v1 import identifiers_pb2_grpc
+from lienthong.launcher.callers import ActingChannel, Metadata
 from lienthong.reporting.v1 import reporting_pb2_grpc
 from lienthong.signing.v1 import signing_pb2_grpc
 
@@ -27,19 +44,59 @@ def address_of(service: str) -> str:
 DEMO_OPERATOR_AGENCY = "000.00.12.H41"
 
 
-def actor_metadata(agency_code: str = "") -> tuple[tuple[str, str], ...]:
-    """Who acts: `LIENTHONG_ACTOR` (`<role>@<identifier code>`, e.g. `leader@000.00.12.H41`), else a clerk of
-    the agency the command names, else the platform's operator (agencies, mailboxes, certificates, reports).
-    A header the services believe only until mutual TLS, where the client certificate names the caller."""
+def default_actor() -> str:
+    """Who acts when nobody is named: `--as` / `LIENTHONG_ACTOR`, else the platform's operator (agencies,
+    mailboxes, certificates, reports)."""
     operator = f"operator@{os.environ.get('LIENTHONG_OPERATOR_AGENCY') or DEMO_OPERATOR_AGENCY}"
-    fallback = f"clerk@{agency_code}" if agency_code else operator
-    return (("x-lienthong-actor", os.environ.get("LIENTHONG_ACTOR") or fallback),)
+    return os.environ.get("LIENTHONG_ACTOR") or operator
+
+
+def actor_metadata(agency_code: str = "") -> Metadata:
+    """Who acts: `--as` / `LIENTHONG_ACTOR` (`<role>@<identifier code>`, e.g. `leader@000.00.12.H41`), else a
+    clerk of the agency the command names, else the platform's operator. The channel turns it into the
+    client certificate it presents (`_acting_channel`)."""
+    if agency_code and not os.environ.get("LIENTHONG_ACTOR"):
+        return ((ACTOR_METADATA_KEY, f"clerk@{agency_code}"),)
+    return ((ACTOR_METADATA_KEY, default_actor()),)
+
+
+def _integrator_tls() -> TlsConfig | None:
+    if any(os.environ.get(setting) for setting in TLS_SETTINGS):
+        return TlsConfig.from_env()
+    return None
+
+
+def _development_credentials(principal: str) -> grpc.ChannelCredentials:
+    from lienthong.signing.platformtls import TlsDirectory, platform_ca
+
+    data_dir = Path(os.environ.get("LIENTHONG_DATA_DIR", "var"))
+    if not (data_dir / "signing" / "ca" / "root.pem").exists():
+        raise TlsNotConfigured(
+            f"no client certificate: set {', '.join(TLS_SETTINGS)} to yours, or start the platform with "
+            f"`make run` so that its development CA exists in {data_dir} (LIENTHONG_DATA_DIR)"
+        )
+    try:
+        files = TlsDirectory(data_dir / "tls", platform_ca(data_dir)).client(principal)
+    except ValueError as error:
+        raise TlsNotConfigured(f"no certificate for {principal!r}: {error}") from None
+    return TlsConfig.from_files(files.ca, files.cert, files.key).channel_credentials()
+
+
+def _acting_channel(address: str) -> ActingChannel:
+    """With the development CA: each call presents the certificate of whoever acts. With an integrator's
+    certificate: that one always, and the actor header only when `LIENTHONG_ACTOR` asks for it."""
+    integrator = _integrator_tls()
+    if integrator is None:
+        return ActingChannel(address, _development_credentials, default_actor())
+    credentials = integrator.channel_credentials()
+    keep = bool(os.environ.get("LIENTHONG_ACTOR"))
+    return ActingChannel(address, lambda _: credentials, default_actor(), keep_header=keep)
 
 
 @contextmanager
-def channel(service: str) -> Iterator[grpc.Channel]:
-    with grpc.insecure_channel(address_of(service)) as ch:
-        yield ch
+def channel(service: str) -> Iterator[Any]:
+    with _acting_channel(address_of(service)) as opened:
+        yield opened
 
 
 @contextmanager

@@ -28,6 +28,7 @@ from lienthong.cli.agency_files import AgencyFileError, read_rows, write_rows
 from lienthong.documents.v1 import documents_pb2 as docs
 from lienthong.documents.v1 import records_pb2 as rec
 from lienthong.email.v1 import email_pb2 as mail
+from lienthong.grpcserver.tls import TlsNotConfigured
 from lienthong.identifiers.v1 import identifiers_pb2 as ids
 from lienthong.reporting.v1 import reporting_pb2 as rep
 from lienthong.signing.v1 import signing_pb2 as sig
@@ -37,11 +38,11 @@ app = typer.Typer(help="lienthong: exchange of signed official documents between
 agencies_app = typer.Typer(help="The agency registry (identifier codes of QĐ 20/2020).", no_args_is_help=True)
 docs_app = typer.Typer(
     help="Outgoing and incoming documents. Each call acts for one agency: a clerk of the agency a command "
-    "names, or LIENTHONG_ACTOR=<role>@<identifier code> (roles: clerk, officer, leader, auditor, operator).",
+    "names, or --as / LIENTHONG_ACTOR=<role>@<identifier code> (roles: clerk, officer, leader, auditor, operator).",
     no_args_is_help=True,
 )
 audit_app = typer.Typer(
-    help="For auditors (LIENTHONG_ACTOR=auditor@<identifier code>): histories, states as of an instant, diffs, "
+    help="For auditors (--as auditor@<identifier code>): histories, states as of an instant, diffs, "
     "and the tamper-evident chain.",
     no_args_is_help=True,
 )
@@ -59,6 +60,22 @@ console = Console()
 err = Console(stderr=True)
 
 
+@app.callback()
+def main(
+    acting_as: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            help="Act as this principal (<role>@<identifier code>, e.g. clerk@000.00.12.H41): the CLI presents "
+            "its client certificate (issued by the development CA of `make run`). Same as LIENTHONG_ACTOR.",
+        ),
+    ] = None,
+) -> None:
+    """Exchange of signed official documents between state agencies."""
+    if acting_as:
+        os.environ["LIENTHONG_ACTOR"] = acting_as
+
+
 def _when(stamp: Timestamp) -> str:
     if not stamp.seconds and not stamp.nanos:
         return ""
@@ -70,6 +87,9 @@ def _call(function: Any, request: Any, agency: str = "") -> Any:
     reason and exit 1."""
     try:
         return function(request, metadata=clients.actor_metadata(agency), timeout=60)
+    except TlsNotConfigured as error:
+        err.print(f"[red]no TLS[/red]: {error}")
+        raise typer.Exit(1) from None
     except grpc.RpcError as error:
         code = error.code().name if hasattr(error, "code") else "UNKNOWN"
         details = error.details() if hasattr(error, "details") else str(error)
@@ -113,7 +133,7 @@ def up(
     table.add_column("part")
     table.add_column("where")
     for service in ("identifiers", "documents", "signing", "email", "reporting"):
-        table.add_row(service, f"grpc://{config.address(service)}")
+        table.add_row(service, f"grpcs://{config.address(service)} (mutual TLS)")
     security = platform.nats_security
     if security is not None:  # the embedded NATS: TLS, and one user per service (`admin` for operators' tools)
         table.add_row("nats", f"{platform.nats_url} (TLS; users' passwords in {security.directory})")
@@ -124,15 +144,16 @@ def up(
     table.add_row("dev CA (TSA, CRLs)", f"http://127.0.0.1:{config.tsa_port}/tsa, /crl, /root-crl")
     table.add_row("database", config.database_url or f"SQLite files in {config.data_dir}")
     table.add_row("logs, traces", f"{config.logs_dir}, {config.traces_dir}")
+    table.add_row("TLS certificates", f"{platform.tls.path} (dev CA: {config.data_dir / 'signing' / 'ca'})")
     console.print(table)
     if seed:
-        result = seed_demo(config.address("identifiers"), config.address("documents"), config.address("signing"))
+        result = seed_demo(platform.callers)
         verb = "exchanged" if result.seeded else "already there"
         console.print(f"demo document [bold]{result.code}[/bold] {verb}: {result.outgoing_id}")
         console.print("try:")
         console.print("  .venv/bin/lienthong agencies list")
         console.print("  .venv/bin/lienthong docs list --agency 000.00.00.H41 --incoming")
-        console.print(f"  LIENTHONG_ACTOR=auditor@000.00.00.H41 .venv/bin/lienthong audit history {result.outgoing_id}")
+        console.print(f"  .venv/bin/lienthong --as auditor@000.00.00.H41 audit history {result.outgoing_id}")
         console.print("  .venv/bin/lienthong mail list")
         console.print("  .venv/bin/lienthong report 000.00.00.H41 --export pdf")
     console.print("Ctrl-C stops everything.")
@@ -494,7 +515,7 @@ def records_export(
         Path | None, typer.Option(help="Where to write the zip; the name the service gives when omitted")
     ] = None,
 ) -> None:
-    """Write the archive package of a closed record (acting as LIENTHONG_ACTOR, a clerk of its agency)."""
+    """Write the archive package of a closed record (acting as --as / LIENTHONG_ACTOR, a clerk of its agency)."""
     with clients.records() as stub:
         response = _call(stub.ExportRecord, rec.ExportRecordRequest(record_id=record_id))
     path = out or Path(response.file_name)

@@ -1,16 +1,26 @@
-"""Client channels to other services, traced so that one trace spans every service a request touches."""
+"""Client channels to other services: mutual TLS with the calling service's own certificate, traced so that
+one trace spans every service a request touches.
+
+The callee sees the calling service (`service:<name>`), whoever the request it serves runs for: the
+authorisation rules name services for what only they may do (documents asking signing for a seal). A
+service that acts for a user instead names them in `ACTOR_METADATA_KEY` on the call (the email service
+recording a reply as the agency's clerk); only a service's certificate may do that.
+"""
 
 from __future__ import annotations
 
 import grpc
 from opentelemetry.instrumentation.grpc import aio_client_interceptors
 
+from lienthong.grpcserver.authentication import ACTOR_METADATA_KEY
 from lienthong.grpcserver.settings import address_of
+from lienthong.grpcserver.tls import TlsConfig
 
-# Until mutual TLS names the caller (see the security issue), callers say who acts in this header.
-ACTOR_METADATA_KEY = "x-lienthong-actor"
+__all__ = ["ACTOR_METADATA_KEY", "open_channel"]
 
 
-def open_channel(service: str) -> grpc.aio.Channel:
-    """An asyncio channel to `service` at its configured address."""
-    return grpc.aio.insecure_channel(address_of(service), interceptors=aio_client_interceptors())  # type: ignore[no-untyped-call]
+def open_channel(service: str, tls: TlsConfig | None = None) -> grpc.aio.Channel:
+    """An asyncio channel to `service` at its configured address, over TLS with `tls` (by default the files
+    the environment names; TlsNotConfigured if it names none)."""
+    credentials = (tls or TlsConfig.from_env()).channel_credentials()
+    return grpc.aio.secure_channel(address_of(service), credentials, interceptors=aio_client_interceptors())  # type: ignore[no-untyped-call]

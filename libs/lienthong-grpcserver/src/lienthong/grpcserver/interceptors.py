@@ -1,4 +1,5 @@
-"""Server interceptors: the caller's identity for stored events, and domain errors as gRPC statuses."""
+"""Server interceptors: the caller's identity (authentication.py) for stored events and for
+`lienthong.eventstore.current_actor()`, and domain errors as gRPC statuses."""
 
 from __future__ import annotations
 
@@ -12,19 +13,12 @@ import grpc
 from lienthong.errors import DomainError, grpc_status
 from lienthong.eventstore import event_context
 from lienthong.eventstore.outages import DATABASE_UNREACHABLE
-from lienthong.grpcserver.channels import ACTOR_METADATA_KEY
+from lienthong.grpcserver.authentication import caller_of
 
 log = logging.getLogger(__name__)
 
 # What a call is answered with a status for: a domain refusal, or a database that cannot be reached now.
 REFUSED: tuple[type[Exception], ...] = (DomainError, *DATABASE_UNREACHABLE)
-
-
-def _actor_of(context: grpc.aio.ServicerContext[Any, Any]) -> str:
-    for key, value in context.invocation_metadata() or ():
-        if key == ACTOR_METADATA_KEY and isinstance(value, str) and value:
-            return value
-    return "anonymous"
 
 
 async def _refuse(context: grpc.aio.ServicerContext[Any, Any], method: str, error: Exception) -> None:
@@ -39,7 +33,7 @@ async def _refuse(context: grpc.aio.ServicerContext[Any, Any], method: str, erro
 
 class DomainInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
     """Runs each unary call, and each server-streaming call written as an async generator, with the caller as
-    actor, and turns a `DomainError` into its status and reason, and a lost database into UNAVAILABLE."""
+    actor (a call that cannot say who it is is refused before it runs), and turns a `DomainError` into its status and reason, and a lost database into UNAVAILABLE."""
 
     async def intercept_service(
         self,
@@ -57,11 +51,11 @@ class DomainInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
         inner = handler.unary_unary
 
         async def unary_unary(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-            with event_context(_actor_of(context)):
-                try:
+            try:
+                with event_context(caller_of(context)):
                     return await inner(request, context)  # type: ignore[arg-type]
-                except REFUSED as error:
-                    await _refuse(context, method, error)
+            except REFUSED as error:
+                await _refuse(context, method, error)
 
         return grpc.unary_unary_rpc_method_handler(
             unary_unary,
@@ -74,12 +68,12 @@ class DomainInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
         inner = handler.unary_stream
 
         async def unary_stream(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
-            with event_context(_actor_of(context)):
-                try:
+            try:
+                with event_context(caller_of(context)):
                     async for response in inner(request, context):  # type: ignore[misc, union-attr, arg-type]
                         yield response
-                except REFUSED as error:
-                    await _refuse(context, method, error)
+            except REFUSED as error:
+                await _refuse(context, method, error)
 
         return grpc.unary_stream_rpc_method_handler(
             unary_stream,

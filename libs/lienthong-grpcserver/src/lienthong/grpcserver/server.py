@@ -77,9 +77,13 @@ async def serve(
 ) -> None:
     """Serve until SIGTERM or SIGINT, then stop accepting, drain in-flight calls, stop tasks, flush spans.
 
+    Only over mutual TLS: TlsNotConfigured, naming the settings, when the TLS files are not given. The
+    health service alone is also served without TLS on `settings.health_addr`, if set, for probes.
+
     Health turns SERVING only once the server and its background tasks (relay, consumers) have started,
     and NOT_SERVING as soon as shutdown begins, so that load balancers stop sending new calls first.
     """
+    tls = settings.tls()
     server = create_server(record_denial)
     for service in services:
         service.register(server)
@@ -89,8 +93,9 @@ async def serve(
     reflection.enable_server_reflection(
         [*names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME], server
     )
-    server.add_insecure_port(settings.listen_addr)
+    server.add_secure_port(settings.listen_addr, tls.server_credentials())
     await server.start()
+    probes = await _serve_health(health, settings.health_addr) if settings.health_addr else None
     tasks = [asyncio.create_task(_guarded(task)) for task in background]
     for name in ["", *names]:
         await health.set(name, health_pb2.HealthCheckResponse.SERVING)
@@ -105,6 +110,8 @@ async def serve(
     log.info("%s shutting down", settings.service)
     await health.enter_graceful_shutdown()
     await server.stop(settings.shutdown_grace)
+    if probes is not None:
+        await probes.stop(None)
     for task in tasks:
         task.cancel()
     for task in tasks:
@@ -114,6 +121,17 @@ async def serve(
         await step()
     shutdown_tracing()
     log.info("%s stopped", settings.service)
+
+
+async def _serve_health(health: HealthServicer, address: str) -> grpc.aio.Server:
+    """A second server with the health service only, without TLS: what it tells (SERVING or not) is no
+    secret, and Kubernetes' gRPC probes cannot present a client certificate."""
+    probes = grpc.aio.server()
+    health_pb2_grpc.add_HealthServicer_to_server(health, probes)
+    probes.add_insecure_port(address)
+    await probes.start()
+    log.info("health for probes on %s (no TLS)", address)
+    return probes
 
 
 async def _guarded(task: Callable[[], Awaitable[None]]) -> None:

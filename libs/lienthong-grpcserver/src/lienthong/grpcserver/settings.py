@@ -12,6 +12,10 @@
 | `LIENTHONG_INSTANCE` | `lienthong` | first token of every subject and prefix of every stream name |
 | `LIENTHONG_<SERVICE>_ADDR` | `127.0.0.1:5005x` | where each service listens / is reached (IDENTIFIERS 50051, DOCUMENTS 50052, SIGNING 50053, EMAIL 50054, REPORTING 50055) |
 | `LIENTHONG_LISTEN_ADDR` | the service's own `_ADDR` | bind address, e.g. `0.0.0.0:50052` in a container |
+| `LIENTHONG_TLS_CA` | unset (required) | PEM file of the platform CA certificate(s): servers accept only client certificates they issued, clients trust only servers they issued |
+| `LIENTHONG_TLS_CERT` | unset (required) | PEM file of this service's certificate chain: its server certificate and its client certificate when it calls another service |
+| `LIENTHONG_TLS_KEY` | unset (required) | PEM file of that certificate's private key |
+| `LIENTHONG_HEALTH_ADDR` | unset | also serve the gRPC health service, and nothing else, without TLS here (e.g. `0.0.0.0:8081`), for Kubernetes probes, which cannot present a client certificate |
 | `LIENTHONG_SHUTDOWN_GRACE` | `10` | seconds in-flight calls get to finish on SIGTERM |
 | `LIENTHONG_TRACES_DIR` | unset | write spans as JSON lines to `<dir>/<service>.jsonl` |
 | `OTEL_EXPORTER_OTLP_ENDPOINT` | unset | send spans to an OpenTelemetry collector |
@@ -24,6 +28,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from lienthong.grpcserver.tls import SETTINGS as TLS_SETTINGS
+from lienthong.grpcserver.tls import TlsConfig
 
 SERVICE_PORTS = {
     "identifiers": 50051,
@@ -45,6 +52,8 @@ class Settings:
     instance: str
     listen_addr: str
     shutdown_grace: float
+    tls_files: tuple[Path, Path, Path] | None = None  # CA, certificate chain, key
+    health_addr: str | None = None
 
     @classmethod
     def from_env(cls, service: str) -> Settings:
@@ -58,7 +67,20 @@ class Settings:
             instance=os.environ.get("LIENTHONG_INSTANCE", "lienthong"),
             listen_addr=os.environ.get("LIENTHONG_LISTEN_ADDR") or address_of(service),
             shutdown_grace=float(os.environ.get("LIENTHONG_SHUTDOWN_GRACE", "10")),
+            tls_files=_tls_files(),
+            health_addr=os.environ.get("LIENTHONG_HEALTH_ADDR") or None,
         )
+
+    def tls(self) -> TlsConfig:
+        """The service's TLS files read; TlsNotConfigured naming the settings when they are missing."""
+        if self.tls_files is None:
+            return TlsConfig.from_env({})  # raises, naming every setting
+        return TlsConfig.from_files(*self.tls_files)
+
+
+def _tls_files() -> tuple[Path, Path, Path] | None:
+    ca, cert, key = (os.environ.get(setting) for setting in TLS_SETTINGS)
+    return (Path(ca), Path(cert), Path(key)) if ca and cert and key else None
 
 
 def address_of(service: str) -> str:

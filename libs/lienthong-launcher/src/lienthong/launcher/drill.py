@@ -36,8 +36,8 @@ import nats
 from google.protobuf.json_format import MessageToDict
 from sqlalchemy.engine import make_url
 
-from lienthong.documents.v1 import documents_pb2_grpc
-from lienthong.launcher.demo import OPERATOR, RECIPIENT, SENDER, exchange, seed_demo
+from lienthong.launcher.callers import Callers
+from lienthong.launcher.demo import OPERATOR, RECIPIENT, SENDER, DocumentChannels, exchange, seed_demo
 from lienthong.launcher.platform import SERVICES, Platform, PlatformConfig
 from lienthong.launcher.ports import free_port
 from lienthong.relay.credentials import NatsCredentials
@@ -88,9 +88,9 @@ def drill_database(server_url: str) -> Iterator[str]:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def read_reports(reporting_addr: str) -> Report:
+def read_reports(callers: Callers) -> Report:
     """Every number reporting gives for the drill's agencies (sent/received per day, processing)."""
-    with grpc.insecure_channel(reporting_addr) as channel:
+    with callers.acting("reporting") as channel:
         stub = reporting_pb2_grpc.ReportingServiceStub(channel)
         report: Report = {}
         for agency in AGENCIES:
@@ -110,20 +110,20 @@ def wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> None
         time.sleep(0.2)
 
 
-def sent_by_sender(reporting_addr: str) -> int:
+def sent_by_sender(callers: Callers) -> int:
     try:
-        return int(read_reports(reporting_addr)[SENDER]["stats"].get("sent", 0))
+        return int(read_reports(callers)[SENDER]["stats"].get("sent", 0))
     except grpc.RpcError:
         return -1
 
 
-def replayed(reporting_addr: str, expected: Report, timeout: float) -> Report:
+def replayed(callers: Callers, expected: Report, timeout: float) -> Report:
     """The reports once reporting has replayed up to `expected` (every figure, not just the first to move);
     what it says at `timeout` otherwise, for the drill to show the difference."""
     deadline = time.monotonic() + timeout
     while True:
         try:
-            now = read_reports(reporting_addr)
+            now = read_reports(callers)
         except grpc.RpcError:
             now = {}
         if now == expected or time.monotonic() > deadline:
@@ -171,13 +171,12 @@ def drill(server_url: str, nats_url: str | None, work: Path, documents: int = 3)
         env = {**platform.env(), "LIENTHONG_DATABASE_URL": database_url}
         try:
             platform.start()
-            seed_demo(config.address("identifiers"), config.address("documents"))
-            with grpc.insecure_channel(config.address("documents")) as channel:
-                stub = documents_pb2_grpc.DocumentsServiceStub(channel)
+            seed_demo(platform.callers, automatic_seal=False)
+            with DocumentChannels(platform.callers) as stubs:
                 for number in range(documents):
-                    exchange(stub, SENDER, RECIPIENT, f"Báo cáo diễn tập khôi phục số {number + 1}")
+                    exchange(stubs, SENDER, RECIPIENT, f"Báo cáo diễn tập khôi phục số {number + 1}")
             expected = documents + 1
-            reporting = config.address("reporting")
+            reporting = platform.callers
             wait_until(lambda: sent_by_sender(reporting) >= expected, 60, f"reporting to count {expected} sent")
             before = read_reports(reporting)
 

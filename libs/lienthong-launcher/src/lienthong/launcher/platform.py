@@ -15,12 +15,14 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from lienthong.launcher.callers import Callers
 from lienthong.launcher.nats_security import NatsSecurity, embedded_nats_security
 from lienthong.launcher.nats_server import NatsServer
 from lienthong.launcher.ports import wait_for_port
 from lienthong.relay import StreamNames
 from lienthong.relay.credentials import NatsCredentials
 from lienthong.relay.topology import ADMIN
+from lienthong.signing.platformtls import TlsDirectory
 
 # Start order: who others call comes first (documents calls identifiers and signing).
 SERVICES = ("identifiers", "signing", "documents", "email", "reporting")
@@ -72,6 +74,10 @@ class Platform:
 
     Children run in sessions of their own, so that Ctrl-C reaches only the launcher, which then stops
     them in order: services first (they drain and flush), then the SMTP sink and NATS.
+
+    Services speak mutual TLS only: on first start the launcher creates the dev CA (the one the signing
+    service uses, in `<data dir>/signing`) and a certificate for every service in `<data dir>/tls`, and
+    reuses them after that; `callers` reaches the services as any principal.
     """
 
     def __init__(self, config: PlatformConfig) -> None:
@@ -84,6 +90,16 @@ class Platform:
         if self.config.nats_url:
             return self.config.nats_url
         return f"nats://127.0.0.1:{self.config.nats_port}"
+
+    @functools.cached_property
+    def tls(self) -> TlsDirectory:
+        """The platform's TLS files: the dev CA's certificates for the services and their callers."""
+        return TlsDirectory.of_platform(self.config.data_dir)
+
+    @property
+    def callers(self) -> Callers:
+        """Channels to the services as a principal of the caller's choosing (by default the launcher)."""
+        return Callers(self.tls, {service: self.config.address(service) for service in SERVICES})
 
     @functools.cached_property
     def nats_security(self) -> NatsSecurity | None:
@@ -102,7 +118,7 @@ class Platform:
         return self.nats_security.credentials(user) if self.nats_security else None
 
     def env(self) -> dict[str, str]:
-        """The environment every service process gets."""
+        """The environment every service process gets (each adds its own TLS files, `service_env`)."""
         env = dict(os.environ)
         env.update(
             {
@@ -133,10 +149,23 @@ class Platform:
         env.update(self.config.extra_env)
         return env
 
+    def service_env(self, service: str) -> dict[str, str]:
+        """The environment of `service`'s process: `env()`, its TLS files and its metrics port, if any."""
+        return self.env() | self._own_env(service)
+
+    def _own_env(self, service: str) -> dict[str, str]:
+        own = self.tls.server(service).env()
+        if service in self.config.metrics_ports:
+            port = str(self.config.metrics_ports[service])
+            own |= {"LIENTHONG_METRICS_PORT": port, "LIENTHONG_METRICS_ADDR": "127.0.0.1"}
+        return own
+
     def start(self, timeout: float = 60.0) -> None:
         """Start every part and wait until each service answers SERVING on the gRPC health protocol."""
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
         self.config.logs_dir.mkdir(parents=True, exist_ok=True)
+        for service in SERVICES:  # here, not in the services: they start at once and would race to issue
+            self.tls.server(service)
         if not self.config.nats_url:
             self.nats = NatsServer(self.config.nats_port, self.config.data_dir / "nats", security=self.nats_security)
             self.nats.start()
@@ -156,11 +185,7 @@ class Platform:
             self.wait_serving(service, timeout)
 
     def start_service(self, service: str, *, wait: bool = True, timeout: float = 60.0) -> None:
-        metrics: dict[str, str] = {}
-        if service in self.config.metrics_ports:
-            port = str(self.config.metrics_ports[service])
-            metrics = {"LIENTHONG_METRICS_PORT": port, "LIENTHONG_METRICS_ADDR": "127.0.0.1"}
-        self._spawn(service, f"lienthong.{service}.main", env=metrics)
+        self._spawn(service, f"lienthong.{service}.main", env=self._own_env(service))
         if wait:
             self.wait_serving(service, timeout)
 
@@ -178,7 +203,7 @@ class Platform:
     def wait_serving(self, service: str, timeout: float = 60.0) -> None:
         """Wait until `service` reports SERVING; fail early, with its log, if its process died."""
         deadline = time.monotonic() + timeout
-        with grpc.insecure_channel(self.config.address(service)) as channel:
+        with self.callers.opened(service) as channel:
             stub = health_pb2_grpc.HealthStub(channel)
             while True:
                 process = self._processes[service]

@@ -18,7 +18,7 @@ from lienthong.relay import NatsLink, StreamNames
 from lienthong.signing.v1 import signing_pb2, signing_pb2_grpc
 
 # The documents service signs for agencies only after its own checks, so signing lets it alone ask for a seal.
-# (A header until mutual TLS, where the client certificate names the service.)
+# (Its client certificate says so already; the header naming the same service changes nothing.)
 AS_DOCUMENTS = ((ACTOR_METADATA_KEY, "service:documents"),)
 
 

@@ -1,5 +1,5 @@
-"""Where the caller's identity comes from: today the actor each request names (the `x-lienthong-actor`
-header the gRPC interceptor records); under mutual TLS, the client certificate. Only this module changes then."""
+"""Where the caller's identity comes from: the principal of its TLS client certificate, or the user a platform
+service acts for (the email service for a clerk), as lienthong.grpcserver's interceptor records it."""
 
 from __future__ import annotations
 

@@ -12,7 +12,8 @@ from lienthong.grpcserver import ACTOR_METADATA_KEY
 
 def reply_actor(agency_code: str) -> str:
     """Who the documents service records as acting: the agency's văn thư (clerk), whose official mailbox the
-    reply came from (the email service's Reply events keep the message itself)."""
+    reply came from (the email service's Reply events keep the message itself). The email service names them
+    in x-lienthong-actor, which the documents service honours because the caller's certificate is a service's."""
     return f"clerk@{agency_code}"
 
 

@@ -137,6 +137,10 @@ class TlsDirectory:
             return False
         if principal_of(certificate) != principal:
             return False
+        # Two processes issuing the same name at once can leave one's key beside the other's certificate.
+        key = serialization.load_pem_private_key(files.key.read_bytes(), None)
+        if key.public_key() != certificate.public_key():
+            return False
         return set(_hosts_of(certificate)) >= {_normal_host(host) for host in hosts}
 
 

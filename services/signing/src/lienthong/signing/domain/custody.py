@@ -2,8 +2,8 @@
 
 A data key wrapped for agency X is opened for a caller acting for X itself (`<role>@X`), or for a platform
 service trusted to act for people (the documents service) when it says which member of X it acts for.
-Where the caller's name comes from (the `x-lienthong-actor` header today, the client certificate under
-mutual TLS) is the transport's business, not this module's.
+Where the caller's name comes from (the client certificate; a service names the member it acts for in the
+`x-lienthong-actor` header) is the transport's business, not this module's.
 """
 
 from __future__ import annotations

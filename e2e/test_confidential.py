@@ -28,6 +28,7 @@ from lienthong.identifiers.v1 import identifiers_pb2 as ids
 from lienthong.identifiers.v1 import identifiers_pb2_grpc
 from lienthong.launcher.platform import Platform
 from lienthong.launcher.testing import wait_for
+from lienthong.relay.credentials import NatsCredentials
 from lienthong.signing.v1 import signing_pb2, signing_pb2_grpc
 
 SENDER = ids.RegisterAgencyRequest(
@@ -104,11 +105,15 @@ def rows_holding(database_url: str, forms: list[bytes]) -> list[str]:
     return found
 
 
-def messages_holding(nats_url: str, instance: str, forms: list[bytes]) -> tuple[int, list[str]]:
-    """How many messages the instance's streams hold, and the subjects of those holding the marker."""
+def messages_holding(platform: Platform, forms: list[bytes]) -> tuple[int, list[str]]:
+    """How many messages the platform's streams hold, and the subjects of those holding the marker (read as
+    the operators' NATS user where the platform's NATS has users)."""
+    instance = platform.config.instance
 
     async def read() -> tuple[int, list[str]]:
-        nc = await nats.connect(nats_url)
+        nc = await nats.connect(
+            platform.nats_url, **(platform.nats_credentials() or NatsCredentials()).connect_options()
+        )
         try:
             js = nc.jetstream()
             count, found = 0, []
@@ -257,7 +262,7 @@ def test_a_tuyet_mat_document_is_stored_and_sent_encrypted_and_its_recipient_rea
     else:
         holding_control = files_holding(platform.config.data_dir, seen)
         assert any(".db" in path for path in holding_control), holding_control
-    assert messages_holding(platform.nats_url, platform.config.instance, seen)[1]
+    assert messages_holding(platform, seen)[1]
 
     # Now the scan: the confidential document's marker is nowhere.
     forms = forms_of(marker)
@@ -266,7 +271,7 @@ def test_a_tuyet_mat_document_is_stored_and_sent_encrypted_and_its_recipient_rea
         assert rows_holding(platform.config.database_url, forms) == []
     else:
         assert list(platform.config.data_dir.rglob("*.db")), "the embedded platform keeps SQLite files"
-    count, holding = messages_holding(platform.nats_url, platform.config.instance, forms)
+    count, holding = messages_holding(platform, forms)
     assert count > 0
     assert holding == []
     assert list(platform.config.traces_dir.glob("*.jsonl")), "traces were recorded and scanned"

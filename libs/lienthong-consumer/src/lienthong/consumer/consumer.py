@@ -121,7 +121,9 @@ class StreamConsumer:
                 try:
                     messages = await subscription.fetch(self._batch_size, timeout=self._fetch_timeout)
                 except TimeoutError:
-                    self._metrics.pending(0)  # nothing came: the consumer is at the end of its stream
+                    messages = []
+                if not messages:  # nothing came (a timeout, or an empty batch): the end of its stream
+                    self._metrics.pending(0)
                     continue
                 self._metrics.pending(messages[-1].metadata.num_pending)
                 await self._handle(messages)

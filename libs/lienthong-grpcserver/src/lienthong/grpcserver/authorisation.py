@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -20,6 +19,7 @@ import grpc
 from lienthong.access import Denial, agency_field, authorise_call
 from lienthong.errors import PermissionDenied
 from lienthong.eventstore import current_actor, peer_context
+from lienthong.grpcserver.wrapping import run_inside
 
 log = logging.getLogger(__name__)
 
@@ -56,35 +56,7 @@ class AccessInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
         method = handler_call_details.method
         if handler is None or not GUARDED.match(method):
             return handler
-        if handler.unary_stream is not None and inspect.isasyncgenfunction(handler.unary_stream):
-            return self._streaming(handler, method)
-        if handler.unary_unary is None:
-            return _refusing(handler, method)
-        inner = handler.unary_unary
-
-        async def unary_unary(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-            async with self._guard(method, request, context):
-                return await inner(request, context)  # type: ignore[arg-type]
-
-        return grpc.unary_unary_rpc_method_handler(
-            unary_unary,
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
-
-    def _streaming(self, handler: grpc.RpcMethodHandler[Any, Any], method: str) -> grpc.RpcMethodHandler[Any, Any]:
-        inner = handler.unary_stream
-
-        async def unary_stream(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
-            async with self._guard(method, request, context):
-                async for response in inner(request, context):  # type: ignore[misc, union-attr, arg-type]
-                    yield response
-
-        return grpc.unary_stream_rpc_method_handler(
-            unary_stream,
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
+        return run_inside(handler, method, self._guard) or _refusing(handler, method)
 
     @contextlib.asynccontextmanager
     async def _guard(

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-import inspect
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -14,6 +14,7 @@ from lienthong.errors import DomainError, grpc_status
 from lienthong.eventstore import event_context
 from lienthong.eventstore.outages import DATABASE_UNREACHABLE
 from lienthong.grpcserver.authentication import caller_of
+from lienthong.grpcserver.wrapping import run_inside
 
 log = logging.getLogger(__name__)
 
@@ -43,40 +44,14 @@ class DomainInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
         handler = await continuation(handler_call_details)
         if handler is None:
             return handler
-        method = handler_call_details.method
-        if handler.unary_stream is not None and inspect.isasyncgenfunction(handler.unary_stream):
-            return self._streaming(handler, method)
-        if handler.unary_unary is None:
-            return handler
-        inner = handler.unary_unary
+        return run_inside(handler, handler_call_details.method, _as_caller) or handler
 
-        async def unary_unary(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-            try:
-                with event_context(caller_of(context)):
-                    return await inner(request, context)  # type: ignore[arg-type]
-            except REFUSED as error:
-                await _refuse(context, method, error)
 
-        return grpc.unary_unary_rpc_method_handler(
-            unary_unary,
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
-
-    @staticmethod
-    def _streaming(handler: grpc.RpcMethodHandler[Any, Any], method: str) -> grpc.RpcMethodHandler[Any, Any]:
-        inner = handler.unary_stream
-
-        async def unary_stream(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
-            try:
-                with event_context(caller_of(context)):
-                    async for response in inner(request, context):  # type: ignore[misc, union-attr, arg-type]
-                        yield response
-            except REFUSED as error:
-                await _refuse(context, method, error)
-
-        return grpc.unary_stream_rpc_method_handler(
-            unary_stream,
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
+@contextlib.asynccontextmanager
+async def _as_caller(method: str, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[None]:
+    """Run the call as its caller; answer a refusal or a lost database with its status."""
+    try:
+        with event_context(caller_of(context)):
+            yield
+    except REFUSED as error:
+        await _refuse(context, method, error)

@@ -155,25 +155,21 @@ def sign_xml(
     }
     xml_signer = _AtTime(signed_at, **options) if xades else XMLSigner(**options)
     xml_signer._parser = _parser()  # signxml re-parses with its own parser, which has huge_tree off
-    # signxml signs into a placeholder, but then digests its XAdES KeyInfo reference in the wrong context:
-    # sign at the root instead and move the signature where the placeholder was (same namespace context,
-    # and the enveloped-signature transform removes it wherever it sits).
+    # signxml signs into the placeholder where it sits, so SignedInfo is canonicalised in the namespace context
+    # it ends up in (the axis' layout declares edXML: on the envelope, below the root). Its XAdES digest of
+    # KeyInfo is wrong when the placeholder redeclares the default namespace (<Signature xmlns="…dsig#">): it
+    # signs into a fresh ds:Signature instead.
     placeholder = root.find(f".//{_SIGNATURE}[@Id='{PLACEHOLDER_ID}']")
-    place: tuple[str, int] | None = None
     if placeholder is not None:
-        parent = placeholder.getparent()
-        place = (root.getroottree().getpath(parent), parent.index(placeholder))
-        _detach(placeholder)
+        fresh = etree.Element(_SIGNATURE, {"Id": PLACEHOLDER_ID}, nsmap={"ds": DS})
+        fresh.tail = placeholder.tail
+        placeholder.getparent().replace(placeholder, fresh)
     try:
         # signxml only calls the methods _StoreKey has; its annotation names concrete key classes.
         key: Any = _StoreKey(signer, certificate)
         signed = xml_signer.sign(root, key=key, cert=[certificate, *chain])
     except SignXMLException as error:
         raise NotXml(f"the XML document cannot be signed: {error}") from error
-    if place is not None:
-        signature = signed[-1]
-        [parent] = signed.getroottree().xpath(place[0])
-        parent.insert(place[1], signature)
     return etree.tostring(signed, xml_declaration=True, encoding="UTF-8"), signed_at
 
 

@@ -6,8 +6,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -16,9 +17,13 @@ from lienthong.access import Identity, parse_identity
 from lienthong.consumer import LocalFollower
 from lienthong.documents.application import DocumentsApp
 from lienthong.documents.blobs import BlobStore, LocalBlobStore
+from lienthong.documents.domain.doctypes import DocumentType
+from lienthong.documents.domain.outgoing import Confidentiality, Urgency
 from lienthong.documents.edxml_exchange import EdxmlExchange
+from lienthong.documents.envelope import sealed_record
 from lienthong.documents.gateways import AgencyInfo, Seal, Verdict
 from lienthong.documents.projections.registers import Registers
+from lienthong.documents.rendering import render_document_pdf
 from lienthong.documents.usecases import DocumentUseCases
 from lienthong.errors import FailedPrecondition, NotFound
 from lienthong.eventstore import current_actor, store_environment
@@ -123,7 +128,9 @@ def usecases(store: DocumentsApp, tmp_path: Path, signer: FakeSigner, custodian:
 SENDER_CLERK, RECIPIENT_CLERK = "clerk@000.00.12.H41", "clerk@000.00.00.H41"
 
 AGENCIES = {
-    "000.00.12.H41": AgencyInfo("000.00.12.H41", "Sở Thông tin và Truyền thông", "STTTT", True, "active"),
+    "000.00.12.H41": AgencyInfo(
+        "000.00.12.H41", "Sở Thông tin và Truyền thông", "STTTT", True, "active", parent_code="000.00.00.H41"
+    ),
     "000.00.00.H41": AgencyInfo("000.00.00.H41", "Ủy ban nhân dân tỉnh Khánh Hòa", "UBND", True, "active"),
     "000.00.07.H41": AgencyInfo("000.00.07.H41", "Sở Nội vụ", "SNV", False, "locked"),
 }
@@ -196,3 +203,39 @@ def exchange_at(tmp_path: Path, sealer: LocalSealer) -> ExchangeFactory:
         return exchange, app, registers, blobs
 
     return make
+
+
+SENDER, RECIPIENT = "000.00.12.H41", "000.00.00.H41"
+ISSUED = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
+SentWithin = Callable[..., UUID]
+
+
+def send_within(app: DocumentsApp, blobs: BlobStore, confidentiality: Confidentiality = Confidentiality.NORMAL) -> UUID:
+    """A report of the department sent to the province within the platform: 01/BC-STTTT of 24 November 2026,
+    whose edXML DocumentId is 000.00.12.H41,2026/11/24,01/BC-STTTT (on a fresh store)."""
+    pdf = render_document_pdf(
+        agency_name="Sở TT&TT", code="01/BC-STTTT", issued_on=date(2026, 11, 24), type_name="Báo cáo", subject="Báo cáo"
+    )
+    sha = blobs.put(pdf)
+    # A confidential one comes sealed (which keys and ciphertext does not matter to the exchange).
+    confidential = confidentiality is not Confidentiality.NORMAL
+    document = app.create_outgoing(
+        sealed=sealed_record({SENDER: "a2V5"}, "dGV4dA==") if confidential else None,
+        sender_code=SENDER,
+        doc_type=DocumentType.BAO_CAO,
+        subject="Báo cáo tình hình ứng dụng công nghệ thông tin quý IV",
+        urgency=Urgency.THUONG_KHAN,
+        confidentiality=confidentiality,
+        content_sha256=sha,
+    )
+    app.register_outgoing(document.id, agency_short_name="STTTT", issued_at=ISSUED, content_for=lambda d, c: sha)
+    app.sign_outgoing(document.id, content_sha256=sha, certificate_serial="01", signed_at=ISSUED)
+    wrapped = {RECIPIENT: "a2V5"} if confidential else None
+    app.send_outgoing(document.id, routes={RECIPIENT: RECIPIENT}, sent_at=ISSUED, wrapped_keys=wrapped)
+    return document.id
+
+
+@pytest.fixture
+def sent_within() -> SentWithin:
+    """`sent_within(app, blobs, confidentiality=NORMAL)`: the id of a document sent within the platform."""
+    return send_within

@@ -4,50 +4,24 @@ and the recipient's status travels back the same way."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import pytest
+from lxml import etree
 
-from lienthong.documents.application import DocumentsApp
-from lienthong.documents.blobs import BlobStore
 from lienthong.documents.domain.doctypes import DocumentType
 from lienthong.documents.domain.outgoing import Confidentiality, Urgency
-from lienthong.documents.edxml.model import Envelope, StatusMessage
+from lienthong.documents.edxml.model import NAMESPACE, Envelope, Layout, StatusMessage
 from lienthong.documents.edxml.parser import parse_message
-from lienthong.documents.envelope import sealed_record
-from lienthong.documents.rendering import render_document_pdf
 from lienthong.errors import AlreadyExists, FailedPrecondition, PermissionDenied
 from lienthong.eventstore import event_context
 from lienthong.launcher.testing import fresh_database
 
 SENDER, RECIPIENT = "000.00.12.H41", "000.00.00.H41"
-ISSUED = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
-
-
-def sent_within(app: DocumentsApp, blobs: BlobStore, confidentiality: Confidentiality = Confidentiality.NORMAL) -> UUID:
-    pdf = render_document_pdf(
-        agency_name="Sở TT&TT", code="01/BC-STTTT", issued_on=date(2026, 11, 24), type_name="Báo cáo", subject="Báo cáo"
-    )
-    sha = blobs.put(pdf)
-    # A confidential one comes sealed (which keys and ciphertext does not matter to the exchange).
-    confidential = confidentiality is not Confidentiality.NORMAL
-    document = app.create_outgoing(
-        sealed=sealed_record({SENDER: "a2V5"}, "dGV4dA==") if confidential else None,
-        sender_code=SENDER,
-        doc_type=DocumentType.BAO_CAO,
-        subject="Báo cáo tình hình ứng dụng công nghệ thông tin quý IV",
-        urgency=Urgency.THUONG_KHAN,
-        confidentiality=confidentiality,
-        content_sha256=sha,
-    )
-    app.register_outgoing(document.id, agency_short_name="STTTT", issued_at=ISSUED, content_for=lambda d, c: sha)
-    app.sign_outgoing(document.id, content_sha256=sha, certificate_serial="01", signed_at=ISSUED)
-    wrapped = {RECIPIENT: "a2V5"} if confidential else None
-    app.send_outgoing(document.id, routes={RECIPIENT: RECIPIENT}, sent_at=ISSUED, wrapped_keys=wrapped)
-    return document.id
+ROOTS = {Layout.AXIS: f"{{{NAMESPACE}}}edXML", Layout.ENVELOPE: f"{{{NAMESPACE}}}edXMLEnvelope"}
 
 
 def comparable(row: Any) -> dict[str, Any]:
@@ -57,8 +31,9 @@ def comparable(row: Any) -> dict[str, Any]:
     return fields
 
 
+@pytest.mark.parametrize("layout", Layout)
 async def test_an_imported_document_arrives_like_one_sent_within_the_platform_and_its_status_goes_back(
-    database_url: str, exchange_at: Any, tmp_path: Path
+    layout: Layout, database_url: str, exchange_at: Any, sent_within: Any, tmp_path: Path
 ) -> None:
     sender_side, sender_app, sender_registers, sender_blobs = exchange_at(database_url, "sender")
     document_id = sent_within(sender_app, sender_blobs)
@@ -67,7 +42,8 @@ async def test_an_imported_document_arrives_like_one_sent_within_the_platform_an
 
     with fresh_database(tmp_path / "recipient.db") as other_url:
         recipient_side, recipient_app, recipient_registers, recipient_blobs = exchange_at(other_url, "recipient")
-        envelope = await sender_side.export_document(document_id, [])
+        envelope = await sender_side.export_document(document_id, [], layout=layout)
+        assert etree.fromstring(envelope).tag == ROOTS[layout]
         imported = await recipient_side.import_message(envelope)
 
         [incoming_id] = imported.incoming_ids
@@ -77,11 +53,16 @@ async def test_an_imported_document_arrives_like_one_sent_within_the_platform_an
         assert row.status == "01"
         copy = recipient_app.incoming(UUID(incoming_id))
         message = parse_message(envelope)
+        assert isinstance(message, Envelope)
+        # The registry's parent of the department is the province: its OrganizationInCharge, where the layout has one.
+        in_charge = "Ủy ban nhân dân tỉnh Khánh Hòa" if layout is Layout.AXIS else ""
+        assert (message.sender.name, message.sender.in_charge) == ("Sở Thông tin và Truyền thông", in_charge)
         assert recipient_blobs.get(copy.envelope_sha256) == envelope
         assert [recipient_blobs.get(f["sha256"]) for f in copy.attachments] == [a.content for a in message.attachments]
 
         recipient_app.accept_incoming(UUID(incoming_id), accepted_at=datetime.now(UTC))
-        status = await recipient_side.export_status(UUID(incoming_id))
+        status = await recipient_side.export_status(UUID(incoming_id), layout=layout)
+        assert etree.fromstring(status).tag == ROOTS[layout]
         answered = await sender_side.import_message(status)
 
         assert (answered.outgoing_id, answered.status) == (str(document_id), "03")
@@ -93,14 +74,16 @@ async def test_an_imported_document_arrives_like_one_sent_within_the_platform_an
             await recipient_side.import_message(envelope)
 
 
-async def test_a_confidential_document_is_not_exported_in_clear(database_url: str, exchange_at: Any) -> None:
+async def test_a_confidential_document_is_not_exported_in_clear(
+    database_url: str, exchange_at: Any, sent_within: Any
+) -> None:
     exchange, app, _, blobs = exchange_at(database_url, "sender")
     document_id = sent_within(app, blobs, Confidentiality.MAT)
     with pytest.raises(FailedPrecondition, match="confidential"):
         await exchange.export_document(document_id, [])
 
 
-async def test_only_a_signed_document_is_exported(database_url: str, exchange_at: Any) -> None:
+async def test_only_a_signed_document_is_exported(database_url: str, exchange_at: Any, sent_within: Any) -> None:
     exchange, app, _, _ = exchange_at(database_url, "sender")
     draft = app.create_outgoing(
         sender_code=SENDER,
@@ -114,12 +97,13 @@ async def test_only_a_signed_document_is_exported(database_url: str, exchange_at
         await exchange.export_document(draft.id, [RECIPIENT])
 
 
+@pytest.mark.parametrize("layout", Layout)
 async def test_a_xades_envelope_is_imported_and_its_files_are_served(
-    database_url: str, exchange_at: Any, tmp_path: Path
+    layout: Layout, database_url: str, exchange_at: Any, sent_within: Any, tmp_path: Path
 ) -> None:
     sender_side, sender_app, _, sender_blobs = exchange_at(database_url, "sender")
     document_id = sent_within(sender_app, sender_blobs)
-    envelope = await sender_side.export_document(document_id, [], xades=True)
+    envelope = await sender_side.export_document(document_id, [], xades=True, layout=layout)
     assert b"QualifyingProperties" in envelope
     with fresh_database(tmp_path / "recipient.db") as other_url:
         recipient_side, _, _, _ = exchange_at(other_url, "recipient")
@@ -133,7 +117,7 @@ async def test_a_xades_envelope_is_imported_and_its_files_are_served(
 
 
 async def test_the_status_of_a_copy_sent_within_the_platform_answers_the_documents_edxml_id(
-    database_url: str, exchange_at: Any
+    database_url: str, exchange_at: Any, sent_within: Any
 ) -> None:
     exchange, app, _, blobs = exchange_at(database_url, "platform")
     document_id = sent_within(app, blobs)
@@ -149,7 +133,7 @@ async def test_the_status_of_a_copy_sent_within_the_platform_answers_the_documen
 
 
 async def test_only_the_parties_export_import_or_read_files(
-    database_url: str, exchange_at: Any, tmp_path: Path
+    database_url: str, exchange_at: Any, sent_within: Any, tmp_path: Path
 ) -> None:
     sender_side, sender_app, _, sender_blobs = exchange_at(database_url, "sender")
     document_id = sent_within(sender_app, sender_blobs)

@@ -5,6 +5,7 @@ sent within the platform. A refused message gets its §3 result code and changes
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,6 +28,7 @@ from lienthong.documents.edxml.model import (
     Attachment,
     Business,
     Envelope,
+    Layout,
     Organ,
     StatusMessage,
     TraceHeader,
@@ -96,10 +98,12 @@ class EdxmlExchange:
         self._clock = clock
         self._access = AccessLogBook(app)
 
-    async def export_document(self, document_id_: UUID, recipient_codes: list[str], *, xades: bool = False) -> bytes:
-        """The signed document as an envelope sealed by its agency (XAdES-BES when asked), addressed to its
-        recipients (those it was sent to, else `recipient_codes`). Confidential documents are not exported in
-        clear."""
+    async def export_document(
+        self, document_id_: UUID, recipient_codes: list[str], *, xades: bool = False, layout: Layout = Layout.AXIS
+    ) -> bytes:
+        """The signed document as an envelope in `layout` sealed by its agency (XAdES-BES when asked) over the
+        whole message, files included, addressed to its recipients (those it was sent to, else
+        `recipient_codes`). Confidential documents are not exported in clear."""
         document = await asyncio.to_thread(self._app.outgoing, document_id_)
         act_for(self._identity(), document.sender_code, "export documents")
         if document.state not in (OutgoingState.SIGNED, OutgoingState.SENT):
@@ -128,12 +132,13 @@ class EdxmlExchange:
             business=await self._business(document),
             attachments=await asyncio.to_thread(self._files, document),
         )
-        sealed = await self._sealer.seal_xml(document.sender_code, envelope_xml(envelope), xades)
+        sealed = await self._sealer.seal_xml(document.sender_code, envelope_xml(envelope, layout), xades)
         await asyncio.to_thread(self._access.read, str(document_id_), "content and files, exported as edXML")
         return sealed
 
-    async def export_status(self, incoming_id: UUID) -> bytes:
-        """The copy's current status as a status message sealed by the recipient agency, for the sender."""
+    async def export_status(self, incoming_id: UUID, *, layout: Layout = Layout.AXIS) -> bytes:
+        """The copy's current status as a status message in `layout` sealed by the recipient agency, for the
+        sender."""
         copy = await asyncio.to_thread(self._app.incoming, incoming_id)
         act_for(self._identity(), copy.recipient_code, "export the status of documents received")
         answered = copy.edxml_document_id
@@ -148,7 +153,7 @@ class EdxmlExchange:
             timestamp=self._clock().replace(microsecond=0),
             description=f"{copy.code}: {copy.status.name.lower().replace('_', ' ')}",
         )
-        return await self._sealer.seal_xml(copy.recipient_code, status_xml(message))
+        return await self._sealer.seal_xml(copy.recipient_code, status_xml(message, layout))
 
     async def import_message(self, data: bytes, *, max_bytes: int = MAX_EDXML_BYTES) -> Imported:
         """Check and apply a received envelope or status message; the matching DomainError otherwise."""
@@ -260,8 +265,13 @@ class EdxmlExchange:
         return None
 
     async def _organ(self, code: str) -> Organ:
+        """The agency as the registry knows it; the agency above it is its OrganizationInCharge."""
         agency = await self._directory.get(code)
-        return Organ(organ_id=agency.code, name=agency.name)
+        in_charge = ""
+        # A parent outside this registry leaves the field empty.
+        with contextlib.suppress(NotFound):
+            in_charge = (await self._directory.get(agency.parent_code)).name if agency.parent_code else ""
+        return Organ(agency.code, agency.name, agency.address, agency.email, in_charge=in_charge)
 
     async def _business(self, document: OutgoingDocument) -> Business:
         if not document.relates_to:

@@ -31,6 +31,9 @@ class AgencyInfo:
     short_name: str
     active: bool
     state: str
+    parent_code: str = ""
+    email: str = ""
+    address: str = ""
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,9 @@ def _info(agency: identifiers_pb2.Agency) -> AgencyInfo:
         short_name=agency.short_name,
         active=agency.state == identifiers_pb2.AGENCY_STATE_ACTIVE,
         state=identifiers_pb2.AgencyState.Name(agency.state).removeprefix("AGENCY_STATE_").lower(),
+        parent_code=agency.parent_code,
+        email=agency.email,
+        address=agency.address,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -21,6 +22,13 @@ KIND_DESCRIPTIONS = {
 }
 
 
+class Layout(enum.Enum):
+    """How a message is laid out on the wire (docs/edxml.md); the parser reads both into the same model."""
+
+    AXIS = "axis"  # the national axis' SDK: root edXML, edXML:edXMLEnvelope, files outside the envelope
+    ENVELOPE = "envelope"  # lienthong's first layout (DOMAIN.md §3): root edXMLEnvelope, files in edXMLBody
+
+
 def document_id(organ_id: str, promulgation_date: date, number: str, notation: str) -> str:
     """edXML DocumentId: `OrganId,yyyy/MM/dd,Number/Notation` (the sender, the issue date, the code)."""
     return f"{organ_id},{promulgation_date:%Y/%m/%d},{number}/{notation}"
@@ -37,6 +45,7 @@ class Organ:
     telephone: str = ""
     fax: str = ""
     website: str = ""
+    in_charge: str = ""  # OrganizationInCharge: the agency above it (cơ quan chủ quản); written in the axis layout
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,16 @@ class TraceHeader:
 
 
 @dataclass(frozen=True)
+class StaffInfo:
+    """The person who acted on the document (the sender's clerk in a Bussiness, the recipient's in a status)."""
+
+    department: str = ""
+    staff: str = ""
+    email: str = ""
+    mobile: str = ""
+
+
+@dataclass(frozen=True)
 class Business:
     """edXML Bussiness: what the document does to an earlier one (DocumentId of that one), a paper copy."""
 
@@ -64,6 +83,7 @@ class Business:
     reason: str = ""
     document_id: str = ""
     paper: bool = False
+    staff: StaffInfo = field(default_factory=StaffInfo)  # written in the axis layout
 
 
 @dataclass(frozen=True)
@@ -96,6 +116,8 @@ class Envelope:
     doc_type: DocumentType
     subject: str
     traces: tuple[TraceHeader, ...]
+    # DocumentType/TypeDetail: the sender's own sub-type, carried and not interpreted (written in the axis layout)
+    type_detail: int = 0
     place: str = ""
     content: str = ""
     signer: SignerInfo = field(default_factory=SignerInfo)
@@ -119,16 +141,6 @@ class Envelope:
     @property
     def code(self) -> str:
         return f"{self.number}/{self.notation}"
-
-
-@dataclass(frozen=True)
-class StaffInfo:
-    """The person who acted on the document at the recipient."""
-
-    department: str = ""
-    staff: str = ""
-    email: str = ""
-    mobile: str = ""
 
 
 @dataclass(frozen=True)

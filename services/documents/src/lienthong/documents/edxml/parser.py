@@ -1,14 +1,20 @@
 """Reads edXML messages from untrusted bytes: a size limit and a DTD refusal before parsing, a hardened lxml
 parser (no entities, no network, libxml2's depth limit), then every field checked against QCVN 102 and
-the rules of NĐ 30/2020. Anything else is refused with the result code of DOMAIN.md §3."""
+the rules of NĐ 30/2020. Anything else is refused with the result code of DOMAIN.md §3.
+
+Both layouts are read into the same model (docs/edxml.md): the axis' (root `edXML`, the files in
+`AttachmentEncoded` after the envelope) and lienthong's first (root `edXMLEnvelope`, the files in
+`edXMLBody`). Elements are matched by namespace, so a prefix (`edXML:`) or none reads the same."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import unquote
 
 from lxml import etree
 
@@ -17,7 +23,7 @@ from lienthong.documents.domain.doctypes import DocumentType
 from lienthong.documents.domain.numbering import NOTATION_LIMIT, NUMBER_LIMIT
 from lienthong.documents.domain.outgoing import SUBJECT_LIMIT, Urgency
 from lienthong.documents.domain.status import StatusCode
-from lienthong.documents.edxml.builder import DS
+from lienthong.documents.edxml.builder import CID, DS, XLINK
 from lienthong.documents.edxml.model import (
     ADMINISTRATIVE,
     NAMESPACE,
@@ -119,17 +125,59 @@ def parse_message(data: bytes, *, max_bytes: int = MAX_EDXML_BYTES) -> Message:
 
     The signature is only required to be present here (result 15 when missing); whether it is valid, and
     whose it is, the signing service decides."""
-    root = read_xml(data, max_bytes=max_bytes)
-    if root.tag != _tag("edXMLEnvelope"):
-        raise _nonconformant(f"the root element is {root.tag}, not edXMLEnvelope in namespace {NAMESPACE}")
-    header = _Node(root, "edXMLEnvelope").child("edXMLHeader")
-    if header.element.find(f"{{{DS}}}Signature") is None:
+    parts = _parts(read_xml(data, max_bytes=max_bytes))
+    header = parts.envelope.child("edXMLHeader")
+    signed = header.element.find(f"{{{DS}}}Signature") is not None
+    if not signed and not (parts.outer and parts.outer.element.find(f"{{{DS}}}Signature") is not None):
         raise EdxmlRejected(ResultCode.AUTHENTICATION_FAILED, "edXMLHeader carries no ds:Signature of the sender")
     if header.element.find(_tag("MessageHeader")) is not None:
-        return _envelope(root, header)
+        return _envelope(parts, header)
     if header.element.find(_tag("Status")) is not None:
         return _status(header.child("Status"))
     raise _nonconformant("edXMLHeader has neither a MessageHeader (document) nor a Status (status message)")
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """Where a layout keeps the envelope and the files. `outer` is the axis layout's root `edXML`, whose second
+    child carries the files (`files`); lienthong's first layout has none, its files are in edXMLBody."""
+
+    envelope: _Node
+    outer: _Node | None
+    files: _Node | None
+
+    def attachment_encoded(self, body: _Node) -> _Node | None:
+        if self.outer is not None:
+            if body.element.find(_tag("AttachmentEncoded")) is not None:
+                raise _nonconformant(
+                    f"{body.path}/AttachmentEncoded: in the axis layout the files follow the envelope "
+                    "as the second child of edXML"
+                )
+            return self.files
+        found = body.element.find(_tag("AttachmentEncoded"))
+        return None if found is None else _Node(found, f"{body.path}/AttachmentEncoded")
+
+
+def _parts(root: Any) -> _Parts:
+    if root.tag == _tag("edXMLEnvelope"):
+        return _Parts(_Node(root, "edXMLEnvelope"), None, None)
+    if root.tag != _tag("edXML"):
+        raise _nonconformant(
+            f"the root element is {root.tag}: an edXML message is edXML (the axis layout) or edXMLEnvelope "
+            f"in namespace {NAMESPACE}"
+        )
+    outer = _Node(root, "edXML")
+    envelopes = root.findall(_tag("edXMLEnvelope"))
+    if len(envelopes) != 1:
+        raise _nonconformant(f"edXML holds {len(envelopes)} edXMLEnvelope elements; a message is exactly one")
+    files = root.findall(_tag("AttachmentEncoded"))
+    if len(files) > 1:
+        raise _nonconformant(f"edXML holds {len(files)} AttachmentEncoded elements; the files go in one")
+    return _Parts(
+        _Node(envelopes[0], "edXML/edXMLEnvelope"),
+        outer,
+        _Node(files[0], "edXML/AttachmentEncoded") if files else None,
+    )
 
 
 def _tag(name: str) -> str:
@@ -211,10 +259,20 @@ class _Node:
             telephone=self.optional("Telephone"),
             fax=self.optional("Fax"),
             website=self.optional("Website"),
+            in_charge=self.optional("OrganizationInCharge"),
+        )
+
+    def staff(self) -> StaffInfo:
+        """Its StaffInfo, blank when there is none."""
+        if self.element.find(_tag("StaffInfo")) is None:
+            return StaffInfo()
+        staff = self.child("StaffInfo")
+        return StaffInfo(
+            staff.optional("Department"), staff.optional("Staff"), staff.optional("Email"), staff.optional("Mobile")
         )
 
 
-def _envelope(root: Any, header: _Node) -> Envelope:
+def _envelope(parts: _Parts, header: _Node) -> Envelope:
     message = header.child("MessageHeader")
     recipients = tuple(node.organ() for node in message.children("To"))
     if not recipients:
@@ -243,6 +301,7 @@ def _envelope(root: Any, header: _Node) -> Envelope:
         place=promulgation.optional("Place"),
         promulgation_date=_day(promulgation.day("PromulgationDate", required=True)),
         doc_type=_TYPES_BY_NAME[type_name],
+        type_detail=kind.integer("TypeDetail"),
         subject=message.required("Subject", SUBJECT_LIMIT),
         content=message.optional("Content"),
         signer=SignerInfo(signer.optional("Competence"), signer.optional("Position"), signer.optional("FullName"))
@@ -260,7 +319,7 @@ def _envelope(root: Any, header: _Node) -> Envelope:
         steering_type=message.integer("SteeringType"),
         traces=_traces(header),
         business=_business(header.child("TraceHeaderList")),
-        attachments=_attachments(_Node(root, "edXMLEnvelope").child("edXMLBody")),
+        attachments=_attachments(parts, parts.envelope.child("edXMLBody")),
     )
     stated = message.required("DocumentId")
     if stated != envelope.document_id:
@@ -304,37 +363,99 @@ def _business(traces: _Node) -> Business:
         )
     if acted_on:
         split_document_id(acted_on, f"{node.path}/DocumentId")
-    return Business(doc_type, node.optional("BussinessDocReason"), acted_on, bool(node.integer("Paper", range(2))))
+    paper = bool(node.integer("Paper", range(2)))
+    return Business(doc_type, node.optional("BussinessDocReason"), acted_on, paper, node.staff())
 
 
-def _attachments(body: _Node) -> tuple[Attachment, ...]:
-    listed = [node.required("ContentId") for node in _optional_list(body, "edXMLManifest", "Reference")]
-    nodes = _optional_list(body, "AttachmentEncoded", "Attachment")
+def _attachments(parts: _Parts, body: _Node) -> tuple[Attachment, ...]:
+    """The files, each bound to the one manifest Reference that names its ContentId (result 22 otherwise:
+    the manifest is what the reader sees of the files, so none may be missing from it or from the message)."""
+    manifest = body.child("edXMLManifest") if body.element.find(_tag("edXMLManifest")) is not None else None
+    references = _references(manifest) if manifest else {}
+    encoded = parts.attachment_encoded(body)
+    nodes = encoded.children("Attachment") if encoded else []
     if len(nodes) > MAX_ATTACHMENTS:
-        raise _nonconformant(f"{body.path} carries {len(nodes)} attachments; the limit is {MAX_ATTACHMENTS}")
-    attachments = []
+        raise _nonconformant(
+            f"{encoded.path if encoded else body.path} carries {len(nodes)} attachments; the limit is {MAX_ATTACHMENTS}"
+        )
+    attachments: list[Attachment] = []
+    carried: dict[str, str] = {}
     for node in nodes:
+        content_id = _content_id(node.required("ContentId"))
+        if content_id in carried:
+            raise _nonconformant(
+                f"{node.path}/ContentId {content_id!r} is also the ContentId of {carried[content_id]}: "
+                "each file has its own"
+            )
+        carried[content_id] = node.path
+        reference = references.pop(content_id, None)
+        if reference is None:
+            raise _nonconformant(
+                f"{node.path} (ContentId {content_id!r}) is named by no Reference of "
+                f"{manifest.path if manifest else body.path + '/edXMLManifest'}: every file is listed in the manifest"
+            )
         try:
             content = base64.b64decode("".join(node.optional("ContentTransferEncoded").split()), validate=True)
         except (binascii.Error, ValueError):
             raise _nonconformant(f"{node.path}/ContentTransferEncoded is not valid base64") from None
         if len(content) > MAX_ATTACHMENT_BYTES:
             raise _nonconformant(f"{node.path} has {len(content)} bytes; the limit is {MAX_ATTACHMENT_BYTES}")
+        name = _agreed(reference, node, "AttachmentName")
+        if not name.strip():
+            raise _nonconformant(f"{node.path}/AttachmentName is empty")
         attachments.append(
             Attachment(
-                content_id=node.required("ContentId"),
-                name=node.required("AttachmentName"),
-                content_type=node.optional("ContentType"),
-                description=node.optional("Description"),
+                content_id=content_id,
+                name=name,
+                content_type=_agreed(reference, node, "ContentType"),
+                description=_agreed(reference, node, "Description"),
                 content=content,
             )
         )
-    ids = [a.content_id for a in attachments]
-    if len(set(ids)) != len(ids):
-        raise _nonconformant(f"{body.path}: two attachments share a ContentId")
-    if sorted(listed) != sorted(ids):
-        raise _nonconformant(f"{body.path}/edXMLManifest lists {sorted(listed)}, the body carries {sorted(ids)}")
+    if references:
+        content_id, reference = next(iter(references.items()))
+        where = encoded.path if encoded else "the message"
+        raise _nonconformant(f"{reference.path} names ContentId {content_id!r}, but {where} carries no such file")
     return tuple(attachments)
+
+
+def _references(manifest: _Node) -> dict[str, _Node]:
+    """The manifest's References by the ContentId they name: their ContentId (a `cid:` URL in the axis
+    layout, plain in lienthong's first) and xlink:href (a `cid:` URL) name the same file when both are given."""
+    named: dict[str, _Node] = {}
+    for node in manifest.children("Reference"):
+        href = node.element.get(f"{{{XLINK}}}href")
+        if href is not None and not href.lower().startswith(CID):
+            raise _nonconformant(f"{node.path}/@xlink:href {href!r} is not a cid: URL naming a file of the message")
+        stated = node.optional("ContentId")
+        ids = {_content_id(text) for text in (stated, href) if text and text.strip()}
+        if not ids:
+            raise _nonconformant(f"{node.path} names no file: it has neither a ContentId nor an xlink:href")
+        if len(ids) > 1:
+            raise _nonconformant(f"{node.path}: xlink:href {href!r} and ContentId {stated!r} name different files")
+        [content_id] = ids
+        if content_id in named:
+            raise _nonconformant(
+                f"{node.path} names ContentId {content_id!r} as {named[content_id].path} does: each file is listed once"
+            )
+        named[content_id] = node
+    return named
+
+
+def _content_id(text: str) -> str:
+    """A ContentId as the model keeps it: a `cid:` URL (RFC 2392) decoded to the Content-ID it names."""
+    return unquote(text[len(CID) :]) if text[: len(CID)].lower() == CID else text
+
+
+def _agreed(reference: _Node, attachment: _Node, name: str) -> str:
+    """A file's field as its Attachment states it, else as its Reference does; result 22 when they differ."""
+    in_reference, in_attachment = reference.optional(name), attachment.optional(name)
+    if in_reference and in_attachment and in_reference != in_attachment:
+        raise _nonconformant(
+            f"{attachment.path}/{name} is {in_attachment!r} but {reference.path}/{name} is {in_reference!r}: "
+            "the manifest and the file disagree"
+        )
+    return in_attachment or in_reference
 
 
 def _status(status: _Node) -> StatusMessage:
@@ -344,7 +465,6 @@ def _status(status: _Node) -> StatusMessage:
     except ValueError:
         codes = ", ".join(s.value for s in StatusCode)
         raise _nonconformant(f"{status.path}/StatusCode {text!r} is not one of {codes}") from None
-    staff = status.child("StaffInfo") if status.element.find(_tag("StaffInfo")) is not None else None
     recipient = status.child("To").organ()
     answered = status.child("ResponseFor").required("DocumentId")
     issuer, _, _ = split_document_id(answered, f"{status.path}/ResponseFor/DocumentId")
@@ -359,9 +479,5 @@ def _status(status: _Node) -> StatusMessage:
         status=code,
         timestamp=status.moment("Timestamp"),
         description=status.optional("Description"),
-        staff=StaffInfo(
-            staff.optional("Department"), staff.optional("Staff"), staff.optional("Email"), staff.optional("Mobile")
-        )
-        if staff
-        else StaffInfo(),
+        staff=status.staff(),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import enum
 import json
 import os
 import signal
@@ -465,6 +466,26 @@ def docs_accept(incoming_id: str) -> None:
     console.print(f"accepted {response.document.code} with arrival number {response.document.arrival_number}")
 
 
+class EdxmlLayout(enum.StrEnum):
+    """How an exported edXML message is laid out (docs/edxml.md)."""
+
+    axis = "axis"
+    envelope = "envelope"
+
+
+EdxmlLayoutOption = Annotated[
+    EdxmlLayout,
+    typer.Option(
+        help="axis: as the national axis' SDK writes it (root edXML, files after the envelope); "
+        "envelope: lienthong's first layout (root edXMLEnvelope), for platforms that still exchange it"
+    ),
+]
+
+
+def _edxml_layout(layout: EdxmlLayout) -> docs.EdxmlLayout.ValueType:
+    return docs.EdxmlLayout.Value(f"EDXML_LAYOUT_{layout.name.upper()}")
+
+
 @docs_app.command("export-edxml")
 def docs_export_edxml(
     document_id: str,
@@ -473,9 +494,12 @@ def docs_export_edxml(
         list[str] | None, typer.Option("--to", help="Recipient code, for a document not sent yet (repeatable)")
     ] = None,
     xades: Annotated[bool, typer.Option(help="Seal with XAdES-BES instead of a plain XMLDSig")] = False,
+    layout: EdxmlLayoutOption = EdxmlLayout.axis,
 ) -> None:
     """Write a signed outgoing document as an edXML envelope sealed by its agency."""
-    request = docs.ExportEdxmlRequest(document_id=document_id, recipient_codes=recipients or [], xades=xades)
+    request = docs.ExportEdxmlRequest(
+        document_id=document_id, recipient_codes=recipients or [], xades=xades, layout=_edxml_layout(layout)
+    )
     with clients.documents() as stub:
         response = _call(stub.ExportEdxml, request)
     file.write_bytes(response.edxml)
@@ -484,11 +508,14 @@ def docs_export_edxml(
 
 @docs_app.command("export-status-edxml")
 def docs_export_status_edxml(
-    incoming_id: str, file: Annotated[Path, typer.Argument(help="Where to write the signed status message")]
+    incoming_id: str,
+    file: Annotated[Path, typer.Argument(help="Where to write the signed status message")],
+    layout: EdxmlLayoutOption = EdxmlLayout.axis,
 ) -> None:
     """Write the status of an incoming copy as an edXML status message for its sender."""
+    request = docs.ExportStatusEdxmlRequest(incoming_id=incoming_id, layout=_edxml_layout(layout))
     with clients.documents() as stub:
-        response = _call(stub.ExportStatusEdxml, docs.ExportStatusEdxmlRequest(incoming_id=incoming_id))
+        response = _call(stub.ExportStatusEdxml, request)
     file.write_bytes(response.edxml)
     console.print(f"wrote {file} ({len(response.edxml)} bytes)")
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from lienthong.documents.api import Context, DocumentsServicer, _attachment, _status
+from lienthong.documents.edxml.model import Layout
 from lienthong.documents.edxml.results import ResultCode
 from lienthong.documents.edxml_exchange import EdxmlExchange
 from lienthong.documents.usecases import DocumentUseCases, parse_id
 from lienthong.documents.v1 import documents_pb2 as pb
-from lienthong.errors import NotFound
+from lienthong.errors import InvalidArgument, NotFound
 
 
 class EdxmlDocumentsServicer(DocumentsServicer):
@@ -19,14 +20,19 @@ class EdxmlDocumentsServicer(DocumentsServicer):
 
     async def ExportEdxml(self, request: pb.ExportEdxmlRequest, context: Context) -> pb.ExportEdxmlResponse:
         edxml = await self._exchange.export_document(
-            parse_id(request.document_id, "document_id"), list(request.recipient_codes), xades=request.xades
+            parse_id(request.document_id, "document_id"),
+            list(request.recipient_codes),
+            xades=request.xades,
+            layout=_layout(request.layout),
         )
         return pb.ExportEdxmlResponse(edxml=edxml)
 
     async def ExportStatusEdxml(
         self, request: pb.ExportStatusEdxmlRequest, context: Context
     ) -> pb.ExportStatusEdxmlResponse:
-        edxml = await self._exchange.export_status(parse_id(request.incoming_id, "incoming_id"))
+        edxml = await self._exchange.export_status(
+            parse_id(request.incoming_id, "incoming_id"), layout=_layout(request.layout)
+        )
         return pb.ExportStatusEdxmlResponse(edxml=edxml)
 
     async def ImportEdxml(self, request: pb.ImportEdxmlRequest, context: Context) -> pb.ImportEdxmlResponse:
@@ -53,3 +59,19 @@ class EdxmlDocumentsServicer(DocumentsServicer):
             if found is None:
                 raise
             return pb.GetAttachmentResponse(attachment=_attachment(found[0]), content=found[1])
+
+
+_LAYOUTS = {
+    pb.EDXML_LAYOUT_UNSPECIFIED: Layout.AXIS,
+    pb.EDXML_LAYOUT_AXIS: Layout.AXIS,
+    pb.EDXML_LAYOUT_ENVELOPE: Layout.ENVELOPE,
+}
+
+
+def _layout(layout: pb.EdxmlLayout.ValueType) -> Layout:
+    if layout not in _LAYOUTS:
+        raise InvalidArgument(
+            f"layout {layout} is not an EdxmlLayout: AXIS ({pb.EDXML_LAYOUT_AXIS}) or ENVELOPE "
+            f"({pb.EDXML_LAYOUT_ENVELOPE})"
+        )
+    return _LAYOUTS[layout]

@@ -393,6 +393,38 @@ EDXML_KIND_STATUS: EdxmlKind.ValueType  # 2
 """A status message (Status)."""
 Global___EdxmlKind: _TypeAlias = EdxmlKind  # noqa: Y015
 
+class _EdxmlLayout:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _EdxmlLayoutEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_EdxmlLayout.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    EDXML_LAYOUT_UNSPECIFIED: _EdxmlLayout.ValueType  # 0
+    """The national axis' layout, as EDXML_LAYOUT_AXIS."""
+    EDXML_LAYOUT_AXIS: _EdxmlLayout.ValueType  # 1
+    """As the national axis' SDK writes it: root edXML holding edXML:edXMLEnvelope, whose edXMLManifest names
+    each file by an xlink Reference (cid:), and after the envelope AttachmentEncoded with the files.
+    """
+    EDXML_LAYOUT_ENVELOPE: _EdxmlLayout.ValueType  # 2
+    """lienthong's first layout, for the platforms that already exchange it: root edXMLEnvelope, the files in
+    edXMLBody/AttachmentEncoded.
+    """
+
+class EdxmlLayout(_EdxmlLayout, metaclass=_EdxmlLayoutEnumTypeWrapper):
+    """EdxmlLayout is how an exported edXML message is laid out (docs/edxml.md); ImportEdxml reads both."""
+
+EDXML_LAYOUT_UNSPECIFIED: EdxmlLayout.ValueType  # 0
+"""The national axis' layout, as EDXML_LAYOUT_AXIS."""
+EDXML_LAYOUT_AXIS: EdxmlLayout.ValueType  # 1
+"""As the national axis' SDK writes it: root edXML holding edXML:edXMLEnvelope, whose edXMLManifest names
+each file by an xlink Reference (cid:), and after the envelope AttachmentEncoded with the files.
+"""
+EDXML_LAYOUT_ENVELOPE: EdxmlLayout.ValueType  # 2
+"""lienthong's first layout, for the platforms that already exchange it: root edXMLEnvelope, the files in
+edXMLBody/AttachmentEncoded.
+"""
+Global___EdxmlLayout: _TypeAlias = EdxmlLayout  # noqa: Y015
+
 @_typing.final
 class Attachment(_message.Message):
     """Attachment is a file of a document, stored by its SHA-256 so that anyone can prove it unchanged."""
@@ -2102,10 +2134,13 @@ class ExportEdxmlRequest(_message.Message):
     DOCUMENT_ID_FIELD_NUMBER: _builtins.int
     RECIPIENT_CODES_FIELD_NUMBER: _builtins.int
     XADES_FIELD_NUMBER: _builtins.int
+    LAYOUT_FIELD_NUMBER: _builtins.int
     document_id: _builtins.str
     """Document id."""
     xades: _builtins.bool
     """Seal with a XAdES-BES signature (signing time and certificate signed) instead of a plain XMLDSig."""
+    layout: Global___EdxmlLayout.ValueType
+    """How the envelope is laid out; unspecified is the national axis' layout."""
     @_builtins.property
     def recipient_codes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Recipients for a document not sent within the platform; ignored once it was sent."""
@@ -2116,10 +2151,11 @@ class ExportEdxmlRequest(_message.Message):
         document_id: _builtins.str = ...,
         recipient_codes: _abc.Iterable[_builtins.str] | None = ...,
         xades: _builtins.bool = ...,
+        layout: Global___EdxmlLayout.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["document_id", b"document_id", "recipient_codes", b"recipient_codes", "xades", b"xades"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["document_id", b"document_id", "layout", b"layout", "recipient_codes", b"recipient_codes", "xades", b"xades"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -2154,16 +2190,20 @@ class ExportStatusEdxmlRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     INCOMING_ID_FIELD_NUMBER: _builtins.int
+    LAYOUT_FIELD_NUMBER: _builtins.int
     incoming_id: _builtins.str
     """Id of the incoming copy."""
+    layout: Global___EdxmlLayout.ValueType
+    """How the status message is laid out; unspecified is the national axis' layout."""
     def __init__(
         self,
         *,
         incoming_id: _builtins.str = ...,
+        layout: Global___EdxmlLayout.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["incoming_id", b"incoming_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["incoming_id", b"incoming_id", "layout", b"layout"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

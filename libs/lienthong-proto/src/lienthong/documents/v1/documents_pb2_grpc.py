@@ -357,7 +357,8 @@ class DocumentsServiceServicer:
 
     def ExportEdxml(self, request, context):
         """ExportEdxml returns a signed outgoing document as an edXML envelope (QCVN 102:2016) sealed by its agency
-        (enveloped XMLDSig by the signing service): header, trace, the signed PDF and every attachment base64.
+        (enveloped XMLDSig by the signing service, over the whole message): header, trace, the signed PDF and
+        every attachment base64, in the national axis' layout unless `layout` asks for lienthong's first.
         It is addressed to the recipients it was sent to, else to recipient_codes. Confidential documents are
         refused (FAILED_PRECONDITION): they are not exported in clear.
         """
@@ -367,21 +368,22 @@ class DocumentsServiceServicer:
 
     def ExportStatusEdxml(self, request, context):
         """ExportStatusEdxml returns the current status of an incoming copy as an edXML status message sealed by
-        the recipient agency, for a sender in another system.
+        the recipient agency, for a sender in another system (the axis' layout unless `layout` says otherwise).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ImportEdxml(self, request, context):
-        """ImportEdxml takes an edXML message from another system and recognises its kind: a document envelope
-        creates an arrived copy (status 01) at each recipient registered here, exactly like a document sent
-        within the platform; a status message updates the sender's per-recipient status. The message is checked
-        first and a refused one changes nothing; the reason starts with its result code (DOMAIN.md §3):
-        10 invalid file (malformed, oversized, DTD or entities) and 22 not conformant → INVALID_ARGUMENT;
-        15 signature of the sender missing or not valid → UNAUTHENTICATED; 18 no recipient registered here →
-        NOT_FOUND; 19 sender not registered → PERMISSION_DENIED; 23 recipient locked → FAILED_PRECONDITION.
-        The same document imported twice is ALREADY_EXISTS.
+        """ImportEdxml takes an edXML message from another system, in either layout (EdxmlLayout), and recognises its
+        kind: a document envelope creates an arrived copy (status 01) at each recipient registered here, exactly
+        like a document sent within the platform; a status message updates the sender's per-recipient status.
+        The message is checked first and a refused one changes nothing; the reason starts with its result code
+        (DOMAIN.md §3): 10 invalid file (malformed, oversized, DTD or entities) and 22 not conformant (a file
+        and the manifest not naming each other among them) → INVALID_ARGUMENT; 15 signature of the sender
+        missing or not valid → UNAUTHENTICATED; 18 no recipient registered here → NOT_FOUND; 19 sender not
+        registered → PERMISSION_DENIED; 23 recipient locked → FAILED_PRECONDITION. The same document imported
+        twice is ALREADY_EXISTS.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -99,23 +99,25 @@ class DocumentsServiceStub:
     """GetHistory returns every stored event of a document in order, for auditors."""
     ExportEdxml: _grpc.UnaryUnaryMultiCallable[_documents_pb2.ExportEdxmlRequest, _documents_pb2.ExportEdxmlResponse]
     """ExportEdxml returns a signed outgoing document as an edXML envelope (QCVN 102:2016) sealed by its agency
-    (enveloped XMLDSig by the signing service): header, trace, the signed PDF and every attachment base64.
+    (enveloped XMLDSig by the signing service, over the whole message): header, trace, the signed PDF and
+    every attachment base64, in the national axis' layout unless `layout` asks for lienthong's first.
     It is addressed to the recipients it was sent to, else to recipient_codes. Confidential documents are
     refused (FAILED_PRECONDITION): they are not exported in clear.
     """
     ExportStatusEdxml: _grpc.UnaryUnaryMultiCallable[_documents_pb2.ExportStatusEdxmlRequest, _documents_pb2.ExportStatusEdxmlResponse]
     """ExportStatusEdxml returns the current status of an incoming copy as an edXML status message sealed by
-    the recipient agency, for a sender in another system.
+    the recipient agency, for a sender in another system (the axis' layout unless `layout` says otherwise).
     """
     ImportEdxml: _grpc.UnaryUnaryMultiCallable[_documents_pb2.ImportEdxmlRequest, _documents_pb2.ImportEdxmlResponse]
-    """ImportEdxml takes an edXML message from another system and recognises its kind: a document envelope
-    creates an arrived copy (status 01) at each recipient registered here, exactly like a document sent
-    within the platform; a status message updates the sender's per-recipient status. The message is checked
-    first and a refused one changes nothing; the reason starts with its result code (DOMAIN.md §3):
-    10 invalid file (malformed, oversized, DTD or entities) and 22 not conformant → INVALID_ARGUMENT;
-    15 signature of the sender missing or not valid → UNAUTHENTICATED; 18 no recipient registered here →
-    NOT_FOUND; 19 sender not registered → PERMISSION_DENIED; 23 recipient locked → FAILED_PRECONDITION.
-    The same document imported twice is ALREADY_EXISTS.
+    """ImportEdxml takes an edXML message from another system, in either layout (EdxmlLayout), and recognises its
+    kind: a document envelope creates an arrived copy (status 01) at each recipient registered here, exactly
+    like a document sent within the platform; a status message updates the sender's per-recipient status.
+    The message is checked first and a refused one changes nothing; the reason starts with its result code
+    (DOMAIN.md §3): 10 invalid file (malformed, oversized, DTD or entities) and 22 not conformant (a file
+    and the manifest not naming each other among them) → INVALID_ARGUMENT; 15 signature of the sender
+    missing or not valid → UNAUTHENTICATED; 18 no recipient registered here → NOT_FOUND; 19 sender not
+    registered → PERMISSION_DENIED; 23 recipient locked → FAILED_PRECONDITION. The same document imported
+    twice is ALREADY_EXISTS.
     """
 
 @_typing.type_check_only
@@ -189,23 +191,25 @@ class DocumentsServiceAsyncStub(DocumentsServiceStub):
     """GetHistory returns every stored event of a document in order, for auditors."""
     ExportEdxml: _aio.UnaryUnaryMultiCallable[_documents_pb2.ExportEdxmlRequest, _documents_pb2.ExportEdxmlResponse]  # type: ignore[assignment]
     """ExportEdxml returns a signed outgoing document as an edXML envelope (QCVN 102:2016) sealed by its agency
-    (enveloped XMLDSig by the signing service): header, trace, the signed PDF and every attachment base64.
+    (enveloped XMLDSig by the signing service, over the whole message): header, trace, the signed PDF and
+    every attachment base64, in the national axis' layout unless `layout` asks for lienthong's first.
     It is addressed to the recipients it was sent to, else to recipient_codes. Confidential documents are
     refused (FAILED_PRECONDITION): they are not exported in clear.
     """
     ExportStatusEdxml: _aio.UnaryUnaryMultiCallable[_documents_pb2.ExportStatusEdxmlRequest, _documents_pb2.ExportStatusEdxmlResponse]  # type: ignore[assignment]
     """ExportStatusEdxml returns the current status of an incoming copy as an edXML status message sealed by
-    the recipient agency, for a sender in another system.
+    the recipient agency, for a sender in another system (the axis' layout unless `layout` says otherwise).
     """
     ImportEdxml: _aio.UnaryUnaryMultiCallable[_documents_pb2.ImportEdxmlRequest, _documents_pb2.ImportEdxmlResponse]  # type: ignore[assignment]
-    """ImportEdxml takes an edXML message from another system and recognises its kind: a document envelope
-    creates an arrived copy (status 01) at each recipient registered here, exactly like a document sent
-    within the platform; a status message updates the sender's per-recipient status. The message is checked
-    first and a refused one changes nothing; the reason starts with its result code (DOMAIN.md §3):
-    10 invalid file (malformed, oversized, DTD or entities) and 22 not conformant → INVALID_ARGUMENT;
-    15 signature of the sender missing or not valid → UNAUTHENTICATED; 18 no recipient registered here →
-    NOT_FOUND; 19 sender not registered → PERMISSION_DENIED; 23 recipient locked → FAILED_PRECONDITION.
-    The same document imported twice is ALREADY_EXISTS.
+    """ImportEdxml takes an edXML message from another system, in either layout (EdxmlLayout), and recognises its
+    kind: a document envelope creates an arrived copy (status 01) at each recipient registered here, exactly
+    like a document sent within the platform; a status message updates the sender's per-recipient status.
+    The message is checked first and a refused one changes nothing; the reason starts with its result code
+    (DOMAIN.md §3): 10 invalid file (malformed, oversized, DTD or entities) and 22 not conformant (a file
+    and the manifest not naming each other among them) → INVALID_ARGUMENT; 15 signature of the sender
+    missing or not valid → UNAUTHENTICATED; 18 no recipient registered here → NOT_FOUND; 19 sender not
+    registered → PERMISSION_DENIED; 23 recipient locked → FAILED_PRECONDITION. The same document imported
+    twice is ALREADY_EXISTS.
     """
 
 class DocumentsServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -426,7 +430,8 @@ class DocumentsServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_documents_pb2.ExportEdxmlResponse, _abc.Awaitable[_documents_pb2.ExportEdxmlResponse]]:
         """ExportEdxml returns a signed outgoing document as an edXML envelope (QCVN 102:2016) sealed by its agency
-        (enveloped XMLDSig by the signing service): header, trace, the signed PDF and every attachment base64.
+        (enveloped XMLDSig by the signing service, over the whole message): header, trace, the signed PDF and
+        every attachment base64, in the national axis' layout unless `layout` asks for lienthong's first.
         It is addressed to the recipients it was sent to, else to recipient_codes. Confidential documents are
         refused (FAILED_PRECONDITION): they are not exported in clear.
         """
@@ -438,7 +443,7 @@ class DocumentsServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_documents_pb2.ExportStatusEdxmlResponse, _abc.Awaitable[_documents_pb2.ExportStatusEdxmlResponse]]:
         """ExportStatusEdxml returns the current status of an incoming copy as an edXML status message sealed by
-        the recipient agency, for a sender in another system.
+        the recipient agency, for a sender in another system (the axis' layout unless `layout` says otherwise).
         """
 
     @_abc_1.abstractmethod
@@ -447,14 +452,15 @@ class DocumentsServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _documents_pb2.ImportEdxmlRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_documents_pb2.ImportEdxmlResponse, _abc.Awaitable[_documents_pb2.ImportEdxmlResponse]]:
-        """ImportEdxml takes an edXML message from another system and recognises its kind: a document envelope
-        creates an arrived copy (status 01) at each recipient registered here, exactly like a document sent
-        within the platform; a status message updates the sender's per-recipient status. The message is checked
-        first and a refused one changes nothing; the reason starts with its result code (DOMAIN.md §3):
-        10 invalid file (malformed, oversized, DTD or entities) and 22 not conformant → INVALID_ARGUMENT;
-        15 signature of the sender missing or not valid → UNAUTHENTICATED; 18 no recipient registered here →
-        NOT_FOUND; 19 sender not registered → PERMISSION_DENIED; 23 recipient locked → FAILED_PRECONDITION.
-        The same document imported twice is ALREADY_EXISTS.
+        """ImportEdxml takes an edXML message from another system, in either layout (EdxmlLayout), and recognises its
+        kind: a document envelope creates an arrived copy (status 01) at each recipient registered here, exactly
+        like a document sent within the platform; a status message updates the sender's per-recipient status.
+        The message is checked first and a refused one changes nothing; the reason starts with its result code
+        (DOMAIN.md §3): 10 invalid file (malformed, oversized, DTD or entities) and 22 not conformant (a file
+        and the manifest not naming each other among them) → INVALID_ARGUMENT; 15 signature of the sender
+        missing or not valid → UNAUTHENTICATED; 18 no recipient registered here → NOT_FOUND; 19 sender not
+        registered → PERMISSION_DENIED; 23 recipient locked → FAILED_PRECONDITION. The same document imported
+        twice is ALREADY_EXISTS.
         """
 
 def add_DocumentsServiceServicer_to_server(servicer: DocumentsServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

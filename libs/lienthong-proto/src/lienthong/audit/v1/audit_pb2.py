@@ -26,7 +26,7 @@ from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1elienthong/audit/v1/audit.proto\x12\x12lienthong.audit.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe1\x01\n\x0c\x41uditedEvent\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x11\n\taggregate\x18\x02 \x01(\t\x12\x14\n\x0c\x61ggregate_id\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\x04\x12\r\n\x05\x65vent\x18\x05 \x01(\t\x12/\n\x0boccurred_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x61\x63tor\x18\x07 \x01(\t\x12\x10\n\x08trace_id\x18\x08 \x01(\t\x12%\n\x04\x64\x61ta\x18\t \x01(\x0b\x32\x17.google.protobuf.Struct\",\n\x14StreamHistoryRequest\x12\x14\n\x0c\x61ggregate_id\x18\x01 \x01(\t\"H\n\x15StreamHistoryResponse\x12/\n\x05\x65vent\x18\x01 \x01(\x0b\x32 .lienthong.audit.v1.AuditedEvent\"Q\n\x11GetStateAtRequest\x12\x14\n\x0c\x61ggregate_id\x18\x01 \x01(\t\x12&\n\x02\x61t\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x95\x01\n\x12GetStateAtResponse\x12\x11\n\taggregate\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x04\x12\x33\n\x0flast_changed_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x05state\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\"{\n\x11\x44iffStatesRequest\x12\x14\n\x0c\x61ggregate_id\x18\x01 \x01(\t\x12(\n\x04\x66rom\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x02to\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"k\n\x0b\x46ieldChange\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12&\n\x06\x62\x65\x66ore\x18\x02 \x01(\x0b\x32\x16.google.protobuf.Value\x12%\n\x05\x61\x66ter\x18\x03 \x01(\x0b\x32\x16.google.protobuf.Value\"\xa2\x01\n\x12\x44iffStatesResponse\x12\x14\n\x0c\x66rom_version\x18\x01 \x01(\x04\x12\x12\n\nto_version\x18\x02 \x01(\x04\x12\x30\n\x07\x63hanges\x18\x03 \x03(\x0b\x32\x1f.lienthong.audit.v1.FieldChange\x12\x30\n\x06\x65vents\x18\x04 \x03(\x0b\x32 .lienthong.audit.v1.AuditedEvent2\xb0\x02\n\x0c\x41uditService\x12\x66\n\rStreamHistory\x12(.lienthong.audit.v1.StreamHistoryRequest\x1a).lienthong.audit.v1.StreamHistoryResponse0\x01\x12[\n\nGetStateAt\x12%.lienthong.audit.v1.GetStateAtRequest\x1a&.lienthong.audit.v1.GetStateAtResponse\x12[\n\nDiffStates\x12%.lienthong.audit.v1.DiffStatesRequest\x1a&.lienthong.audit.v1.DiffStatesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1elienthong/audit/v1/audit.proto\x12\x12lienthong.audit.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe1\x01\n\x0c\x41uditedEvent\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x11\n\taggregate\x18\x02 \x01(\t\x12\x14\n\x0c\x61ggregate_id\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\x04\x12\r\n\x05\x65vent\x18\x05 \x01(\t\x12/\n\x0boccurred_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x61\x63tor\x18\x07 \x01(\t\x12\x10\n\x08trace_id\x18\x08 \x01(\t\x12%\n\x04\x64\x61ta\x18\t \x01(\x0b\x32\x17.google.protobuf.Struct\"C\n\x14StreamHistoryRequest\x12\x14\n\x0c\x61ggregate_id\x18\x01 \x01(\t\x12\x15\n\raggregate_ids\x18\x02 \x03(\t\"H\n\x15StreamHistoryResponse\x12/\n\x05\x65vent\x18\x01 \x01(\x0b\x32 .lienthong.audit.v1.AuditedEvent\"Q\n\x11GetStateAtRequest\x12\x14\n\x0c\x61ggregate_id\x18\x01 \x01(\t\x12&\n\x02\x61t\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x95\x01\n\x12GetStateAtResponse\x12\x11\n\taggregate\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x04\x12\x33\n\x0flast_changed_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x05state\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\"{\n\x11\x44iffStatesRequest\x12\x14\n\x0c\x61ggregate_id\x18\x01 \x01(\t\x12(\n\x04\x66rom\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x02to\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"k\n\x0b\x46ieldChange\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12&\n\x06\x62\x65\x66ore\x18\x02 \x01(\x0b\x32\x16.google.protobuf.Value\x12%\n\x05\x61\x66ter\x18\x03 \x01(\x0b\x32\x16.google.protobuf.Value\"\xa2\x01\n\x12\x44iffStatesResponse\x12\x14\n\x0c\x66rom_version\x18\x01 \x01(\x04\x12\x12\n\nto_version\x18\x02 \x01(\x04\x12\x30\n\x07\x63hanges\x18\x03 \x03(\x0b\x32\x1f.lienthong.audit.v1.FieldChange\x12\x30\n\x06\x65vents\x18\x04 \x03(\x0b\x32 .lienthong.audit.v1.AuditedEvent\"\x14\n\x12VerifyChainRequest\"\xd1\x01\n\x13VerifyChainResponse\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x16\n\x0e\x65vents_checked\x18\x02 \x01(\x04\x12\x14\n\x0c\x63hain_intact\x18\x03 \x01(\x08\x12\x11\n\tbroken_at\x18\x04 \x01(\x04\x12\x14\n\x0c\x63hain_reason\x18\x05 \x01(\t\x12\x1a\n\x12\x63heckpoints_intact\x18\x06 \x01(\x08\x12\x1b\n\x13\x63heckpoint_position\x18\x07 \x01(\x04\x12\x19\n\x11\x63heckpoint_reason\x18\x08 \x01(\t2\x90\x03\n\x0c\x41uditService\x12\x66\n\rStreamHistory\x12(.lienthong.audit.v1.StreamHistoryRequest\x1a).lienthong.audit.v1.StreamHistoryResponse0\x01\x12[\n\nGetStateAt\x12%.lienthong.audit.v1.GetStateAtRequest\x1a&.lienthong.audit.v1.GetStateAtResponse\x12[\n\nDiffStates\x12%.lienthong.audit.v1.DiffStatesRequest\x1a&.lienthong.audit.v1.DiffStatesResponse\x12^\n\x0bVerifyChain\x12&.lienthong.audit.v1.VerifyChainRequest\x1a\'.lienthong.audit.v1.VerifyChainResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,19 +36,23 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_AUDITEDEVENT']._serialized_start=118
   _globals['_AUDITEDEVENT']._serialized_end=343
   _globals['_STREAMHISTORYREQUEST']._serialized_start=345
-  _globals['_STREAMHISTORYREQUEST']._serialized_end=389
-  _globals['_STREAMHISTORYRESPONSE']._serialized_start=391
-  _globals['_STREAMHISTORYRESPONSE']._serialized_end=463
-  _globals['_GETSTATEATREQUEST']._serialized_start=465
-  _globals['_GETSTATEATREQUEST']._serialized_end=546
-  _globals['_GETSTATEATRESPONSE']._serialized_start=549
-  _globals['_GETSTATEATRESPONSE']._serialized_end=698
-  _globals['_DIFFSTATESREQUEST']._serialized_start=700
-  _globals['_DIFFSTATESREQUEST']._serialized_end=823
-  _globals['_FIELDCHANGE']._serialized_start=825
-  _globals['_FIELDCHANGE']._serialized_end=932
-  _globals['_DIFFSTATESRESPONSE']._serialized_start=935
-  _globals['_DIFFSTATESRESPONSE']._serialized_end=1097
-  _globals['_AUDITSERVICE']._serialized_start=1100
-  _globals['_AUDITSERVICE']._serialized_end=1404
+  _globals['_STREAMHISTORYREQUEST']._serialized_end=412
+  _globals['_STREAMHISTORYRESPONSE']._serialized_start=414
+  _globals['_STREAMHISTORYRESPONSE']._serialized_end=486
+  _globals['_GETSTATEATREQUEST']._serialized_start=488
+  _globals['_GETSTATEATREQUEST']._serialized_end=569
+  _globals['_GETSTATEATRESPONSE']._serialized_start=572
+  _globals['_GETSTATEATRESPONSE']._serialized_end=721
+  _globals['_DIFFSTATESREQUEST']._serialized_start=723
+  _globals['_DIFFSTATESREQUEST']._serialized_end=846
+  _globals['_FIELDCHANGE']._serialized_start=848
+  _globals['_FIELDCHANGE']._serialized_end=955
+  _globals['_DIFFSTATESRESPONSE']._serialized_start=958
+  _globals['_DIFFSTATESRESPONSE']._serialized_end=1120
+  _globals['_VERIFYCHAINREQUEST']._serialized_start=1122
+  _globals['_VERIFYCHAINREQUEST']._serialized_end=1142
+  _globals['_VERIFYCHAINRESPONSE']._serialized_start=1145
+  _globals['_VERIFYCHAINRESPONSE']._serialized_end=1354
+  _globals['_AUDITSERVICE']._serialized_start=1357
+  _globals['_AUDITSERVICE']._serialized_end=1757
 # @@protoc_insertion_point(module_scope)

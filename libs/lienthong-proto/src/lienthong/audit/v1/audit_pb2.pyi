@@ -83,21 +83,31 @@ Global___AuditedEvent: _TypeAlias = AuditedEvent  # noqa: Y015
 
 @_typing.final
 class StreamHistoryRequest(_message.Message):
-    """StreamHistoryRequest names the aggregate."""
+    """StreamHistoryRequest names the aggregate, or many."""
 
     DESCRIPTOR: _descriptor.Descriptor
 
     AGGREGATE_ID_FIELD_NUMBER: _builtins.int
+    AGGREGATE_IDS_FIELD_NUMBER: _builtins.int
     aggregate_id: _builtins.str
     """Id of the aggregate (UUID): a document, an agency, a certificate, a mailbox, ..."""
+    @_builtins.property
+    def aggregate_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """More aggregates (UUIDs), streamed after `aggregate_id` (when set) in the order named, each in version
+        order: a replay of many aggregates reads a thousand of them per query. Every one must have events
+        (NOT_FOUND names the first that has none, before any event of its thousand is sent) and every one
+        must be readable by the caller (PERMISSION_DENIED, before any event is sent).
+        """
+
     def __init__(
         self,
         *,
         aggregate_id: _builtins.str = ...,
+        aggregate_ids: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["aggregate_id", b"aggregate_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["aggregate_id", b"aggregate_id", "aggregate_ids", b"aggregate_ids"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -293,3 +303,70 @@ class DiffStatesResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___DiffStatesResponse: _TypeAlias = DiffStatesResponse  # noqa: Y015
+
+@_typing.final
+class VerifyChainRequest(_message.Message):
+    """VerifyChainRequest asks for the whole log of the service that answers; it has no fields."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___VerifyChainRequest: _TypeAlias = VerifyChainRequest  # noqa: Y015
+
+@_typing.final
+class VerifyChainResponse(_message.Message):
+    """VerifyChainResponse is the verdict on the service's event log, as `lienthong audit verify` gives it."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SERVICE_FIELD_NUMBER: _builtins.int
+    EVENTS_CHECKED_FIELD_NUMBER: _builtins.int
+    CHAIN_INTACT_FIELD_NUMBER: _builtins.int
+    BROKEN_AT_FIELD_NUMBER: _builtins.int
+    CHAIN_REASON_FIELD_NUMBER: _builtins.int
+    CHECKPOINTS_INTACT_FIELD_NUMBER: _builtins.int
+    CHECKPOINT_POSITION_FIELD_NUMBER: _builtins.int
+    CHECKPOINT_REASON_FIELD_NUMBER: _builtins.int
+    service: _builtins.str
+    """The service whose log was checked, e.g. "documents"."""
+    events_checked: _builtins.int
+    """How many chained events were re-computed."""
+    chain_intact: _builtins.bool
+    """Whether every link of the hash chain still matches the events as stored."""
+    broken_at: _builtins.int
+    """Position of the first broken link (0 when the chain is intact)."""
+    chain_reason: _builtins.str
+    """The chain's verdict in words, naming the first broken link and why."""
+    checkpoints_intact: _builtins.bool
+    """Whether every signed checkpoint's signature holds and the log up to it still hashes to it."""
+    checkpoint_position: _builtins.int
+    """Position of the newest checkpoint when all hold, else of the first that does not (0: none yet)."""
+    checkpoint_reason: _builtins.str
+    """The checkpoints' verdict in words."""
+    def __init__(
+        self,
+        *,
+        service: _builtins.str = ...,
+        events_checked: _builtins.int = ...,
+        chain_intact: _builtins.bool = ...,
+        broken_at: _builtins.int = ...,
+        chain_reason: _builtins.str = ...,
+        checkpoints_intact: _builtins.bool = ...,
+        checkpoint_position: _builtins.int = ...,
+        checkpoint_reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["broken_at", b"broken_at", "chain_intact", b"chain_intact", "chain_reason", b"chain_reason", "checkpoint_position", b"checkpoint_position", "checkpoint_reason", b"checkpoint_reason", "checkpoints_intact", b"checkpoints_intact", "events_checked", b"events_checked", "service", b"service"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___VerifyChainResponse: _TypeAlias = VerifyChainResponse  # noqa: Y015

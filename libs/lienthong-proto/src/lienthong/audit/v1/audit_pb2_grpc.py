@@ -50,6 +50,11 @@ class AuditServiceStub:
                 request_serializer=lienthong_dot_audit_dot_v1_dot_audit__pb2.DiffStatesRequest.SerializeToString,
                 response_deserializer=lienthong_dot_audit_dot_v1_dot_audit__pb2.DiffStatesResponse.FromString,
                 _registered_method=True)
+        self.VerifyChain = channel.unary_unary(
+                '/lienthong.audit.v1.AuditService/VerifyChain',
+                request_serializer=lienthong_dot_audit_dot_v1_dot_audit__pb2.VerifyChainRequest.SerializeToString,
+                response_deserializer=lienthong_dot_audit_dot_v1_dot_audit__pb2.VerifyChainResponse.FromString,
+                _registered_method=True)
 
 
 class AuditServiceServicer:
@@ -77,6 +82,13 @@ class AuditServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def VerifyChain(self, request, context):
+        """Re-compute this service's event hash chain and check its signed checkpoints; name the first broken link.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AuditServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -94,6 +106,11 @@ def add_AuditServiceServicer_to_server(servicer, server):
                     servicer.DiffStates,
                     request_deserializer=lienthong_dot_audit_dot_v1_dot_audit__pb2.DiffStatesRequest.FromString,
                     response_serializer=lienthong_dot_audit_dot_v1_dot_audit__pb2.DiffStatesResponse.SerializeToString,
+            ),
+            'VerifyChain': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyChain,
+                    request_deserializer=lienthong_dot_audit_dot_v1_dot_audit__pb2.VerifyChainRequest.FromString,
+                    response_serializer=lienthong_dot_audit_dot_v1_dot_audit__pb2.VerifyChainResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -178,6 +195,33 @@ class AuditService:
             '/lienthong.audit.v1.AuditService/DiffStates',
             lienthong_dot_audit_dot_v1_dot_audit__pb2.DiffStatesRequest.SerializeToString,
             lienthong_dot_audit_dot_v1_dot_audit__pb2.DiffStatesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyChain(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.audit.v1.AuditService/VerifyChain',
+            lienthong_dot_audit_dot_v1_dot_audit__pb2.VerifyChainRequest.SerializeToString,
+            lienthong_dot_audit_dot_v1_dot_audit__pb2.VerifyChainResponse.FromString,
             options,
             channel_credentials,
             insecure,

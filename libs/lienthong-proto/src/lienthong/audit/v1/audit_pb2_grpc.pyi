@@ -42,6 +42,8 @@ class AuditServiceStub:
     """The aggregate as it was at an instant: its events replayed up to and including that instant."""
     DiffStates: _grpc.UnaryUnaryMultiCallable[_audit_pb2.DiffStatesRequest, _audit_pb2.DiffStatesResponse]
     """What changed in the aggregate between two instants, field by field."""
+    VerifyChain: _grpc.UnaryUnaryMultiCallable[_audit_pb2.VerifyChainRequest, _audit_pb2.VerifyChainResponse]
+    """Re-compute this service's event hash chain and check its signed checkpoints; name the first broken link."""
 
 @_typing.type_check_only
 class AuditServiceAsyncStub(AuditServiceStub):
@@ -54,6 +56,8 @@ class AuditServiceAsyncStub(AuditServiceStub):
     """The aggregate as it was at an instant: its events replayed up to and including that instant."""
     DiffStates: _aio.UnaryUnaryMultiCallable[_audit_pb2.DiffStatesRequest, _audit_pb2.DiffStatesResponse]  # type: ignore[assignment]
     """What changed in the aggregate between two instants, field by field."""
+    VerifyChain: _aio.UnaryUnaryMultiCallable[_audit_pb2.VerifyChainRequest, _audit_pb2.VerifyChainResponse]  # type: ignore[assignment]
+    """Re-compute this service's event hash chain and check its signed checkpoints; name the first broken link."""
 
 class AuditServiceServicer(metaclass=_abc_1.ABCMeta):
     """AuditService replays stored events; it never changes anything."""
@@ -81,5 +85,13 @@ class AuditServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_audit_pb2.DiffStatesResponse, _abc.Awaitable[_audit_pb2.DiffStatesResponse]]:
         """What changed in the aggregate between two instants, field by field."""
+
+    @_abc_1.abstractmethod
+    def VerifyChain(
+        self,
+        request: _audit_pb2.VerifyChainRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_audit_pb2.VerifyChainResponse, _abc.Awaitable[_audit_pb2.VerifyChainResponse]]:
+        """Re-compute this service's event hash chain and check its signed checkpoints; name the first broken link."""
 
 def add_AuditServiceServicer_to_server(servicer: AuditServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

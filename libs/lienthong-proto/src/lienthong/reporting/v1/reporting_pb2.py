@@ -22,9 +22,10 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&lienthong/reporting/v1/reporting.proto\x12\x16lienthong.reporting.v1\"R\n\x19GetProcessingStatsRequest\x12\x13\n\x0b\x61gency_code\x18\x01 \x01(\t\x12\x10\n\x08\x66rom_day\x18\x02 \x01(\t\x12\x0e\n\x06to_day\x18\x03 \x01(\t\"\xb3\x01\n\x1aGetProcessingStatsResponse\x12\x10\n\x08received\x18\x01 \x01(\x03\x12\x0c\n\x04\x64one\x18\x02 \x01(\x03\x12\x14\n\x0c\x64one_on_time\x18\x03 \x01(\x03\x12\x11\n\tdone_late\x18\x04 \x01(\x03\x12\x0c\n\x04open\x18\x05 \x01(\x03\x12\x14\n\x0copen_overdue\x18\x06 \x01(\x03\x12\x15\n\raverage_hours\x18\x07 \x01(\x01\x12\x11\n\tp90_hours\x18\x08 \x01(\x01\"N\n\x15GetAgencyStatsRequest\x12\x13\n\x0b\x61gency_code\x18\x01 \x01(\t\x12\x10\n\x08\x66rom_day\x18\x02 \x01(\t\x12\x0e\n\x06to_day\x18\x03 \x01(\t\"7\n\x08\x44\x61yCount\x12\x0b\n\x03\x64\x61y\x18\x01 \x01(\t\x12\x0c\n\x04sent\x18\x02 \x01(\x03\x12\x10\n\x08received\x18\x03 \x01(\x03\"}\n\x16GetAgencyStatsResponse\x12\x13\n\x0b\x61gency_code\x18\x01 \x01(\t\x12\x0c\n\x04sent\x18\x02 \x01(\x03\x12\x10\n\x08received\x18\x03 \x01(\x03\x12.\n\x04\x64\x61ys\x18\x04 \x03(\x0b\x32 .lienthong.reporting.v1.DayCount\"H\n\x10GetReportRequest\x12\x12\n\nscope_code\x18\x01 \x01(\t\x12\x10\n\x08\x66rom_day\x18\x02 \x01(\t\x12\x0e\n\x06to_day\x18\x03 \x01(\t\"\xaa\x01\n\x11ProcessingSummary\x12\x10\n\x08received\x18\x01 \x01(\x03\x12\x0c\n\x04\x64one\x18\x02 \x01(\x03\x12\x14\n\x0c\x64one_on_time\x18\x03 \x01(\x03\x12\x11\n\tdone_late\x18\x04 \x01(\x03\x12\x0c\n\x04open\x18\x05 \x01(\x03\x12\x14\n\x0copen_overdue\x18\x06 \x01(\x03\x12\x15\n\raverage_hours\x18\x07 \x01(\x01\x12\x11\n\tp90_hours\x18\x08 \x01(\x01\"\xdc\x02\n\nReportLine\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x10\n\x08\x61gencies\x18\x03 \x01(\x03\x12\x0c\n\x04sent\x18\x04 \x01(\x03\x12\x13\n\x0bsent_signed\x18\x05 \x01(\x03\x12\x14\n\x0csigned_share\x18\x06 \x01(\x01\x12\x10\n\x08received\x18\x07 \x01(\x03\x12\x0f\n\x07refused\x18\x08 \x01(\x03\x12\x10\n\x08recalled\x18\t \x01(\x03\x12=\n\nprocessing\x18\n \x01(\x0b\x32).lienthong.reporting.v1.ProcessingSummary\x12@\n\x0c\x63\x65rtificates\x18\x0b \x01(\x0b\x32*.lienthong.reporting.v1.CertificateSummary\x12\x31\n\x04mail\x18\x0c \x01(\x0b\x32#.lienthong.reporting.v1.MailSummary\"c\n\x0bMailSummary\x12\x13\n\x0bprovisioned\x18\x01 \x01(\x03\x12\x0e\n\x06\x61\x63tive\x18\x02 \x01(\x03\x12\x0c\n\x04sent\x18\x03 \x01(\x03\x12\x10\n\x08\x64\x65\x66\x65rred\x18\x04 \x01(\x03\x12\x0f\n\x07\x62ounced\x18\x05 \x01(\x03\"\xff\x02\n\x12\x43\x65rtificateSummary\x12\x11\n\trequested\x18\x01 \x01(\x03\x12\x16\n\x0enot_yet_active\x18\x02 \x01(\x03\x12\x0e\n\x06\x61\x63tive\x18\x03 \x01(\x03\x12\x11\n\tsuspended\x18\x04 \x01(\x03\x12\x0f\n\x07revoked\x18\x05 \x01(\x03\x12\x0f\n\x07\x65xpired\x18\x06 \x01(\x03\x12\x12\n\nindividual\x18\x07 \x01(\x03\x12\x14\n\x0corganisation\x18\x08 \x01(\x03\x12\x0f\n\x07sim_pki\x18\t \x01(\x03\x12\x0e\n\x06issued\x18\n \x01(\x03\x12\x19\n\x11revoked_in_period\x18\x0b \x01(\x03\x12\x1e\n\x16lead_time_average_days\x18\x0c \x01(\x01\x12\x1a\n\x12lead_time_p90_days\x18\r \x01(\x01\x12\x1c\n\x14signatures_automatic\x18\x0e \x01(\x03\x12\x1b\n\x13signatures_personal\x18\x0f \x01(\x03\x12\x1c\n\x14verifications_failed\x18\x10 \x01(\x03\";\n\nMonthCount\x12\r\n\x05month\x18\x01 \x01(\t\x12\x0c\n\x04sent\x18\x02 \x01(\x03\x12\x10\n\x08received\x18\x03 \x01(\x03\"+\n\x0b\x42ucketCount\x12\r\n\x05label\x18\x01 \x01(\t\x12\r\n\x05\x63ount\x18\x02 \x01(\x03\"\xa6\x03\n\x11GetReportResponse\x12\x12\n\nscope_code\x18\x01 \x01(\t\x12\x12\n\nscope_name\x18\x02 \x01(\t\x12\x31\n\x05lines\x18\x03 \x03(\x0b\x32\".lienthong.reporting.v1.ReportLine\x12\x31\n\x05total\x18\x04 \x01(\x0b\x32\".lienthong.reporting.v1.ReportLine\x12\x32\n\x06months\x18\x05 \x03(\x0b\x32\".lienthong.reporting.v1.MonthCount\x12=\n\x10processing_times\x18\x06 \x03(\x0b\x32#.lienthong.reporting.v1.BucketCount\x12X\n\x10registry_changes\x18\x07 \x03(\x0b\x32>.lienthong.reporting.v1.GetReportResponse.RegistryChangesEntry\x1a\x36\n\x14RegistryChangesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\"\x81\x01\n\x13\x45xportReportRequest\x12\x12\n\nscope_code\x18\x01 \x01(\t\x12\x10\n\x08\x66rom_day\x18\x02 \x01(\t\x12\x0e\n\x06to_day\x18\x03 \x01(\t\x12\x34\n\x06\x66ormat\x18\x04 \x01(\x0e\x32$.lienthong.reporting.v1.ReportFormat\"P\n\x14\x45xportReportResponse\x12\x0f\n\x07\x63ontent\x18\x01 \x01(\x0c\x12\x14\n\x0c\x63ontent_type\x18\x02 \x01(\t\x12\x11\n\tfile_name\x18\x03 \x01(\t*s\n\x0cReportFormat\x12\x1d\n\x19REPORT_FORMAT_UNSPECIFIED\x10\x00\x12\x15\n\x11REPORT_FORMAT_CSV\x10\x01\x12\x16\n\x12REPORT_FORMAT_XLSX\x10\x02\x12\x15\n\x11REPORT_FORMAT_PDF\x10\x03\x32\xcd\x03\n\x10ReportingService\x12o\n\x0eGetAgencyStats\x12-.lienthong.reporting.v1.GetAgencyStatsRequest\x1a..lienthong.reporting.v1.GetAgencyStatsResponse\x12{\n\x12GetProcessingStats\x12\x31.lienthong.reporting.v1.GetProcessingStatsRequest\x1a\x32.lienthong.reporting.v1.GetProcessingStatsResponse\x12`\n\tGetReport\x12(.lienthong.reporting.v1.GetReportRequest\x1a).lienthong.reporting.v1.GetReportResponse\x12i\n\x0c\x45xportReport\x12+.lienthong.reporting.v1.ExportReportRequest\x1a,.lienthong.reporting.v1.ExportReportResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&lienthong/reporting/v1/reporting.proto\x12\x16lienthong.reporting.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"R\n\x19GetProcessingStatsRequest\x12\x13\n\x0b\x61gency_code\x18\x01 \x01(\t\x12\x10\n\x08\x66rom_day\x18\x02 \x01(\t\x12\x0e\n\x06to_day\x18\x03 \x01(\t\"\xb3\x01\n\x1aGetProcessingStatsResponse\x12\x10\n\x08received\x18\x01 \x01(\x03\x12\x0c\n\x04\x64one\x18\x02 \x01(\x03\x12\x14\n\x0c\x64one_on_time\x18\x03 \x01(\x03\x12\x11\n\tdone_late\x18\x04 \x01(\x03\x12\x0c\n\x04open\x18\x05 \x01(\x03\x12\x14\n\x0copen_overdue\x18\x06 \x01(\x03\x12\x15\n\raverage_hours\x18\x07 \x01(\x01\x12\x11\n\tp90_hours\x18\x08 \x01(\x01\"N\n\x15GetAgencyStatsRequest\x12\x13\n\x0b\x61gency_code\x18\x01 \x01(\t\x12\x10\n\x08\x66rom_day\x18\x02 \x01(\t\x12\x0e\n\x06to_day\x18\x03 \x01(\t\"7\n\x08\x44\x61yCount\x12\x0b\n\x03\x64\x61y\x18\x01 \x01(\t\x12\x0c\n\x04sent\x18\x02 \x01(\x03\x12\x10\n\x08received\x18\x03 \x01(\x03\"}\n\x16GetAgencyStatsResponse\x12\x13\n\x0b\x61gency_code\x18\x01 \x01(\t\x12\x0c\n\x04sent\x18\x02 \x01(\x03\x12\x10\n\x08received\x18\x03 \x01(\x03\x12.\n\x04\x64\x61ys\x18\x04 \x03(\x0b\x32 .lienthong.reporting.v1.DayCount\"H\n\x10GetReportRequest\x12\x12\n\nscope_code\x18\x01 \x01(\t\x12\x10\n\x08\x66rom_day\x18\x02 \x01(\t\x12\x0e\n\x06to_day\x18\x03 \x01(\t\"\xaa\x01\n\x11ProcessingSummary\x12\x10\n\x08received\x18\x01 \x01(\x03\x12\x0c\n\x04\x64one\x18\x02 \x01(\x03\x12\x14\n\x0c\x64one_on_time\x18\x03 \x01(\x03\x12\x11\n\tdone_late\x18\x04 \x01(\x03\x12\x0c\n\x04open\x18\x05 \x01(\x03\x12\x14\n\x0copen_overdue\x18\x06 \x01(\x03\x12\x15\n\raverage_hours\x18\x07 \x01(\x01\x12\x11\n\tp90_hours\x18\x08 \x01(\x01\"\xdc\x02\n\nReportLine\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x10\n\x08\x61gencies\x18\x03 \x01(\x03\x12\x0c\n\x04sent\x18\x04 \x01(\x03\x12\x13\n\x0bsent_signed\x18\x05 \x01(\x03\x12\x14\n\x0csigned_share\x18\x06 \x01(\x01\x12\x10\n\x08received\x18\x07 \x01(\x03\x12\x0f\n\x07refused\x18\x08 \x01(\x03\x12\x10\n\x08recalled\x18\t \x01(\x03\x12=\n\nprocessing\x18\n \x01(\x0b\x32).lienthong.reporting.v1.ProcessingSummary\x12@\n\x0c\x63\x65rtificates\x18\x0b \x01(\x0b\x32*.lienthong.reporting.v1.CertificateSummary\x12\x31\n\x04mail\x18\x0c \x01(\x0b\x32#.lienthong.reporting.v1.MailSummary\"c\n\x0bMailSummary\x12\x13\n\x0bprovisioned\x18\x01 \x01(\x03\x12\x0e\n\x06\x61\x63tive\x18\x02 \x01(\x03\x12\x0c\n\x04sent\x18\x03 \x01(\x03\x12\x10\n\x08\x64\x65\x66\x65rred\x18\x04 \x01(\x03\x12\x0f\n\x07\x62ounced\x18\x05 \x01(\x03\"\xff\x02\n\x12\x43\x65rtificateSummary\x12\x11\n\trequested\x18\x01 \x01(\x03\x12\x16\n\x0enot_yet_active\x18\x02 \x01(\x03\x12\x0e\n\x06\x61\x63tive\x18\x03 \x01(\x03\x12\x11\n\tsuspended\x18\x04 \x01(\x03\x12\x0f\n\x07revoked\x18\x05 \x01(\x03\x12\x0f\n\x07\x65xpired\x18\x06 \x01(\x03\x12\x12\n\nindividual\x18\x07 \x01(\x03\x12\x14\n\x0corganisation\x18\x08 \x01(\x03\x12\x0f\n\x07sim_pki\x18\t \x01(\x03\x12\x0e\n\x06issued\x18\n \x01(\x03\x12\x19\n\x11revoked_in_period\x18\x0b \x01(\x03\x12\x1e\n\x16lead_time_average_days\x18\x0c \x01(\x01\x12\x1a\n\x12lead_time_p90_days\x18\r \x01(\x01\x12\x1c\n\x14signatures_automatic\x18\x0e \x01(\x03\x12\x1b\n\x13signatures_personal\x18\x0f \x01(\x03\x12\x1c\n\x14verifications_failed\x18\x10 \x01(\x03\";\n\nMonthCount\x12\r\n\x05month\x18\x01 \x01(\t\x12\x0c\n\x04sent\x18\x02 \x01(\x03\x12\x10\n\x08received\x18\x03 \x01(\x03\"+\n\x0b\x42ucketCount\x12\r\n\x05label\x18\x01 \x01(\t\x12\r\n\x05\x63ount\x18\x02 \x01(\x03\"\xa6\x03\n\x11GetReportResponse\x12\x12\n\nscope_code\x18\x01 \x01(\t\x12\x12\n\nscope_name\x18\x02 \x01(\t\x12\x31\n\x05lines\x18\x03 \x03(\x0b\x32\".lienthong.reporting.v1.ReportLine\x12\x31\n\x05total\x18\x04 \x01(\x0b\x32\".lienthong.reporting.v1.ReportLine\x12\x32\n\x06months\x18\x05 \x03(\x0b\x32\".lienthong.reporting.v1.MonthCount\x12=\n\x10processing_times\x18\x06 \x03(\x0b\x32#.lienthong.reporting.v1.BucketCount\x12X\n\x10registry_changes\x18\x07 \x03(\x0b\x32>.lienthong.reporting.v1.GetReportResponse.RegistryChangesEntry\x1a\x36\n\x14RegistryChangesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\"\x81\x01\n\x13\x45xportReportRequest\x12\x12\n\nscope_code\x18\x01 \x01(\t\x12\x10\n\x08\x66rom_day\x18\x02 \x01(\t\x12\x0e\n\x06to_day\x18\x03 \x01(\t\x12\x34\n\x06\x66ormat\x18\x04 \x01(\x0e\x32$.lienthong.reporting.v1.ReportFormat\"P\n\x14\x45xportReportResponse\x12\x0f\n\x07\x63ontent\x18\x01 \x01(\x0c\x12\x14\n\x0c\x63ontent_type\x18\x02 \x01(\t\x12\x11\n\tfile_name\x18\x03 \x01(\t\"d\n\x17ListCertificatesRequest\x12\x13\n\x0b\x61gency_code\x18\x01 \x01(\t\x12\r\n\x05state\x18\x02 \x01(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"\xef\x01\n\x18ListCertificatesResponse\x12=\n\x0c\x63\x65rtificates\x18\x01 \x03(\x0b\x32\'.lienthong.reporting.v1.CertificateLine\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12L\n\x06\x63ounts\x18\x03 \x03(\x0b\x32<.lienthong.reporting.v1.ListCertificatesResponse.CountsEntry\x1a-\n\x0b\x43ountsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\"\x91\x02\n\x0f\x43\x65rtificateLine\x12\x0e\n\x06serial\x18\x01 \x01(\t\x12\x13\n\x0b\x61gency_code\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\r\n\x05state\x18\x04 \x01(\t\x12-\n\tissued_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nnot_before\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tnot_after\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nrevoked_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*s\n\x0cReportFormat\x12\x1d\n\x19REPORT_FORMAT_UNSPECIFIED\x10\x00\x12\x15\n\x11REPORT_FORMAT_CSV\x10\x01\x12\x16\n\x12REPORT_FORMAT_XLSX\x10\x02\x12\x15\n\x11REPORT_FORMAT_PDF\x10\x03\x32\xc4\x04\n\x10ReportingService\x12o\n\x0eGetAgencyStats\x12-.lienthong.reporting.v1.GetAgencyStatsRequest\x1a..lienthong.reporting.v1.GetAgencyStatsResponse\x12{\n\x12GetProcessingStats\x12\x31.lienthong.reporting.v1.GetProcessingStatsRequest\x1a\x32.lienthong.reporting.v1.GetProcessingStatsResponse\x12`\n\tGetReport\x12(.lienthong.reporting.v1.GetReportRequest\x1a).lienthong.reporting.v1.GetReportResponse\x12i\n\x0c\x45xportReport\x12+.lienthong.reporting.v1.ExportReportRequest\x1a,.lienthong.reporting.v1.ExportReportResponse\x12u\n\x10ListCertificates\x12/.lienthong.reporting.v1.ListCertificatesRequest\x1a\x30.lienthong.reporting.v1.ListCertificatesResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,40 +34,50 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_GETREPORTRESPONSE_REGISTRYCHANGESENTRY']._loaded_options = None
   _globals['_GETREPORTRESPONSE_REGISTRYCHANGESENTRY']._serialized_options = b'8\001'
-  _globals['_REPORTFORMAT']._serialized_start=2426
-  _globals['_REPORTFORMAT']._serialized_end=2541
-  _globals['_GETPROCESSINGSTATSREQUEST']._serialized_start=66
-  _globals['_GETPROCESSINGSTATSREQUEST']._serialized_end=148
-  _globals['_GETPROCESSINGSTATSRESPONSE']._serialized_start=151
-  _globals['_GETPROCESSINGSTATSRESPONSE']._serialized_end=330
-  _globals['_GETAGENCYSTATSREQUEST']._serialized_start=332
-  _globals['_GETAGENCYSTATSREQUEST']._serialized_end=410
-  _globals['_DAYCOUNT']._serialized_start=412
-  _globals['_DAYCOUNT']._serialized_end=467
-  _globals['_GETAGENCYSTATSRESPONSE']._serialized_start=469
-  _globals['_GETAGENCYSTATSRESPONSE']._serialized_end=594
-  _globals['_GETREPORTREQUEST']._serialized_start=596
-  _globals['_GETREPORTREQUEST']._serialized_end=668
-  _globals['_PROCESSINGSUMMARY']._serialized_start=671
-  _globals['_PROCESSINGSUMMARY']._serialized_end=841
-  _globals['_REPORTLINE']._serialized_start=844
-  _globals['_REPORTLINE']._serialized_end=1192
-  _globals['_MAILSUMMARY']._serialized_start=1194
-  _globals['_MAILSUMMARY']._serialized_end=1293
-  _globals['_CERTIFICATESUMMARY']._serialized_start=1296
-  _globals['_CERTIFICATESUMMARY']._serialized_end=1679
-  _globals['_MONTHCOUNT']._serialized_start=1681
-  _globals['_MONTHCOUNT']._serialized_end=1740
-  _globals['_BUCKETCOUNT']._serialized_start=1742
-  _globals['_BUCKETCOUNT']._serialized_end=1785
-  _globals['_GETREPORTRESPONSE']._serialized_start=1788
-  _globals['_GETREPORTRESPONSE']._serialized_end=2210
-  _globals['_GETREPORTRESPONSE_REGISTRYCHANGESENTRY']._serialized_start=2156
-  _globals['_GETREPORTRESPONSE_REGISTRYCHANGESENTRY']._serialized_end=2210
-  _globals['_EXPORTREPORTREQUEST']._serialized_start=2213
-  _globals['_EXPORTREPORTREQUEST']._serialized_end=2342
-  _globals['_EXPORTREPORTRESPONSE']._serialized_start=2344
-  _globals['_EXPORTREPORTRESPONSE']._serialized_end=2424
-  _globals['_REPORTINGSERVICE']._serialized_start=2544
-  _globals['_REPORTINGSERVICE']._serialized_end=3005
+  _globals['_LISTCERTIFICATESRESPONSE_COUNTSENTRY']._loaded_options = None
+  _globals['_LISTCERTIFICATESRESPONSE_COUNTSENTRY']._serialized_options = b'8\001'
+  _globals['_REPORTFORMAT']._serialized_start=3079
+  _globals['_REPORTFORMAT']._serialized_end=3194
+  _globals['_GETPROCESSINGSTATSREQUEST']._serialized_start=99
+  _globals['_GETPROCESSINGSTATSREQUEST']._serialized_end=181
+  _globals['_GETPROCESSINGSTATSRESPONSE']._serialized_start=184
+  _globals['_GETPROCESSINGSTATSRESPONSE']._serialized_end=363
+  _globals['_GETAGENCYSTATSREQUEST']._serialized_start=365
+  _globals['_GETAGENCYSTATSREQUEST']._serialized_end=443
+  _globals['_DAYCOUNT']._serialized_start=445
+  _globals['_DAYCOUNT']._serialized_end=500
+  _globals['_GETAGENCYSTATSRESPONSE']._serialized_start=502
+  _globals['_GETAGENCYSTATSRESPONSE']._serialized_end=627
+  _globals['_GETREPORTREQUEST']._serialized_start=629
+  _globals['_GETREPORTREQUEST']._serialized_end=701
+  _globals['_PROCESSINGSUMMARY']._serialized_start=704
+  _globals['_PROCESSINGSUMMARY']._serialized_end=874
+  _globals['_REPORTLINE']._serialized_start=877
+  _globals['_REPORTLINE']._serialized_end=1225
+  _globals['_MAILSUMMARY']._serialized_start=1227
+  _globals['_MAILSUMMARY']._serialized_end=1326
+  _globals['_CERTIFICATESUMMARY']._serialized_start=1329
+  _globals['_CERTIFICATESUMMARY']._serialized_end=1712
+  _globals['_MONTHCOUNT']._serialized_start=1714
+  _globals['_MONTHCOUNT']._serialized_end=1773
+  _globals['_BUCKETCOUNT']._serialized_start=1775
+  _globals['_BUCKETCOUNT']._serialized_end=1818
+  _globals['_GETREPORTRESPONSE']._serialized_start=1821
+  _globals['_GETREPORTRESPONSE']._serialized_end=2243
+  _globals['_GETREPORTRESPONSE_REGISTRYCHANGESENTRY']._serialized_start=2189
+  _globals['_GETREPORTRESPONSE_REGISTRYCHANGESENTRY']._serialized_end=2243
+  _globals['_EXPORTREPORTREQUEST']._serialized_start=2246
+  _globals['_EXPORTREPORTREQUEST']._serialized_end=2375
+  _globals['_EXPORTREPORTRESPONSE']._serialized_start=2377
+  _globals['_EXPORTREPORTRESPONSE']._serialized_end=2457
+  _globals['_LISTCERTIFICATESREQUEST']._serialized_start=2459
+  _globals['_LISTCERTIFICATESREQUEST']._serialized_end=2559
+  _globals['_LISTCERTIFICATESRESPONSE']._serialized_start=2562
+  _globals['_LISTCERTIFICATESRESPONSE']._serialized_end=2801
+  _globals['_LISTCERTIFICATESRESPONSE_COUNTSENTRY']._serialized_start=2756
+  _globals['_LISTCERTIFICATESRESPONSE_COUNTSENTRY']._serialized_end=2801
+  _globals['_CERTIFICATELINE']._serialized_start=2804
+  _globals['_CERTIFICATELINE']._serialized_end=3077
+  _globals['_REPORTINGSERVICE']._serialized_start=3197
+  _globals['_REPORTINGSERVICE']._serialized_end=3777
 # @@protoc_insertion_point(module_scope)

@@ -55,6 +55,11 @@ class ReportingServiceStub:
                 request_serializer=lienthong_dot_reporting_dot_v1_dot_reporting__pb2.ExportReportRequest.SerializeToString,
                 response_deserializer=lienthong_dot_reporting_dot_v1_dot_reporting__pb2.ExportReportResponse.FromString,
                 _registered_method=True)
+        self.ListCertificates = channel.unary_unary(
+                '/lienthong.reporting.v1.ReportingService/ListCertificates',
+                request_serializer=lienthong_dot_reporting_dot_v1_dot_reporting__pb2.ListCertificatesRequest.SerializeToString,
+                response_deserializer=lienthong_dot_reporting_dot_v1_dot_reporting__pb2.ListCertificatesResponse.FromString,
+                _registered_method=True)
 
 
 class ReportingServiceServicer:
@@ -91,6 +96,14 @@ class ReportingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListCertificates(self, request, context):
+        """The certificates of an agency (and everything under it) in one state, those whose validity ends
+        first first, a page at a time: what to renew before it expires.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ReportingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -113,6 +126,11 @@ def add_ReportingServiceServicer_to_server(servicer, server):
                     servicer.ExportReport,
                     request_deserializer=lienthong_dot_reporting_dot_v1_dot_reporting__pb2.ExportReportRequest.FromString,
                     response_serializer=lienthong_dot_reporting_dot_v1_dot_reporting__pb2.ExportReportResponse.SerializeToString,
+            ),
+            'ListCertificates': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCertificates,
+                    request_deserializer=lienthong_dot_reporting_dot_v1_dot_reporting__pb2.ListCertificatesRequest.FromString,
+                    response_serializer=lienthong_dot_reporting_dot_v1_dot_reporting__pb2.ListCertificatesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -224,6 +242,33 @@ class ReportingService:
             '/lienthong.reporting.v1.ReportingService/ExportReport',
             lienthong_dot_reporting_dot_v1_dot_reporting__pb2.ExportReportRequest.SerializeToString,
             lienthong_dot_reporting_dot_v1_dot_reporting__pb2.ExportReportResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCertificates(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.reporting.v1.ReportingService/ListCertificates',
+            lienthong_dot_reporting_dot_v1_dot_reporting__pb2.ListCertificatesRequest.SerializeToString,
+            lienthong_dot_reporting_dot_v1_dot_reporting__pb2.ListCertificatesResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -45,6 +45,10 @@ class ReportingServiceStub:
     """
     ExportReport: _grpc.UnaryUnaryMultiCallable[_reporting_pb2.ExportReportRequest, _reporting_pb2.ExportReportResponse]
     """The same report as a file: CSV, XLSX, or a PDF with charts in the shape of a provincial periodic report."""
+    ListCertificates: _grpc.UnaryUnaryMultiCallable[_reporting_pb2.ListCertificatesRequest, _reporting_pb2.ListCertificatesResponse]
+    """The certificates of an agency (and everything under it) in one state, those whose validity ends
+    first first, a page at a time: what to renew before it expires.
+    """
 
 @_typing.type_check_only
 class ReportingServiceAsyncStub(ReportingServiceStub):
@@ -63,6 +67,10 @@ class ReportingServiceAsyncStub(ReportingServiceStub):
     """
     ExportReport: _aio.UnaryUnaryMultiCallable[_reporting_pb2.ExportReportRequest, _reporting_pb2.ExportReportResponse]  # type: ignore[assignment]
     """The same report as a file: CSV, XLSX, or a PDF with charts in the shape of a provincial periodic report."""
+    ListCertificates: _aio.UnaryUnaryMultiCallable[_reporting_pb2.ListCertificatesRequest, _reporting_pb2.ListCertificatesResponse]  # type: ignore[assignment]
+    """The certificates of an agency (and everything under it) in one state, those whose validity ends
+    first first, a page at a time: what to renew before it expires.
+    """
 
 class ReportingServiceServicer(metaclass=_abc_1.ABCMeta):
     """ReportingService answers indicators from its projections."""
@@ -102,5 +110,15 @@ class ReportingServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_reporting_pb2.ExportReportResponse, _abc.Awaitable[_reporting_pb2.ExportReportResponse]]:
         """The same report as a file: CSV, XLSX, or a PDF with charts in the shape of a provincial periodic report."""
+
+    @_abc_1.abstractmethod
+    def ListCertificates(
+        self,
+        request: _reporting_pb2.ListCertificatesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_reporting_pb2.ListCertificatesResponse, _abc.Awaitable[_reporting_pb2.ListCertificatesResponse]]:
+        """The certificates of an agency (and everything under it) in one state, those whose validity ends
+        first first, a page at a time: what to renew before it expires.
+        """
 
 def add_ReportingServiceServicer_to_server(servicer: ReportingServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

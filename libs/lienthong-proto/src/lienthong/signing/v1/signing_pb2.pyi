@@ -978,6 +978,58 @@ class VerifyPdfRequest(_message.Message):
 Global___VerifyPdfRequest: _TypeAlias = VerifyPdfRequest  # noqa: Y015
 
 @_typing.final
+class ExtendPdfToLongTermRequest(_message.Message):
+    """ExtendPdfToLongTermRequest carries the sealed PDF."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PDF_FIELD_NUMBER: _builtins.int
+    pdf: _builtins.bytes
+    """The PDF, signed at B-T (or B-LT, then returned unchanged)."""
+    def __init__(
+        self,
+        *,
+        pdf: _builtins.bytes = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["pdf", b"pdf"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExtendPdfToLongTermRequest: _TypeAlias = ExtendPdfToLongTermRequest  # noqa: Y015
+
+@_typing.final
+class ExtendPdfToLongTermResponse(_message.Message):
+    """ExtendPdfToLongTermResponse returns the PDF with its validation data."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PDF_FIELD_NUMBER: _builtins.int
+    LEVEL_FIELD_NUMBER: _builtins.int
+    EXTENDED_FIELD_NUMBER: _builtins.int
+    pdf: _builtins.bytes
+    """The PDF: the request's bytes plus an incremental update holding the DSS."""
+    level: Global___SignatureLevel.ValueType
+    """The level its signatures now have: SIGNATURE_LEVEL_B_LT."""
+    extended: _builtins.bool
+    """Whether an update was added (false when the PDF already held every piece of validation data)."""
+    def __init__(
+        self,
+        *,
+        pdf: _builtins.bytes = ...,
+        level: Global___SignatureLevel.ValueType = ...,
+        extended: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["extended", b"extended", "level", b"level", "pdf", b"pdf"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExtendPdfToLongTermResponse: _TypeAlias = ExtendPdfToLongTermResponse  # noqa: Y015
+
+@_typing.final
 class SignatureReport(_message.Message):
     """SignatureReport is the verdict on one signature."""
 

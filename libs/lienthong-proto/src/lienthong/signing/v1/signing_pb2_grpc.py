@@ -50,6 +50,11 @@ class SigningServiceStub:
                 request_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.VerifyPdfRequest.SerializeToString,
                 response_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.VerifyPdfResponse.FromString,
                 _registered_method=True)
+        self.ExtendPdfToLongTerm = channel.unary_unary(
+                '/lienthong.signing.v1.SigningService/ExtendPdfToLongTerm',
+                request_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.ExtendPdfToLongTermRequest.SerializeToString,
+                response_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.ExtendPdfToLongTermResponse.FromString,
+                _registered_method=True)
         self.SuspendCertificate = channel.unary_unary(
                 '/lienthong.signing.v1.SigningService/SuspendCertificate',
                 request_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.SuspendCertificateRequest.SerializeToString,
@@ -153,6 +158,18 @@ class SigningServiceServicer:
     def VerifyPdf(self, request, context):
         """VerifyPdf checks every signature of a PDF and who made it, judging each certificate as it was when it
         signed: revoked before the signature fails, revoked after it still passes.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExtendPdfToLongTerm(self, request, context):
+        """ExtendPdfToLongTerm makes the signatures of a PDF sealed at B-T long-term (B-LT): the certificates and
+        CRLs that validate each signature and its timestamp go into the PDF's document security store (DSS) in
+        an incremental update, so it verifies offline years later; nothing signed is changed. The seal is made
+        at B-T while the clerk waits and extended right after, as its own step. A PDF whose signatures already
+        carry their validation data comes back as it was (B-LT). Not a PDF, or no signature: INVALID_ARGUMENT;
+        a signature that does not validate (untrusted, revoked, no timestamp): FAILED_PRECONDITION.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -299,6 +316,11 @@ def add_SigningServiceServicer_to_server(servicer, server):
                     servicer.VerifyPdf,
                     request_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.VerifyPdfRequest.FromString,
                     response_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.VerifyPdfResponse.SerializeToString,
+            ),
+            'ExtendPdfToLongTerm': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExtendPdfToLongTerm,
+                    request_deserializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.ExtendPdfToLongTermRequest.FromString,
+                    response_serializer=lienthong_dot_signing_dot_v1_dot_signing__pb2.ExtendPdfToLongTermResponse.SerializeToString,
             ),
             'SuspendCertificate': grpc.unary_unary_rpc_method_handler(
                     servicer.SuspendCertificate,
@@ -463,6 +485,33 @@ class SigningService:
             '/lienthong.signing.v1.SigningService/VerifyPdf',
             lienthong_dot_signing_dot_v1_dot_signing__pb2.VerifyPdfRequest.SerializeToString,
             lienthong_dot_signing_dot_v1_dot_signing__pb2.VerifyPdfResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExtendPdfToLongTerm(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lienthong.signing.v1.SigningService/ExtendPdfToLongTerm',
+            lienthong_dot_signing_dot_v1_dot_signing__pb2.ExtendPdfToLongTermRequest.SerializeToString,
+            lienthong_dot_signing_dot_v1_dot_signing__pb2.ExtendPdfToLongTermResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -41,6 +41,14 @@ class SigningServiceStub:
     """VerifyPdf checks every signature of a PDF and who made it, judging each certificate as it was when it
     signed: revoked before the signature fails, revoked after it still passes.
     """
+    ExtendPdfToLongTerm: _grpc.UnaryUnaryMultiCallable[_signing_pb2.ExtendPdfToLongTermRequest, _signing_pb2.ExtendPdfToLongTermResponse]
+    """ExtendPdfToLongTerm makes the signatures of a PDF sealed at B-T long-term (B-LT): the certificates and
+    CRLs that validate each signature and its timestamp go into the PDF's document security store (DSS) in
+    an incremental update, so it verifies offline years later; nothing signed is changed. The seal is made
+    at B-T while the clerk waits and extended right after, as its own step. A PDF whose signatures already
+    carry their validation data comes back as it was (B-LT). Not a PDF, or no signature: INVALID_ARGUMENT;
+    a signature that does not validate (untrusted, revoked, no timestamp): FAILED_PRECONDITION.
+    """
     SuspendCertificate: _grpc.UnaryUnaryMultiCallable[_signing_pb2.SuspendCertificateRequest, _signing_pb2.SuspendCertificateResponse]
     """SuspendCertificate stops a certificate from signing until it is reactivated."""
     ReactivateCertificate: _grpc.UnaryUnaryMultiCallable[_signing_pb2.ReactivateCertificateRequest, _signing_pb2.ReactivateCertificateResponse]
@@ -105,6 +113,14 @@ class SigningServiceAsyncStub(SigningServiceStub):
     VerifyPdf: _aio.UnaryUnaryMultiCallable[_signing_pb2.VerifyPdfRequest, _signing_pb2.VerifyPdfResponse]  # type: ignore[assignment]
     """VerifyPdf checks every signature of a PDF and who made it, judging each certificate as it was when it
     signed: revoked before the signature fails, revoked after it still passes.
+    """
+    ExtendPdfToLongTerm: _aio.UnaryUnaryMultiCallable[_signing_pb2.ExtendPdfToLongTermRequest, _signing_pb2.ExtendPdfToLongTermResponse]  # type: ignore[assignment]
+    """ExtendPdfToLongTerm makes the signatures of a PDF sealed at B-T long-term (B-LT): the certificates and
+    CRLs that validate each signature and its timestamp go into the PDF's document security store (DSS) in
+    an incremental update, so it verifies offline years later; nothing signed is changed. The seal is made
+    at B-T while the clerk waits and extended right after, as its own step. A PDF whose signatures already
+    carry their validation data comes back as it was (B-LT). Not a PDF, or no signature: INVALID_ARGUMENT;
+    a signature that does not validate (untrusted, revoked, no timestamp): FAILED_PRECONDITION.
     """
     SuspendCertificate: _aio.UnaryUnaryMultiCallable[_signing_pb2.SuspendCertificateRequest, _signing_pb2.SuspendCertificateResponse]  # type: ignore[assignment]
     """SuspendCertificate stops a certificate from signing until it is reactivated."""
@@ -185,6 +201,20 @@ class SigningServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_signing_pb2.VerifyPdfResponse, _abc.Awaitable[_signing_pb2.VerifyPdfResponse]]:
         """VerifyPdf checks every signature of a PDF and who made it, judging each certificate as it was when it
         signed: revoked before the signature fails, revoked after it still passes.
+        """
+
+    @_abc_1.abstractmethod
+    def ExtendPdfToLongTerm(
+        self,
+        request: _signing_pb2.ExtendPdfToLongTermRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_signing_pb2.ExtendPdfToLongTermResponse, _abc.Awaitable[_signing_pb2.ExtendPdfToLongTermResponse]]:
+        """ExtendPdfToLongTerm makes the signatures of a PDF sealed at B-T long-term (B-LT): the certificates and
+        CRLs that validate each signature and its timestamp go into the PDF's document security store (DSS) in
+        an incremental update, so it verifies offline years later; nothing signed is changed. The seal is made
+        at B-T while the clerk waits and extended right after, as its own step. A PDF whose signatures already
+        carry their validation data comes back as it was (B-LT). Not a PDF, or no signature: INVALID_ARGUMENT;
+        a signature that does not validate (untrusted, revoked, no timestamp): FAILED_PRECONDITION.
         """
 
     @_abc_1.abstractmethod

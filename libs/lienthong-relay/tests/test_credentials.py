@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from lienthong.relay.credentials import NatsCredentials
-from lienthong.signing.platformtls import TlsDirectory, platform_ca
+from lienthong.signing.adapters.outbound.platformtls import TlsDirectory, platform_ca
 
 
 def test_nothing_set_means_a_plain_connection(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,11 +11,13 @@ from eventsourcing.domain import Aggregate, event
 from opentelemetry import metrics
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from sqlalchemy import text
 
 from lienthong.events.v1 import events_pb2
 from lienthong.eventstore import StoredApplication, event_context, store_environment
 from lienthong.launcher.nats_server import NatsServer
 from lienthong.launcher.testing import stream_messages
+from lienthong.leases import Fence, PostgresLease
 from lienthong.relay import EventRelay, NatsLink, StreamNames
 from lienthong.relay.metering import DELAY, LAG, PUBLISHED
 from lienthong.telemetry.readings import metric_points
@@ -46,11 +48,13 @@ def envelopes(url: str, stream: str) -> list[tuple[str, str, events_pb2.EventEnv
 
 @contextlib.asynccontextmanager
 async def running_relay(
-    app: StoredApplication, url: str, instance: str, meter: metrics.Meter | None = None
+    app: StoredApplication, url: str, instance: str, meter: metrics.Meter | None = None, poll_interval: float = 0.2
 ) -> AsyncIterator[EventRelay]:
     link = NatsLink(url, "relay-test")
     names = StreamNames(instance)
-    relay = EventRelay(app, link, service="parcels", names=names, poll_interval=0.2, publish_timeout=1, meter=meter)
+    relay = EventRelay(
+        app, link, service="parcels", names=names, poll_interval=poll_interval, publish_timeout=1, meter=meter
+    )
     task = asyncio.create_task(relay.run())
     try:
         yield relay
@@ -178,3 +182,56 @@ async def test_a_long_log_is_published_in_store_order(database_url: str, nats_ur
 
     messages = await asyncio.to_thread(envelopes, nats_url, StreamNames(instance).stream("parcels"))
     assert [envelope.position for _, _, envelope in messages] == list(range(1, 301))
+
+
+# Longer than wait_until's limit: an event published in time was woken for, not polled for.
+NO_POLL = 600.0
+
+
+async def test_the_relay_is_woken_by_a_save_of_its_application(database_url: str, nats_url: str, instance: str) -> None:
+    app = ParcelApp(store_environment("parcels", database_url))
+    async with running_relay(app, nats_url, instance, poll_interval=NO_POLL) as relay:
+        await asyncio.sleep(0.2)  # the relay has found nothing and sleeps
+        await asyncio.to_thread(app.save, Parcel("woken"))
+        await wait_until(lambda: _ready(relay.published >= 1))
+
+
+async def test_the_relay_is_woken_by_a_commit_of_another_replica(
+    database_url: str, nats_url: str, instance: str
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("replicas share a log on PostgreSQL only (LISTEN/NOTIFY); SQLite is one process's file")
+    relayed, replica = (ParcelApp(store_environment("parcels", database_url)) for _ in range(2))
+    async with running_relay(relayed, nats_url, instance, poll_interval=NO_POLL) as relay:
+        await asyncio.sleep(0.5)  # the relay has found nothing and sleeps
+        for label in ("one", "two"):
+            await asyncio.to_thread(replica.save, Parcel(label))
+            await wait_until(lambda label=label: _ready(relay.published == (1 if label == "one" else 2)))
+
+
+async def test_a_relay_whose_lease_was_taken_over_cannot_move_the_position(
+    database_url: str, nats_url: str, instance: str
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("leases are rows in PostgreSQL; on SQLite the one process always holds them")
+    app = ParcelApp(store_environment("parcels", database_url))
+    fence = Fence(PostgresLease(app.engine, "parcels", "single-active", seconds=60))
+    fence.token = fence.lease.acquire()
+    link = NatsLink(nats_url, "relay-test")
+    relay = EventRelay(app, link, service="parcels", names=StreamNames(instance), poll_interval=0.1, guard=fence.check)
+    task = asyncio.create_task(relay.run())
+    try:
+        await asyncio.to_thread(app.save, Parcel("one"))
+        await wait_until(lambda: _ready(relay.position() == 1))
+        with app.engine.begin() as connection:  # another replica takes the lease over
+            connection.execute(text("UPDATE parcels_leases SET holder = 'elsewhere', token = token + 1"))
+        await asyncio.to_thread(app.save, Parcel("two"))
+        await wait_until(lambda: _ready(relay.published == 2))  # published (JetStream de-duplicates a repeat)...
+        await asyncio.sleep(0.5)
+        assert relay.position() == 1  # ...but the stale holder's position write was refused
+        assert not fence.held
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await link.close()

@@ -10,7 +10,7 @@ from typing import Any
 
 from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.domain import Aggregate, DomainEventProtocol
-from eventsourcing.persistence import ApplicationRecorder, Mapper, Tracking
+from eventsourcing.persistence import ApplicationRecorder, Mapper, Recording, Tracking
 from sqlalchemy import Engine
 
 from lienthong.eventstore.mapper import StampingMapper
@@ -22,13 +22,14 @@ def store_environment(name: str, database_url: str) -> dict[str, str]:
     `database_url` is an SQLAlchemy URL: `sqlite:///var/documents.db` (the embedded default) or
     `postgresql+psycopg://user@host:5432/db`. Tables are named after the application
     (`<name>_events`, `<name>_tracking`), so several services can share one PostgreSQL database.
+    Appends made at the same time share transactions (`lienthong.eventstore.groupcommit`).
     """
     if database_url.startswith("sqlite:///"):
         path = database_url.removeprefix("sqlite:///")
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
     return {
-        "PERSISTENCE_MODULE": "eventsourcing_sqlalchemy",
+        "PERSISTENCE_MODULE": "lienthong.eventstore.groupcommit:GroupCommitFactory",
         "SQLALCHEMY_URL": database_url,
         "CREATE_TABLE": "y",
         "NAME": name,
@@ -57,6 +58,7 @@ class StoredApplication(Application[Any]):
         self._listeners: list[SaveListener] = []
         self._observers: list[SaveObserver] = []
         self._listeners_lock = threading.Lock()
+        self._recorded = 0
         super().__init__(env)
 
     def construct_mapper(self) -> Mapper[Any]:
@@ -75,9 +77,17 @@ class StoredApplication(Application[Any]):
         return engine
 
     def add_save_listener(self, listener: SaveListener) -> None:
-        """Call `listener()` (from the saving thread) after every save."""
+        """Call `listener()` (from the saving thread) after every save; adding it again changes nothing (a
+        loop restarted under a lease adds its listener on every start)."""
         with self._listeners_lock:
-            self._listeners.append(listener)
+            if listener not in self._listeners:
+                self._listeners.append(listener)
+
+    def remove_save_listener(self, listener: SaveListener) -> None:
+        """Stop calling `listener` (added with `add_save_listener`)."""
+        with self._listeners_lock:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
 
     def add_save_observer(self, observer: SaveObserver) -> None:
         """Call `observer(changes)` (from the saving thread) after every save that stored events, with the
@@ -85,9 +95,16 @@ class StoredApplication(Application[Any]):
         with self._listeners_lock:
             self._observers.append(observer)
 
+    @property
+    def recorded_position(self) -> int:
+        """The highest log position this process has stored (0 before its first save): a command that has
+        saved waits for its read models to reach this, which covers its own events."""
+        return self._recorded
+
     def save(self, *objs: Any, **kwargs: Any) -> Any:
         changes = [(obj, list(obj.pending_events)) for obj in objs if isinstance(obj, Aggregate)]
         recordings = super().save(*objs, **kwargs)
+        self._note_recorded(recordings)
         self._tell_listeners()
         self._tell_observers([(aggregate, events) for aggregate, events in changes if events])
         return recordings
@@ -97,12 +114,18 @@ class StoredApplication(Application[Any]):
         processing_event: ProcessingEvent[Any] = ProcessingEvent(tracking=tracking)
         processing_event.collect_events(*objs)
         recordings = self._record(processing_event)
+        self._note_recorded(recordings)
         self._notify(recordings)
         self._tell_listeners()
 
     def last_tracked_position(self, source: str) -> int:
         """The last position from `source` recorded by `save_tracked` (0 if none)."""
         return self.recorder.max_tracking_id(source) or 0  # type: ignore[attr-defined]
+
+    def _note_recorded(self, recordings: Sequence[Recording[Any]]) -> None:
+        newest = max((r.notification.id for r in recordings), default=0)
+        with self._listeners_lock:
+            self._recorded = max(self._recorded, newest)
 
     def _tell_listeners(self) -> None:
         with self._listeners_lock:

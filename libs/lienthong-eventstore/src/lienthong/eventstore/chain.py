@@ -34,6 +34,7 @@ from eventsourcing.persistence import Notification
 from sqlalchemy import (
     BigInteger,
     Column,
+    Connection,
     DateTime,
     Engine,
     LargeBinary,
@@ -52,6 +53,10 @@ log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 _BATCH = 1000
+
+# Called inside the transaction of a write that only the holder of the service's lease may make (its
+# fencing token is checked there, see lienthong.leases); raises to refuse it.
+Guard = Callable[[Connection], None]
 
 
 def link_hash(previous: str, event: Notification) -> str:
@@ -105,16 +110,19 @@ class ChainTable:
         with self._engine.connect() as connection:
             return int(connection.execute(query).scalar_one())
 
-    def append(self, links: list[tuple[int, str]]) -> None:
+    def append(self, links: list[tuple[int, str]], guard: Guard | None = None) -> None:
         with self._engine.begin() as connection:
+            if guard is not None:
+                guard(connection)
             connection.execute(insert(self.table), [{"position": p, "hash": h} for p, h in links])
 
 
 class ChainSealer:
     """Seals the events of an application into its chain, in log order, as they are stored."""
 
-    def __init__(self, app: StoredApplication) -> None:
+    def __init__(self, app: StoredApplication, guard: Guard | None = None) -> None:
         self._app = app
+        self._guard = guard
         self._chain = ChainTable(app.engine, app.name.lower())
         self._lock = threading.Lock()
         self._wake = asyncio.Event()
@@ -133,7 +141,7 @@ class ChainSealer:
                 for event in events:
                     previous = link_hash(previous, event)
                     links.append((event.id, previous))
-                self._chain.append(links)
+                self._chain.append(links, self._guard)
                 position = events[-1].id
                 added += len(links)
 
@@ -274,8 +282,10 @@ class CheckpointTable:
             for row in rows
         ]
 
-    def add(self, checkpoint: Checkpoint) -> None:
+    def add(self, checkpoint: Checkpoint, guard: Guard | None = None) -> None:
         with self._engine.begin() as connection:
+            if guard is not None:
+                guard(connection)
             connection.execute(
                 insert(self.table).values(
                     position=checkpoint.position,
@@ -291,8 +301,11 @@ class CheckpointTable:
 class Checkpointer:
     """Has the head of the sealed chain signed now and then, and keeps each signed head."""
 
-    def __init__(self, app: StoredApplication, service: str, sign: CheckpointSigner) -> None:
+    def __init__(
+        self, app: StoredApplication, service: str, sign: CheckpointSigner, guard: Guard | None = None
+    ) -> None:
         self._app = app
+        self._guard = guard
         self._service = service
         self._sign = sign
         self._chain = ChainTable(app.engine, app.name.lower())
@@ -307,7 +320,7 @@ class Checkpointer:
         events = await asyncio.to_thread(self._chain.count_until, position)
         signed_at, signature, certificate = await self._sign(self._service, position, events, head)
         checkpoint = Checkpoint(self._service, position, events, head, signed_at, signature, certificate)
-        await asyncio.to_thread(self._checkpoints.add, checkpoint)
+        await asyncio.to_thread(self._checkpoints.add, checkpoint, self._guard)
         return checkpoint
 
     async def run(self, interval: float = 300.0) -> None:

@@ -72,6 +72,14 @@ class PositionTable:
         with self._engine.begin() as connection:
             self.set(connection, name, position)
 
+    def lock_all(self, connection: Connection) -> None:
+        """Lock every position row until the transaction ends (see `get`)."""
+        connection.execute(update(self._table).values(position=self._table.c.position))
+
+    def zero_all(self, connection: Connection) -> None:
+        """Set every position to zero, keeping the rows (and so their locks) in place."""
+        connection.execute(update(self._table).values(position=0))
+
     def delete_all(self, connection: Connection) -> None:
         """Forget every position (a rebuild starts from zero)."""
         connection.execute(self._table.delete())

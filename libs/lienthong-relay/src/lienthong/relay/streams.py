@@ -105,6 +105,11 @@ class NatsLink:
                     await asyncio.sleep(1.0)
             return self._client
 
+    def another(self) -> NatsLink:
+        """A second, separate link with the same server, name and credentials: for a loop of its own (a
+        connection belongs to the event loop that made it)."""
+        return NatsLink(self._url, self._name, self._credentials)
+
     async def close(self) -> None:
         if self._client is not None:
             await self._client.close()

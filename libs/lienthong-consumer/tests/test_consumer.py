@@ -127,3 +127,48 @@ async def test_the_consumer_counts_what_it_applied_and_put_aside_and_has_nothing
     }
     assert metric_points(reader, DELAY) == {frozenset(mine): 4}  # a JetStream → applied delay per event applied
     assert metric_points(reader, PENDING) == {frozenset(mine): 0}
+
+
+async def test_a_read_model_rebuilt_while_its_service_consumes_loses_and_doubles_nothing(
+    nats_url: str, instance: str, database_url: str
+) -> None:
+    """The service's consumer runs all along; a rebuild (another process: its own engine and projection
+    object) empties the read model and replays the stream. The service applies a batch after the emptying
+    and before the rebuild's replay starts: without noticing that its position went back, it would record
+    a position past the events it never re-applied, and the replay would skip them."""
+    stream, subject = await things_stream(nats_url, instance, [envelope(name=f"n{i}") for i in range(1, 301)])
+    service = Names(create_engine(database_url))
+    link = NatsLink(nats_url, "consumer-test")
+    running = StreamConsumer(link, stream=stream, durable="names", sink=service, batch_size=50, fetch_timeout=0.1)
+    task = asyncio.create_task(running.run())
+    client = await nats.connect(nats_url)
+    try:
+        await until(lambda: service.last_position(stream) == 300, "the service at 300")
+        rebuild = Names(create_engine(database_url))
+        rebuild.reset()
+        for i in range(301, 321):  # the service goes on consuming what is new, after the emptying
+            await client.jetstream().publish(subject, envelope(name=f"n{i}"))
+        await until(lambda: service.last_position(stream) >= 20 and running.processed > 300, "the service again")
+        shown: list[tuple[int, int]] = []
+        replay = StreamConsumer(link, stream=stream, durable="rebuild", sink=rebuild, fetch_timeout=0.1)
+        await replay.catch_up(lambda done, total: shown.append((done, total)), batch_size=40)
+        for i in range(321, 341):
+            await client.jetstream().publish(subject, envelope(name=f"n{i}"))
+        await until(lambda: service.last_position(stream) == 340, "the service at 340")
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await client.close()
+        await link.close()
+    assert sorted(service.names_in_order()) == sorted(f"n{i}" for i in range(1, 341))
+    assert service.dead_letter_reasons() == []
+    assert all(done <= total for done, total in shown)
+
+
+async def until(done: Callable[[], bool], what: str) -> None:
+    for _ in range(600):
+        if done():
+            return
+        await asyncio.sleep(0.05)
+    raise TimeoutError(f"not reached: {what}")

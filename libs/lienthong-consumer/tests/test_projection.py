@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from google.protobuf import struct_pb2
 from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, create_engine, func, insert, select
 
 from lienthong.consumer import SqlProjection
+from lienthong.consumer.rows import RowCache
 from lienthong.events.v1 import events_pb2
 
 
@@ -122,3 +124,72 @@ def test_a_rebuild_tries_the_events_put_aside_again(database_url: str) -> None:
     fixed = Names(create_engine(database_url))
     fixed.process_many("S", [(1, event("!x"))])
     assert (fixed.count(), fixed.dead_letter_reasons()) == (1, [])
+
+
+class Tallies(SqlProjection):
+    """A set-based read model: how often each name was given, counted in memory per batch."""
+
+    name = "tallies_test"
+
+    def define_tables(self, metadata: MetaData) -> None:
+        self.tallies = Table(
+            "tallies_test_tallies", metadata, Column("name", String(50), primary_key=True), Column("n", Integer)
+        )
+        self.firsts = Table("tallies_test_firsts", metadata, Column("name", String(50), primary_key=True))
+
+    def apply(self, connection: Connection, envelope: events_pb2.EventEnvelope) -> None:
+        self.apply_batch(connection, [(0, envelope)])
+
+    def apply_batch(self, connection: Connection, events: Sequence[tuple[int, events_pb2.EventEnvelope]]) -> None:
+        tallies, firsts = RowCache(connection, self.tallies), RowCache(connection, self.firsts)
+        tallies.preload(envelope.data["name"] for _, envelope in events)
+        for _, envelope in events:
+            name = envelope.data["name"]
+            if envelope.event == "First":  # a name said to be first twice breaks the primary key, at flush
+                firsts.put({"name": name})
+            elif (row := tallies.get(name)) is None:
+                tallies.put({"name": name, "n": 1})
+            else:
+                tallies.update(name, n=row["n"] + 1)
+        tallies.flush()
+        firsts.flush()
+
+    def rows(self) -> dict[str, int]:
+        with self.engine.connect() as connection:
+            return {name: n for name, n in connection.execute(select(self.tallies.c.name, self.tallies.c.n))}
+
+
+def test_a_batch_applied_set_based_equals_its_events_applied_one_by_one(database_url: str) -> None:
+    names = ["a", "b", "a", "c", "a", "b"]
+    batched = Tallies(create_engine(database_url))
+    batched.process_many("S", [(i, event(name)) for i, name in enumerate(names[:4], 1)])
+    batched.process_many("S", [(i, event(name)) for i, name in enumerate(names, 1)])  # 1-4 redelivered
+    assert (batched.rows(), batched.last_position("S")) == ({"a": 3, "b": 2, "c": 1}, 6)
+    batched.reset()
+    for i, name in enumerate(names, 1):
+        batched.process("S", i, event(name))
+    assert batched.rows() == {"a": 3, "b": 2, "c": 1}
+
+
+def test_a_set_based_write_that_fails_puts_aside_only_the_event_that_broke_it(database_url: str) -> None:
+    projection = Tallies(create_engine(database_url))
+    first = events_pb2.EventEnvelope(event="First", data=event("a").data)
+    projection.process_many("S", [(1, first), (2, event("a"))])
+    projection.process_many("S", [(3, event("a")), (4, first), (5, event("b"))])  # 4 fails at flush
+    assert (projection.rows(), projection.last_position("S")) == ({"a": 2, "b": 1}, 5)
+    [(stream, position, reason)] = projection.dead_letter_reasons()
+    assert (stream, position) == ("S", 4)
+    assert "IntegrityError" in reason
+
+
+def test_an_events_data_reads_as_message_to_dict_reads_it() -> None:
+    from google.protobuf.json_format import MessageToDict
+
+    from lienthong.consumer import data_of
+
+    data = struct_pb2.Struct()
+    values = {"s": "Tờ trình", "n": 3, "f": 2.5, "t": True, "z": None, "l": [1, "a", {"k": [False]}], "d": {"e": {}}}
+    data.update(values)
+    envelope = events_pb2.EventEnvelope(event="E", data=data)
+    assert data_of(envelope) == MessageToDict(envelope.data)
+    assert data_of(envelope)["l"][2] == {"k": [False]}

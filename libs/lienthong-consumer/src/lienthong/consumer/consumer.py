@@ -24,6 +24,7 @@ from opentelemetry.trace import SpanKind
 
 from lienthong.consumer.errors import UnprocessableEvent
 from lienthong.consumer.metering import ConsumerMetrics
+from lienthong.consumer.projection import ReadModelRewound
 from lienthong.events.v1 import events_pb2
 from lienthong.relay import NatsLink
 from lienthong.telemetry import context_from_headers
@@ -63,7 +64,8 @@ class BatchSink(Sink, Protocol):
         ...
 
 
-Progress = Callable[[int, int], None]  # (events applied so far, events this catch-up will apply in all)
+Progress = Callable[[int, int], None]
+CATCH_UP_BATCH = 2000  # events per fetch and per transaction when catching up  # (events applied so far, events this catch-up will apply in all)
 
 
 class StreamConsumer:
@@ -101,6 +103,9 @@ class StreamConsumer:
                 await self._consume()
             except asyncio.CancelledError:
                 raise
+            except ReadModelRewound as rewound:
+                log.info("consumer %s starts again from its sink's position: %s", self._durable, rewound)
+                continue
             except NotFoundError:
                 log.info("stream %s does not exist yet, waiting", self._stream)
             except (NatsError, TimeoutError, OSError) as error:
@@ -130,9 +135,17 @@ class StreamConsumer:
         finally:
             await subscription.unsubscribe()
 
-    async def catch_up(self, progress: Progress | None = None) -> int:
+    async def catch_up(self, progress: Progress | None = None, batch_size: int = CATCH_UP_BATCH) -> int:
         """Feed the sink everything the stream holds after the sink's position, then stop; return how many
-        events were taken (applied or put aside). For rebuilding a read model with its service stopped."""
+        events were taken (applied or put aside). For rebuilding a read model: fetched and applied in
+        batches of `batch_size` (one transaction each), much larger than the live path's."""
+        while True:
+            try:
+                return await self._catch_up_once(progress, batch_size)
+            except ReadModelRewound as rewound:  # emptied again meanwhile: from its position, again
+                log.info("catch-up of %s starts again: %s", self._durable, rewound)
+
+    async def _catch_up_once(self, progress: Progress | None, batch_size: int) -> int:
         js = (await self._link.client()).jetstream()
         position = await asyncio.to_thread(self._sink.last_position, self._stream)
         subscription = await self._subscribe(js, position)
@@ -140,7 +153,7 @@ class StreamConsumer:
         try:
             while True:
                 try:
-                    messages = await subscription.fetch(self._batch_size, timeout=self._fetch_timeout)
+                    messages = await subscription.fetch(batch_size, timeout=self._fetch_timeout)
                 except TimeoutError:
                     if (await subscription.consumer_info()).num_pending == 0:
                         return taken
@@ -162,11 +175,12 @@ class StreamConsumer:
             await js.delete_consumer(self._stream, self._durable)
         config = ConsumerConfig(
             durable_name=self._durable,
-            ack_policy=AckPolicy.EXPLICIT,
+            ack_policy=AckPolicy.ALL,  # the sink keeps the position; one ack per batch is enough
             deliver_policy=DeliverPolicy.BY_START_SEQUENCE if position else DeliverPolicy.ALL,
             opt_start_seq=position + 1 if position else None,
             filter_subjects=self._filter_subjects or None,
             ack_wait=30.0,
+            max_ack_pending=2 * max(self._batch_size, CATCH_UP_BATCH),  # a whole catch-up batch in flight
         )
         return await js.pull_subscribe("", durable=self._durable, stream=self._stream, config=config)
 
@@ -202,8 +216,9 @@ class StreamConsumer:
         finally:
             for span in spans:
                 span.end()
+        if applied:
+            await applied[-1].ack()  # AckPolicy.ALL: acknowledges every message before it too
         for message in applied:
-            await message.ack()
             self._metrics.applied(message.metadata.timestamp)
         self.processed += len(applied)
 

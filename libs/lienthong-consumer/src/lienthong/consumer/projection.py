@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,6 +39,18 @@ log = logging.getLogger(__name__)
 TRANSIENT = (OperationalError, InterfaceError, DisconnectionError, PoolTimeoutError, ProgrammingError)
 
 
+class ReadModelRewound(Exception):
+    """The read model's position went back (it was emptied for a rebuild): feed it from that position."""
+
+    def __init__(self, name: str, stream: str, position: int) -> None:
+        super().__init__(f"read model {name} was reset: {stream} is at position {position} again")
+        self.position = position
+
+
+class _BatchFailed(Exception):
+    """A batch could not be applied as a whole: it is taken again one event at a time."""
+
+
 class SqlProjection(ABC):
     """A read model in SQL tables whose position per stream is saved in the same transaction as its rows.
 
@@ -64,6 +77,7 @@ class SqlProjection(ABC):
         self.define_tables(self.metadata)
         self._positions = PositionTable(engine, prefix=self.name)
         self._known_streams: set[str] = set()
+        self._seen: dict[str, int] = {}  # the position this process last saw or recorded, per stream
         if self._schema_changed():
             # A read model is derived data: when its tables changed shape, drop them and replay from zero.
             log.warning("read model %s changed shape; rebuilding it from zero", self.name)
@@ -93,11 +107,35 @@ class SqlProjection(ABC):
     def apply(self, connection: Connection, envelope: events_pb2.EventEnvelope) -> None:
         """Change the read model for one event, inside the caller's transaction."""
 
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for a query of the read model: on PostgreSQL in autocommit, so that a SELECT is one
+        round trip (no BEGIN before it, no ROLLBACK after); a query reads what is committed."""
+        with self.engine.connect() as connection:
+            if self.engine.dialect.name == "postgresql":
+                connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            yield connection
+
     def last_position(self, stream: str) -> int:
         return self._positions.read(stream)
 
     def process(self, stream: str, position: int, envelope: events_pb2.EventEnvelope) -> None:
         self.process_many(stream, [(position, envelope)])
+
+    def apply_batch(self, connection: Connection, events: Sequence[tuple[int, events_pb2.EventEnvelope]]) -> None:
+        """Change the read model for a run of events in position order, inside the caller's transaction.
+
+        By default one `apply()` per event; read models that catch up with large logs override it with
+        set-based SQL (`lienthong.consumer.rows.RowCache`). It may raise anything for a bad event: the
+        batch is then applied again one event at a time, so that the bad one alone is put aside.
+        """
+        for position, envelope in events:
+            try:
+                self.apply(connection, envelope)
+            except TRANSIENT:
+                raise
+            except Exception as error:
+                raise UnprocessableEvent(position, f"{type(error).__name__}: {error}") from error
 
     def process_many(self, stream: str, events: Sequence[tuple[int, events_pb2.EventEnvelope]]) -> None:
         """Apply events in position order in one transaction, skipping those already applied.
@@ -116,29 +154,51 @@ class SqlProjection(ABC):
                 break
             except UnprocessableEvent as failure:
                 self._apply_in_order(stream, [event for event in pending if event[0] < failure.position])
-                bad = next(envelope for position, envelope in pending if position == failure.position)
-                log.error("read model %s puts event %s of %s aside: %s", self.name, failure.position, stream, failure)
-                subject = f"{bad.aggregate}.{bad.event}"
-                self.quarantine(stream, failure.position, subject, bad.SerializeToString(), failure.reason)
+                self._put_aside(stream, pending, failure)
                 pending = [event for event in pending if event[0] > failure.position]
+            except _BatchFailed:
+                # Which event failed is not known when a set-based write fails: take the batch event by event.
+                for event in pending:
+                    try:
+                        self._apply_in_order(stream, [event])
+                    except UnprocessableEvent as failure:
+                        self._put_aside(stream, [event], failure)
+                break
         self.after_commit()
+
+    def _put_aside(
+        self, stream: str, events: Sequence[tuple[int, events_pb2.EventEnvelope]], failure: UnprocessableEvent
+    ) -> None:
+        bad = next(envelope for position, envelope in events if position == failure.position)
+        log.error("read model %s puts event %s of %s aside: %s", self.name, failure.position, stream, failure)
+        subject = f"{bad.aggregate}.{bad.event}"
+        self.quarantine(stream, failure.position, subject, bad.SerializeToString(), failure.reason)
 
     def _apply_in_order(self, stream: str, events: Sequence[tuple[int, events_pb2.EventEnvelope]]) -> None:
         with self.engine.begin() as connection:
             done = self._positions.get(connection, stream, lock=True)
-            last = done
+            if done < self._seen.get(stream, 0):
+                # The read model was emptied for a rebuild since this process last fed it: go on from where
+                # the events now are, or the ones before this batch would be skipped for good.
+                self._seen[stream] = done
+                raise ReadModelRewound(self.name, stream, done)
+            self._seen[stream] = done
+            fresh: list[tuple[int, events_pb2.EventEnvelope]] = []
             for position, envelope in events:
-                if position <= last:
-                    continue  # redelivered: already applied
-                try:
-                    self.apply(connection, envelope)
-                except TRANSIENT:
-                    raise
-                except Exception as error:
-                    raise UnprocessableEvent(position, f"{type(error).__name__}: {error}") from error
-                last = position
-            if last > done:
-                self._positions.set(connection, stream, last)
+                if position > (fresh[-1][0] if fresh else done):
+                    fresh.append((position, envelope))  # an event at or before `done` was redelivered
+            if not fresh:
+                return
+            try:
+                self.apply_batch(connection, fresh)
+            except (UnprocessableEvent, *TRANSIENT):
+                raise
+            except Exception as error:
+                if len(fresh) > 1:
+                    raise _BatchFailed from error
+                raise UnprocessableEvent(fresh[0][0], f"{type(error).__name__}: {error}") from error
+            self._positions.set(connection, stream, fresh[-1][0])
+            self._seen[stream] = fresh[-1][0]
 
     def quarantine(self, stream: str, position: int, subject: str, data: bytes, reason: str) -> None:
         """Keep the event at `position` aside with `reason` and move past it, in one transaction."""
@@ -162,8 +222,7 @@ class SqlProjection(ABC):
     def empty(self) -> int:
         """Empty the read model and forget its positions, as `reset()`; return how many rows it held.
 
-        Only while no consumer of this read model runs: a running one would go on from where it was and
-        record its position, so that the events before it would never be applied again.
+        Consumers of this read model may run meanwhile (see `reset()`).
         """
         with self.engine.connect() as connection:
             held = sum(
@@ -174,12 +233,19 @@ class SqlProjection(ABC):
         return held
 
     def reset(self) -> None:
-        """Empty the read model and forget every position: the next run rebuilds it from zero."""
+        """Empty the read model and set every position to zero: it is rebuilt from zero.
+
+        Safe while consumers of the read model run, here or in other processes: the positions are locked
+        first, so a batch being applied commits before the tables are emptied (or waits until they are),
+        and each consumer, finding its position behind what it last saw, starts again from there
+        (`ReadModelRewound`) instead of going on from where it was.
+        """
         with self.engine.begin() as connection:
+            self._positions.lock_all(connection)
             for table in reversed(self.metadata.sorted_tables):
                 connection.execute(table.delete())
-            self._positions.delete_all(connection)
-        self._known_streams.clear()
+            self._positions.zero_all(connection)
+        self._seen.clear()
 
 
 class UtcDateTime(TypeDecorator[datetime]):

@@ -12,11 +12,13 @@ import pytest
 from eventsourcing.domain import Aggregate, event
 from google.protobuf import timestamp_pb2
 from google.protobuf.json_format import MessageToDict
+from sqlalchemy import text
 
 from lienthong.audit.service import audit_service
 from lienthong.audit.v1 import audit_pb2 as pb
 from lienthong.audit.v1 import audit_pb2_grpc
 from lienthong.eventstore import StoredApplication, event_context, store_environment
+from lienthong.eventstore.chain import ChainSealer
 from lienthong.grpcserver.interceptors import DomainInterceptor
 
 
@@ -189,3 +191,56 @@ async def test_only_auditors_read_the_audit_log(parcels: Parcels, server_port: i
                 [r async for r in stub.StreamHistory(pb.StreamHistoryRequest(aggregate_id=str(parcel.id)))]
             assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
             assert "auditor@<identifier code>" in (refused.value.details() or "")
+
+
+async def test_many_aggregates_stream_in_the_order_named_each_in_version_order(
+    parcels: Parcels, audit: audit_pb2_grpc.AuditServiceStub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lienthong.audit import replay
+
+    monkeypatch.setattr(replay, "HISTORIES_PER_PAGE", 2)  # pages of two aggregates: three pages here
+    with event_context("clerk@A"):
+        boxes = [Parcel(f"box {n}") for n in range(5)]
+        for n, box in enumerate(boxes):
+            for office in range(n):
+                box.stamp(f"office {office}")
+        parcels.save(*boxes)
+    named = [boxes[3], boxes[0], boxes[4], boxes[1], boxes[2]]
+    request = pb.StreamHistoryRequest(aggregate_id=str(named[0].id), aggregate_ids=[str(b.id) for b in named[1:]])
+    events = [r.event async for r in audit.StreamHistory(request)]
+    expected = [(str(box.id), version) for box in named for version in range(1, len(box.offices) + 2)]
+    assert [(e.aggregate_id, e.version) for e in events] == expected
+
+    missing = "00000000-0000-0000-0000-000000000001"
+    stream = audit.StreamHistory(pb.StreamHistoryRequest(aggregate_ids=[str(boxes[0].id), missing]))
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        [r async for r in stream]
+    assert refused.value.code() == grpc.StatusCode.NOT_FOUND
+    assert missing in (refused.value.details() or "")
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        [r async for r in audit.StreamHistory(pb.StreamHistoryRequest(aggregate_ids=[str(boxes[0].id), "nope"]))]
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_verify_chain_names_the_first_broken_link(
+    parcels: Parcels, audit: audit_pb2_grpc.AuditServiceStub
+) -> None:
+    moments(parcels)
+    assert ChainSealer(parcels).seal() == 4
+
+    intact = await audit.VerifyChain(pb.VerifyChainRequest())
+    assert (intact.service, intact.events_checked, intact.chain_intact) == ("parcels", 4, True)
+    assert intact.checkpoints_intact, intact.checkpoint_reason  # none signed yet: nothing contradicts the chain
+
+    forged = '{"office": "forged"}'
+    with parcels.engine.begin() as connection:
+        connection.execute(
+            text(
+                f"UPDATE parcels_events SET state = CAST('{forged}' AS BLOB) WHERE id = 3"
+                if parcels.engine.dialect.name == "sqlite"
+                else f"UPDATE parcels_events SET state = convert_to('{forged}', 'UTF8') WHERE id = 3"
+            )
+        )
+    broken = await audit.VerifyChain(pb.VerifyChainRequest())
+    assert (broken.chain_intact, broken.broken_at) == (False, 3)
+    assert "event 3 (aggregate" in broken.chain_reason, broken.chain_reason

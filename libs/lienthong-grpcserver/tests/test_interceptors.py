@@ -1,7 +1,10 @@
-"""The domain interceptor answers refusals with their status and reason, and a lost database with UNAVAILABLE."""
+"""The domain interceptor answers refusals with their status and reason, a lost database with UNAVAILABLE, and
+an unexpected exception with INTERNAL and an incident id that the log holds with the traceback."""
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -17,7 +20,7 @@ FAILURES: dict[str, Exception] = {
     "refused": FailedPrecondition("document 01/BC-STTTT has already been sent"),
     "database": OperationalError("SELECT 1", {}, Exception("terminating connection due to administrator command")),
     "store": StoreOperationalError("server closed the connection unexpectedly"),
-    "bug": KeyError("oops"),
+    "bug": KeyError("No field numbered 1 is present in this asn1crypto.x509.NameTypeAndValue"),
 }
 
 
@@ -43,7 +46,7 @@ async def channel() -> AsyncIterator[grpc.aio.Channel]:
         ("refused", grpc.StatusCode.FAILED_PRECONDITION, "document 01/BC-STTTT has already been sent"),
         ("database", grpc.StatusCode.UNAVAILABLE, "the service's database cannot be reached now; retry the call"),
         ("store", grpc.StatusCode.UNAVAILABLE, "the service's database cannot be reached now; retry the call"),
-        ("bug", grpc.StatusCode.UNKNOWN, None),
+        ("bug", grpc.StatusCode.INTERNAL, None),
     ],
 )
 async def test_each_failure_gets_its_status(
@@ -55,3 +58,44 @@ async def test_each_failure_gets_its_status(
     assert caught.value.code() == status
     if reason is not None:
         assert caught.value.details() == reason
+
+
+async def test_an_unexpected_error_is_internal_with_an_incident_the_log_explains(
+    channel: grpc.aio.Channel, caplog: pytest.LogCaptureFixture
+) -> None:
+    call = channel.unary_unary("/test.Failing/Call")
+    with (
+        caplog.at_level(logging.ERROR, logger="lienthong.grpcserver.interceptors"),
+        pytest.raises(grpc.aio.AioRpcError) as caught,
+    ):
+        await call(b"bug")
+    assert caught.value.code() == grpc.StatusCode.INTERNAL
+    details = caught.value.details() or ""
+    found = re.search(r"incident ([0-9a-f]{12})", details)
+    assert found, details
+    assert "/test.Failing/Call" in details
+    assert "KeyError" in details
+    assert "asn1crypto" not in details  # the internals stay in the log
+    logged = [r for r in caplog.records if found.group(1) in r.getMessage()]
+    assert logged
+    assert logged[0].exc_info is not None  # the traceback is in the log under that incident
+
+
+async def test_a_call_that_aborts_keeps_its_own_status() -> None:
+    async def aborting(request: bytes, context: Any) -> bytes:
+        await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, "too many documents at once")
+        return b""
+
+    server = grpc.aio.server(interceptors=[DomainInterceptor()])
+    handler = grpc.unary_unary_rpc_method_handler(aborting)
+    server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler("test.Aborting", {"Call": handler})])
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as opened:
+            with pytest.raises(grpc.aio.AioRpcError) as caught:
+                await opened.unary_unary("/test.Aborting/Call")(b"")
+    finally:
+        await server.stop(None)
+    assert caught.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert caught.value.details() == "too many documents at once"

@@ -17,7 +17,7 @@ from lienthong.grpcserver import Settings, TlsConfig, TlsNotConfigured, open_cha
 from lienthong.grpcserver.channels import ACTOR_METADATA_KEY
 from lienthong.grpcserver.interceptors import DomainInterceptor
 from lienthong.launcher.ports import free_port
-from lienthong.signing.platformtls import TlsDirectory, TlsFiles
+from lienthong.signing.adapters.outbound.platformtls import TlsDirectory, TlsFiles
 
 CLERK = "clerk@000.00.12.H41"
 

@@ -12,7 +12,7 @@ import pytest
 from lienthong.grpcserver.authentication import ACTOR_METADATA_KEY
 from lienthong.grpcserver.tls import TlsConfig
 from lienthong.launcher.callers import Callers
-from lienthong.signing.platformtls import TlsDirectory
+from lienthong.signing.adapters.outbound.platformtls import TlsDirectory
 
 
 def whoami(request: bytes, context: grpc.ServicerContext) -> bytes:

@@ -25,7 +25,7 @@ from lienthong.launcher.nats_server import NatsServer
 from lienthong.launcher.ports import free_port
 from lienthong.relay import NatsLink, StreamNames, ensure_stream
 from lienthong.relay.topology import ADMIN, EMAIL_NOTIFICATIONS, REPORTING
-from lienthong.signing.platformtls import TlsDirectory, platform_ca
+from lienthong.signing.adapters.outbound.platformtls import TlsDirectory, platform_ca
 
 NAMES = StreamNames("lienthong")
 REFUSED = (NatsError, TimeoutError)  # a request the server drops answers nothing: the client times out

@@ -64,6 +64,7 @@ _IDS = "/lienthong.identifiers.v1.IdentifiersService/"
 _SIGNING = "/lienthong.signing.v1.SigningService/"
 _EMAIL = "/lienthong.email.v1.EmailService/"
 _REPORTING = "/lienthong.reporting.v1.ReportingService/"
+_OPERATIONS = "/lienthong.operations.v1.OperationsService/"
 
 
 def _all(prefix: str, names: str, rule: Rule) -> dict[str, Rule]:
@@ -95,6 +96,8 @@ RULES: Mapping[str, Rule] = {
     **_all(_RECORDS, "ListRecords", Rule(own=READERS, agency_field="agency_code")),
     # every service's audit log: auditors; a document's parties read its history (the service decides)
     **_all(_AUDIT, "StreamHistory GetStateAt DiffStates", Rule(own=STAFF, any_agency=AUDITORS)),
+    # re-computing a whole log's hash chain: auditors, and the ICT department that runs the platform
+    **_all(_AUDIT, "VerifyChain", Rule(any_agency=INSPECTORS)),
     # the registry of identifier codes is public; operators keep it
     **_all(
         _IDS,
@@ -108,6 +111,8 @@ RULES: Mapping[str, Rule] = {
     ),
     # signing: only the documents service signs for an agency, after its own checks; anyone verifies
     **_all(_SIGNING, "SignPdf SignXml", Rule(services=frozenset({"documents"}))),
+    # adding a seal's validation data (B-T to B-LT) is the documents service's step after sending
+    **_all(_SIGNING, "ExtendPdfToLongTerm", Rule(services=frozenset({"documents"}))),
     **_all(_SIGNING, "SignCheckpoint", Rule(services=frozenset({ANY_SERVICE}))),
     **_all(_SIGNING, "VerifyPdf VerifyXml GetCertificate GetEncryptionKey", Rule(public=True)),
     # a data key wrapped for an agency: its own members, or documents for them (custody.authorise_unwrap)
@@ -143,6 +148,10 @@ RULES: Mapping[str, Rule] = {
         Rule(own=STAFF, any_agency=INSPECTORS, agency_field="agency_code"),
     ),
     **_all(_REPORTING, "GetReport ExportReport", Rule(own=STAFF, any_agency=INSPECTORS, agency_field="scope_code")),
+    # the certificate registry's read model: an agency's own certificates; operators and auditors any
+    **_all(_REPORTING, "ListCertificates", Rule(own=STAFF, any_agency=INSPECTORS, agency_field="agency_code")),
+    # how each instance's pipeline stands, and the events its read models put aside: the ICT department
+    **_all(_OPERATIONS, "GetPipeline ListDeadLetters", Rule(any_agency=OPERATOR)),
 }
 
 

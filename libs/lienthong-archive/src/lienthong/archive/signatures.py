@@ -10,7 +10,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko_certvalidator import ValidationContext
 
-from lienthong.archive.verify import SignatureCheck
+from lienthong.archive.checks import SignatureCheck
 
 
 def check_pdf_signatures(pdf: bytes) -> SignatureCheck:

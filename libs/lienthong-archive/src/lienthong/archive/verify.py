@@ -21,10 +21,9 @@ import json
 import re
 import zipfile
 import zlib
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
+from lienthong.archive.checks import SignatureChecker
 from lienthong.archive.package import CHECKSUMS, FORMAT, MANIFEST, RECORD_HISTORY, sha256_hex
 
 _CHECKSUM_LINE = re.compile(r"([0-9a-f]{64})  (.+)")
@@ -32,17 +31,6 @@ _CHECKSUM_LINE = re.compile(r"([0-9a-f]{64})  (.+)")
 
 class ArchiveProblem(Exception):
     """The first thing found wrong with a package."""
-
-
-@dataclass(frozen=True)
-class SignatureCheck:
-    """What a PDF's signatures show: each one intact and valid, by which certificate serials (hex)."""
-
-    serials: tuple[str, ...]
-    problem: str = ""
-
-
-SignatureChecker = Callable[[bytes], SignatureCheck]
 
 
 def verify_archive(data: bytes, signatures: SignatureChecker | None = None) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,7 +11,7 @@ from uuid import UUID
 from eventsourcing.application import Application
 
 from lienthong.errors import NotFound
-from lienthong.eventstore import EventRecord, aggregate_history, to_jsonable
+from lienthong.eventstore import EventRecord, aggregate_histories, aggregate_history, to_jsonable
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,20 @@ def history(app: Application[Any], aggregate_id: UUID) -> list[EventRecord]:
     if not records:
         raise NotFound(f"no aggregate with id {aggregate_id} in this service's event store")
     return records
+
+
+def histories(app: Application[Any], aggregate_ids: Sequence[UUID]) -> Iterator[list[EventRecord]]:
+    """The events of the aggregates in the order named, each in version order, a page per thousand
+    aggregates (one query each); NOT_FOUND for the first aggregate of a page that has no events."""
+    for start in range(0, len(aggregate_ids), HISTORIES_PER_PAGE):
+        chunk = aggregate_ids[start : start + HISTORIES_PER_PAGE]
+        found = aggregate_histories(app, chunk)
+        if missing := next((aggregate_id for aggregate_id in chunk if aggregate_id not in found), None):
+            raise NotFound(f"no aggregate with id {missing} in this service's event store")
+        yield [record for aggregate_id in dict.fromkeys(chunk) for record in found[aggregate_id]]
+
+
+HISTORIES_PER_PAGE = 1000
 
 
 def state_at(

@@ -12,10 +12,12 @@ from google.protobuf import struct_pb2, timestamp_pb2
 from grpc.aio import ServicerContext
 
 from lienthong.audit import replay
+from lienthong.audit.checkpoints import platform_checkpoint_check
 from lienthong.audit.v1 import audit_pb2 as pb
 from lienthong.audit.v1 import audit_pb2_grpc
 from lienthong.errors import InvalidArgument, PermissionDenied
 from lienthong.eventstore import EventRecord, StoredApplication, current_actor
+from lienthong.eventstore.chain import SignatureCheck, verify_chain, verify_checkpoint
 from lienthong.grpcserver import Service
 from lienthong.grpcserver.convert import timestamp_of
 from lienthong.telemetry.propagation import trace_id_of
@@ -38,10 +40,17 @@ def auditors_only(aggregate_id: UUID) -> None:
 class AuditServicer(audit_pb2_grpc.AuditServiceServicer):
     """Reads `app`'s event store for auditors; changes nothing."""
 
-    def __init__(self, app: StoredApplication, service: str, authorise: Authorise = auditors_only) -> None:
+    def __init__(
+        self,
+        app: StoredApplication,
+        service: str,
+        authorise: Authorise = auditors_only,
+        checkpoint_check: SignatureCheck | None = None,
+    ) -> None:
         self._app = app
         self._service = service
         self._authorise = authorise
+        self._checkpoint_check = checkpoint_check or platform_checkpoint_check()
 
     async def _allowed(self, text: str) -> UUID:
         aggregate_id = _aggregate_id(text)
@@ -51,9 +60,15 @@ class AuditServicer(audit_pb2_grpc.AuditServiceServicer):
     async def StreamHistory(
         self, request: pb.StreamHistoryRequest, context: Context
     ) -> AsyncIterator[pb.StreamHistoryResponse]:
-        records = await asyncio.to_thread(replay.history, self._app, await self._allowed(request.aggregate_id))
-        for record in records:
-            yield pb.StreamHistoryResponse(event=self._event(record))
+        named = ([request.aggregate_id] if request.aggregate_id else []) + list(request.aggregate_ids)
+        if not named:
+            raise InvalidArgument("aggregate_id is required: the aggregate (UUID) whose history to stream")
+        aggregate_ids = [_aggregate_id(text) for text in named]
+        await asyncio.to_thread(lambda: [self._authorise(aggregate_id) for aggregate_id in aggregate_ids])
+        pages = replay.histories(self._app, aggregate_ids)
+        while (page := await asyncio.to_thread(next, pages, None)) is not None:
+            for record in page:
+                yield pb.StreamHistoryResponse(event=self._event(record))
 
     async def GetStateAt(self, request: pb.GetStateAtRequest, context: Context) -> pb.GetStateAtResponse:
         at = _instant(request.at, "at")
@@ -92,6 +107,25 @@ class AuditServicer(audit_pb2_grpc.AuditServiceServicer):
             events=[self._event(record) for record in between],
         )
 
+    async def VerifyChain(self, request: pb.VerifyChainRequest, context: Context) -> pb.VerifyChainResponse:
+        """`lienthong audit verify` for this service's log, for whom the policy lets (auditors, operators)."""
+
+        def verify() -> pb.VerifyChainResponse:
+            chain = verify_chain(self._app)
+            checkpoint = verify_checkpoint(self._app, self._service, self._checkpoint_check)
+            return pb.VerifyChainResponse(
+                service=self._service,
+                events_checked=chain.checked,
+                chain_intact=chain.intact,
+                broken_at=chain.broken_at or 0,
+                chain_reason=chain.reason,
+                checkpoints_intact=checkpoint.intact,
+                checkpoint_position=checkpoint.checkpoint.position if checkpoint.checkpoint else 0,
+                checkpoint_reason=checkpoint.reason,
+            )
+
+        return await asyncio.to_thread(verify)
+
     def _event(self, record: EventRecord) -> pb.AuditedEvent:
         return pb.AuditedEvent(
             service=self._service,
@@ -106,9 +140,15 @@ class AuditServicer(audit_pb2_grpc.AuditServiceServicer):
         )
 
 
-def audit_service(app: StoredApplication, service: str, authorise: Authorise = auditors_only) -> Service:
-    """The audit API of `service`, to serve beside its own API, read by whom `authorise` lets."""
-    servicer = AuditServicer(app, service, authorise)
+def audit_service(
+    app: StoredApplication,
+    service: str,
+    authorise: Authorise = auditors_only,
+    checkpoint_check: SignatureCheck | None = None,
+) -> Service:
+    """The audit API of `service`, to serve beside its own API, read by whom `authorise` lets; checkpoints
+    are checked with `checkpoint_check` (by default against the platform CA, `platform_checkpoint_check`)."""
+    servicer = AuditServicer(app, service, authorise, checkpoint_check)
     return Service(
         pb.DESCRIPTOR.services_by_name["AuditService"].full_name,
         lambda server: audit_pb2_grpc.add_AuditServiceServicer_to_server(servicer, server),

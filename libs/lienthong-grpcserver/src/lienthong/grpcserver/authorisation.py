@@ -19,7 +19,7 @@ import grpc
 from lienthong.access import Denial, agency_field, authorise_call
 from lienthong.errors import PermissionDenied
 from lienthong.eventstore import current_actor, peer_context
-from lienthong.grpcserver.wrapping import run_inside
+from lienthong.grpcserver.wrapping import PerMethod, run_inside
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,9 @@ class AccessInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
 
     def __init__(self, record: RecordDenial | None = None) -> None:
         self._record = record
+        self._handlers = PerMethod(
+            lambda handler, method: run_inside(handler, method, self._guard) or _refusing(handler, method)
+        )
 
     async def intercept_service(
         self,
@@ -56,7 +59,7 @@ class AccessInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
         method = handler_call_details.method
         if handler is None or not GUARDED.match(method):
             return handler
-        return run_inside(handler, method, self._guard) or _refusing(handler, method)
+        return self._handlers(handler, method)
 
     @contextlib.asynccontextmanager
     async def _guard(

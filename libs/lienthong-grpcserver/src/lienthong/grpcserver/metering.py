@@ -9,6 +9,8 @@ from typing import Any
 import grpc
 from opentelemetry import metrics
 
+from lienthong.grpcserver.wrapping import PerMethod
+
 # OpenTelemetry's RPC semantic conventions; Prometheus sees rpc_server_call_duration_seconds_{bucket,count,sum}
 DURATION = "rpc.server.call.duration"
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -25,6 +27,13 @@ class RpcMetricsInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-ar
             description="Duration of gRPC calls served, by service, method and status code",
             explicit_bucket_boundaries_advisory=BUCKETS,
         )
+        self._handlers = PerMethod(
+            lambda handler, method: grpc.unary_unary_rpc_method_handler(
+                self._measured(handler.unary_unary, method),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        )
 
     async def intercept_service(
         self,
@@ -34,11 +43,7 @@ class RpcMetricsInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-ar
         handler = await continuation(handler_call_details)
         if handler is None or handler.unary_unary is None:
             return handler  # streams are not measured: their duration is the client's, not the server's
-        return grpc.unary_unary_rpc_method_handler(
-            self._measured(handler.unary_unary, handler_call_details.method),
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
+        return self._handlers(handler, handler_call_details.method)
 
     def _measured(self, inner: Any, method: str) -> Any:
         service, _, name = method.lstrip("/").rpartition("/")

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,10 @@ from lienthong.telemetry import configure_logging, configure_metrics, configure_
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024  # a signed PDF with attachments fits; larger input is refused
+# Threads for the blocking work of calls (database, files): asyncio's default (cores + 4, six here) left
+# most of 64 concurrent commands queueing for a thread while the database sat idle. Below the SQLAlchemy
+# pool's 15 connections plus the relay's and followers' own.
+WORKER_THREADS = 12
 
 
 @dataclass(frozen=True)
@@ -46,7 +51,12 @@ def run_service(service: str, run: Callable[[Settings], Coroutine[Any, Any, None
     """A service process's entry point: settings from the environment, logs and tracing, then `run`."""
     settings = Settings.from_env(service)
     setup_process(settings)
-    asyncio.run(run(settings))
+    asyncio.run(_with_workers(run(settings)))
+
+
+async def _with_workers(running: Coroutine[Any, Any, None]) -> None:
+    asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(WORKER_THREADS, thread_name_prefix="call"))
+    await running
 
 
 def create_server(record_denial: RecordDenial | None = None) -> grpc.aio.Server:

@@ -3,7 +3,7 @@
 Every server requires TLS and a client certificate of the platform CA; every call to another service
 presents the calling service's own certificate. Paths come from `LIENTHONG_TLS_CA`, `LIENTHONG_TLS_CERT`
 and `LIENTHONG_TLS_KEY` (settings.py); `make run` points them at `<data dir>/tls` (the dev CA's
-certificates, lienthong.signing.platformtls), Kubernetes at files mounted from Secrets.
+certificates, lienthong.signing.adapters.outbound.platformtls), Kubernetes at files mounted from Secrets.
 """
 
 from __future__ import annotations

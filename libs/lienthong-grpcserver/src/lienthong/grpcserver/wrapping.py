@@ -5,12 +5,34 @@ from __future__ import annotations
 import inspect
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
-from typing import Any
+from typing import Any, TypeAlias
 
 import grpc
 
 # What a call runs inside, given its method's full name, its request and its context.
 Around = Callable[[str, Any, grpc.aio.ServicerContext[Any, Any]], AbstractAsyncContextManager[None]]
+Handler: TypeAlias = "grpc.RpcMethodHandler[Any, Any]"  # a string: grpc.RpcMethodHandler is not generic at run time
+
+
+class PerMethod:
+    """The handlers an interceptor wraps, made once per method instead of once per call.
+
+    A server looks a method's handler up in a table, so the handler an interceptor is given for a method is
+    the same object call after call (and, wrapped once by the interceptors inside, so is theirs): the wrapped
+    handler is kept for as long as the handler it wraps is the one given.
+    """
+
+    def __init__(self, wrap: Callable[[Handler, str], Handler]) -> None:
+        self._wrap = wrap
+        self._wrapped: dict[str, tuple[Handler, Handler]] = {}
+
+    def __call__(self, handler: Handler, method: str) -> Handler:
+        kept = self._wrapped.get(method)
+        if kept is not None and kept[0] is handler:
+            return kept[1]
+        wrapped = self._wrap(handler, method)
+        self._wrapped[method] = (handler, wrapped)
+        return wrapped
 
 
 def run_inside(

@@ -2,7 +2,7 @@
 
 Every service requires mutual TLS, and a caller is who its client certificate says. Each caller here gets
 a certificate of the platform's dev CA naming its principal (`clerk@000.00.12.H41`, `service:launcher`),
-issued on first use into `<data dir>/tls` (lienthong.signing.platformtls) and reused after that.
+issued on first use into `<data dir>/tls` (lienthong.signing.adapters.outbound.platformtls) and reused after that.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from typing import Any
 import grpc
 
 from lienthong.grpcserver.authentication import ACTOR_METADATA_KEY
+from lienthong.grpcserver.channels import CHANNEL_OPTIONS
 from lienthong.grpcserver.tls import TlsConfig
-from lienthong.signing.platformtls import TlsDirectory
+from lienthong.signing.adapters.outbound.platformtls import TlsDirectory
 
 # The launcher's own principal (health checks, seeding the agency registry); a service principal, so it
 # may also act on behalf of a user by naming them in x-lienthong-actor.
@@ -36,7 +37,9 @@ class Callers:
 
     def channel(self, service: str, principal: str = LAUNCHER) -> grpc.Channel:
         """A new channel to `service` as `principal`; the caller closes it."""
-        return grpc.secure_channel(self.addresses[service], self.credentials(principal))
+        return grpc.secure_channel(
+            self.addresses[service], self.credentials(principal), options=options_for(self.addresses[service])
+        )
 
     @contextmanager
     def opened(self, service: str, principal: str = LAUNCHER) -> Iterator[grpc.Channel]:
@@ -51,6 +54,15 @@ class Callers:
 
 
 Metadata = tuple[tuple[str, str], ...]
+
+
+def options_for(address: str) -> list[tuple[str, str]]:
+    """Round robin over the addresses; for a list of addresses (`ipv4:127.0.0.1:1,127.0.0.1:2`, the
+    replicas of a service), certificates are checked against the host they share, not the list."""
+    if address.startswith("ipv4:") and "," in address:
+        host = address.removeprefix("ipv4:").split(",")[0].rsplit(":", 1)[0]
+        return [*CHANNEL_OPTIONS, ("grpc.ssl_target_name_override", host)]
+    return list(CHANNEL_OPTIONS)
 
 
 class ActingChannel(grpc.Channel):
@@ -79,7 +91,9 @@ class ActingChannel(grpc.Channel):
     def channel(self, principal: str) -> grpc.Channel:
         """The connection that presents `principal`'s certificate."""
         if principal not in self._channels:
-            self._channels[principal] = grpc.secure_channel(self._address, self._credentials(principal))
+            self._channels[principal] = grpc.secure_channel(
+                self._address, self._credentials(principal), options=options_for(self._address)
+            )
         return self._channels[principal]
 
     def _bind(self, kind: str, method: str, serializer: Any, deserializer: Any) -> Any:

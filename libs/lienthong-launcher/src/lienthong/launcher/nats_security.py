@@ -1,6 +1,6 @@
 """The embedded NATS server's users, passwords and TLS: what `make run` sets up for NATS on first start.
 
-TLS with certificates of the platform CA (`lienthong.signing.platformtls`, the signing service's dev CA in
+TLS with certificates of the platform CA (`lienthong.signing.adapters.outbound.platformtls`, the signing service's dev CA in
 development): the server presents `nats`'s, and requires every client to present one of the CA's too.
 
 One password file per user (each service, and `admin` for operators' tools) under a directory of its own,
@@ -21,7 +21,7 @@ from lienthong.relay import StreamNames
 from lienthong.relay.credentials import NatsCredentials
 from lienthong.relay.permissions import password_variable, server_authorization, users
 from lienthong.relay.topology import ADMIN, ROLES
-from lienthong.signing.platformtls import TlsDirectory, TlsFiles
+from lienthong.signing.adapters.outbound.platformtls import TlsDirectory, TlsFiles
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""The whole platform as child processes: NATS (unless one is given), the SMTP sink, the five services."""
+"""The whole platform as child processes: NATS (unless one is given), the SMTP sink, the five services and,
+when asked for, the web console."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +24,7 @@ from lienthong.launcher.ports import wait_for_port
 from lienthong.relay import StreamNames
 from lienthong.relay.credentials import NatsCredentials
 from lienthong.relay.topology import ADMIN
-from lienthong.signing.platformtls import TlsDirectory
+from lienthong.signing.adapters.outbound.platformtls import TlsDirectory
 
 # Start order: who others call comes first (documents calls identifiers and signing).
 SERVICES = ("identifiers", "signing", "documents", "email", "reporting")
@@ -32,6 +34,8 @@ DEFAULT_SMTP_PORT = 2525
 DEFAULT_INBOUND_SMTP_PORT = 2526  # where replies to notifications are delivered (the email service listens)
 # The development CA's RFC 3161 time-stamping authority and CRLs, served over HTTP by the signing service.
 DEFAULT_TSA_PORT = 50063
+# The web console (services/console) `make run` serves; tests start it only when they ask for it.
+DEFAULT_CONSOLE_PORT = 8480
 
 
 @dataclass
@@ -52,9 +56,14 @@ class PlatformConfig:
     # service → port of its Prometheus /metrics on 127.0.0.1; services not named serve no metrics
     metrics_ports: Mapping[str, int] = field(default_factory=dict)
     secure_nats: bool = True  # the embedded NATS with TLS and one user per service; False: open (benchmarks)
+    console_port: int | None = None  # None: no web console; else it listens on 127.0.0.1:<port>
 
     def address(self, service: str) -> str:
         return f"127.0.0.1:{self.ports[service]}"
+
+    @property
+    def console_url(self) -> str | None:
+        return f"http://127.0.0.1:{self.console_port}/" if self.console_port else None
 
     @property
     def mail_dir(self) -> Path:
@@ -172,7 +181,7 @@ class Platform:
         if self.config.start_smtp_sink:
             self._spawn(
                 "smtp-sink",
-                "lienthong.email.sink",
+                "lienthong.email.adapters.outbound.sink",
                 "--port",
                 str(self.config.smtp_port),
                 "--dir",
@@ -183,6 +192,27 @@ class Platform:
             self.start_service(service, wait=False)
         for service in SERVICES:
             self.wait_serving(service, timeout)
+        if self.config.console_port:
+            self.start_console(timeout)
+
+    def start_console(self, timeout: float = 60.0) -> None:
+        """The web console, signing people in with the dev CA; returns once it answers /healthz."""
+        port = str(self.config.console_port)
+        self._spawn("console", "lienthong.console.main", env={"LIENTHONG_CONSOLE_ADDR": f"127.0.0.1:{port}"})
+        deadline = time.monotonic() + timeout
+        while True:
+            process = self._processes["console"]
+            if process.poll() is not None:
+                raise RuntimeError(f"console exited with {process.returncode}:\n{self.log_tail('console')}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as answer:
+                    if answer.status == 200:
+                        return
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"console not answering after {timeout:.0f}s:\n{self.log_tail('console')}")
+            time.sleep(0.1)
 
     def start_service(self, service: str, *, wait: bool = True, timeout: float = 60.0) -> None:
         self._spawn(service, f"lienthong.{service}.main", env=self._own_env(service))

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
+import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -154,6 +156,17 @@ def wait_for(predicate: Callable[[], T | None], *, timeout: float = 30.0, what: 
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
         time.sleep(0.05)
+
+
+def terminated(process: subprocess.Popen[bytes], timeout: float = 30.0) -> int:
+    """Send `process` SIGTERM (what Kubernetes sends a pod) and return its exit status; kill it and fail if
+    it has not stopped within `timeout` seconds."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise
 
 
 def isolated_platform_config(data_dir: Path, nats_url: str | None, database_url: str) -> PlatformConfig:

@@ -14,14 +14,14 @@ from typing import Protocol
 
 import pytest
 
-from lienthong.documents.rendering import render_document_pdf
+from lienthong.documents.adapters.outbound.rendering import render_document_pdf
 from lienthong.eventstore import store_environment
 from lienthong.launcher.testing import fresh_database
-from lienthong.signing.application import SigningApp
-from lienthong.signing.devca import DevCertificateAuthority, IssuedCertificate
-from lienthong.signing.keystore import EncryptedFileKeyStore, KeyStore
-from lienthong.signing.pades import Level, TrustData, sign_pdf
-from lienthong.signing.pkcs11store import Pkcs11KeyStore
+from lienthong.signing.adapters.outbound.devca import DevCertificateAuthority, IssuedCertificate
+from lienthong.signing.adapters.outbound.keystore import EncryptedFileKeyStore, KeyStore
+from lienthong.signing.adapters.outbound.pades import Level, TrustData, sign_pdf
+from lienthong.signing.adapters.outbound.pkcs11store import Pkcs11KeyStore
+from lienthong.signing.application.app import SigningApp
 
 # How far back `old_ca` was created: room for certificates issued, used and expired in the past.
 CA_AGE = timedelta(days=5 * 365)
@@ -32,6 +32,23 @@ def app(tmp_path: Path) -> Iterator[SigningApp]:
     """The signing application on a fresh database: PostgreSQL when LIENTHONG_TEST_DATABASE_URL is set."""
     with fresh_database(tmp_path / "signing.db") as url:
         yield SigningApp(store_environment("signing", url))
+
+
+@pytest.fixture
+def offline() -> list[str]:
+    """A command prefix that cuts the network: a fresh network namespace with no interfaces but loopback
+    down. Fails (never skips) where namespaces are unavailable, since the claim "offline" is then unproven."""
+    unshare = shutil.which("unshare")
+    assert unshare, "unshare (util-linux) is needed to run the validator without a network"
+    probe = subprocess.run([unshare, "-n", "true"], capture_output=True, check=False)
+    assert probe.returncode == 0, f"cannot create a network namespace: {probe.stderr.decode()}"
+    return [unshare, "-n"]
+
+
+@pytest.fixture
+def pyhanko_cli() -> Path:
+    """pyHanko's own command-line tool, of this environment."""
+    return Path(sys.executable).with_name("pyhanko")
 
 
 @pytest.fixture

@@ -10,19 +10,19 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from lienthong.errors import FailedPrecondition
-from lienthong.signing.agencies import AgencyNames
-from lienthong.signing.api import SigningServicer
-from lienthong.signing.application import SigningApp
-from lienthong.signing.devca import DevCertificateAuthority
-from lienthong.signing.keystore import EncryptedFileKeyStore, KeyStore
+from lienthong.errors import FailedPrecondition, InvalidArgument
+from lienthong.identifiers_client import AgencyRegistry
+from lienthong.signing.adapters.inbound.api import SigningServicer
+from lienthong.signing.adapters.outbound.devca import DevCertificateAuthority
+from lienthong.signing.adapters.outbound.keystore import EncryptedFileKeyStore, KeyStore
+from lienthong.signing.application.app import SigningApp
 from lienthong.signing.v1 import signing_pb2 as pb
 
 AGENCY = "000.00.12.H41"
 NAME = "Sở Thông tin và Truyền thông"
 
 
-class RegisteredAgencies(AgencyNames):
+class RegisteredAgencies(AgencyRegistry):
     """The identifiers service's answer for the one agency these tests use."""
 
     def __init__(self) -> None:
@@ -34,7 +34,7 @@ class RegisteredAgencies(AgencyNames):
 
 @pytest.fixture
 def servicer(app: SigningApp, ca: DevCertificateAuthority, keys: EncryptedFileKeyStore) -> SigningServicer:
-    return SigningServicer(app, ca, keys, RegisteredAgencies(), timestamper=ca.timestamper())
+    return SigningServicer(app, ca, keys, RegisteredAgencies(), timestamper=ca.timestamper)
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ def servicer_on_each_key_store(
 ) -> SigningServicer:
     """The service with its signing keys in files, then on a SoftHSM2 token (as main.py wires either)."""
     ca = DevCertificateAuthority(tmp_path / "ca-for-holder-keys", keys, holder_keys=holder_keys)
-    return SigningServicer(app, ca, holder_keys, RegisteredAgencies(), timestamper=ca.timestamper())
+    return SigningServicer(app, ca, holder_keys, RegisteredAgencies(), timestamper=ca.timestamper)
 
 
 def stored_events(app: SigningApp, topic_part: str) -> list[bytes]:
@@ -154,3 +154,31 @@ def test_a_failed_verification_is_recorded_for_reporting(
     assert report.indication == pb.INDICATION_TOTAL_FAILED  # no signature at all
     [failed] = stored_events(app, "FailedVerification")
     assert b"NO_SIGNATURE" in failed
+
+
+def test_a_seal_at_b_t_is_extended_to_b_lt_and_bad_pdfs_get_precise_errors(
+    servicer: SigningServicer, report_pdf: bytes
+) -> None:
+    async def scenario() -> None:
+        sealed = await servicer.SignPdf(
+            pb.SignPdfRequest(agency_code=AGENCY, pdf=report_pdf, level=pb.SIGNATURE_LEVEL_B_T), None
+        )
+        assert sealed.level == pb.SIGNATURE_LEVEL_B_T
+        extended = await servicer.ExtendPdfToLongTerm(pb.ExtendPdfToLongTermRequest(pdf=sealed.signed_pdf), None)
+        assert (extended.level, extended.extended) == (pb.SIGNATURE_LEVEL_B_LT, True)
+        assert extended.pdf.startswith(sealed.signed_pdf)
+        again = await servicer.ExtendPdfToLongTerm(pb.ExtendPdfToLongTermRequest(pdf=extended.pdf), None)
+        assert (again.pdf, again.extended) == (extended.pdf, False)
+        verdict = await servicer.VerifyPdf(pb.VerifyPdfRequest(pdf=extended.pdf, expected_agency_code=AGENCY), None)
+        assert verdict.indication == pb.INDICATION_TOTAL_PASSED, verdict.reason
+        with pytest.raises(InvalidArgument, match="no signature"):
+            await servicer.ExtendPdfToLongTerm(pb.ExtendPdfToLongTermRequest(pdf=report_pdf), None)
+        with pytest.raises(InvalidArgument, match="pdf is required"):
+            await servicer.ExtendPdfToLongTerm(pb.ExtendPdfToLongTermRequest(), None)
+        bare = await servicer.SignPdf(
+            pb.SignPdfRequest(agency_code=AGENCY, pdf=report_pdf, level=pb.SIGNATURE_LEVEL_B_B), None
+        )
+        with pytest.raises(FailedPrecondition, match="no timestamp"):
+            await servicer.ExtendPdfToLongTerm(pb.ExtendPdfToLongTermRequest(pdf=bare.signed_pdf), None)
+
+    asyncio.run(scenario())

@@ -14,11 +14,11 @@ from sqlalchemy import text
 from lienthong.audit.checkpoints import issued_by, signer_of
 from lienthong.errors import InvalidArgument
 from lienthong.eventstore.chain import ChainSealer, Checkpoint, Checkpointer, verify_chain, verify_checkpoint
-from lienthong.signing.api import SigningServicer
-from lienthong.signing.application import SigningApp
-from lienthong.signing.devca import DevCertificateAuthority
+from lienthong.signing.adapters.inbound.api import SigningServicer
+from lienthong.signing.adapters.outbound.devca import DevCertificateAuthority
+from lienthong.signing.adapters.outbound.keystore import EncryptedFileKeyStore
+from lienthong.signing.application.app import SigningApp
 from lienthong.signing.domain.policy import FailedVerification
-from lienthong.signing.keystore import EncryptedFileKeyStore
 from lienthong.signing.v1 import signing_pb2 as pb
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -31,7 +31,7 @@ class NoAgencies:
 
 @pytest.fixture
 def servicer(app: SigningApp, ca: DevCertificateAuthority, keys: EncryptedFileKeyStore) -> SigningServicer:
-    return SigningServicer(app, ca, keys, NoAgencies(), timestamper=ca.timestamper())  # type: ignore[arg-type]
+    return SigningServicer(app, ca, keys, NoAgencies(), timestamper=ca.timestamper)  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from lienthong.signing.config import DEVELOPMENT_PASSPHRASE, Pkcs11Config, SigningConfig
-from lienthong.signing.devca import DevCertificateAuthority
-from lienthong.signing.pades import Level
+from lienthong.signing.adapters.inbound.config import DEVELOPMENT_PASSPHRASE, Pkcs11Config, SigningConfig
+from lienthong.signing.adapters.outbound.devca import DevCertificateAuthority
+from lienthong.signing.adapters.outbound.pades import Level
 
 
 def test_the_defaults_sign_b_lt_with_the_dev_ca_and_file_keys() -> None:

@@ -10,8 +10,8 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from lienthong.errors import InvalidArgument, NotFound
-from lienthong.signing.devca import SEAL_YEARS, DevCertificateAuthority, agency_code_of
-from lienthong.signing.keystore import EncryptedFileKeyStore
+from lienthong.signing.adapters.outbound.devca import SEAL_YEARS, DevCertificateAuthority, agency_code_of
+from lienthong.signing.adapters.outbound.keystore import EncryptedFileKeyStore
 
 AGENCY = "000.00.12.H41"
 NAME = "Sở Thông tin và Truyền thông"
@@ -44,8 +44,9 @@ def test_a_seal_certificate_names_the_agency_and_carries_its_code(ca: DevCertifi
     usage = seal.extensions.get_extension_for_class(x509.KeyUsage).value
     assert (usage.digital_signature, usage.content_commitment, usage.key_cert_sign) == (True, True, False)
     assert not seal.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
-    # Declared so verifiers check the CRL they are given (pyHanko skips it for certificates without one).
-    assert seal.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+    # No distribution point: the dev CA publishes its CRLs nowhere a verifier could fetch them (see devca.py).
+    with pytest.raises(x509.ExtensionNotFound):
+        seal.extensions.get_extension_for_class(x509.CRLDistributionPoints)
     lifetime = seal.not_valid_after_utc - seal.not_valid_before_utc
     assert dt.timedelta(days=365 * SEAL_YEARS) <= lifetime < dt.timedelta(days=365 * SEAL_YEARS + 1)
 

@@ -12,20 +12,20 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from lienthong.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from lienthong.eventstore import event_context
-from lienthong.signing.agencies import AgencyNames
-from lienthong.signing.api import SigningServicer
-from lienthong.signing.application import SigningApp
-from lienthong.signing.devca import DevCertificateAuthority
+from lienthong.identifiers_client import AgencyRegistry
+from lienthong.signing.adapters.inbound.api import SigningServicer
+from lienthong.signing.adapters.outbound.devca import DevCertificateAuthority
+from lienthong.signing.adapters.outbound.keystore import EncryptedFileKeyStore
+from lienthong.signing.application.app import SigningApp
+from lienthong.signing.application.encryption import OAEP, EncryptionKeys
 from lienthong.signing.domain.custody import authorise_unwrap
-from lienthong.signing.encryption import OAEP, EncryptionKeys
-from lienthong.signing.keystore import EncryptedFileKeyStore
 from lienthong.signing.v1 import signing_pb2 as pb
 
 AGENCY, OTHER = "000.00.00.H41", "000.00.12.H41"
 DATA_KEY = bytes(range(32))
 
 
-class NoRegistry(AgencyNames):
+class NoRegistry(AgencyRegistry):
     """Encryption keys need no agency names: a registry that is never asked."""
 
     def __init__(self) -> None:
@@ -41,7 +41,7 @@ def encryption(tmp_path: Path) -> EncryptionKeys:
 def servicer(
     app: SigningApp, ca: DevCertificateAuthority, keys: EncryptedFileKeyStore, encryption: EncryptionKeys
 ) -> SigningServicer:
-    return SigningServicer(app, ca, keys, NoRegistry(), timestamper=ca.timestamper(), encryption=encryption)
+    return SigningServicer(app, ca, keys, NoRegistry(), timestamper=ca.timestamper, encryption=encryption)
 
 
 def wrapped_for(servicer: SigningServicer, agency_code: str) -> bytes:
@@ -104,7 +104,7 @@ def test_a_key_wrapped_for_another_agency_or_altered_does_not_open(servicer: Sig
 def test_a_service_without_encryption_keys_says_so(
     app: SigningApp, ca: DevCertificateAuthority, keys: EncryptedFileKeyStore
 ) -> None:
-    bare = SigningServicer(app, ca, keys, NoRegistry(), timestamper=ca.timestamper())
+    bare = SigningServicer(app, ca, keys, NoRegistry(), timestamper=ca.timestamper)
     with pytest.raises(FailedPrecondition, match="no encryption keys"):
         asyncio.run(bare.GetEncryptionKey(pb.GetEncryptionKeyRequest(agency_code=AGENCY), None))
 

@@ -12,11 +12,11 @@ import pkcs11
 import pytest
 from pkcs11 import Attribute, ObjectClass
 
-from lienthong.signing.devca import DevCertificateAuthority
+from lienthong.signing.adapters.outbound.devca import DevCertificateAuthority
+from lienthong.signing.adapters.outbound.keystore import EncryptedFileKeyStore, KeyNotFound, KeyStore
+from lienthong.signing.adapters.outbound.pades import TrustData, verify_pdf
+from lienthong.signing.adapters.outbound.pkcs11store import Pkcs11KeyStore
 from lienthong.signing.domain.verification import Indication
-from lienthong.signing.keystore import EncryptedFileKeyStore, KeyNotFound, KeyStore
-from lienthong.signing.pades import TrustData, verify_pdf
-from lienthong.signing.pkcs11store import Pkcs11KeyStore
 
 
 class SoftHsm(Protocol):  # conftest.SoftHsm, which a test module cannot import

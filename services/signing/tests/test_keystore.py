@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lienthong.signing.keystore import EncryptedFileKeyStore, KeyNotFound, KeyStore
+from lienthong.signing.adapters.outbound.keystore import EncryptedFileKeyStore, KeyNotFound, KeyStore
 
 
 @pytest.fixture

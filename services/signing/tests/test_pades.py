@@ -15,11 +15,11 @@ import pytest
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
-from lienthong.documents.rendering import render_document_pdf
-from lienthong.signing.devca import DevCertificateAuthority, IssuedCertificate
+from lienthong.documents.adapters.outbound.rendering import render_document_pdf
+from lienthong.signing.adapters.outbound.devca import DevCertificateAuthority, IssuedCertificate
+from lienthong.signing.adapters.outbound.keystore import EncryptedFileKeyStore
+from lienthong.signing.adapters.outbound.pades import NotAPdf, TrustData, sign_pdf, verify_pdf
 from lienthong.signing.domain.verification import Indication
-from lienthong.signing.keystore import EncryptedFileKeyStore
-from lienthong.signing.pades import NotAPdf, TrustData, sign_pdf, verify_pdf
 
 AGENCY = "000.00.12.H41"
 NAME = "Sở Thông tin và Truyền thông"

@@ -11,8 +11,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from lienthong.grpcserver.principals import principal_of
-from lienthong.signing.devca import DevCertificateAuthority
-from lienthong.signing.platformtls import TlsDirectory, platform_ca
+from lienthong.signing.adapters.outbound.devca import DevCertificateAuthority
+from lienthong.signing.adapters.outbound.platformtls import TlsDirectory, platform_ca
 
 
 def _chain(path: Path) -> list[x509.Certificate]:

@@ -12,13 +12,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from lienthong.errors import FailedPrecondition, InvalidArgument
-from lienthong.signing.application import SigningApp
-from lienthong.signing.devca import DevCertificateAuthority
+from lienthong.signing.adapters.inbound.imports import read_certificate, read_crl
+from lienthong.signing.adapters.outbound.devca import DevCertificateAuthority
+from lienthong.signing.adapters.outbound.keystore import EncryptedFileKeyStore
+from lienthong.signing.adapters.outbound.pades import Level, TrustData, verify_pdf
+from lienthong.signing.application.app import SigningApp
 from lienthong.signing.domain.certificate import CertificateKind, CertificateState, RequestState
 from lienthong.signing.domain.verification import Indication
-from lienthong.signing.imports import read_certificate, read_crl
-from lienthong.signing.keystore import EncryptedFileKeyStore
-from lienthong.signing.pades import Level, TrustData, verify_pdf
 
 AGENCY = "000.00.12.H41"
 NAME = "Sở Thông tin và Truyền thông"

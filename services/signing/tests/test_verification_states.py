@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from lienthong.signing.devca import DevCertificateAuthority
+from lienthong.signing.adapters.outbound.devca import DevCertificateAuthority
+from lienthong.signing.adapters.outbound.keystore import EncryptedFileKeyStore
+from lienthong.signing.adapters.outbound.pades import Level, TrustData, verify_pdf
 from lienthong.signing.domain.verification import Indication
-from lienthong.signing.keystore import EncryptedFileKeyStore
-from lienthong.signing.pades import Level, TrustData, verify_pdf
 
 AGENCY = "000.00.12.H41"
 NAME = "Sở Thông tin và Truyền thông"

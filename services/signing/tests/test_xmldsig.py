@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 
-from lienthong.signing.api import SigningServicer
-from lienthong.signing.application import SigningApp
-from lienthong.signing.devca import DevCertificateAuthority, IssuedCertificate
+from lienthong.signing.adapters.inbound.api import SigningServicer
+from lienthong.signing.adapters.outbound.devca import DevCertificateAuthority, IssuedCertificate
+from lienthong.signing.adapters.outbound.keystore import EncryptedFileKeyStore, KeyStore
+from lienthong.signing.adapters.outbound.xmldsig import NotXml, sign_xml, verify_xml
+from lienthong.signing.application.app import SigningApp
 from lienthong.signing.domain.verification import Indication
-from lienthong.signing.keystore import EncryptedFileKeyStore, KeyStore
 from lienthong.signing.v1 import signing_pb2 as pb
-from lienthong.signing.xmldsig import NotXml, sign_xml, verify_xml
 
 AGENCY = "000.00.12.H41"
 NAME = "Sở Thông tin và Truyền thông"
@@ -138,7 +138,7 @@ class _Names:
 async def test_the_service_signs_an_envelope_and_judges_it_by_the_registry_now(
     app: SigningApp, ca: DevCertificateAuthority, keys: EncryptedFileKeyStore
 ) -> None:
-    servicer = SigningServicer(app, ca, keys, _Names(), timestamper=ca.timestamper())  # type: ignore[arg-type]
+    servicer = SigningServicer(app, ca, keys, _Names(), timestamper=ca.timestamper)  # type: ignore[arg-type]
     signed = await servicer.SignXml(pb.SignXmlRequest(agency_code=AGENCY, xml=ENVELOPE), None)
     verdict = await servicer.VerifyXml(pb.VerifyXmlRequest(xml=signed.signed_xml, expected_agency_code=AGENCY), None)
     assert verdict.indication == pb.INDICATION_TOTAL_PASSED, verdict.reason

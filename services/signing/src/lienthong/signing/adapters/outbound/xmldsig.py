@@ -23,7 +23,7 @@ from signxml.util import X509CertChainVerifier
 from signxml.verifier import SignatureConfiguration, XMLVerifier
 from signxml.xades.xades import XAdESSignatureConfiguration, XAdESSigner, XAdESVerifier
 
-from lienthong.signing.devca import agency_code_of, serial_of
+from lienthong.signing.adapters.outbound.devca import agency_code_of, serial_of
 from lienthong.signing.domain.verification import (
     FORMAT_FAILURE,
     HASH_FAILURE,

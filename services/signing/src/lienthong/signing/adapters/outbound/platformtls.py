@@ -24,6 +24,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -31,9 +32,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from lienthong.grpcserver.principals import check_principal, principal_of, principal_uri, service_principal
-from lienthong.signing.config import DEVELOPMENT_PASSPHRASE
-from lienthong.signing.devca import DevCertificateAuthority
-from lienthong.signing.keystore import EncryptedFileKeyStore
+
+if TYPE_CHECKING:  # the CA and its key store import pyHanko: loaded only when a certificate must be issued
+    from lienthong.signing.adapters.outbound.devca import DevCertificateAuthority
 
 CA_FILE = "ca.pem"
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
@@ -58,13 +59,61 @@ class TlsFiles:
         }
 
 
+class TlsIssuer(Protocol):
+    """What a `TlsDirectory` needs of a CA: its two certificates, and a TLS certificate issued on demand."""
+
+    @property
+    def root(self) -> x509.Certificate: ...
+
+    @property
+    def issuing(self) -> x509.Certificate: ...
+
+    def issue_tls(
+        self,
+        common_name: str,
+        public_key: ec.EllipticCurvePublicKey,
+        *,
+        uris: Sequence[str] = (),
+        hosts: Sequence[str] = (),
+    ) -> x509.Certificate: ...
+
+
 def platform_ca(data_dir: Path, passphrase: bytes | None = None) -> DevCertificateAuthority:
     """The dev CA the signing service uses with the same data directory (created if missing). Its keys
     are encrypted with `passphrase`, by default `LIENTHONG_SIGNING_KEY_PASSPHRASE` or the development one."""
+    from lienthong.signing.adapters.inbound.config import DEVELOPMENT_PASSPHRASE
+    from lienthong.signing.adapters.outbound.devca import DevCertificateAuthority
+    from lienthong.signing.adapters.outbound.keystore import EncryptedFileKeyStore
+
     if passphrase is None:
         passphrase = os.environ.get("LIENTHONG_SIGNING_KEY_PASSPHRASE", DEVELOPMENT_PASSPHRASE).encode()
     keys = EncryptedFileKeyStore(data_dir / "signing" / "keys", passphrase)
     return DevCertificateAuthority(data_dir / "signing" / "ca", keys)
+
+
+class PlatformCaFiles:
+    """The platform's dev CA as a client sees it: its certificates read from `<data_dir>/signing/ca`, and the
+    CA itself (its key store, pyHanko) loaded only when a certificate must be issued. A CLI command whose
+    certificate is already issued thus starts without them."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self._data_dir = data_dir
+        directory = data_dir / "signing" / "ca"
+        self.root = x509.load_pem_x509_certificate((directory / "root.pem").read_bytes())
+        self.issuing = x509.load_pem_x509_certificate((directory / "issuing.pem").read_bytes())
+        self._ca: DevCertificateAuthority | None = None
+
+    def issue_tls(
+        self,
+        common_name: str,
+        public_key: ec.EllipticCurvePublicKey,
+        *,
+        uris: Sequence[str] = (),
+        hosts: Sequence[str] = (),
+    ) -> x509.Certificate:
+        if self._ca is None:
+            self._ca = platform_ca(self._data_dir)
+        return self._ca.issue_tls(common_name, public_key, uris=uris, hosts=hosts)
 
 
 def kubernetes_names(service: str, release: str = "lienthong", namespace: str = "lienthong") -> list[str]:
@@ -76,7 +125,7 @@ def kubernetes_names(service: str, release: str = "lienthong", namespace: str = 
 class TlsDirectory:
     """Certificates of `ca` and their keys in `path`, issued on first use, reused after that."""
 
-    def __init__(self, path: Path, ca: DevCertificateAuthority) -> None:
+    def __init__(self, path: Path, ca: TlsIssuer) -> None:
         self.path = path
         self._ca = ca
         path.mkdir(parents=True, exist_ok=True)

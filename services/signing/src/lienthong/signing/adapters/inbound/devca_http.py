@@ -19,7 +19,7 @@ from asn1crypto import tsp
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from lienthong.signing.devca import DevCertificateAuthority
+from lienthong.signing.adapters.outbound.devca import DevCertificateAuthority
 
 # A timestamp query is a hash and a nonce: a few hundred bytes. Anything much larger is not one.
 MAX_QUERY_BYTES = 16 * 1024

@@ -10,6 +10,7 @@
 | `LIENTHONG_SIGNING_PKCS11_MODULE` | unset | PKCS#11 module (.so): when set, signing keys live on that token |
 | `LIENTHONG_SIGNING_PKCS11_TOKEN` | `lienthong` | label of the token |
 | `LIENTHONG_SIGNING_PKCS11_PIN` | unset | the token's user PIN (required with a module) |
+| `LIENTHONG_SIGNING_WORKERS` | `2` | worker processes that sign and verify (0: two threads of the service's own process) |
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from pathlib import Path
 
 from cryptography import x509
 
-from lienthong.signing.pades import Level
+from lienthong.signing.adapters.outbound.pades import Level
 
 # Only for development: production sets LIENTHONG_SIGNING_KEY_PASSPHRASE from a secret.
 DEVELOPMENT_PASSPHRASE = "lienthong-development-only"
+# One worker process per core of a small node (2 cores): signing is CPU-bound, and each worker costs memory.
+DEFAULT_WORKERS = 2
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class SigningConfig:
     devca_http_addr: tuple[str, int] | None
     trust_anchors: tuple[x509.Certificate, ...]
     pkcs11: Pkcs11Config | None
+    workers: int = DEFAULT_WORKERS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> SigningConfig:
@@ -58,7 +62,11 @@ class SigningConfig:
             if not pin:
                 raise ValueError("LIENTHONG_SIGNING_PKCS11_PIN is required with LIENTHONG_SIGNING_PKCS11_MODULE")
             pkcs11 = Pkcs11Config(module, env.get("LIENTHONG_SIGNING_PKCS11_TOKEN", "lienthong"), pin)
+        workers = env.get("LIENTHONG_SIGNING_WORKERS", str(DEFAULT_WORKERS))
+        if not workers.isdigit():
+            raise ValueError(f"LIENTHONG_SIGNING_WORKERS={workers!r}: expected a number of processes (0 or more)")
         return cls(
+            workers=int(workers),
             passphrase=env.get("LIENTHONG_SIGNING_KEY_PASSPHRASE", DEVELOPMENT_PASSPHRASE).encode(),
             level=levels[level_name],
             tsa_url=env.get("LIENTHONG_SIGNING_TSA_URL") or None,

@@ -16,8 +16,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from lienthong.errors import InvalidArgument, NotFound
+from lienthong.signing.adapters.outbound.keystore import EncryptedFileKeyStore, KeyNotFound
 from lienthong.signing.domain.custody import check_agency_code
-from lienthong.signing.keystore import EncryptedFileKeyStore, KeyNotFound
 
 RSA_BITS = 3072
 OAEP = padding.OAEP(mgf=padding.MGF1(algorithm=hashes.SHA256()), algorithm=hashes.SHA256(), label=None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -19,9 +19,15 @@ from lienthong.errors import FailedPrecondition, InvalidArgument, NotFound
 from lienthong.eventstore import current_actor
 from lienthong.eventstore.chain import checkpoint_message
 from lienthong.grpcserver import timestamp_of
-from lienthong.signing.agencies import AgencyNames
-from lienthong.signing.application import SigningApp
-from lienthong.signing.devca import DevCertificateAuthority
+from lienthong.identifiers_client import AgencyRegistry
+from lienthong.signing.adapters.inbound.imports import read_certificate, read_crl
+from lienthong.signing.adapters.outbound.devca import DevCertificateAuthority
+from lienthong.signing.adapters.outbound.engine import EnginePool, SigningEngine
+from lienthong.signing.adapters.outbound.keystore import KeyStore
+from lienthong.signing.adapters.outbound.pades import Level, LongTermPdf, NotAPdf, NotExtendable
+from lienthong.signing.adapters.outbound.xmldsig import NotXml
+from lienthong.signing.application.app import SigningApp
+from lienthong.signing.application.encryption import EncryptionKeys, key_id
 from lienthong.signing.domain.certificate import (
     Certificate,
     CertificateKind,
@@ -37,17 +43,15 @@ from lienthong.signing.domain.verification import (
     VerificationReport,
     judged_by_registry,
 )
-from lienthong.signing.encryption import EncryptionKeys, key_id
-from lienthong.signing.imports import read_certificate, read_crl
-from lienthong.signing.keystore import KeyStore
-from lienthong.signing.pades import Level, NotAPdf, TrustData, sign_pdf, verify_pdf
 from lienthong.signing.v1 import signing_pb2 as pb
 from lienthong.signing.v1 import signing_pb2_grpc
-from lienthong.signing.xmldsig import NotXml, sign_xml, verify_xml
 
 log = logging.getLogger(__name__)
 
 Context = Any  # grpc.aio.ServicerContext; errors travel as DomainError
+
+# Engine threads of a servicer given no pool (tests; main.py gives worker processes).
+IN_PROCESS_ENGINES = 2
 
 _INDICATIONS = {
     Indication.TOTAL_PASSED: pb.INDICATION_TOTAL_PASSED,
@@ -64,25 +68,31 @@ class SigningServicer(signing_pb2_grpc.SigningServiceServicer):
         app: SigningApp,
         ca: DevCertificateAuthority,
         keys: KeyStore,
-        agencies: AgencyNames,
+        agencies: AgencyRegistry,
         *,
-        timestamper: TimeStamper,
+        engines: EnginePool | None = None,
+        timestamper: Callable[[], TimeStamper] | None = None,
         level: Level = Level.B_LT,
         trust_anchors: Sequence[x509.Certificate] = (),
         encryption: EncryptionKeys | None = None,
     ) -> None:
+        """`engines` sign and verify (main.py: worker processes); without, two threads of this process each
+        build an engine from `ca`, `keys` and a timestamper of their own from `timestamper` (default: the
+        development CA's)."""
         self._encryption = encryption
         self._app = app
         self._ca = ca
         self._keys = keys
         self._agencies = agencies
-        self._timestamper = timestamper
         self._level = level
         self._trust_anchors = tuple(trust_anchors)
-
-    def _trust(self) -> TrustData:
-        """The development root, the configured anchors, and the CA's current CRLs."""
-        return TrustData([self._ca.root, *self._trust_anchors], self._ca.crls())
+        if engines is None:
+            new_timestamper = timestamper or ca.timestamper
+            anchors = self._trust_anchors
+            engines = EnginePool(
+                lambda: SigningEngine(ca, keys, new_timestamper(), anchors), workers=IN_PROCESS_ENGINES, processes=False
+            )
+        self._engines = engines
 
     async def SignCheckpoint(self, request: pb.SignCheckpointRequest, context: Context) -> pb.SignCheckpointResponse:
         if not request.service or request.position <= 0 or request.events <= 0:
@@ -156,19 +166,14 @@ class SigningServicer(signing_pb2_grpc.SigningServiceServicer):
                 f"{state.value.replace('_', ' ')}; it cannot sign until it is reactivated"
             )
         level = _LEVELS_IN.get(request.level, self._level)
-        issued = x509.load_pem_x509_certificate(certificate.pem.encode())
-        chain = self._ca.chain if issued.issuer == self._ca.issuing.subject else self._trust_anchors
-        signer = await asyncio.to_thread(self._keys.signer, certificate.serial, issued, chain)
         try:
-            signed, signed_at = await asyncio.to_thread(
-                sign_pdf,
-                request.pdf,
-                signer=signer,
-                certificate=issued,
+            signed, signed_at = await self._engines.call(
+                "sign_pdf",
+                pdf=request.pdf,
+                serial=certificate.serial,
+                pem=certificate.pem,
                 reason=request.reason or "Ban hành văn bản",
                 level=level,
-                timestamper=self._timestamper,
-                trust=self._trust(),
                 position=request.signer_position,
             )
         except NotAPdf as error:
@@ -190,12 +195,25 @@ class SigningServicer(signing_pb2_grpc.SigningServiceServicer):
             policy=policy,
         )
 
+    async def ExtendPdfToLongTerm(
+        self, request: pb.ExtendPdfToLongTermRequest, context: Context
+    ) -> pb.ExtendPdfToLongTermResponse:
+        if not request.pdf:
+            raise InvalidArgument("pdf is required")
+        try:
+            extended: LongTermPdf = await self._engines.call("extend_pdf", pdf=request.pdf)
+        except NotAPdf as error:
+            raise InvalidArgument(str(error)) from error
+        except NotExtendable as error:
+            raise FailedPrecondition(str(error)) from error
+        return pb.ExtendPdfToLongTermResponse(
+            pdf=extended.pdf, level=pb.SIGNATURE_LEVEL_B_LT, extended=extended.extended
+        )
+
     async def VerifyPdf(self, request: pb.VerifyPdfRequest, context: Context) -> pb.VerifyPdfResponse:
         expected = request.expected_agency_code or None
         try:
-            report = await asyncio.to_thread(
-                verify_pdf, request.pdf, trust=self._trust(), expected_agency_code=expected
-            )
+            report = await self._engines.call("verify_pdf", pdf=request.pdf, expected_agency_code=expected)
         except NotAPdf as error:
             raise InvalidArgument(str(error)) from error
         judged = await asyncio.to_thread(judged_by_registry, report, self._state_at, expected)
@@ -207,7 +225,7 @@ class SigningServicer(signing_pb2_grpc.SigningServiceServicer):
                 judged.sub_indication,
                 expected or "",
             )
-        return _verification(judged, expected)
+        return verification_message(judged, expected)
 
     async def SetSigningPolicy(
         self, request: pb.SetSigningPolicyRequest, context: Context
@@ -236,12 +254,9 @@ class SigningServicer(signing_pb2_grpc.SigningServiceServicer):
                 f"the seal certificate {certificate.serial} of agency {request.agency_code} is "
                 f"{state.value.replace('_', ' ')}; it cannot sign until it is reactivated"
             )
-        issued = x509.load_pem_x509_certificate(certificate.pem.encode())
-        chain = self._ca.chain if issued.issuer == self._ca.issuing.subject else self._trust_anchors
-        signer = await asyncio.to_thread(self._keys.signer, certificate.serial, issued, chain)
         try:
-            signed, signed_at = await asyncio.to_thread(
-                sign_xml, request.xml, signer=signer, certificate=issued, chain=chain, xades=request.xades
+            signed, signed_at = await self._engines.call(
+                "sign_xml", xml=request.xml, serial=certificate.serial, pem=certificate.pem, xades=request.xades
             )
         except NotXml as error:
             raise InvalidArgument(str(error)) from error
@@ -259,9 +274,8 @@ class SigningServicer(signing_pb2_grpc.SigningServiceServicer):
 
     async def VerifyXml(self, request: pb.VerifyXmlRequest, context: Context) -> pb.VerifyXmlResponse:
         expected = request.expected_agency_code or None
-        roots = [self._ca.root, *self._trust_anchors]
         try:
-            report = await asyncio.to_thread(verify_xml, request.xml, trust_roots=roots, expected_agency_code=expected)
+            report = await self._engines.call("verify_xml", xml=request.xml, expected_agency_code=expected)
         except NotXml as error:
             raise InvalidArgument(str(error)) from error
         # A plain XMLDSig claims no signing time: its certificate is judged as it is now.
@@ -274,7 +288,7 @@ class SigningServicer(signing_pb2_grpc.SigningServiceServicer):
                 judged.sub_indication,
                 expected or "",
             )
-        verdict = _verification(judged, expected)
+        verdict = verification_message(judged, expected)
         return pb.VerifyXmlResponse(indication=verdict.indication, reason=verdict.reason, signatures=verdict.signatures)
 
     def _state_at(self, serial: str, moment: datetime) -> str | None:
@@ -471,7 +485,8 @@ def _signer(certificate: SignerCertificate | None) -> pb.Certificate | None:
     )
 
 
-def _verification(report: VerificationReport, expected_agency_code: str | None) -> pb.VerifyPdfResponse:
+def verification_message(report: VerificationReport, expected_agency_code: str | None) -> pb.VerifyPdfResponse:
+    """A verification report as VerifyPdf answers it (also what `lienthong verify --trust` prints offline)."""
     return pb.VerifyPdfResponse(
         indication=_INDICATIONS[report.indication],
         reason=report.reason,

@@ -33,7 +33,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 
 from lienthong.errors import InvalidArgument, NotFound
-from lienthong.signing.keystore import (
+from lienthong.signing.adapters.outbound.devtsa import LoadedKeyTimeStamper
+from lienthong.signing.adapters.outbound.keystore import (
     EncryptedFileKeyStore,
     KeyStore,
     PublicKey,
@@ -48,10 +49,12 @@ TLS_YEARS = 2
 CRL_DAYS = 7
 # Certificates start a little in the past so a verifier whose clock lags ours does not see "not yet valid".
 CLOCK_SKEW = dt.timedelta(minutes=5)
-# Where a verifier would fetch the issuing CA's CRL. The `.invalid` domain (RFC 2606) never resolves: the
-# dev CA publishes nowhere, callers hand `crl()` to the verifier. pyHanko checks a CRL it is given only for
-# certificates that declare a distribution point, hence one is declared at all.
-DEFAULT_CRL_URL = "http://crl.lienthong.invalid/development-issuing-ca.crl"
+# The dev CA's certificates declare no CRL distribution point: it publishes its CRLs nowhere a verifier
+# could fetch them (callers hand `crls()` to the verifier, and a B-LT signature carries them in its DSS), and
+# a declared point nobody can reach makes every offline validator that does not read the DSS (pyHanko's
+# plain `sign validate`) fail "no revocation information could be found". Our verifier checks the CRLs it
+# holds whether or not a certificate declares where to fetch them (pades.py). A CA that does publish its
+# CRLs passes `crl_url`.
 SIM_PKI_UNIT = "SIM PKI"
 _AGENCY_CODE = re.compile(r"\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}")
 ROOT_CRL = "root-crl.pem"
@@ -109,7 +112,7 @@ class DevCertificateAuthority:
         keys: EncryptedFileKeyStore,
         *,
         holder_keys: KeyStore | None = None,
-        crl_url: str = DEFAULT_CRL_URL,
+        crl_url: str | None = None,
         created_at: dt.datetime | None = None,
     ) -> None:
         """`keys` holds the CA's own keys (root, issuing, TSA); `holder_keys` the keys of the certificates it
@@ -134,10 +137,13 @@ class DevCertificateAuthority:
     def timestamper(self, at: dt.datetime | None = None) -> DummyTimeStamper:
         """The CA's RFC 3161 time-stamping unit (served over HTTP by tsa.py); `at` fixes its clock (tests)."""
         key = self._keys.get(serial_of(self.tsa))
-        return DummyTimeStamper(
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise TypeError("the time-stamping unit's key is not an RSA key")
+        return LoadedKeyTimeStamper(
+            key=key,
             tsa_cert=asn1_certificate(self.tsa),
             tsa_key=private_key_info(key),
-            certs_to_embed=[asn1_certificate(c) for c in self.chain],  # type: ignore[arg-type]
+            certs_to_embed=[asn1_certificate(c) for c in self.chain],
             fixed_dt=at,
         )
 
@@ -258,6 +264,18 @@ class DevCertificateAuthority:
         """Every CRL a verifier needs for a certificate of this CA: what a B-LT signature embeds."""
         return [self.crl(now), self.root_crl(now)]
 
+    def crl_files_stamp(self) -> tuple[tuple[int, int], ...]:
+        """Modification time and size of the CRL files: changes when a CRL is published (by any process)."""
+        stamps = []
+        for name in ("crl.pem", ROOT_CRL):
+            try:
+                found = (self._directory / name).stat()
+            except FileNotFoundError:
+                stamps.append((0, 0))
+                continue
+            stamps.append((found.st_mtime_ns, found.st_size))
+        return tuple(stamps)
+
     def is_revoked(self, serial: str) -> bool:
         return self.certificate(serial).serial_number in self._revoked_serials()
 
@@ -343,13 +361,14 @@ class DevCertificateAuthority:
             .add_extension(_key_usage(signing=True), critical=True)
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
             .add_extension(_authority_key_identifier(self.issuing), critical=False)
-            .add_extension(
+        )
+        if self._crl_url:
+            builder = builder.add_extension(
                 x509.CRLDistributionPoints(
                     [x509.DistributionPoint([x509.UniformResourceIdentifier(self._crl_url)], None, None, None)]
                 ),
                 critical=False,
             )
-        )
         if tsa:  # RFC 3161 §2.3: a TSA certificate has exactly this one, critical, extended key usage
             builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
         certificate = builder.sign(self._keys.get(serial_of(self.issuing)), hashes.SHA256())

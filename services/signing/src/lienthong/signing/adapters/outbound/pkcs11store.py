@@ -19,7 +19,7 @@ from pkcs11.util.ec import encode_ec_public_key, encode_named_curve_parameters
 from pyhanko.sign import signers
 from pyhanko.sign.pkcs11 import PKCS11Signer
 
-from lienthong.signing.keystore import KeyNotFound, PublicKey, asn1_certificate
+from lienthong.signing.adapters.outbound.keystore import KeyNotFound, PublicKey, asn1_certificate
 
 # secp256r1 (P-256), the curve of the file store's keys.
 _P256 = "1.2.840.10045.3.1.7"

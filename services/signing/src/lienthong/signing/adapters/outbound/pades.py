@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import enum
+import functools
 import io
 import logging
 from collections.abc import Sequence
@@ -11,8 +13,10 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from asn1crypto import crl as asn1_crl
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from pyhanko.pdf_utils.decode_limits import DecodePurpose
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -22,14 +26,19 @@ from pyhanko.sign.ades.report import AdESStatus
 from pyhanko.sign.signers.pdf_signer import PdfSigningSession
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko.sign.validation.dss import DocumentSecurityStore, collect_validation_info
 from pyhanko.sign.validation.errors import NoDSSFoundError, SignatureValidationError
+from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import PdfSignatureStatus
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
+from pyhanko_certvalidator.path import ValidationPath
+from pyhanko_certvalidator.policy_decl import CertRevTrustPolicy, RevocationCheckingPolicy, RevocationCheckingRule
 
-from lienthong.signing.devca import agency_code_of, person_of, serial_of
+from lienthong.signing.adapters.outbound.devca import agency_code_of, person_of, serial_of
+from lienthong.signing.adapters.outbound.keystore import asn1_certificate
 from lienthong.signing.domain.verification import (
     DISALLOWED_MODIFICATION,
     EXPIRED,
@@ -45,7 +54,6 @@ from lienthong.signing.domain.verification import (
     VerificationReport,
     overall,
 )
-from lienthong.signing.keystore import asn1_certificate
 from lienthong.vietnamese import without_diacritics
 from lienthong.vietnamese.calendar import VIETNAM
 
@@ -76,6 +84,11 @@ class NotAPdf(ValueError):
     """The bytes given are not a readable PDF."""
 
 
+class NotExtendable(ValueError):
+    """A signature of the PDF cannot be given long-term validation data: it has no timestamp (B-B), or its
+    certificate (or its timestamp's) does not validate against the trust and CRLs at hand."""
+
+
 class Level(enum.Enum):
     """PAdES baseline levels (ETSI EN 319 142-1) the service signs at."""
 
@@ -96,10 +109,17 @@ class TrustData:
         return ValidationContext(**self.kwargs(), allow_fetching=False, **options)
 
     def kwargs(self) -> dict[str, Any]:
-        return {
-            "trust_roots": [asn1_certificate(root) for root in self.roots],
-            "crls": [asn1_crl.CertificateList.load(c.public_bytes(serialization.Encoding.DER)) for c in self.crls],
-        }
+        roots, crls = self._asn1
+        return {"trust_roots": list(roots), "crls": list(crls)}
+
+    @functools.cached_property
+    def _asn1(self) -> tuple[list[asn1_x509.Certificate], list[asn1_crl.CertificateList]]:
+        # Converted once per TrustData: an engine keeps one while its CRLs are current (engine.py). asn1crypto
+        # objects are not thread-safe, so a TrustData stays with the thread that uses it.
+        return (
+            [asn1_certificate(root) for root in self.roots],
+            [asn1_crl.CertificateList.load(c.public_bytes(serialization.Encoding.DER)) for c in self.crls],
+        )
 
 
 class SignedPdf(NamedTuple):
@@ -144,8 +164,9 @@ def sign_pdf(
         subfilter=fields.SigSeedSubFilter.PADES,
         md_algorithm="sha256",
         embed_validation_info=long_term,
-        # hard-fail: a B-LT signature whose revocation data is missing would not be B-LT at all.
-        validation_context=trust.context(revocation_mode="hard-fail") if long_term and trust else None,
+        # require: a B-LT signature whose revocation data is missing would not be B-LT at all; the CRL of every
+        # certificate below the root is used, hence embedded, whether or not the certificate says where it is.
+        validation_context=trust.context(revocation_mode="require") if long_term and trust else None,
     )
     left, bottom, right, top = STAMP_BOX
     lift = STAMP_STEP * len(existing)
@@ -170,6 +191,62 @@ def sign_pdf(
         },
     )
     return SignedPdf(output.getvalue(), signed_at)
+
+
+class LongTermPdf(NamedTuple):
+    """A PDF whose signatures carry their validation data (B-LT), and whether an update had to be added."""
+
+    pdf: bytes
+    extended: bool
+
+
+def extend_to_long_term(pdf: bytes, *, trust: TrustData) -> LongTermPdf:
+    """Make every signature of `pdf` (each with its timestamp: B-T) long-term, B-LT: the certificates and
+    CRLs that validate it and its timestamp are written to the PDF's DSS, with a VRI entry per signature, in
+    one incremental update; the signed bytes stay as they are. Nothing is fetched: the CRLs are `trust`'s,
+    and every certificate below a root needs one ("require"), as for a B-LT signature made in one go.
+    A PDF that holds all of it already comes back unchanged (`extended` False)."""
+    reader = _reader(pdf)
+    found = [(name, embedded) for name, embedded in _signatures(reader)]
+    damaged = [name for name, embedded in found if embedded is None]
+    if damaged:
+        raise NotAPdf(f"the signature container of {', '.join(damaged)} cannot be parsed")
+    signatures = [embedded for _, embedded in found if embedded is not None and embedded.sig_object_type == "/Sig"]
+    if not signatures:
+        raise NotAPdf("the PDF carries no signature to extend")
+    for embedded in signatures:
+        if next(extract_tst_data_iter(embedded.signer_info, signed=False), None) is None:
+            raise NotExtendable(
+                f"signature {embedded.field_name} has no timestamp (it is B-B): only a B-T signature becomes B-LT"
+            )
+    context = trust.context(revocation_mode="require")
+    collected = []
+    for embedded in signatures:
+        try:
+            collected.append((embedded, asyncio.run(collect_validation_info(embedded, context))))
+        except (PathBuildingError, PathValidationError) as error:
+            raise NotExtendable(f"signature {embedded.field_name} does not validate: {error}") from error
+    if _holds_all(_embedded_validation_data(reader), [path for _, paths in collected for path in paths], context):
+        return LongTermPdf(pdf, False)
+    writer = IncrementalPdfFileWriter.from_reader(reader)
+    for embedded, paths in collected:
+        DocumentSecurityStore.supply_dss_in_writer(
+            writer, embedded.pkcs7_content.hex().encode("ascii"), validation_context=context, paths=paths
+        )
+    output = io.BytesIO()
+    writer.write(output)  # type: ignore[no-untyped-call]
+    return LongTermPdf(output.getvalue(), True)
+
+
+def _holds_all(held: DocumentSecurityStore | None, paths: list[ValidationPath], context: ValidationContext) -> bool:
+    """Whether the PDF's DSS has every certificate of `paths` below their roots and every CRL `context`
+    used: a B-LT PDF (sealed so in one go, or extended before) needs nothing more."""
+    if held is None:
+        return False
+    certificates = {certificate.issuer_serial for path in paths for certificate in list(path)[1:]}
+    crls = {crl.dump() for crl in context.crls}
+    held_crls = {ref.get_object().read_data(DecodePurpose.CRL) for ref in held.crls}
+    return certificates <= set(held.certs) and crls <= held_crls
 
 
 class _PdfSignerAt(signers.PdfSigner):
@@ -266,10 +343,18 @@ def _verify(
     at: datetime | None,
     revocation_mode: str,
 ) -> SignatureReport:
-    def context(**options: Any) -> ValidationContext:
+    known = _crl_issuers(trust, embedded_data)
+    checked = revocation_mode == "soft-fail" and embedded.signer_cert.issuer in known
+
+    def context(*, retroactive_revinfo: bool = False, **options: Any) -> ValidationContext:
         # A fresh context per validation: it caches paths and revocation answers. allow_fetching=False keeps
         # pyHanko off the network.
-        kwargs = {**trust.kwargs(), "allow_fetching": False, "revocation_mode": revocation_mode, **options}
+        kwargs = {
+            **trust.kwargs(),
+            "allow_fetching": False,
+            "revinfo_policy": _revocation_policy(revocation_mode, checked, retroactive_revinfo),
+            **options,
+        }
         return embedded_data.as_validation_context(kwargs) if embedded_data else ValidationContext(**kwargs)
 
     try:
@@ -307,6 +392,30 @@ def _verify(
         chain=_chain(status),
         detail=detail,
     )
+
+
+# Soft-fail, except that a signer's certificate whose issuer's CRL is at hand (given, or in the PDF's DSS)
+# must be on it or not: pyHanko's own soft-fail checks a CRL only for a certificate that declares a
+# distribution point, and the dev CA's certificates declare none (devca.py).
+_CHECK_HELD_CRL = RevocationCheckingPolicy(
+    ee_certificate_rule=RevocationCheckingRule.CRL_REQUIRED,
+    intermediate_ca_cert_rule=RevocationCheckingRule.CHECK_IF_DECLARED_SOFT,
+)
+
+
+def _revocation_policy(mode: str, crl_at_hand: bool, retroactive_revinfo: bool) -> CertRevTrustPolicy:
+    checking = _CHECK_HELD_CRL if crl_at_hand else RevocationCheckingPolicy.from_legacy(mode)
+    return CertRevTrustPolicy(checking, retroactive_revinfo=retroactive_revinfo)
+
+
+def _crl_issuers(trust: TrustData, embedded_data: DocumentSecurityStore | None) -> list[asn1_x509.Name]:
+    """The issuers of the CRLs a verification holds: given in `trust`, or embedded in the PDF's DSS."""
+    crls = list(trust.kwargs()["crls"])
+    if embedded_data is not None:
+        crls += [
+            asn1_crl.CertificateList.load(ref.get_object().read_data(DecodePurpose.CRL)) for ref in embedded_data.crls
+        ]
+    return [crl.issuer for crl in crls]
 
 
 def _chain(status: PdfSignatureStatus) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from lienthong.errors import InvalidArgument
-from lienthong.signing.keystore import StoredKey
+from lienthong.signing.adapters.outbound.keystore import StoredKey
 
 
 @dataclass(frozen=True)

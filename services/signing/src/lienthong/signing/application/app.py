@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
 from cryptography import x509
@@ -12,9 +14,11 @@ from cryptography.hazmat.primitives import serialization
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from lienthong.errors import FailedPrecondition, InvalidArgument, NotFound
+from lienthong.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
 from lienthong.eventstore import StoredApplication
-from lienthong.signing.devca import DevCertificateAuthority, agency_code_of, person_of, serial_of
+from lienthong.signing.adapters.inbound.imports import DeliveredCertificate, Revocation, issued_by
+from lienthong.signing.adapters.outbound.devca import DevCertificateAuthority, agency_code_of, person_of, serial_of
+from lienthong.signing.adapters.outbound.keystore import EncryptedFileKeyStore, KeyStore
 from lienthong.signing.domain.certificate import (
     AgencySeal,
     Certificate,
@@ -25,14 +29,25 @@ from lienthong.signing.domain.certificate import (
     id_of_seal,
 )
 from lienthong.signing.domain.policy import FailedVerification, SigningPolicy, id_of_policy
-from lienthong.signing.imports import DeliveredCertificate, Revocation, issued_by
-from lienthong.signing.keystore import EncryptedFileKeyStore, KeyStore
+
+# A signature's record loses to a concurrent change of its certificate (another replica) at most this often.
+RECORD_ATTEMPTS = 10
 
 
 class SigningApp(StoredApplication):
     """Certificates issued by the development CA and the signatures made with their keys."""
 
     name = "Signing"
+    # A seal's certificate takes an event for every signature it makes (thousands a year), and each seal
+    # reads it twice (its state, then the record of the signature). Cached, it is read forward from the
+    # version held (the library's fast-forward: only newer events, from whichever replica), not replayed.
+    env = {"AGGREGATE_CACHE_MAXSIZE": "10000"}  # noqa: RUF012 - the eventsourcing library's class attribute
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # One lock per certificate: this process records the signatures of a certificate one after another.
+        self._recording_locks: dict[str, threading.Lock] = {}
+        self._recording_guard = threading.Lock()
 
     def seal_of(self, agency_code: str) -> Certificate | None:
         """The agency's seal certificate, if it has one."""
@@ -199,15 +214,34 @@ class SigningApp(StoredApplication):
     def record_signature(
         self, serial: str, *, document: bytes, signed: bytes, reason: str, at: datetime, policy: str = ""
     ) -> None:
-        certificate: Certificate = self.repository.get(id_of_certificate(serial))
-        certificate.record_signature(
-            document_sha256=hashlib.sha256(document).hexdigest(),
-            signed_sha256=hashlib.sha256(signed).hexdigest(),
-            reason=reason,
-            signed_at=at,
-            policy=policy,
-        )
-        self.save(certificate)
+        """Put a signature on its certificate's record. Concurrent seals of one agency all append to the same
+        certificate: this process records them one at a time, and a conflict with another replica is retried
+        on the certificate read again."""
+        document_sha256 = hashlib.sha256(document).hexdigest()
+        signed_sha256 = hashlib.sha256(signed).hexdigest()
+        with self._recording(serial):
+            for attempt in range(1, RECORD_ATTEMPTS + 1):
+                certificate: Certificate = self.repository.get(id_of_certificate(serial))
+                certificate.record_signature(
+                    document_sha256=document_sha256,
+                    signed_sha256=signed_sha256,
+                    reason=reason,
+                    signed_at=at,
+                    policy=policy,
+                )
+                try:
+                    self.save(certificate)
+                    return
+                except IntegrityError:
+                    if attempt == RECORD_ATTEMPTS:
+                        raise Conflict(
+                            f"the signature could not be recorded on certificate {serial}: "
+                            f"{RECORD_ATTEMPTS} concurrent changes won; retry"
+                        ) from None
+
+    def _recording(self, serial: str) -> threading.Lock:
+        with self._recording_guard:
+            return self._recording_locks.setdefault(serial, threading.Lock())
 
     def set_policy(self, agency_code: str, *, automatic_seal: bool, reason: str) -> SigningPolicy:
         """Set (or change) whether the agency's seal may sign unattended; each change is an event."""

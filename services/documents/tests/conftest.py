@@ -15,26 +15,28 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from lienthong.access import Identity, parse_identity
 from lienthong.consumer import LocalFollower
-from lienthong.documents.application import DocumentsApp
-from lienthong.documents.blobs import BlobStore, LocalBlobStore
+from lienthong.documents.adapters.outbound.blobs import BlobStore, LocalBlobStore
+from lienthong.documents.adapters.outbound.gateways import Seal, Verdict
+from lienthong.documents.adapters.outbound.rendering import render_document_pdf
+from lienthong.documents.application.app import DocumentsApp
+from lienthong.documents.application.edxml_exchange import EdxmlExchange
+from lienthong.documents.application.envelope import sealed_record
+from lienthong.documents.application.usecases import DocumentUseCases
 from lienthong.documents.domain.doctypes import DocumentType
 from lienthong.documents.domain.outgoing import Confidentiality, Urgency
-from lienthong.documents.edxml_exchange import EdxmlExchange
-from lienthong.documents.envelope import sealed_record
-from lienthong.documents.gateways import AgencyInfo, Seal, Verdict
 from lienthong.documents.projections.registers import Registers
-from lienthong.documents.rendering import render_document_pdf
-from lienthong.documents.usecases import DocumentUseCases
-from lienthong.errors import FailedPrecondition, NotFound
+from lienthong.errors import FailedPrecondition, NotFound, Unavailable
 from lienthong.eventstore import current_actor, store_environment
-from lienthong.signing.devca import DevCertificateAuthority
+from lienthong.identifiers_client import AgencyInfo
+from lienthong.signing.adapters.outbound.devca import DevCertificateAuthority
+from lienthong.signing.adapters.outbound.keystore import EncryptedFileKeyStore
+from lienthong.signing.adapters.outbound.xmldsig import NotXml, sign_xml, verify_xml
+from lienthong.signing.application.encryption import EncryptionKeys
 from lienthong.signing.domain.custody import authorise_unwrap
 from lienthong.signing.domain.verification import Indication
-from lienthong.signing.encryption import EncryptionKeys
-from lienthong.signing.keystore import EncryptedFileKeyStore
-from lienthong.signing.xmldsig import NotXml, sign_xml, verify_xml
 
 SIGNATURE = b"\n%%signed by the fake seal\n"
+LONG_TERM = b"\n%%validation data of the fake seal\n"
 
 
 class FakeDirectory:
@@ -56,6 +58,9 @@ class FakeSigner:
     def __init__(self) -> None:
         self.policies: dict[str, str] = {}
         self.seals: list[tuple[str, bool]] = []
+        self.verifications = 0
+        self.extensions = 0
+        self.down = False
 
     async def sign_personally(self, agency_code: str, pdf: bytes, reason: str, *, serial: str, position: str) -> Seal:
         marker = f"\n%%signed by {serial} as {position}\n".encode()
@@ -64,15 +69,27 @@ class FakeSigner:
     async def automatic_seal_policy(self, agency_code: str) -> str:
         return self.policies.get(agency_code, "")
 
-    async def seal(self, agency_code: str, pdf: bytes, reason: str, *, automatic: bool = False) -> Seal:
+    async def seal(
+        self, agency_code: str, pdf: bytes, reason: str, *, automatic: bool = False, long_term_later: bool = False
+    ) -> Seal:
         policy = self.policies.get(agency_code, "") if automatic else ""
         if automatic and not policy:
             raise FailedPrecondition(f"agency {agency_code} has no signing policy allowing automatic seal signatures")
         self.seals.append((agency_code, automatic))
-        return Seal(pdf + SIGNATURE, "0a1b", datetime.now(UTC), policy)
+        return Seal(pdf + SIGNATURE, "0a1b", datetime.now(UTC), policy, "B-T" if long_term_later else "B-LT")
+
+    async def extend_to_long_term(self, pdf: bytes) -> bytes:
+        """The sealed PDF with a marker standing for the DSS update; UNAVAILABLE while `down`."""
+        if self.down:
+            raise Unavailable("signing service failed (UNAVAILABLE): the fake is down")
+        if not pdf.endswith(SIGNATURE):
+            raise FailedPrecondition("the PDF carries no seal to extend")
+        self.extensions += 1
+        return pdf + LONG_TERM
 
     async def verify(self, pdf: bytes, agency_code: str) -> Verdict:
-        return Verdict(pdf.endswith(SIGNATURE), "no seal")
+        self.verifications += 1
+        return Verdict(pdf.endswith((SIGNATURE, SIGNATURE + LONG_TERM)), "no seal")
 
 
 class LocalCustodian:

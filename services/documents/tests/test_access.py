@@ -7,12 +7,12 @@ from uuid import UUID
 
 import pytest
 
-from lienthong.documents.application import DocumentsApp
+from lienthong.documents.application.app import DocumentsApp
+from lienthong.documents.application.usecases import DocumentUseCases, NewAttachment
 from lienthong.documents.domain.attachments import AttachmentKind
 from lienthong.documents.domain.doctypes import DocumentType
 from lienthong.documents.domain.outgoing import Confidentiality, Urgency
 from lienthong.documents.projections.registers import DocumentSearch
-from lienthong.documents.usecases import DocumentUseCases, NewAttachment
 from lienthong.errors import PermissionDenied
 from lienthong.eventstore import event_context
 

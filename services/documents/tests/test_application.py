@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from lienthong.consumer import LocalFollower
-from lienthong.documents.application import DocumentsApp
+from lienthong.documents.application.app import DocumentsApp
 from lienthong.documents.domain.doctypes import DocumentType
 from lienthong.documents.domain.outgoing import Confidentiality, OutgoingDocument, Urgency
 from lienthong.documents.projections.registers import Registers

@@ -12,10 +12,10 @@ from uuid import UUID
 
 import pytest
 
-from lienthong.documents.application import DocumentsApp
+from lienthong.documents.application.app import DocumentsApp
+from lienthong.documents.application.usecases import DocumentUseCases
 from lienthong.documents.domain.doctypes import DocumentType
 from lienthong.documents.domain.outgoing import Confidentiality, OutgoingDocument, OutgoingState, Urgency
-from lienthong.documents.usecases import DocumentUseCases
 from lienthong.errors import FailedPrecondition
 from lienthong.eventstore import event_context
 
@@ -69,7 +69,7 @@ async def test_a_refused_automatic_seal_leaves_the_document_registered_for_a_per
 ) -> None:
     signer.policies[SENDER] = POLICY
 
-    async def refused(agency_code: str, pdf: bytes, reason: str, *, automatic: bool = False) -> Any:
+    async def refused(agency_code: str, pdf: bytes, reason: str, *, automatic: bool = False, **_: Any) -> Any:
         raise FailedPrecondition(f"agency {agency_code} has no signing policy allowing automatic seal signatures")
 
     monkeypatch.setattr(signer, "seal", refused)  # the policy was turned off between the two calls

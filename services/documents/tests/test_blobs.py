@@ -14,8 +14,9 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from lienthong.documents.blobs import BlobStore, LocalBlobStore, blob_store_from_env
-from lienthong.documents.s3_blobs import S3BlobStore
+from lienthong.documents.adapters.outbound.blobs import BlobStore, LocalBlobStore
+from lienthong.documents.adapters.outbound.configured_blobs import blob_store_from_env
+from lienthong.documents.adapters.outbound.s3_blobs import S3BlobStore
 from lienthong.errors import NotFound
 from lienthong.launcher.ports import free_port
 

@@ -12,13 +12,13 @@ from uuid import UUID
 import pytest
 from sqlalchemy import select, table
 
-from lienthong.documents.application import DocumentsApp
+from lienthong.documents.adapters.outbound.rendering import ascii_text
+from lienthong.documents.application.app import DocumentsApp
+from lienthong.documents.application.usecases import DocumentUseCases, NewAttachment
 from lienthong.documents.domain.attachments import AttachmentKind
 from lienthong.documents.domain.doctypes import DocumentType
 from lienthong.documents.domain.outgoing import Confidentiality, Urgency
 from lienthong.documents.projections.registers import DocumentSearch, OutgoingRow
-from lienthong.documents.rendering import ascii_text
-from lienthong.documents.usecases import DocumentUseCases, NewAttachment
 from lienthong.errors import InvalidArgument, PermissionDenied
 from lienthong.eventstore import event_context
 

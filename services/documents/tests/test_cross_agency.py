@@ -20,18 +20,18 @@ from lienthong.audit.accesslog import AccessLogBook, id_of_access_log
 from lienthong.audit.service import audit_service
 from lienthong.audit.v1 import audit_pb2, audit_pb2_grpc
 from lienthong.consumer import LocalFollower
-from lienthong.documents.api_records import RecordsServicer
-from lienthong.documents.application import DocumentsApp
-from lienthong.documents.blobs import LocalBlobStore
+from lienthong.documents.adapters.inbound.api_records import RecordsServicer
+from lienthong.documents.adapters.inbound.edxml_api import EdxmlDocumentsServicer
+from lienthong.documents.adapters.outbound.blobs import LocalBlobStore
+from lienthong.documents.application.app import DocumentsApp
+from lienthong.documents.application.edxml_exchange import EdxmlExchange
+from lienthong.documents.application.recordkeeping import RecordUseCases
+from lienthong.documents.application.usecases import DocumentUseCases, NewAttachment
 from lienthong.documents.domain.attachments import AttachmentKind
 from lienthong.documents.domain.doctypes import DocumentType
 from lienthong.documents.domain.outgoing import Confidentiality, Urgency
-from lienthong.documents.edxml_api import EdxmlDocumentsServicer
-from lienthong.documents.edxml_exchange import EdxmlExchange
 from lienthong.documents.projections.records import RecordsRegister
 from lienthong.documents.projections.registers import Registers
-from lienthong.documents.recordkeeping import RecordUseCases
-from lienthong.documents.usecases import DocumentUseCases, NewAttachment
 from lienthong.documents.v1 import documents_pb2 as docs
 from lienthong.documents.v1 import documents_pb2_grpc, records_pb2_grpc
 from lienthong.documents.v1 import records_pb2 as rec

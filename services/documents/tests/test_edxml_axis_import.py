@@ -12,11 +12,7 @@ from uuid import UUID
 
 from lxml import etree
 
-from lienthong.documents.domain.attachments import BusinessType
-from lienthong.documents.domain.doctypes import DocumentType
-from lienthong.documents.domain.outgoing import Urgency
-from lienthong.documents.domain.status import StatusCode
-from lienthong.documents.edxml.model import (
+from lienthong.documents.adapters.inbound.edxml.model import (
     Attachment,
     Business,
     Envelope,
@@ -26,7 +22,11 @@ from lienthong.documents.edxml.model import (
     StatusMessage,
     TraceHeader,
 )
-from lienthong.documents.edxml.parser import parse_message
+from lienthong.documents.adapters.inbound.edxml.parser import parse_message
+from lienthong.documents.domain.attachments import BusinessType
+from lienthong.documents.domain.doctypes import DocumentType
+from lienthong.documents.domain.outgoing import Urgency
+from lienthong.documents.domain.status import StatusCode
 from lienthong.vietnamese.calendar import VIETNAM
 
 QCVN = "http://www.mic.gov.vn/TBT/QCVN_102_2016"

@@ -12,9 +12,9 @@ import grpc
 import pytest
 from lxml import etree
 
-from lienthong.documents.edxml.model import NAMESPACE, StatusMessage
-from lienthong.documents.edxml.parser import MAX_EDXML_BYTES, parse_message
-from lienthong.documents.edxml.results import ResultCode
+from lienthong.documents.adapters.inbound.edxml.model import NAMESPACE, StatusMessage
+from lienthong.documents.adapters.inbound.edxml.parser import MAX_EDXML_BYTES, parse_message
+from lienthong.documents.adapters.inbound.edxml.results import ResultCode
 from lienthong.errors import DomainError
 from lienthong.eventstore import event_context
 

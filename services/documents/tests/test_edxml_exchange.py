@@ -12,10 +12,10 @@ from uuid import UUID
 import pytest
 from lxml import etree
 
+from lienthong.documents.adapters.inbound.edxml.model import NAMESPACE, Envelope, Layout, StatusMessage
+from lienthong.documents.adapters.inbound.edxml.parser import parse_message
 from lienthong.documents.domain.doctypes import DocumentType
 from lienthong.documents.domain.outgoing import Confidentiality, Urgency
-from lienthong.documents.edxml.model import NAMESPACE, Envelope, Layout, StatusMessage
-from lienthong.documents.edxml.parser import parse_message
 from lienthong.errors import AlreadyExists, FailedPrecondition, PermissionDenied
 from lienthong.eventstore import event_context
 from lienthong.launcher.testing import fresh_database

@@ -13,12 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from lienthong.documents.domain.attachments import AttachmentKind, BusinessType
-from lienthong.documents.domain.doctypes import DocumentType
-from lienthong.documents.domain.outgoing import Urgency
-from lienthong.documents.domain.status import StatusCode
-from lienthong.documents.edxml.builder import envelope_xml, status_xml
-from lienthong.documents.edxml.model import (
+from lienthong.documents.adapters.inbound.edxml.builder import envelope_xml, status_xml
+from lienthong.documents.adapters.inbound.edxml.model import (
     KIND_DESCRIPTIONS,
     NAMESPACE,
     Attachment,
@@ -32,7 +28,11 @@ from lienthong.documents.edxml.model import (
     TraceHeader,
     document_id,
 )
-from lienthong.documents.edxml.parser import parse_message
+from lienthong.documents.adapters.inbound.edxml.parser import parse_message
+from lienthong.documents.domain.attachments import AttachmentKind, BusinessType
+from lienthong.documents.domain.doctypes import DocumentType
+from lienthong.documents.domain.outgoing import Urgency
+from lienthong.documents.domain.status import StatusCode
 
 # Text XML 1.0 can carry unchanged: no control characters (a parser turns \r into \n), no lone surrogates.
 TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=40)

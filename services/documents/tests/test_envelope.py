@@ -8,7 +8,7 @@ from uuid import uuid4
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from lienthong.documents.envelope import (
+from lienthong.documents.application.envelope import (
     AlteredCiphertext,
     OpenEnvelope,
     new_data_key,
@@ -17,8 +17,8 @@ from lienthong.documents.envelope import (
     wrap,
     wrapped_key_of,
 )
-from lienthong.signing.encryption import EncryptionKeys
-from lienthong.signing.keystore import EncryptedFileKeyStore
+from lienthong.signing.adapters.outbound.keystore import EncryptedFileKeyStore
+from lienthong.signing.application.encryption import EncryptionKeys
 
 SECRET = "Phương án tác chiến".encode()  # pragma: allowlist secret
 

@@ -8,7 +8,7 @@ from uuid import UUID
 
 import pytest
 
-from lienthong.documents.application import DocumentsApp
+from lienthong.documents.application.app import DocumentsApp
 from lienthong.documents.domain.attachments import BusinessType
 from lienthong.documents.domain.doctypes import DocumentType
 from lienthong.documents.domain.outgoing import Confidentiality, OutgoingState, Urgency

@@ -8,7 +8,7 @@ from uuid import UUID
 import pytest
 
 from lienthong.consumer import LocalFollower
-from lienthong.documents.application import DocumentsApp
+from lienthong.documents.application.app import DocumentsApp
 from lienthong.documents.domain.doctypes import DocumentType
 from lienthong.documents.domain.outgoing import Confidentiality, Urgency
 from lienthong.documents.projections.registers import Registers

@@ -9,10 +9,10 @@ from uuid import UUID
 
 import pytest
 
+from lienthong.documents.application.usecases import DocumentUseCases
 from lienthong.documents.domain.doctypes import DocumentType
 from lienthong.documents.domain.outgoing import Confidentiality, Urgency
 from lienthong.documents.projections.registers import DocumentSearch
-from lienthong.documents.usecases import DocumentUseCases
 from lienthong.errors import FailedPrecondition, InvalidArgument, PermissionDenied
 from lienthong.eventstore import event_context
 

@@ -9,11 +9,11 @@ import pytest
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
-from lienthong.documents.application import DocumentsApp
+from lienthong.documents.adapters.outbound.metering import PROCESSING, RECEIVED, SENT, DocumentMetrics
+from lienthong.documents.application.app import DocumentsApp
 from lienthong.documents.domain.doctypes import DocumentType
 from lienthong.documents.domain.incoming import IncomingDocument
 from lienthong.documents.domain.outgoing import Confidentiality, Urgency
-from lienthong.documents.metering import PROCESSING, RECEIVED, SENT, DocumentMetrics
 from lienthong.eventstore import store_environment
 from lienthong.telemetry.readings import Labels, metric_points
 

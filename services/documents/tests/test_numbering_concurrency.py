@@ -5,7 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
-from lienthong.documents.application import DocumentsApp
+from lienthong.documents.application.app import DocumentsApp
 from lienthong.documents.domain.doctypes import DocumentType
 from lienthong.documents.domain.outgoing import Confidentiality, Urgency
 from lienthong.eventstore import store_environment

@@ -12,13 +12,13 @@ import pytest
 
 from lienthong.archive import ArchiveProblem, SignatureCheck, verify_archive
 from lienthong.consumer import LocalFollower
+from lienthong.documents.application.recordkeeping import RecordUseCases
+from lienthong.documents.application.usecases import DocumentUseCases, NewAttachment
 from lienthong.documents.domain.attachments import AttachmentKind
 from lienthong.documents.domain.doctypes import DocumentType
 from lienthong.documents.domain.outgoing import Confidentiality, Urgency
 from lienthong.documents.domain.records import PERMANENT, Direction, Record, RecordState, retention_text
 from lienthong.documents.projections.records import RecordsRegister
-from lienthong.documents.recordkeeping import RecordUseCases
-from lienthong.documents.usecases import DocumentUseCases, NewAttachment
 from lienthong.errors import AlreadyExists, FailedPrecondition, InvalidArgument, PermissionDenied
 from lienthong.eventstore import event_context
 

@@ -7,7 +7,7 @@ from datetime import date
 
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from lienthong.documents.rendering import render_document_pdf
+from lienthong.documents.adapters.outbound.rendering import render_document_pdf
 
 
 def rendered(subject: str = "Báo cáo tình hình ứng dụng công nghệ thông tin (quý IV)") -> bytes:

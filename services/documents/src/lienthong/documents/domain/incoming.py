@@ -58,7 +58,7 @@ class IncomingDocument(Aggregate):
         sealed: dict[str, Any] | None = None,
     ) -> None:
         # A copy of a confidential document: its subject is a placeholder, `sealed` holds the encrypted text
-        # and the data key wrapped for this recipient (lienthong.documents.envelope).
+        # and the data key wrapped for this recipient (lienthong.documents.application.envelope).
         self.sealed: dict[str, Any] = dict(sealed or {})
         # A copy imported from an edXML envelope keeps the envelope (by SHA-256), its DocumentId, files and
         # trace; its sender is in another system, told by status messages instead of an outgoing aggregate.

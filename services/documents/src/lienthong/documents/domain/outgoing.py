@@ -14,6 +14,11 @@ from lienthong.errors import FailedPrecondition, InvalidArgument
 
 SUBJECT_LIMIT = 500  # trích yếu, Phụ lục VI NĐ 30/2020
 
+# PAdES levels a seal is recorded at. A seal made at B-T (the clerk waits only for that) becomes B-LT in its
+# own step right after (LongTermValidated); a Signed event without a level predates that and was B-LT.
+SEAL_B_T = "B-T"
+SEAL_B_LT = "B-LT"
+
 
 class OutgoingState(enum.Enum):
     """Where an outgoing document is in its life."""
@@ -80,7 +85,7 @@ class OutgoingDocument(Aggregate):
         sealed: dict[str, Any] | None = None,
     ) -> None:
         # A confidential document's subject and file names here are placeholders; `sealed` holds them
-        # encrypted, with the data key wrapped per agency (lienthong.documents.envelope).
+        # encrypted, with the data key wrapped per agency (lienthong.documents.application.envelope).
         self.sealed: dict[str, Any] = dict(sealed or {})
         self.attachments = list(attachments or [])
         self.business_type = business_type
@@ -99,6 +104,7 @@ class OutgoingDocument(Aggregate):
         self.issued_at: datetime | None = None
         self.certificate_serial = ""
         self.seal_policy = ""  # the signing policy that let the seal sign unattended, if it did
+        self.seal_level = ""  # the PAdES level of the seal: B-T until made long-term, then B-LT
         self.leader_serial = ""  # the leader's personal certificate that signed before the seal, if one did
         self.leader_position = ""
         self.recipients: dict[str, str] = {}  # recipient code → incoming copy id
@@ -245,19 +251,56 @@ class OutgoingDocument(Aggregate):
         self.leader_serial = certificate_serial
         self.leader_position = position
 
-    def sign(self, *, content_sha256: str, certificate_serial: str, signed_at: datetime, policy: str = "") -> None:
+    def sign(
+        self,
+        *,
+        content_sha256: str,
+        certificate_serial: str,
+        signed_at: datetime,
+        policy: str = "",
+        level: str = SEAL_B_LT,
+    ) -> None:
         """Record the agency's seal signature; `policy` names the signing policy version that let the seal
-        sign unattended (automatic signing at registration), empty when a person had it signed."""
+        sign unattended (automatic signing at registration), empty when a person had it signed; `level` is
+        the seal's PAdES level (B-T: to be made long-term by `extend_to_long_term`)."""
         self.check_signable()
-        self._signed(content_sha256, certificate_serial, signed_at, policy)
+        self._signed(content_sha256, certificate_serial, signed_at, policy, level)
 
     @event("Signed")
-    def _signed(self, content_sha256: str, certificate_serial: str, signed_at: datetime, policy: str = "") -> None:
-        # `policy` has a default: Signed events recorded before automatic signing existed carry none.
+    def _signed(
+        self, content_sha256: str, certificate_serial: str, signed_at: datetime, policy: str = "", level: str = ""
+    ) -> None:
+        # `policy` and `level` have defaults: Signed events recorded before automatic signing existed carry no
+        # policy, and those before the deferred B-LT step no level (they were B-LT).
         self.content_sha256 = content_sha256
         self.certificate_serial = certificate_serial
         self.seal_policy = policy
+        self.seal_level = level or SEAL_B_LT
         self.state = OutgoingState.SIGNED
+
+    @property
+    def waits_for_long_term(self) -> bool:
+        """Whether the seal is at B-T, its validation data not yet added."""
+        return self.seal_level == SEAL_B_T
+
+    def extend_to_long_term(self, *, content_sha256: str, based_on: str, at: datetime) -> None:
+        """Record the sealed PDF made long-term (B-LT): `content_sha256` is the PDF with the validation data
+        added to the one of `based_on`, the B-T PDF the seal was recorded with."""
+        if not self.waits_for_long_term:
+            raise FailedPrecondition(
+                f"document {self.code or self.id} has no seal waiting to be made long-term"
+                + (f" (its seal is {self.seal_level} already)" if self.seal_level else " (it is not sealed)")
+            )
+        if based_on != self.content_sha256:
+            raise FailedPrecondition(
+                f"document {self.code} has content {self.content_sha256}, not {based_on}: extend that one instead"
+            )
+        self._long_term_validated(content_sha256, based_on, at)
+
+    @event("LongTermValidated")
+    def _long_term_validated(self, content_sha256: str, based_on: str, at: datetime) -> None:
+        self.content_sha256 = content_sha256
+        self.seal_level = SEAL_B_LT
 
     def check_sendable(self) -> None:
         """Refuse, with the reason, a document that is not registered and signed, or already sent."""

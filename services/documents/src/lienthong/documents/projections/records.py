@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from google.protobuf.json_format import MessageToDict
 from sqlalchemy import Column, Connection, Engine, Integer, MetaData, String, Table, Text, insert, select, update
 
-from lienthong.consumer import SqlProjection, UtcDateTime, utc, utc_row
+from lienthong.consumer import SqlProjection, UtcDateTime, data_of, utc, utc_row
 from lienthong.events.v1 import events_pb2
 
 
@@ -70,7 +69,7 @@ class RecordsRegister(SqlProjection):
     def apply(self, connection: Connection, envelope: events_pb2.EventEnvelope) -> None:
         if envelope.aggregate != "Record":
             return
-        data: dict[str, Any] = MessageToDict(envelope.data)
+        data: dict[str, Any] = data_of(envelope)
         key = envelope.aggregate_id
         match envelope.event:
             case "Opened":

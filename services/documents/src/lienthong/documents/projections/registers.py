@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC as _UTC
 from datetime import date, datetime
 from typing import Any
 
-from google.protobuf.json_format import MessageToDict
 from sqlalchemy import (
     BigInteger,
     Column,
     Connection,
     Engine,
+    Index,
     MetaData,
     String,
     Table,
@@ -23,15 +24,18 @@ from sqlalchemy import (
     case,
     exists,
     false,
-    insert,
+    func,
     literal,
     or_,
     select,
+    text,
     union_all,
-    update,
 )
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
-from lienthong.consumer import SqlProjection, UtcDateTime, utc, utc_row
+from lienthong.consumer import SqlProjection, UtcDateTime, data_of, utc, utc_row
+from lienthong.consumer.rows import RowCache
+from lienthong.documents.domain.outgoing import SEAL_B_LT, SEAL_B_T
 from lienthong.events.v1 import events_pb2
 from lienthong.vietnamese import fold
 
@@ -68,7 +72,10 @@ class OutgoingRow:
     seal_policy: str = ""  # the signing policy that let the seal sign it unattended at registration
     leader_certificate_serial: str = ""  # the leader's personal certificate that signed before the seal
     leader_position: str = ""
-    sealed: str = ""  # a confidential document's sealed record (JSON; lienthong.documents.envelope), else ""
+    sealed: str = (
+        ""  # a confidential document's sealed record (JSON; lienthong.documents.application.envelope), else ""
+    )
+    seal_level: str = ""  # the seal's PAdES level, B-T until made long-term, then B-LT; "" before the seal
 
 
 @dataclass(frozen=True)
@@ -134,6 +141,8 @@ class DocumentHitRow:
     state: str = ""  # an outgoing document's state
 
 
+log = logging.getLogger(__name__)
+
 _NOT_REGISTERED = ("draft", "submitted", "returned", "approved")
 
 
@@ -151,6 +160,7 @@ class Registers(SqlProjection):
         for table in (self.outgoing, self.incoming):
             for index in table.indexes:
                 index.create(engine, checkfirst=True)
+        _word_indexes(engine, [self.outgoing.name, self.incoming.name])
 
     def watch(self, recipient_code: str, callback: Callable[[str], None]) -> Callable[[], None]:
         """Call `callback(incoming_id)` (from a worker thread) for every copy that arrives at the agency
@@ -196,9 +206,15 @@ class Registers(SqlProjection):
             Column("relates_to", String(36), nullable=False, default=""),
             Column("approved_by", String(80), nullable=False, default=""),
             Column("seal_policy", String(200), nullable=False, default=""),
+            # The seal's PAdES level: "B-T" while its validation data is still to be added (longterm.py).
+            Column("seal_level", String(5), nullable=False, default=""),
             Column("leader_certificate_serial", String(80), nullable=False, default=""),
             Column("leader_position", String(200), nullable=False, default=""),
             Column("sealed", Text, nullable=False, default=""),
+            # An agency's register newest first, a page at a time, without sorting all of it.
+            Index("documents_outgoing_sender_issued", "sender_code", "issued_at"),
+            # The few seals waiting to be made long-term, found without scanning the register.
+            Index("documents_outgoing_seal_level", "seal_level"),
         )
         self.recipients = Table(
             "documents_outgoing_recipients",
@@ -231,154 +247,23 @@ class Registers(SqlProjection):
             Column("business_type", String(10), nullable=False, default="NEW"),
             Column("relates_to_code", String(42), nullable=False, default=""),
             Column("sealed", Text, nullable=False, default=""),
+            Index("documents_incoming_recipient_arrived", "recipient_code", "arrived_at"),
         )
 
     def apply(self, connection: Connection, envelope: events_pb2.EventEnvelope) -> None:
-        data: dict[str, Any] = MessageToDict(envelope.data)
-        key = envelope.aggregate_id
-        at = envelope.occurred_at.ToDatetime(tzinfo=_UTC)
-        match envelope.aggregate, envelope.event:
-            case "OutgoingDocument", "Drafted":
-                connection.execute(
-                    insert(self.outgoing).values(
-                        id=key,
-                        sender_code=data["sender_code"],
-                        doc_type=data["doc_type"],
-                        subject=data["subject"],
-                        subject_folded=fold(data["subject"]),
-                        urgency=data["urgency"],
-                        confidentiality=data["confidentiality"],
-                        state="draft",
-                        content_sha256=data["content_sha256"],
-                        created_at=at,
-                        attachments=json.dumps(data.get("attachments", []), ensure_ascii=False),
-                        business_type=data.get("business_type", "NEW"),
-                        relates_to=data.get("relates_to", ""),
-                        sealed=_json_or_empty(data.get("sealed")),
-                    )
-                )
-            case "OutgoingDocument", "Registered":
-                self._update_outgoing(
-                    connection,
-                    key,
-                    state="registered",
-                    number=int(data["number"]),
-                    notation=data["notation"],
-                    code=data["code"],
-                    issued_at=_utc(data["issued_at"]),
-                    content_sha256=data["content_sha256"],
-                )
-            case "OutgoingDocument", "Approved":
-                self._update_outgoing(connection, key, state="approved", approved_by=data.get("by", ""))
-            case "OutgoingDocument", "Submitted" | "Returned":
-                self._update_outgoing(connection, key, state=envelope.event.lower())
-            case "OutgoingDocument", "Signed":
-                self._update_outgoing(
-                    connection,
-                    key,
-                    state="signed",
-                    content_sha256=data["content_sha256"],
-                    certificate_serial=data["certificate_serial"],
-                    seal_policy=data.get("policy", ""),
-                )
-            case "OutgoingDocument", "LeaderSigned":
-                self._update_outgoing(
-                    connection,
-                    key,
-                    content_sha256=data["content_sha256"],
-                    leader_certificate_serial=data["certificate_serial"],
-                    leader_position=data["position"],
-                )
-            case "OutgoingDocument", "Sent":
-                self._update_outgoing(connection, key, state="sent")
-                self._add_wrapped_keys(connection, key, data["recipients"])
-                for recipient in data["recipients"]:
-                    connection.execute(
-                        insert(self.recipients).values(
-                            outgoing_id=key,
-                            recipient_code=recipient["recipient_code"],
-                            incoming_id=recipient["incoming_id"],
-                            status="01",
-                            updated_at=at,
-                        )
-                    )
-            case "OutgoingDocument", "RecipientStatusChanged":
-                connection.execute(
-                    update(self.recipients)
-                    .where(self.recipients.c.outgoing_id == key)
-                    .where(self.recipients.c.recipient_code == data["recipient_code"])
-                    .values(status=data["status"], updated_at=_utc(data["at"]))
-                )
-            case "IncomingDocument", "Arrived":
-                connection.execute(
-                    insert(self.incoming).values(
-                        id=key,
-                        recipient_code=data["recipient_code"],
-                        outgoing_id=data["outgoing_id"],
-                        sender_code=data["sender_code"],
-                        doc_type=data["doc_type"],
-                        subject=data["subject"],
-                        subject_folded=fold(data["subject"]),
-                        code=data["code"],
-                        urgency=data["urgency"],
-                        status="01",
-                        arrived_at=_utc(data["arrived_at"]),
-                        business_type=data.get("business_type", "NEW"),
-                        relates_to_code=data.get("relates_to_code", ""),
-                        sealed=_json_or_empty(data.get("sealed")),
-                    )
-                )
-                self._arrivals.append((data["recipient_code"], key))
-            case "IncomingDocument", "Accepted":
-                connection.execute(
-                    update(self.incoming)
-                    .where(self.incoming.c.id == key)
-                    .values(
-                        status="03",
-                        arrival_number=int(data["arrival_number"]),
-                        accepted_at=_utc(data["accepted_at"]),
-                    )
-                )
-            case "IncomingDocument", "Refused":
-                self._set_status(connection, key, "02")
-            case "IncomingDocument", "Assigned":
-                self._set_status(connection, key, "04", assignee=data["assignee"], due_on=data["due_on"])
-            case "IncomingDocument", "Started":
-                self._set_status(connection, key, "05")
-            case "IncomingDocument", "Completed":
-                self._set_status(connection, key, "06")
-            case "IncomingDocument", "RecallRequested":
-                connection.execute(
-                    update(self.incoming)
-                    .where(self.incoming.c.id == key)
-                    .values(status_before_recall=self.incoming.c.status, status="13")
-                )
-            case "IncomingDocument", "Recalled":
-                self._set_status(connection, key, "15")
-            case "IncomingDocument", "RecallRefused":
-                connection.execute(
-                    update(self.incoming)
-                    .where(self.incoming.c.id == key)
-                    .values(status=self.incoming.c.status_before_recall)
-                )
-            case _:
-                pass  # number series and events without a register column
+        self.apply_batch(connection, [(0, envelope)])
 
-    def _set_status(self, connection: Connection, key: str, status: str, **values: Any) -> None:
-        connection.execute(update(self.incoming).where(self.incoming.c.id == key).values(status=status, **values))
-
-    def _add_wrapped_keys(self, connection: Connection, key: str, recipients: list[dict[str, Any]]) -> None:
-        """A sent confidential document's data key, wrapped for each recipient, joins its sealed record."""
-        wrapped = {r["recipient_code"]: r["wrapped_key"] for r in recipients if r.get("wrapped_key")}
-        if not wrapped:
-            return
-        stored = connection.execute(select(self.outgoing.c.sealed).where(self.outgoing.c.id == key)).scalar_one()
-        sealed = json.loads(stored)
-        sealed["keys"] = {**sealed["keys"], **wrapped}
-        self._update_outgoing(connection, key, sealed=_json_or_empty(sealed))
-
-    def _update_outgoing(self, connection: Connection, key: str, **values: Any) -> None:
-        connection.execute(update(self.outgoing).where(self.outgoing.c.id == key).values(**values))
+    def apply_batch(self, connection: Connection, events: Sequence[tuple[int, events_pb2.EventEnvelope]]) -> None:
+        """The batch's rows read in one SELECT per table, changed in memory, written back set-based."""
+        batch = _RegisterRows(self, connection)
+        batch.preload([envelope for _, envelope in events])
+        arrivals = []
+        for _, envelope in events:
+            arrival = batch.apply(envelope)
+            if arrival:
+                arrivals.append(arrival)
+        batch.flush()
+        self._arrivals.extend(arrivals)
 
     def outgoing_of(self, sender_code: str) -> list[OutgoingRow]:
         """An agency's outgoing documents, newest first."""
@@ -426,6 +311,19 @@ class Registers(SqlProjection):
         """The columns a row dataclass holds (the folded subject is for search only)."""
         return [column for column in table.c if column.name != "subject_folded"]
 
+    def waiting_for_long_term(self, limit: int) -> list[tuple[str, str]]:
+        """(id, content SHA-256) of documents whose seal is at B-T, its validation data not yet added: the
+        oldest registered first."""
+        table = self.outgoing
+        query = (
+            select(table.c.id, table.c.content_sha256)
+            .where(table.c.seal_level == SEAL_B_T)
+            .order_by(table.c.issued_at, table.c.id)
+            .limit(limit)
+        )
+        with self.engine.connect() as connection:
+            return [(row.id, row.content_sha256) for row in connection.execute(query)]
+
     def waiting(self, recipient_code: str) -> list[IncomingRow]:
         """Copies that arrived and wait to be accepted or refused (01): the most urgent first."""
         return [row for row in self.incoming_of(recipient_code) if row.status == "01"]
@@ -440,7 +338,7 @@ class Registers(SqlProjection):
         union = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
         query = select(*(column for column in union.c if column.name != "subject_folded"))
         for word in fold(search.query).split():
-            query = query.where(union.c.subject_folded.contains(word, autoescape=True))
+            query = query.where(self._contains(union.c.subject_folded, word))
         if search.code:
             query = query.where(union.c.code == search.code)
         if search.number:
@@ -456,7 +354,7 @@ class Registers(SqlProjection):
         if search.to_at:
             query = query.where(union.c.at < search.to_at)
         query = query.order_by(union.c.at.desc(), union.c.id.desc()).offset(search.offset).limit(search.limit + 1)
-        with self.engine.connect() as connection:
+        with self.reading() as connection:
             rows = connection.execute(query).all()
         hits = [
             DocumentHitRow(
@@ -474,6 +372,15 @@ class Registers(SqlProjection):
             for r in rows[: search.limit]
         ]
         return hits, len(rows) > search.limit
+
+    def _contains(self, folded: Any, word: str) -> Any:
+        """`folded` holds `word`. On PostgreSQL a word of fewer than three letters has no trigram the index
+        could look up: asked as LIKE, the trigram index is read whole (hundreds of ms at a million rows), so
+        such a word is asked with strpos, which no index serves, and filters the rows the other conditions
+        found (the agency's, newest first)."""
+        if self.engine.dialect.name == "postgresql" and len(word) < 3:
+            return func.strpos(folded, word) > 0
+        return folded.contains(word, autoescape=True)
 
     def _outgoing_hits(self, search: DocumentSearch) -> Any:
         """The agency's registered outgoing documents that pass the filters only outgoing ones can judge."""
@@ -560,6 +467,27 @@ class Registers(SqlProjection):
         return OutgoingRow(**utc_row(mapping), recipients=listed)
 
 
+def _word_indexes(engine: Engine, tables: list[str]) -> None:
+    """On PostgreSQL, trigram indexes (pg_trgm) on the folded subjects: a search for words, which asks
+    `subject_folded LIKE '%word%'`, reads the index instead of every row of the agency's register. Without
+    the extension (not installed, or the user may not create it) searches still work, by scanning."""
+    if engine.dialect.name != "postgresql":
+        return
+    try:
+        with engine.begin() as connection:
+            if connection.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")).first() is None:
+                connection.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+        with engine.begin() as connection:
+            for table in tables:
+                connection.execute(
+                    text(
+                        f"CREATE INDEX IF NOT EXISTS {table}_subject_trgm ON {table} USING gin (subject_folded gin_trgm_ops)"
+                    )
+                )
+    except (ProgrammingError, IntegrityError, OperationalError) as error:  # a replica beside us made it, or no right
+        log.warning("no trigram index on the registers' subjects (searches for words scan): %s", error.orig)
+
+
 def _json_or_empty(value: dict[str, Any] | None) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True) if value else ""
 
@@ -567,3 +495,162 @@ def _json_or_empty(value: dict[str, Any] | None) -> str:
 def _utc(iso: str) -> datetime:
     # SQLite keeps no offset: store every time as UTC.
     return datetime.fromisoformat(iso).astimezone(_UTC)
+
+
+class _RegisterRows:
+    """The registers' rows one batch of events changes, applied in memory (see `RowCache`)."""
+
+    def __init__(self, registers: Registers, connection: Connection) -> None:
+        self.outgoing = RowCache(connection, registers.outgoing)
+        self.recipients = RowCache(connection, registers.recipients)
+        self.incoming = RowCache(connection, registers.incoming)
+
+    def preload(self, envelopes: Sequence[events_pb2.EventEnvelope]) -> None:
+        """Read, in one SELECT per table, the rows that events other than creations will change."""
+        outgoing, incoming, recipients = [], [], []
+        for envelope in envelopes:
+            if envelope.aggregate == "OutgoingDocument" and envelope.event != "Drafted":
+                outgoing.append(envelope.aggregate_id)
+                if envelope.event == "RecipientStatusChanged":
+                    recipients.append((envelope.aggregate_id, envelope.data.fields["recipient_code"].string_value))
+            elif envelope.aggregate == "IncomingDocument" and envelope.event != "Arrived":
+                incoming.append(envelope.aggregate_id)
+        self.outgoing.preload(outgoing)
+        self.incoming.preload(incoming)
+        self.recipients.preload(recipients)
+
+    def flush(self) -> None:
+        self.outgoing.flush()
+        self.recipients.flush()
+        self.incoming.flush()
+
+    def apply(self, envelope: events_pb2.EventEnvelope) -> tuple[str, str] | None:
+        """Change the rows for one event; return (recipient, incoming id) of a copy that arrived."""
+        data: dict[str, Any] = data_of(envelope)
+        key = envelope.aggregate_id
+        at = envelope.occurred_at.ToDatetime(tzinfo=_UTC)
+        outgoing, incoming = self.outgoing, self.incoming
+        match envelope.aggregate, envelope.event:
+            case "OutgoingDocument", "Drafted":
+                outgoing.put(
+                    {
+                        "id": key,
+                        "sender_code": data["sender_code"],
+                        "doc_type": data["doc_type"],
+                        "subject": data["subject"],
+                        "subject_folded": fold(data["subject"]),
+                        "urgency": data["urgency"],
+                        "confidentiality": data["confidentiality"],
+                        "state": "draft",
+                        "content_sha256": data["content_sha256"],
+                        "created_at": at,
+                        "attachments": json.dumps(data.get("attachments", []), ensure_ascii=False),
+                        "business_type": data.get("business_type", "NEW"),
+                        "relates_to": data.get("relates_to", ""),
+                        "sealed": _json_or_empty(data.get("sealed")),
+                    }
+                )
+            case "OutgoingDocument", "Registered":
+                outgoing.update(
+                    key,
+                    state="registered",
+                    number=int(data["number"]),
+                    notation=data["notation"],
+                    code=data["code"],
+                    issued_at=_utc(data["issued_at"]),
+                    content_sha256=data["content_sha256"],
+                )
+            case "OutgoingDocument", "Approved":
+                outgoing.update(key, state="approved", approved_by=data.get("by", ""))
+            case "OutgoingDocument", "Submitted" | "Returned":
+                outgoing.update(key, state=envelope.event.lower())
+            case "OutgoingDocument", "Signed":
+                outgoing.update(
+                    key,
+                    state="signed",
+                    content_sha256=data["content_sha256"],
+                    certificate_serial=data["certificate_serial"],
+                    seal_policy=data.get("policy", ""),
+                    seal_level=data.get("level") or SEAL_B_LT,
+                )
+            case "OutgoingDocument", "LongTermValidated":
+                outgoing.update(key, content_sha256=data["content_sha256"], seal_level=SEAL_B_LT)
+            case "OutgoingDocument", "LeaderSigned":
+                outgoing.update(
+                    key,
+                    content_sha256=data["content_sha256"],
+                    leader_certificate_serial=data["certificate_serial"],
+                    leader_position=data["position"],
+                )
+            case "OutgoingDocument", "Sent":
+                row = outgoing.update(key, state="sent")
+                self._add_wrapped_keys(row, data["recipients"])
+                for recipient in data["recipients"]:
+                    self.recipients.put(
+                        {
+                            "outgoing_id": key,
+                            "recipient_code": recipient["recipient_code"],
+                            "incoming_id": recipient["incoming_id"],
+                            "status": "01",
+                            "updated_at": at,
+                        }
+                    )
+            case "OutgoingDocument", "RecipientStatusChanged":
+                self.recipients.update(
+                    (key, data["recipient_code"]), status=data["status"], updated_at=_utc(data["at"])
+                )
+            case "IncomingDocument", "Arrived":
+                incoming.put(
+                    {
+                        "id": key,
+                        "recipient_code": data["recipient_code"],
+                        "outgoing_id": data["outgoing_id"],
+                        "sender_code": data["sender_code"],
+                        "doc_type": data["doc_type"],
+                        "subject": data["subject"],
+                        "subject_folded": fold(data["subject"]),
+                        "code": data["code"],
+                        "urgency": data["urgency"],
+                        "status": "01",
+                        "arrived_at": _utc(data["arrived_at"]),
+                        "business_type": data.get("business_type", "NEW"),
+                        "relates_to_code": data.get("relates_to_code", ""),
+                        "sealed": _json_or_empty(data.get("sealed")),
+                    }
+                )
+                return data["recipient_code"], key
+            case "IncomingDocument", "Accepted":
+                incoming.update(
+                    key,
+                    status="03",
+                    arrival_number=int(data["arrival_number"]),
+                    accepted_at=_utc(data["accepted_at"]),
+                )
+            case "IncomingDocument", "Refused":
+                incoming.update(key, status="02")
+            case "IncomingDocument", "Assigned":
+                incoming.update(key, status="04", assignee=data["assignee"], due_on=data["due_on"])
+            case "IncomingDocument", "Started":
+                incoming.update(key, status="05")
+            case "IncomingDocument", "Completed":
+                incoming.update(key, status="06")
+            case "IncomingDocument", "RecallRequested":
+                if (row := incoming.get(key)) is not None:
+                    incoming.update(key, status_before_recall=row["status"], status="13")
+            case "IncomingDocument", "Recalled":
+                incoming.update(key, status="15")
+            case "IncomingDocument", "RecallRefused":
+                if (row := incoming.get(key)) is not None:
+                    incoming.update(key, status=row["status_before_recall"])
+            case _:
+                pass  # number series and events without a register column
+        return None
+
+    def _add_wrapped_keys(self, row: dict[str, Any] | None, recipients: list[dict[str, Any]]) -> None:
+        """A sent confidential document's data key, wrapped for each recipient, joins its sealed record."""
+        wrapped = {r["recipient_code"]: r["wrapped_key"] for r in recipients if r.get("wrapped_key")}
+        if not wrapped or row is None:
+            return
+        sealed = json.loads(row["sealed"])
+        sealed["keys"] = {**sealed["keys"], **wrapped}
+        row["sealed"] = _json_or_empty(sealed)

@@ -15,15 +15,8 @@ from uuid import UUID
 from lienthong.access import DocumentParties, Identity, act_for, see_document
 from lienthong.audit.accesslog import AccessLogBook
 from lienthong.consumer import LocalFollower
-from lienthong.documents.application import DocumentsApp
-from lienthong.documents.blobs import BlobStore
-from lienthong.documents.domain.attachments import AttachmentKind, AttachmentRecord, BusinessType, safe_file_name
-from lienthong.documents.domain.doctypes import DocumentType
-from lienthong.documents.domain.incoming import IncomingDocument, id_of_imported
-from lienthong.documents.domain.numbering import format_number
-from lienthong.documents.domain.outgoing import Confidentiality, OutgoingDocument, OutgoingState, Urgency
-from lienthong.documents.edxml.builder import envelope_xml, status_xml
-from lienthong.documents.edxml.model import (
+from lienthong.documents.adapters.inbound.edxml.builder import envelope_xml, status_xml
+from lienthong.documents.adapters.inbound.edxml.model import (
     KIND_DESCRIPTIONS,
     Attachment,
     Business,
@@ -34,19 +27,27 @@ from lienthong.documents.edxml.model import (
     TraceHeader,
     document_id,
 )
-from lienthong.documents.edxml.parser import MAX_EDXML_BYTES, parse_message, split_document_id
-from lienthong.documents.edxml.results import EdxmlRejected, ResultCode
-from lienthong.documents.gateways import AgencyInfo, Verdict
-from lienthong.documents.identity import caller_identity
+from lienthong.documents.adapters.inbound.edxml.parser import MAX_EDXML_BYTES, parse_message, split_document_id
+from lienthong.documents.adapters.inbound.edxml.results import EdxmlRejected, ResultCode
+from lienthong.documents.adapters.inbound.identity import caller_identity
+from lienthong.documents.adapters.outbound.blobs import BlobStore
+from lienthong.documents.adapters.outbound.gateways import Verdict
+from lienthong.documents.application.app import DocumentsApp
+from lienthong.documents.domain.attachments import AttachmentKind, AttachmentRecord, BusinessType, safe_file_name
+from lienthong.documents.domain.doctypes import DocumentType
+from lienthong.documents.domain.incoming import IncomingDocument, id_of_imported
+from lienthong.documents.domain.numbering import format_number
+from lienthong.documents.domain.outgoing import Confidentiality, OutgoingDocument, OutgoingState, Urgency
 from lienthong.documents.projections.registers import DocumentSearch, Registers
 from lienthong.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from lienthong.identifiers_client import AgencyInfo
 from lienthong.vietnamese.calendar import vietnam_date
 
 CONTENT_ID = "content"  # the signed PDF of the document
 
 
 class Directory(Protocol):
-    """The agency registry as the exchange needs it (AgencyDirectory in the service)."""
+    """The agency registry as the exchange needs it (lienthong.identifiers_client.AgencyRegistry in the service)."""
 
     async def get(self, code: str) -> AgencyInfo: ...
 
@@ -223,7 +224,7 @@ class EdxmlExchange:
             for code in dict.fromkeys(recipients)
         ]
         await asyncio.to_thread(self._app.import_incoming, copies)
-        await asyncio.to_thread(self._follower.catch_up)
+        await self._follower.caught_up()
         return Imported(incoming_ids=[str(copy.id) for copy in copies])
 
     async def _import_status(self, message: StatusMessage) -> Imported:
@@ -242,7 +243,7 @@ class EdxmlExchange:
                     status=message.status.value,
                     at=message.timestamp,
                 )
-                await asyncio.to_thread(self._follower.catch_up)
+                await self._follower.caught_up()
                 return Imported(incoming_ids=[], outgoing_id=str(outgoing.id), status=message.status.value)
         raise NotFound(f"no outgoing document here has DocumentId {message.document_id}")
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import grpc
 
-from lienthong.documents.gateways import AS_DOCUMENTS, Verdict
+from lienthong.documents.adapters.outbound.gateways import AS_DOCUMENTS, Verdict
 from lienthong.errors import from_grpc_status
 from lienthong.signing.v1 import signing_pb2, signing_pb2_grpc
 

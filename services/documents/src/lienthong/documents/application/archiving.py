@@ -6,8 +6,8 @@ from typing import Any
 from uuid import UUID
 
 from lienthong.archive import ArchivedDocument, ArchivedFile, RecordArchive, write_archive
-from lienthong.documents.application import DocumentsApp
-from lienthong.documents.blobs import BlobStore
+from lienthong.documents.adapters.outbound.blobs import BlobStore
+from lienthong.documents.application.app import DocumentsApp
 from lienthong.documents.domain.doctypes import DocumentType
 from lienthong.documents.domain.incoming import IncomingDocument
 from lienthong.documents.domain.outgoing import OutgoingDocument

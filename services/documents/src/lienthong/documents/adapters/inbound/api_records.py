@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from lienthong.documents.application.recordkeeping import RecordUseCases
+from lienthong.documents.application.usecases import parse_id
 from lienthong.documents.domain.records import PERMANENT
 from lienthong.documents.projections.records import RecordRow
-from lienthong.documents.recordkeeping import RecordUseCases
-from lienthong.documents.usecases import parse_id
 from lienthong.documents.v1 import records_pb2 as pb
 from lienthong.documents.v1 import records_pb2_grpc
 from lienthong.errors import InvalidArgument

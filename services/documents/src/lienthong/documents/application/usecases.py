@@ -23,9 +23,13 @@ from lienthong.access import (
 )
 from lienthong.audit.accesslog import AccessLogBook
 from lienthong.consumer import LocalFollower
-from lienthong.documents.application import DocumentsApp
-from lienthong.documents.blobs import BlobStore
-from lienthong.documents.confidential import Custodian, Vault
+from lienthong.documents.adapters.inbound.identity import caller_identity
+from lienthong.documents.adapters.outbound.blobs import BlobStore
+from lienthong.documents.adapters.outbound.gateways import SealSigner
+from lienthong.documents.adapters.outbound.rendering import render_document_pdf
+from lienthong.documents.application.app import DocumentsApp
+from lienthong.documents.application.confidential import Custodian, Vault
+from lienthong.documents.application.envelope import OpenEnvelope, is_confidential, placeholder, placeholder_file_name
 from lienthong.documents.domain.attachments import (
     AttachmentKind,
     AttachmentRecord,
@@ -35,10 +39,13 @@ from lienthong.documents.domain.attachments import (
 )
 from lienthong.documents.domain.doctypes import DocumentType
 from lienthong.documents.domain.incoming import IncomingDocument
-from lienthong.documents.domain.outgoing import Confidentiality, OutgoingDocument, Urgency, checked_subject
-from lienthong.documents.envelope import OpenEnvelope, is_confidential, placeholder, placeholder_file_name
-from lienthong.documents.gateways import AgencyDirectory, AgencyInfo, SealSigner
-from lienthong.documents.identity import caller_identity
+from lienthong.documents.domain.outgoing import (
+    SEAL_B_LT,
+    Confidentiality,
+    OutgoingDocument,
+    Urgency,
+    checked_subject,
+)
 from lienthong.documents.projections.registers import (
     DocumentHitRow,
     DocumentSearch,
@@ -46,9 +53,9 @@ from lienthong.documents.projections.registers import (
     OutgoingRow,
     Registers,
 )
-from lienthong.documents.rendering import render_document_pdf
 from lienthong.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from lienthong.eventstore import EventRecord, current_actor
+from lienthong.identifiers_client import AgencyInfo, AgencyRegistry
 from lienthong.vietnamese.calendar import vietnam_date
 
 PDF_MAGIC = b"%PDF-"
@@ -87,7 +94,7 @@ class DocumentUseCases:
         registers: Registers,
         follower: LocalFollower,
         blobs: BlobStore,
-        directory: AgencyDirectory,
+        directory: AgencyRegistry,
         signer: SealSigner,
         clock: Callable[[], datetime] = _now,
         route_to_successor: bool = True,
@@ -106,7 +113,22 @@ class DocumentUseCases:
         self._clock = clock
         self._route_to_successor = route_to_successor
 
-    async def create_outgoing(
+    async def create_outgoing(self, **draft: Any) -> OutgoingRow:
+        """A new draft (arguments as `_create`), read back from the register."""
+        return await self._outgoing_after_change(await self._create(**draft))
+
+    async def send_new(self, recipient_codes: list[str], **draft: Any) -> OutgoingRow:
+        """Draft, number, seal and send in one call (SendDocument), with the checks of each step; the
+        register is read back once, at the end, instead of after every step."""
+        self.authorise_sender(draft["sender_code"])
+        await self.check_recipients(recipient_codes)
+        document_id = await self._create(**draft)
+        if not await self._register(document_id):  # not sealed automatically under the agency's policy
+            await self._sign(document_id)
+        await self._send(document_id, recipient_codes)
+        return await self._outgoing_after_change(document_id)
+
+    async def _create(
         self,
         *,
         sender_code: str,
@@ -118,7 +140,7 @@ class DocumentUseCases:
         attachments: Sequence[NewAttachment] = (),
         business_type: BusinessType = BusinessType.NEW,
         relates_to: UUID | None = None,
-    ) -> OutgoingRow:
+    ) -> UUID:
         self.authorise_sender(sender_code)
         await self._active_agency(sender_code, role="sender")
         if content_pdf and not content_pdf.startswith(PDF_MAGIC):
@@ -165,7 +187,7 @@ class DocumentUseCases:
             business_type=business_type,
             relates_to=relates_to,
         )
-        return await self._outgoing_after_change(document.id)
+        return document.id
 
     def authorise_sender(self, sender_code: str) -> None:
         """Refuse, before anything else, a caller that does not act for the sending agency."""
@@ -199,6 +221,12 @@ class DocumentUseCases:
         return await self._outgoing_after_change(document_id)
 
     async def register_outgoing(self, document_id: UUID) -> OutgoingRow:
+        await self._register(document_id)
+        return await self._outgoing_after_change(document_id)
+
+    async def _register(self, document_id: UUID) -> bool:
+        """Number the document, and seal it when the sender's policy allows an automatic seal; whether it
+        was sealed."""
         document = await self._sender_acting(document_id, "register")
         document.check_registrable()
         agency = await self._active_agency(document.sender_code, role="sender")
@@ -232,13 +260,18 @@ class DocumentUseCases:
                 # The number is taken and kept: the policy changed meanwhile, or the seal cannot sign now.
                 # The document stays registered for a person to have it signed with SignOutgoing.
                 log.warning("document %s registered but not sealed automatically: %s", registered.code, refused)
-        return await self._outgoing_after_change(document_id)
+            else:
+                return True
+        return False
 
     async def sign_outgoing(self, document_id: UUID) -> OutgoingRow:
+        await self._sign(document_id)
+        return await self._outgoing_after_change(document_id)
+
+    async def _sign(self, document_id: UUID) -> None:
         document = await self._sender_acting(document_id, "sign")
         document.check_signable()
         await self._seal(document, automatic=False)
-        return await self._outgoing_after_change(document_id)
 
     async def sign_as_leader(self, document_id: UUID, signer_serial: str, position: str) -> OutgoingRow:
         """A leader of the sender signs the registered PDF with their personal certificate, before the seal."""
@@ -275,7 +308,11 @@ class DocumentUseCases:
         envelope = await self._sender_envelope(document)
         pdf = await self._vault.get(envelope, "content", document.content_sha256)
         reason = f"Ban hành văn bản {document.code}"
-        seal = await self._signer.seal(document.sender_code, pdf, reason=reason, automatic=automatic)
+        # Sealed at B-T while the clerk waits; the validation data (B-LT) is added right after, as its own
+        # step (longterm.py). A confidential document, whose PDF only its parties' keys open, is B-LT at once.
+        seal = await self._signer.seal(
+            document.sender_code, pdf, reason=reason, automatic=automatic, long_term_later=envelope is None
+        )
         sha = await self._vault.put(envelope, "content", seal.signed_pdf)
         await asyncio.to_thread(
             self._app.sign_outgoing,
@@ -284,26 +321,27 @@ class DocumentUseCases:
             certificate_serial=seal.certificate_serial,
             signed_at=seal.signed_at,
             policy=seal.policy,
+            level=seal.level or SEAL_B_LT,
         )
 
     async def send_outgoing(self, document_id: UUID, recipient_codes: list[str]) -> OutgoingRow:
+        await self._send(document_id, recipient_codes)
+        return await self._outgoing_after_change(document_id)
+
+    async def _send(self, document_id: UUID, recipient_codes: list[str]) -> None:
         document = await self._sender_acting(document_id, "send")
         document.check_sendable()
         await self.check_recipients(recipient_codes)
         routes = {code: await self._recipient(code) for code in dict.fromkeys(recipient_codes)}
         envelope = await self._sender_envelope(document)
-        pdf = await self._vault.get(envelope, "content", document.content_sha256)
-        verdict = await self._signer.verify(pdf, document.sender_code)
-        if not verdict.passed:
-            raise FailedPrecondition(
-                f"document {document.code} carries no valid signature of agency {document.sender_code}: {verdict.reason}"
-            )
+        # Signed once: a document is SIGNED only by the seal the signing service put on it in this platform
+        # (sign_outgoing), and the content recorded then is what is sent, so it is not verified again here;
+        # verification is for PDFs from outside (import) and on demand (VerifyPdf, `lienthong verify`).
         # Each recipient's copy carries the data key wrapped for that recipient's key, and for nobody else's.
         wrapped = await self._vault.wrap_for(envelope, dict.fromkeys(routes.values())) if envelope else None
         await asyncio.to_thread(
             self._app.send_outgoing, document_id, routes=routes, sent_at=self._clock(), wrapped_keys=wrapped
         )
-        return await self._outgoing_after_change(document_id)
 
     async def accept_incoming(self, incoming_id: UUID) -> IncomingRow:
         return await self._incoming_change("accept", self._app.accept_incoming, incoming_id, accepted_at=self._clock())
@@ -387,7 +425,7 @@ class DocumentUseCases:
         copy: IncomingDocument = await asyncio.to_thread(self._app.incoming, incoming_id)
         act_for(self._identity(), copy.recipient_code, f"{action} documents arriving")
         await asyncio.to_thread(change, incoming_id, **arguments)
-        await asyncio.to_thread(self._follower.catch_up)
+        await self._follower.caught_up()
         row = await asyncio.to_thread(self._registers.incoming_by_id, str(incoming_id))
         if row is None:  # pragma: no cover - the follower has just applied it
             raise NotFound(f"no incoming document has id {incoming_id}")
@@ -515,6 +553,14 @@ class DocumentUseCases:
         see_document(identity, parties, f"the history of document {aggregate_id}", as_auditor=True)
 
     def _history_parties(self, document_id: UUID) -> DocumentParties:
+        """The document's parties from the registers (their sender, recipient and confidentiality never
+        change), or from its aggregates when the registers have not caught up with it yet."""
+        registered = self._registers.outgoing_by_id(str(document_id))
+        if registered is not None:
+            return DocumentParties.of(registered.sender_code, (), registered.confidentiality)
+        arrived = self._registers.incoming_by_id(str(document_id))
+        if arrived is not None and (origin := self._registers.outgoing_by_id(arrived.outgoing_id)) is not None:
+            return DocumentParties.of(origin.sender_code, (arrived.recipient_code,), origin.confidentiality)
         try:
             document = self._app.outgoing(document_id)
             return DocumentParties.of(document.sender_code, (), document.confidentiality)
@@ -552,7 +598,7 @@ class DocumentUseCases:
         return agency
 
     async def _outgoing_after_change(self, document_id: UUID) -> OutgoingRow:
-        await asyncio.to_thread(self._follower.catch_up)
+        await self._follower.caught_up()
         row = await self._outgoing_row(document_id)
         return await self._revealed_outgoing(row, await self._caller_envelope(row.sealed, row.id))
 

@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 from uuid import UUID
 
-from lienthong.documents.blobs import BlobStore
-from lienthong.documents.envelope import OpenEnvelope, new_data_key, sealed_record, wrap, wrapped_key_of
+from lienthong.documents.adapters.outbound.blobs import BlobStore
+from lienthong.documents.application.envelope import OpenEnvelope, new_data_key, sealed_record, wrap, wrapped_key_of
 from lienthong.errors import FailedPrecondition, PermissionDenied
 
 

@@ -18,13 +18,8 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from lienthong.documents.domain.attachments import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, BusinessType
-from lienthong.documents.domain.doctypes import DocumentType
-from lienthong.documents.domain.numbering import NOTATION_LIMIT, NUMBER_LIMIT
-from lienthong.documents.domain.outgoing import SUBJECT_LIMIT, Urgency
-from lienthong.documents.domain.status import StatusCode
-from lienthong.documents.edxml.builder import CID, DS, XLINK
-from lienthong.documents.edxml.model import (
+from lienthong.documents.adapters.inbound.edxml.builder import CID, DS, XLINK
+from lienthong.documents.adapters.inbound.edxml.model import (
     ADMINISTRATIVE,
     NAMESPACE,
     Attachment,
@@ -37,7 +32,12 @@ from lienthong.documents.edxml.model import (
     StatusMessage,
     TraceHeader,
 )
-from lienthong.documents.edxml.results import EdxmlRejected, ResultCode
+from lienthong.documents.adapters.inbound.edxml.results import EdxmlRejected, ResultCode
+from lienthong.documents.domain.attachments import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, BusinessType
+from lienthong.documents.domain.doctypes import DocumentType
+from lienthong.documents.domain.numbering import NOTATION_LIMIT, NUMBER_LIMIT
+from lienthong.documents.domain.outgoing import SUBJECT_LIMIT, Urgency
+from lienthong.documents.domain.status import StatusCode
 from lienthong.vietnamese.calendar import VIETNAM
 
 # Base64 adds a third: the largest document (100 files of 50 MiB) would not fit a gRPC message anyway, so the

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from lienthong.documents.api import Context, DocumentsServicer, _attachment, _status
-from lienthong.documents.edxml.model import Layout
-from lienthong.documents.edxml.results import ResultCode
-from lienthong.documents.edxml_exchange import EdxmlExchange
-from lienthong.documents.usecases import DocumentUseCases, parse_id
+from lienthong.documents.adapters.inbound.api import Context, DocumentsServicer, _attachment, _status
+from lienthong.documents.adapters.inbound.edxml.model import Layout
+from lienthong.documents.adapters.inbound.edxml.results import ResultCode
+from lienthong.documents.application.edxml_exchange import EdxmlExchange
+from lienthong.documents.application.usecases import DocumentUseCases, parse_id
 from lienthong.documents.v1 import documents_pb2 as pb
 from lienthong.errors import InvalidArgument, NotFound
 

@@ -1,7 +1,7 @@
 """Content-addressed storage of document files: a file's name is the SHA-256 of its bytes.
 
 Two stores behind one interface: a local directory (the default; a shared volume in production) and an
-S3-compatible object store (`LIENTHONG_BLOB_STORE=s3://bucket/prefix`, see `blob_store_from_env`).
+S3-compatible object store (`LIENTHONG_BLOB_STORE=s3://bucket/prefix`, see `configured_blobs.blob_store_from_env`).
 """
 
 from __future__ import annotations
@@ -68,16 +68,3 @@ class LocalBlobStore:
     def _path(self, digest: str) -> Path:
         checked_digest(digest)
         return self._directory / digest[:2] / digest
-
-
-def blob_store_from_env(data_dir: Path) -> BlobStore:
-    """The store `LIENTHONG_BLOB_STORE` names: `s3://bucket[/prefix]` for an S3-compatible object store
-    (endpoint in `LIENTHONG_S3_ENDPOINT`, credentials from the usual AWS variables or files), anything
-    else or nothing for the local directory it names (default `<data dir>/blobs`)."""
-    where = os.environ.get("LIENTHONG_BLOB_STORE", "")
-    if where.startswith("s3://"):
-        from lienthong.documents.s3_blobs import S3BlobStore  # boto3 is loaded only where S3 is used
-
-        bucket, _, prefix = where.removeprefix("s3://").partition("/")
-        return S3BlobStore(bucket, prefix, endpoint_url=os.environ.get("LIENTHONG_S3_ENDPOINT") or None)
-    return LocalBlobStore(Path(where) if where else data_dir / "blobs")

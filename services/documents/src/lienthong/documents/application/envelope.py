@@ -7,7 +7,7 @@ another item does not open: its free text (subject and file names, as one JSON "
 ("content"), each attachment ("attachment/<index>"), and the free text its events carry (comments,
 reasons: "note", stored as `sealed:<base64>`). The data key itself is stored only wrapped, once
 per agency that may read it (the sender, then each recipient), with RSA-OAEP-SHA256 under the agency's
-public encryption key, whose private half the signing service keeps (see lienthong.signing.encryption).
+public encryption key, whose private half the signing service keeps (see lienthong.signing.application.encryption).
 
 What the events and read models hold for such a document is a placeholder subject ("[TUYỆT MẬT]"),
 placeholder file names, and the sealed record: `{"scheme", "keys": {agency code: wrapped key}, "text"}`.

@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from lxml import etree
 
-from lienthong.documents.edxml.model import (
+from lienthong.documents.adapters.inbound.edxml.model import (
     ADMINISTRATIVE,
     NAMESPACE,
     Attachment,

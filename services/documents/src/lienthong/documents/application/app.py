@@ -17,11 +17,11 @@ from lienthong.documents.domain.attachments import AttachmentRecord, BusinessTyp
 from lienthong.documents.domain.doctypes import DocumentType
 from lienthong.documents.domain.incoming import IncomingDocument, id_of_incoming
 from lienthong.documents.domain.numbering import document_code, notation, series_key
-from lienthong.documents.domain.outgoing import Confidentiality, OutgoingDocument, Urgency
+from lienthong.documents.domain.outgoing import SEAL_B_LT, Confidentiality, OutgoingDocument, Urgency
 from lienthong.documents.domain.series import NumberSeries, id_of_series
 from lienthong.documents.domain.status import StatusCode
 from lienthong.errors import AlreadyExists, Conflict, InvalidArgument, NotFound
-from lienthong.eventstore import EventRecord, StoredApplication, aggregate_history
+from lienthong.eventstore import EventRecord, StoredApplication, aggregate_histories, aggregate_history, reading
 from lienthong.vietnamese.calendar import vietnam_date
 
 T = TypeVar("T")
@@ -38,6 +38,10 @@ class DocumentsApp(StoredApplication):
     name = "Documents"
     # A year's series takes thousands of numbers; a snapshot every 100 keeps loading it cheap.
     snapshotting_intervals = {NumberSeries: 100}  # noqa: RUF012 - the eventsourcing library's class attribute
+    # A document is read at each step of its first minutes (create, register, sign, send) and a series at
+    # every number it gives: cached, each is read forward from the version held (only newer events, from
+    # whichever replica) instead of from its snapshot or its first event.
+    env = {"AGGREGATE_CACHE_MAXSIZE": "5000"}  # noqa: RUF012 - the eventsourcing library's class attribute
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
@@ -136,13 +140,32 @@ class DocumentsApp(StoredApplication):
         certificate_serial: str,
         signed_at: datetime,
         policy: str = "",
+        level: str = SEAL_B_LT,
     ) -> OutgoingDocument:
         document = self.outgoing(document_id)
         document.sign(
-            content_sha256=content_sha256, certificate_serial=certificate_serial, signed_at=signed_at, policy=policy
+            content_sha256=content_sha256,
+            certificate_serial=certificate_serial,
+            signed_at=signed_at,
+            policy=policy,
+            level=level,
         )
         self.save(document)
         return document
+
+    def extend_outgoing_to_long_term(
+        self, document_id: UUID, *, content_sha256: str, based_on: str, at: datetime
+    ) -> OutgoingDocument:
+        """Record the seal made long-term (B-LT); a concurrent change of the document (it was sent meanwhile,
+        a recipient answered) is read again and the step applied on top."""
+
+        def attempt() -> OutgoingDocument:
+            return self._on_outgoing(
+                document_id,
+                lambda document: document.extend_to_long_term(content_sha256=content_sha256, based_on=based_on, at=at),
+            )
+
+        return _retrying(attempt)
 
     def sign_as_leader(
         self,
@@ -178,7 +201,13 @@ class DocumentsApp(StoredApplication):
         `routes` maps each code the sender addressed to the code that receives for it (itself, or the
         successor of a reorganised agency); two addressed codes with one successor make one copy. A
         confidential document's copy carries its sealed text and the data key wrapped for its recipient.
+        A concurrent change of the document (its seal made long-term meanwhile) is read again and sent on top.
         """
+        return _retrying(lambda: self._send(document_id, routes, sent_at, wrapped_keys))
+
+    def _send(
+        self, document_id: UUID, routes: dict[str, str], sent_at: datetime, wrapped_keys: dict[str, str] | None
+    ) -> OutgoingDocument:
         document = self.outgoing(document_id)
         codes = list(dict.fromkeys(routes.values()))
         document.send(
@@ -268,12 +297,17 @@ class DocumentsApp(StoredApplication):
     def _on_incoming(
         self, incoming_id: UUID, change: Callable[[IncomingDocument], object], at: datetime
     ) -> IncomingDocument:
-        """Apply `change` to a copy and tell the sender the status it returns (or the copy's new one)."""
-        copy = self.incoming(incoming_id)
-        reported = change(copy)
-        status = reported if isinstance(reported, str) else copy.status.value
-        self.save(copy, *self._sender_told(copy, status, at))
-        return copy
+        """Apply `change` to a copy and tell the sender the status it returns (or the copy's new one); a
+        concurrent change of the sender's document (its seal made long-term) is read again."""
+
+        def attempt() -> IncomingDocument:
+            copy = self.incoming(incoming_id)
+            reported = change(copy)
+            status = reported if isinstance(reported, str) else copy.status.value
+            self.save(copy, *self._sender_told(copy, status, at))
+            return copy
+
+        return _retrying(attempt)
 
     def _sender_told(self, copy: IncomingDocument, status: str, at: datetime) -> list[OutgoingDocument]:
         """The outgoing document with the copy's new status; none for a copy imported from edXML, whose
@@ -309,16 +343,22 @@ class DocumentsApp(StoredApplication):
         return self._get(incoming_id, IncomingDocument, "incoming document")
 
     def history(self, document_id: UUID) -> list[EventRecord]:
-        """Every event of a document in order: an outgoing document with all its incoming copies, or one copy."""
-        records = aggregate_history(self, document_id)
-        if not records:
-            raise NotFound(f"no document has id {document_id}")
-        if records[0].aggregate == OutgoingDocument.__name__:
-            document = self.outgoing(document_id)
-            for incoming_id in document.recipients.values():
-                records += aggregate_history(self, UUID(incoming_id))
-        elif records[0].aggregate != IncomingDocument.__name__:
-            raise NotFound(f"no document has id {document_id}")
+        """Every event of a document in order: an outgoing document with all its incoming copies, or one copy.
+
+        Two SELECTs on one connection (two round trips): the document's events, then its copies' events
+        (the copies its last `Sent` named).
+        """
+        with reading(self) as connection:
+            records = aggregate_history(self, document_id, connection)
+            if not records:
+                raise NotFound(f"no document has id {document_id}")
+            if records[0].aggregate == OutgoingDocument.__name__:
+                sent = [record for record in records if record.event == "Sent"]
+                copies = [UUID(r["incoming_id"]) for r in sent[-1].data["recipients"]] if sent else []
+                for copy_history in aggregate_histories(self, copies, connection).values():
+                    records += copy_history
+            elif records[0].aggregate != IncomingDocument.__name__:
+                raise NotFound(f"no document has id {document_id}")
         return sorted(records, key=lambda r: (r.occurred_at, r.aggregate_id, r.version))
 
     def _series(self, key: str) -> NumberSeries:

@@ -14,14 +14,14 @@ from eventsourcing.persistence import IntegrityError
 from lienthong.access import Identity, act_for, read_register
 from lienthong.audit.accesslog import AccessLogBook
 from lienthong.consumer import LocalFollower
-from lienthong.documents.application import DocumentsApp
-from lienthong.documents.archiving import record_archive
-from lienthong.documents.blobs import BlobStore
+from lienthong.documents.adapters.inbound.identity import caller_identity
+from lienthong.documents.adapters.outbound.blobs import BlobStore
+from lienthong.documents.application.app import DocumentsApp
+from lienthong.documents.application.archiving import record_archive
 from lienthong.documents.domain.incoming import IncomingDocument
 from lienthong.documents.domain.outgoing import OutgoingDocument, OutgoingState
 from lienthong.documents.domain.records import Direction, Record
 from lienthong.documents.domain.status import StatusCode
-from lienthong.documents.identity import caller_identity
 from lienthong.documents.projections.records import RecordRow, RecordsRegister
 from lienthong.errors import AlreadyExists, FailedPrecondition, NotFound
 
@@ -135,7 +135,7 @@ class RecordUseCases:
             raise NotFound(f"no {label} has id {aggregate_id}") from None
 
     async def _after_change(self, record_id: UUID) -> RecordRow:
-        await asyncio.to_thread(self._follower.catch_up)
+        await self._follower.caught_up()
         row = await asyncio.to_thread(self._register.by_id, str(record_id))
         if row is None:  # pragma: no cover - the follower has just applied it
             raise NotFound(f"no record has id {record_id}")

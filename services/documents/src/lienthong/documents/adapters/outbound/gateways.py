@@ -1,39 +1,20 @@
-"""The documents service's view of the other services it calls: the agency registry, the signer and the
-keeper of agencies' encryption keys."""
+"""The documents service's view of the signing service it calls: the signer and the keeper of agencies'
+encryption keys. (The agency registry is lienthong.identifiers_client.AgencyRegistry.)"""
 
 from __future__ import annotations
 
-import asyncio
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import grpc
-from nats.aio.msg import Msg
 
 from lienthong.errors import DomainError, from_grpc_status
 from lienthong.grpcserver import ACTOR_METADATA_KEY
-from lienthong.identifiers.v1 import identifiers_pb2, identifiers_pb2_grpc
-from lienthong.relay import NatsLink, StreamNames
 from lienthong.signing.v1 import signing_pb2, signing_pb2_grpc
 
 # The documents service signs for agencies only after its own checks, so signing lets it alone ask for a seal.
 # (Its client certificate says so already; the header naming the same service changes nothing.)
 AS_DOCUMENTS = ((ACTOR_METADATA_KEY, "service:documents"),)
-
-
-@dataclass(frozen=True)
-class AgencyInfo:
-    """What documents needs to know of an agency."""
-
-    code: str
-    name: str
-    short_name: str
-    active: bool
-    state: str
-    parent_code: str = ""
-    email: str = ""
-    address: str = ""
 
 
 @dataclass(frozen=True)
@@ -44,6 +25,7 @@ class Seal:
     certificate_serial: str
     signed_at: datetime
     policy: str = ""  # for an automatic seal signature, the signing policy version that allowed it
+    level: str = ""  # the PAdES level it was made at: "B-B", "B-T" or "B-LT"
 
 
 @dataclass(frozen=True)
@@ -54,80 +36,15 @@ class Verdict:
     reason: str
 
 
+_LEVELS = {
+    signing_pb2.SIGNATURE_LEVEL_B_B: "B-B",
+    signing_pb2.SIGNATURE_LEVEL_B_T: "B-T",
+    signing_pb2.SIGNATURE_LEVEL_B_LT: "B-LT",
+}
+
+
 def _domain_error(error: grpc.aio.AioRpcError, service: str) -> DomainError:
     return from_grpc_status(error.code(), error.details() or "", service)
-
-
-class AgencyDirectory:
-    """Looks agencies up in the identifiers service, caching answers until the registry changes.
-
-    `watch()` drops the cache whenever an identifiers event passes on NATS; entries also expire after
-    `ttl` seconds, in case NATS is down when a change happens.
-    """
-
-    def __init__(self, channel: grpc.aio.Channel, ttl: float = 60.0) -> None:
-        self._stub = identifiers_pb2_grpc.IdentifiersServiceStub(channel)
-        self._ttl = ttl
-        self._agencies: dict[str, tuple[float, AgencyInfo]] = {}
-        self._routes: dict[str, tuple[float, AgencyInfo, list[str]]] = {}
-
-    async def get(self, code: str) -> AgencyInfo:
-        """The agency registered at `code`, whatever its state."""
-        cached = self._agencies.get(code)
-        if cached and cached[0] > time.monotonic():
-            return cached[1]
-        try:
-            response = await self._stub.GetAgency(identifiers_pb2.GetAgencyRequest(code=code), timeout=10)
-        except grpc.aio.AioRpcError as error:
-            raise _domain_error(error, "identifiers") from error
-        agency = _info(response.agency)
-        self._agencies[code] = (time.monotonic() + self._ttl, agency)
-        return agency
-
-    async def resolve(self, code: str) -> tuple[AgencyInfo, list[str]]:
-        """The agency that now receives for `code` and the codes passed on the way (merges, moves);
-        FAILED_PRECONDITION with the reason when nobody does (locked, dissolved, split)."""
-        cached = self._routes.get(code)
-        if cached and cached[0] > time.monotonic():
-            return cached[1], cached[2]
-        try:
-            response = await self._stub.ResolveAgency(identifiers_pb2.ResolveAgencyRequest(code=code), timeout=10)
-        except grpc.aio.AioRpcError as error:
-            raise _domain_error(error, "identifiers") from error
-        agency, path = _info(response.agency), list(response.path)
-        self._routes[code] = (time.monotonic() + self._ttl, agency, path)
-        return agency, path
-
-    def forget(self) -> None:
-        """Drop every cached answer."""
-        self._agencies.clear()
-        self._routes.clear()
-
-    async def watch(self, link: NatsLink, names: StreamNames) -> None:
-        """Forget the cache on every identifiers event published on NATS, until cancelled."""
-
-        async def changed(_: Msg) -> None:
-            self.forget()
-
-        nc = await link.client()
-        subscription = await nc.subscribe(names.subjects("identifiers"), cb=changed)
-        try:
-            await asyncio.Event().wait()
-        finally:
-            await subscription.unsubscribe()
-
-
-def _info(agency: identifiers_pb2.Agency) -> AgencyInfo:
-    return AgencyInfo(
-        code=agency.code,
-        name=agency.name,
-        short_name=agency.short_name,
-        active=agency.state == identifiers_pb2.AGENCY_STATE_ACTIVE,
-        state=identifiers_pb2.AgencyState.Name(agency.state).removeprefix("AGENCY_STATE_").lower(),
-        parent_code=agency.parent_code,
-        email=agency.email,
-        address=agency.address,
-    )
 
 
 class SealSigner:
@@ -147,12 +64,27 @@ class SealSigner:
             raise _domain_error(error, "signing") from error
         return response.policy.name if response.policy.automatic_seal else ""
 
-    async def seal(self, agency_code: str, pdf: bytes, reason: str, *, automatic: bool = False) -> Seal:
+    async def seal(
+        self, agency_code: str, pdf: bytes, reason: str, *, automatic: bool = False, long_term_later: bool = False
+    ) -> Seal:
         """The PDF with the agency's seal signature; `automatic` asks for an unattended signature, which the
-        signing service allows only under the agency's policy (FAILED_PRECONDITION otherwise)."""
+        signing service allows only under the agency's policy (FAILED_PRECONDITION otherwise);
+        `long_term_later` asks for B-T only, its validation data to be added by `extend_to_long_term`."""
+        level = signing_pb2.SIGNATURE_LEVEL_B_T if long_term_later else signing_pb2.SIGNATURE_LEVEL_UNSPECIFIED
         return await self._sign(
-            signing_pb2.SignPdfRequest(agency_code=agency_code, pdf=pdf, reason=reason, automatic=automatic)
+            signing_pb2.SignPdfRequest(
+                agency_code=agency_code, pdf=pdf, reason=reason, automatic=automatic, level=level
+            )
         )
+
+    async def extend_to_long_term(self, pdf: bytes) -> bytes:
+        """The sealed (B-T) PDF with the validation data of its signatures added: B-LT."""
+        request = signing_pb2.ExtendPdfToLongTermRequest(pdf=pdf)
+        try:
+            response = await self._stub.ExtendPdfToLongTerm(request, timeout=30, metadata=AS_DOCUMENTS)
+        except grpc.aio.AioRpcError as error:
+            raise _domain_error(error, "signing") from error
+        return bytes(response.pdf)
 
     async def sign_personally(self, agency_code: str, pdf: bytes, reason: str, *, serial: str, position: str) -> Seal:
         """The PDF signed by a person of the agency with their personal certificate `serial`, the position
@@ -172,6 +104,7 @@ class SealSigner:
             certificate_serial=response.certificate.serial,
             signed_at=response.signed_at.ToDatetime(tzinfo=UTC),
             policy=response.policy,
+            level=_LEVELS.get(response.level, ""),
         )
 
     async def verify(self, pdf: bytes, agency_code: str) -> Verdict:

@@ -9,11 +9,11 @@ from typing import Any
 
 from google.protobuf import struct_pb2
 
+from lienthong.documents.application.usecases import DocumentUseCases, NewAttachment, parse_id
 from lienthong.documents.domain.attachments import AttachmentKind, BusinessType
 from lienthong.documents.domain.doctypes import DocumentType
 from lienthong.documents.domain.outgoing import Confidentiality, Urgency
 from lienthong.documents.projections.registers import DocumentSearch, IncomingRow, OutgoingRow
-from lienthong.documents.usecases import DocumentUseCases, NewAttachment, parse_id
 from lienthong.documents.v1 import documents_pb2 as pb
 from lienthong.documents.v1 import documents_pb2_grpc
 from lienthong.errors import InvalidArgument
@@ -36,34 +36,11 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
         return _incoming(row, self._documents.today())
 
     async def SendDocument(self, request: pb.SendDocumentRequest, context: Context) -> pb.SendDocumentResponse:
-        self._documents.authorise_sender(request.document.sender_code)
-        await self._documents.check_recipients(list(request.recipient_codes))
-        created = await self._create(request.document)
-        document_id = parse_id(created.id, "document_id")
-        registered = await self._documents.register_outgoing(document_id)
-        if registered.state == "registered":  # not already sealed automatically under the agency's policy
-            await self._documents.sign_outgoing(document_id)
-        row = await self._documents.send_outgoing(document_id, list(request.recipient_codes))
+        row = await self._documents.send_new(list(request.recipient_codes), **_draft(request.document))
         return pb.SendDocumentResponse(document=_outgoing(row))
 
     async def CreateOutgoing(self, request: pb.CreateOutgoingRequest, context: Context) -> pb.CreateOutgoingResponse:
-        return pb.CreateOutgoingResponse(document=_outgoing(await self._create(request)))
-
-    async def _create(self, request: pb.CreateOutgoingRequest) -> OutgoingRow:
-        return await self._documents.create_outgoing(
-            sender_code=request.sender_code,
-            doc_type=_doc_type(request.type),
-            subject=request.subject,
-            urgency=_urgency(request.urgency),
-            confidentiality=_confidentiality(request.confidentiality),
-            content_pdf=request.content_pdf,
-            attachments=[
-                NewAttachment(a.name, a.content_type, _KINDS.get(a.kind, AttachmentKind.ATTACHMENT), a.content)
-                for a in request.attachments
-            ],
-            business_type=_business_type(request.business_type),
-            relates_to=parse_id(request.relates_to, "relates_to") if request.relates_to else None,
-        )
+        return pb.CreateOutgoingResponse(document=_outgoing(await self._documents.create_outgoing(**_draft(request))))
 
     async def SubmitOutgoing(self, request: pb.SubmitOutgoingRequest, context: Context) -> pb.SubmitOutgoingResponse:
         row = await self._documents.submit_outgoing(parse_id(request.document_id, "document_id"))
@@ -365,3 +342,21 @@ def _history_event(record: EventRecord) -> pb.HistoryEvent:
         aggregate_id=record.aggregate_id,
         aggregate=record.aggregate,
     )
+
+
+def _draft(request: pb.CreateOutgoingRequest) -> dict[str, Any]:
+    """The arguments of a new draft (`DocumentUseCases.create_outgoing`) from its request."""
+    return {
+        "sender_code": request.sender_code,
+        "doc_type": _doc_type(request.type),
+        "subject": request.subject,
+        "urgency": _urgency(request.urgency),
+        "confidentiality": _confidentiality(request.confidentiality),
+        "content_pdf": request.content_pdf,
+        "attachments": [
+            NewAttachment(a.name, a.content_type, _KINDS.get(a.kind, AttachmentKind.ATTACHMENT), a.content)
+            for a in request.attachments
+        ],
+        "business_type": _business_type(request.business_type),
+        "relates_to": parse_id(request.relates_to, "relates_to") if request.relates_to else None,
+    }

@@ -9,7 +9,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from lienthong.documents.blobs import checked_digest, verified
+from lienthong.documents.adapters.outbound.blobs import checked_digest, verified
 from lienthong.errors import NotFound
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lienthong.email.sink import MailSink
+from lienthong.email.adapters.outbound.sink import MailSink
 
 
 @pytest.fixture

@@ -11,22 +11,22 @@ import pytest
 from google.protobuf.struct_pb2 import Struct
 
 from lienthong.consumer import LocalFollower
-from lienthong.email.application import EmailApp
-from lienthong.email.delivery import Delivery, SmtpSettings
-from lienthong.email.directory import Mailbox
-from lienthong.email.dispatch import Dispatcher
+from lienthong.email.adapters.inbound.notifier import ArrivalNotifier
+from lienthong.email.adapters.outbound.sink import MailSink, read_mailbox
+from lienthong.email.application.app import EmailApp
+from lienthong.email.application.delivery import Delivery, SmtpSettings
+from lienthong.email.application.dispatch import Dispatcher
+from lienthong.email.application.recipients import Recipient, recipients_of
+from lienthong.email.application.reminders import DailyRound
 from lienthong.email.domain.mailbox import Mailbox as OfficialMailbox
 from lienthong.email.domain.notification import Notification
-from lienthong.email.notifier import ArrivalNotifier
 from lienthong.email.projections.deadlines import Deadlines
 from lienthong.email.projections.mailboxes import MailboxRow, MailRegistry
 from lienthong.email.projections.outbox import Outbox
-from lienthong.email.recipients import Recipient, recipients_of
-from lienthong.email.reminders import DailyRound
-from lienthong.email.sink import MailSink, read_mailbox
 from lienthong.errors import FailedPrecondition, InvalidArgument
 from lienthong.events.v1 import events_pb2
 from lienthong.eventstore import store_environment
+from lienthong.identifiers_client import AgencyInfo
 from lienthong.vietnamese.calendar import VIETNAM
 
 SENDER, RECIPIENT = "000.00.12.H41", "000.00.00.H41"
@@ -68,10 +68,12 @@ def test_the_official_address_and_each_registered_mailbox_are_told_as_they_prefe
 class Agencies:
     """The agency registry as the identifiers service answers it."""
 
-    def get(self, code: str) -> Mailbox:
+    def get(self, code: str) -> AgencyInfo:
         return {
-            SENDER: Mailbox(SENDER, "Sở Thông tin và Truyền thông", "vanthu.stttt@khanhhoa.gov.vn"),
-            RECIPIENT: Mailbox(RECIPIENT, "Ủy ban nhân dân tỉnh Khánh Hòa", OFFICIAL),
+            SENDER: AgencyInfo(
+                SENDER, "Sở Thông tin và Truyền thông", "STTTT", True, "active", email="vanthu.stttt@khanhhoa.gov.vn"
+            ),
+            RECIPIENT: AgencyInfo(RECIPIENT, "Ủy ban nhân dân tỉnh Khánh Hòa", "UBND", True, "active", email=OFFICIAL),
         }[code]
 
 

@@ -10,15 +10,15 @@ from uuid import UUID
 import pytest
 
 from lienthong.consumer import LocalFollower
-from lienthong.email.application import EmailApp
-from lienthong.email.delivery import IN_DOUBT_AFTER, Delivery, SmtpSettings
-from lienthong.email.deliverylog import DeliveryLog
+from lienthong.email.adapters.outbound.deliverylog import DeliveryLog
+from lienthong.email.adapters.outbound.sink import MailSink, read_mailbox
+from lienthong.email.adapters.outbound.smtp import TemporaryDeliveryError, send_message
+from lienthong.email.application.app import EmailApp
+from lienthong.email.application.delivery import IN_DOUBT_AFTER, Delivery, SmtpSettings
 from lienthong.email.domain.notification import Notification
 from lienthong.email.domain.replies import ReplyTokens
 from lienthong.email.projections.mailboxes import MailRegistry
 from lienthong.email.projections.outbox import Outbox
-from lienthong.email.sink import MailSink, read_mailbox
-from lienthong.email.smtp import TemporaryDeliveryError, send_message
 from lienthong.eventstore import store_environment
 
 AGENCY = "000.00.00.H41"

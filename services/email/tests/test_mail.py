@@ -20,10 +20,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from lienthong.email.ports import free_port
-from lienthong.email.rendering import SUBJECT_LIMIT, render_arrival_notification
-from lienthong.email.sink import MailSink, read_mailbox
-from lienthong.email.smtp import PermanentDeliveryError, TemporaryDeliveryError, send_message
+from lienthong.email.adapters.outbound.ports import free_port
+from lienthong.email.adapters.outbound.rendering import SUBJECT_LIMIT, render_arrival_notification
+from lienthong.email.adapters.outbound.sink import MailSink, read_mailbox
+from lienthong.email.adapters.outbound.smtp import PermanentDeliveryError, TemporaryDeliveryError, send_message
 
 SUBJECT = "Báo cáo tình hình ứng dụng công nghệ thông tin quý IV"
 
@@ -211,7 +211,15 @@ def test_starttls_and_login_are_used_when_the_server_asks_for_them(
 @pytest.mark.timeout(30)
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
 def test_the_sink_runs_from_the_command_line_until_told_to_stop(tmp_path: Path, stop_signal: signal.Signals) -> None:
-    command = [sys.executable, "-m", "lienthong.email.sink", "--port", "0", "--dir", str(tmp_path / "mail")]
+    command = [
+        sys.executable,
+        "-m",
+        "lienthong.email.adapters.outbound.sink",
+        "--port",
+        "0",
+        "--dir",
+        str(tmp_path / "mail"),
+    ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None

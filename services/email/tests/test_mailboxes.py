@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from lienthong.consumer import LocalFollower
-from lienthong.email.application import EmailApp
+from lienthong.email.application.app import EmailApp
 from lienthong.email.domain.notification import Notification
 from lienthong.email.projections.mailboxes import MailRegistry
 from lienthong.errors import AlreadyExists, FailedPrecondition, InvalidArgument

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from eventsourcing.persistence import IntegrityError, Tracking
 
-from lienthong.email.application import EmailApp
+from lienthong.email.application.app import EmailApp
 from lienthong.email.domain.notification import (
     MAX_ATTEMPTS,
     DeliveryState,

@@ -13,7 +13,8 @@ from uuid import UUID, uuid4
 import pytest
 
 from lienthong.consumer import LocalFollower
-from lienthong.email.application import EmailApp
+from lienthong.email.adapters.inbound.replies import ReplyDesk, ReplyListener, load_reply_secret
+from lienthong.email.application.app import EmailApp
 from lienthong.email.domain.notification import Notification
 from lienthong.email.domain.replies import (
     ForgedReply,
@@ -23,7 +24,6 @@ from lienthong.email.domain.replies import (
     intent_of,
     notification_named,
 )
-from lienthong.email.inbound import ReplyDesk, ReplyListener, load_reply_secret
 from lienthong.email.projections.mailboxes import MailRegistry
 from lienthong.errors import FailedPrecondition, Unavailable
 from lienthong.eventstore import store_environment

@@ -10,7 +10,7 @@ import pytest
 from lienthong.consumer import LocalFollower
 from lienthong.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from lienthong.eventstore import store_environment
-from lienthong.identifiers.application import IdentifiersApp
+from lienthong.identifiers.application.app import IdentifiersApp
 from lienthong.identifiers.domain.agency import Agency, AgencyFields, AgencyState, Ending
 from lienthong.identifiers.domain.codes import IdentifierCode
 from lienthong.identifiers.domain.resolution import resolve

@@ -16,12 +16,12 @@ from PIL import Image
 from sqlalchemy import create_engine
 
 from lienthong.grpcserver.interceptors import DomainInterceptor
-from lienthong.reporting.api import ReportingServicer
+from lienthong.reporting.adapters.inbound.api import ReportingServicer
+from lienthong.reporting.application.reports import Reports
 from lienthong.reporting.projections.activity import DocumentActivity
 from lienthong.reporting.projections.agencies import AgencyTree
 from lienthong.reporting.projections.certificates import CertificateRegistry
 from lienthong.reporting.projections.mail import MailActivity
-from lienthong.reporting.reports import Reports
 from lienthong.reporting.v1 import reporting_pb2 as pb
 from lienthong.reporting.v1 import reporting_pb2_grpc
 
@@ -332,3 +332,53 @@ async def test_a_report_counts_mailboxes_and_mail_per_unit_and_rolls_them_up(
     total_row = [cell.value for cell in sheet[sheet.max_row]]
     assert total_row[header.index("Hộp thư hoạt động")] == 2
     assert total_row[header.index("Thư bị trả lại")] == 1
+
+
+async def test_certificates_are_listed_by_state_expiring_first_a_page_at_a_time(
+    reporting: reporting_pb2_grpc.ReportingServiceAsyncStub,
+    province: str,
+    activity: DocumentActivity,
+    events: DocumentEvents,
+    signing: SigningEvents,
+) -> None:
+    # Today is after 2026-11 (the clock of the test machine): cert 4 expired, cert 3 revoked, 1 and 2 active.
+    feed = [
+        signing.issued(1, events.sender, "2026-11-02T02:00:00+00:00", not_after="2030-01-01T00:00:00+00:00"),
+        signing.issued(2, province, "2026-11-02T02:00:00+00:00", not_after="2029-01-01T00:00:00+00:00"),
+        signing.issued(3, province, "2026-11-03T02:00:00+00:00", not_after="2028-01-01T00:00:00+00:00"),
+        signing.changed(3, 2, "Revoked", "2026-11-04T02:00:00+00:00"),
+        signing.issued(4, events.sender, "2026-01-02T02:00:00+00:00", not_after="2026-02-01T00:00:00+00:00"),
+    ]
+    CertificateRegistry(activity.engine).process_many("signing", list(enumerate(feed, start=1)))
+
+    everything = await reporting.ListCertificates(pb.ListCertificatesRequest(agency_code=province))
+    assert [(c.serial, c.state) for c in everything.certificates] == [
+        ("4", "expired"),
+        ("3", "revoked"),
+        ("2", "active"),
+        ("1", "active"),
+    ]
+    assert dict(everything.counts) == {"expired": 1, "revoked": 1, "active": 2}
+    assert everything.certificates[1].HasField("revoked_at")
+    assert not everything.certificates[0].HasField("revoked_at")
+
+    first = await reporting.ListCertificates(
+        pb.ListCertificatesRequest(agency_code=province, state="active", page_size=1)
+    )
+    second = await reporting.ListCertificates(
+        pb.ListCertificatesRequest(agency_code=province, state="active", page_size=1, page_token=first.next_page_token)
+    )
+    assert ([c.serial for c in first.certificates], [c.serial for c in second.certificates]) == (["2"], ["1"])
+    assert second.next_page_token == ""
+    own = await reporting.ListCertificates(pb.ListCertificatesRequest(agency_code=events.sender))
+    assert [c.serial for c in own.certificates] == ["4", "1"]  # the department's only, not the province's
+
+    for bad, reason in [
+        (pb.ListCertificatesRequest(), "agency_code is required"),
+        (pb.ListCertificatesRequest(agency_code=province, state="lost"), "state 'lost' is not one of"),
+        (pb.ListCertificatesRequest(agency_code=province, page_token="x"), "page_token 'x'"),
+    ]:
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await reporting.ListCertificates(bad)
+        assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert reason in (refused.value.details() or "")

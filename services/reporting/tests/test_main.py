@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,13 +19,13 @@ from sqlalchemy import create_engine
 from lienthong.grpcserver import Settings
 from lienthong.launcher.callers import Callers
 from lienthong.launcher.ports import free_port
-from lienthong.launcher.testing import wait_for
+from lienthong.launcher.testing import terminated, wait_for
 from lienthong.relay.topology import ROLES
 from lienthong.reporting.main import main, read_models
 from lienthong.reporting.projections.activity import DocumentActivity
 from lienthong.reporting.v1 import reporting_pb2 as pb
 from lienthong.reporting.v1 import reporting_pb2_grpc
-from lienthong.signing.platformtls import TlsDirectory
+from lienthong.signing.adapters.outbound.platformtls import TlsDirectory
 
 if TYPE_CHECKING:  # the fixtures' types; pytest imports conftest itself
     from conftest import DocumentEvents, DocumentsStream
@@ -99,12 +98,7 @@ def service(database_url: str, nats_url: str, instance: str, tmp_path: Path) -> 
         try:
             yield address
         finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                code = process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                raise
+            code = terminated(process)
     assert code == 0, (tmp_path / "reporting.log").read_text()
 
 

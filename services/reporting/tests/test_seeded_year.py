@@ -16,7 +16,7 @@ from lienthong.eventstore.chain import verify_chain
 from lienthong.grpcserver import Settings
 from lienthong.launcher.province import PROVINCE_CODE
 from lienthong.relay import StreamNames
-from lienthong.reporting.api import ReportingServicer
+from lienthong.reporting.adapters.inbound.api import ReportingServicer
 from lienthong.reporting.main import read_models, replay
 from lienthong.reporting.v1 import reporting_pb2 as pb
 from lienthong.vietnamese.calendar import vietnam_today

@@ -11,25 +11,28 @@ from lienthong.audit.accesslog import AccessLogBook
 from lienthong.audit.checkpoints import SignedCheckpoints
 from lienthong.audit.service import audit_service
 from lienthong.consumer import LocalFollower, StreamConsumer
-from lienthong.email.api import EmailServicer
-from lienthong.email.application import EmailApp
-from lienthong.email.delivery import Delivery, SmtpSettings
-from lienthong.email.deliverylog import DeliveryLog
-from lienthong.email.directory import AgencyMailboxes
-from lienthong.email.dispatch import Dispatcher
+from lienthong.consumer.pipeline import Reader, operations_service
+from lienthong.email.adapters.inbound.api import EmailServicer
+from lienthong.email.adapters.inbound.notifier import NOTIFIED, ArrivalNotifier
+from lienthong.email.adapters.inbound.replies import ReplyDesk, ReplyListener, load_reply_secret
+from lienthong.email.adapters.outbound.channels import BlockingChannel
+from lienthong.email.adapters.outbound.deliverylog import DeliveryLog
+from lienthong.email.adapters.outbound.documents import IncomingDocuments
+from lienthong.email.application.app import EmailApp
+from lienthong.email.application.delivery import Delivery, SmtpSettings
+from lienthong.email.application.dispatch import Dispatcher
+from lienthong.email.application.reminders import DailyRound
 from lienthong.email.domain.replies import ReplyTokens
-from lienthong.email.inbound import ReplyDesk, ReplyListener, load_reply_secret
-from lienthong.email.incoming import IncomingDocuments
-from lienthong.email.notifier import NOTIFIED, ArrivalNotifier
 from lienthong.email.projections.deadlines import DEADLINE_EVENTS, Deadlines
 from lienthong.email.projections.mailboxes import MailRegistry
 from lienthong.email.projections.outbox import Outbox
-from lienthong.email.reminders import DailyRound
 from lienthong.email.v1 import email_pb2, email_pb2_grpc
 from lienthong.eventstore import store_environment
 from lienthong.eventstore.chain import ChainSealer
 from lienthong.grpcserver import Service, Settings, run_service, serve
 from lienthong.grpcserver.settings import address_of
+from lienthong.identifiers_client import BlockingAgencyRegistry
+from lienthong.leases import Fence, SingleActive, lease_for
 from lienthong.relay import EventRelay, NatsLink, StreamNames
 from lienthong.relay.topology import EMAIL_DEADLINES, EMAIL_NOTIFICATIONS
 
@@ -87,7 +90,8 @@ async def run(settings: Settings) -> None:
     follower = LocalFollower(app, outbox, service=SERVICE)
     registry = MailRegistry(app.engine)
     registry_follower = LocalFollower(app, registry, service=SERVICE)
-    mailboxes = AgencyMailboxes(address_of("identifiers"))
+    identifiers = BlockingChannel(address_of("identifiers"))
+    mailboxes = BlockingAgencyRegistry(identifiers.channel)
     inbound = inbound_settings(settings)
     tokens = inbound.tokens if inbound else None
     delivery = Delivery(
@@ -102,11 +106,12 @@ async def run(settings: Settings) -> None:
     dispatcher = Dispatcher(app, mailboxes, registry)
     names = StreamNames(settings.instance)
     link = NatsLink(settings.nats_url, name=SERVICE)
+    notifier = ArrivalNotifier(app, dispatcher)
     consumer = StreamConsumer(
         link,
         stream=names.stream("documents"),
         durable=EMAIL_NOTIFICATIONS,
-        sink=ArrivalNotifier(app, dispatcher),
+        sink=notifier,
         filter_subjects=[names.subject("documents", aggregate, event) for aggregate, event in NOTIFIED],
     )
     deadlines = Deadlines(app.engine)
@@ -120,7 +125,23 @@ async def run(settings: Settings) -> None:
     daily = DailyRound(
         app, dispatcher, deadlines, registry, mailboxes, hour=int(os.environ.get("LIENTHONG_MAIL_DAILY_HOUR", "7"))
     )
-    relay = EventRelay(app, link, service=SERVICE, names=names)
+    # One replica at a time consumes the document streams (in order), delivers mail, runs the daily round,
+    # relays, seals and has the chain signed: the holder of the service's lease.
+    fence = Fence(lease_for(app.engine, SERVICE))
+    relay = EventRelay(app, link, service=SERVICE, names=names, guard=fence.check)
+    single = SingleActive(
+        fence,
+        [
+            consumer.run,
+            deadline_consumer.run,
+            daily.run,
+            delivery.run,
+            relay.run,
+            ChainSealer(app, fence.check).run,
+            SignedCheckpoints(app, SERVICE, guard=fence.check).run,
+        ],
+        name=SERVICE,
+    )
     servicer = EmailServicer(outbox, app, registry, registry_follower, mailboxes)
 
     listener = None
@@ -134,7 +155,7 @@ async def run(settings: Settings) -> None:
         if listener is not None:
             listener.stop()
         documents.close()
-        mailboxes.close()
+        identifiers.close()
         await link.close()
 
     await serve(
@@ -145,17 +166,20 @@ async def run(settings: Settings) -> None:
                 lambda server: email_pb2_grpc.add_EmailServiceServicer_to_server(servicer, server),
             ),
             audit_service(app, SERVICE),
+            operations_service(
+                SERVICE,
+                [
+                    Reader(outbox.name, outbox),
+                    Reader(registry.name, registry),
+                    Reader(EMAIL_NOTIFICATIONS, notifier, names.stream("documents"), EMAIL_NOTIFICATIONS),
+                    Reader(deadlines.name, deadlines, names.stream("documents"), EMAIL_DEADLINES),
+                ],
+                app=app,
+                relay=relay,
+                link=link,
+            ),
         ],
-        background=[
-            consumer.run,
-            deadline_consumer.run,
-            daily.run,
-            delivery.run,
-            relay.run,
-            registry_follower.run,
-            ChainSealer(app).run,
-            SignedCheckpoints(app, SERVICE).run,
-        ],
+        background=[single.run, registry_follower.run],
         cleanup=[close],
         record_denial=AccessLogBook(app).denied,
     )

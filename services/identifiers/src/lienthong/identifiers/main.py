@@ -8,13 +8,15 @@ from lienthong.audit.accesslog import AccessLogBook
 from lienthong.audit.checkpoints import SignedCheckpoints
 from lienthong.audit.service import audit_service
 from lienthong.consumer import LocalFollower
+from lienthong.consumer.pipeline import Reader, operations_service
 from lienthong.eventstore import store_environment
 from lienthong.eventstore.chain import ChainSealer
 from lienthong.grpcserver import Service, Settings, run_service, serve
-from lienthong.identifiers.api import IdentifiersServicer
-from lienthong.identifiers.application import IdentifiersApp
+from lienthong.identifiers.adapters.inbound.api import IdentifiersServicer
+from lienthong.identifiers.application.app import IdentifiersApp
 from lienthong.identifiers.projections.registry import Registry
 from lienthong.identifiers.v1 import identifiers_pb2, identifiers_pb2_grpc
+from lienthong.leases import Fence, SingleActive, lease_for
 from lienthong.relay import EventRelay, NatsLink, StreamNames
 
 SERVICE = "identifiers"
@@ -31,7 +33,14 @@ async def run(settings: Settings) -> None:
     await asyncio.to_thread(follower.catch_up)
     servicer = IdentifiersServicer(app, registry, follower)
     link = NatsLink(settings.nats_url, name=SERVICE)
-    relay = EventRelay(app, link, service=SERVICE, names=StreamNames(settings.instance))
+    # One replica at a time relays, seals the chain and has it signed: the holder of the service's lease.
+    fence = Fence(lease_for(app.engine, SERVICE))
+    relay = EventRelay(app, link, service=SERVICE, names=StreamNames(settings.instance), guard=fence.check)
+    single = SingleActive(
+        fence,
+        [relay.run, ChainSealer(app, fence.check).run, SignedCheckpoints(app, SERVICE, guard=fence.check).run],
+        name=SERVICE,
+    )
     await serve(
         settings,
         [
@@ -40,8 +49,9 @@ async def run(settings: Settings) -> None:
                 lambda server: identifiers_pb2_grpc.add_IdentifiersServiceServicer_to_server(servicer, server),
             ),
             audit_service(app, SERVICE),
+            operations_service(SERVICE, [Reader(registry.name, registry)], app=app, relay=relay),
         ],
-        background=[relay.run, follower.run, ChainSealer(app).run, SignedCheckpoints(app, SERVICE).run],
+        background=[single.run, follower.run],
         cleanup=[link.close],
         record_denial=AccessLogBook(app).denied,
     )

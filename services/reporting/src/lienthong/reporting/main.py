@@ -1,12 +1,13 @@
 """Wiring of the reporting service: read models, their JetStream consumers, gRPC server.
 
 python -m lienthong.reporting.main           serve (LIENTHONG_* settings, see lienthong.grpcserver.settings)
-python -m lienthong.reporting.main rebuild   empty the read models, with the service stopped; the next
-                                             start replays the identifiers, documents, signing and
+python -m lienthong.reporting.main rebuild   empty the read models; the running service (or the next
+                                             start) replays the identifiers, documents, signing and
                                              email streams from their first events
 python -m lienthong.reporting.main rebuild --replay
-                                             the same, then replay every stream to its end now,
-                                             showing progress, so that the service starts caught up
+                                             the same, then replay every stream to its end now, showing
+                                             progress (events, total, rate, time left); the service
+                                             may run meanwhile: the two take turns and lose nothing
 """
 
 from __future__ import annotations
@@ -21,15 +22,17 @@ from nats.js.errors import NotFoundError
 from sqlalchemy import create_engine, make_url
 
 from lienthong.consumer import SqlProjection, StreamConsumer
+from lienthong.consumer.pipeline import Reader, operations_service
 from lienthong.grpcserver import Service, Settings, serve, setup_process
+from lienthong.leases import Fence, SingleActive, lease_for
 from lienthong.relay import NatsLink, StreamNames
 from lienthong.relay.topology import REPORTING, REPORTING_REBUILD
-from lienthong.reporting.api import ReportingServicer
+from lienthong.reporting.adapters.inbound.api import ReportingServicer
+from lienthong.reporting.application.reports import Reports
 from lienthong.reporting.projections.activity import DocumentActivity
 from lienthong.reporting.projections.agencies import AgencyTree
 from lienthong.reporting.projections.certificates import CertificateRegistry
 from lienthong.reporting.projections.mail import MailActivity
-from lienthong.reporting.reports import Reports
 from lienthong.reporting.v1 import reporting_pb2, reporting_pb2_grpc
 
 SERVICE = "reporting"
@@ -46,7 +49,7 @@ def main(argv: list[str] | None = None) -> None:
         case ["rebuild", *flags] if set(flags) <= {"--replay"}:
             models = read_models(settings)
             removed = sum(model.empty() for model in models.by_stream().values())
-            print(f"reporting read models emptied ({removed} rows removed); the next start replays the streams")
+            print(f"reporting read models emptied ({removed} rows removed); they are fed again from the streams")
             if flags:
                 asyncio.run(replay(settings, models))
         case _:
@@ -95,7 +98,8 @@ async def replay(settings: Settings, models: ReadModels) -> None:
                 if now - last_print >= 1 or done == total:
                     last_print = now
                     rate = done / max(now - started, 1e-6)
-                    print(f"{stream}: {done:,}/{total:,} events ({rate:,.0f} events/s)", flush=True)
+                    left = (total - done) / rate if rate else 0.0
+                    print(f"{stream}: {done:,}/{total:,} events ({rate:,.0f} events/s, {left:,.0f} s left)", flush=True)
 
             try:
                 taken = await consumer.catch_up(show)
@@ -118,15 +122,28 @@ async def run(settings: Settings) -> None:
         for service, sink in models.by_stream().items()
     ]
     servicer = ReportingServicer(models.activity, models.reports())
+    # The streams are consumed in order by one replica at a time (the holder of the service's lease); every
+    # replica answers from the read models' tables.
+    single = SingleActive(
+        Fence(lease_for(models.activity.engine, SERVICE)), [consumer.run for consumer in consumers], name=SERVICE
+    )
     await serve(
         settings,
         [
             Service(
                 reporting_pb2.DESCRIPTOR.services_by_name["ReportingService"].full_name,
                 lambda server: reporting_pb2_grpc.add_ReportingServiceServicer_to_server(servicer, server),
-            )
+            ),
+            operations_service(
+                SERVICE,
+                [
+                    Reader(sink.name, sink, names.stream(service), REPORTING)
+                    for service, sink in models.by_stream().items()
+                ],
+                link=link,
+            ),
         ],
-        background=[consumer.run for consumer in consumers],
+        background=[single.run],
         cleanup=[link.close],
     )
 

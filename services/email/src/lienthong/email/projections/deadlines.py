@@ -6,10 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from google.protobuf.json_format import MessageToDict
 from sqlalchemy import Boolean, Column, Connection, Date, MetaData, String, Table, Text, insert, select, update
 
-from lienthong.consumer import SqlProjection
+from lienthong.consumer import SqlProjection, data_of
 from lienthong.events.v1 import events_pb2
 
 # The IncomingDocument events this read model follows.
@@ -49,7 +48,7 @@ class Deadlines(SqlProjection):
     def apply(self, connection: Connection, envelope: events_pb2.EventEnvelope) -> None:
         if envelope.aggregate != "IncomingDocument":
             return
-        data = MessageToDict(envelope.data)
+        data = data_of(envelope)
         table = self.deadlines
         row = table.c.incoming_id == envelope.aggregate_id
         match envelope.event:

@@ -2,19 +2,86 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from google.protobuf.json_format import MessageToDict
-from sqlalchemy import Boolean, Column, Connection, Integer, MetaData, String, Table, Text, func, insert, select, update
+from sqlalchemy import Boolean, Column, Connection, Integer, MetaData, String, Table, Text, func, select
 
-from lienthong.consumer import SqlProjection, UtcDateTime, utc_row
+from lienthong.consumer import SqlProjection, UtcDateTime, data_of, utc_row
+from lienthong.consumer.rows import RowCache
 from lienthong.email.domain.mailbox import NOTIFICATION_KINDS
 from lienthong.events.v1 import events_pb2
 from lienthong.vietnamese.calendar import start_of_vietnam_day
 
 # Notification event → the delivery outcome it counts as.
 _OUTCOMES = {"Sent": "sent", "DeliveryConfirmed": "sent", "Deferred": "deferred", "Bounced": "bounced"}
+
+
+class _RegistryRows:
+    """The rows of the mail registry one batch changes (see `RowCache`)."""
+
+    def __init__(self, registry: MailRegistry, connection: Connection) -> None:
+        self.mailboxes = RowCache(connection, registry.mailboxes)
+        self.deliveries = RowCache(connection, registry.deliveries)
+        self.states = RowCache(connection, registry.states)
+        self.agencies = RowCache(connection, registry.agencies)
+
+    def flush(self) -> None:
+        for rows in (self.mailboxes, self.deliveries, self.states, self.agencies):
+            rows.flush()
+
+    def apply(self, envelope: events_pb2.EventEnvelope) -> None:
+        at = envelope.occurred_at.ToDatetime(tzinfo=UTC)
+        key = envelope.aggregate_id
+        if envelope.aggregate == "Mailbox":
+            data = data_of(envelope)
+            if envelope.event == "Provisioned":
+                self.mailboxes.put(
+                    {
+                        "mailbox_id": key,
+                        "address": data["address"],
+                        "agency_code": data["agency_code"],
+                        "holder": data["holder"],
+                        "state": "active",
+                        "provisioned_at": at,
+                        "kinds": ",".join(NOTIFICATION_KINDS),
+                        "digest": False,
+                    }
+                )
+                self._state_changed(envelope, data["agency_code"], "active", at)
+            elif envelope.event == "PreferencesSet":
+                kinds = ",".join(data.get("kinds", []))
+                self.mailboxes.update(key, kinds=kinds, digest=bool(data.get("digest", False)))
+            else:
+                state = {"Reactivated": "active", "Suspended": "suspended", "Deleted": "deleted"}[envelope.event]
+                mailbox = self.mailboxes.update(key, state=state)
+                if mailbox is None:
+                    raise LookupError(f"no mailbox {key} was provisioned")
+                self._state_changed(envelope, mailbox["agency_code"], state, at)
+        elif envelope.aggregate == "Notification":
+            if envelope.event == "Queued":
+                self.agencies.put({"notification_id": key, "agency_code": data_of(envelope)["agency_code"]})
+                return
+            outcome = _OUTCOMES.get(envelope.event)
+            if outcome is None:  # an attempt started or interrupted is no outcome
+                return
+            notification = self.agencies.get(key)
+            if notification is None:
+                raise LookupError(f"no notification {key} was queued")
+            self.deliveries.put(
+                {
+                    "notification_id": key,
+                    "version": str(envelope.version),
+                    "agency_code": notification["agency_code"],
+                    "outcome": outcome,
+                    "at": at,
+                }
+            )
+
+    def _state_changed(self, envelope: events_pb2.EventEnvelope, agency: str, state: str, at: datetime) -> None:
+        row = {"mailbox_id": envelope.aggregate_id, "version": envelope.version, "agency_code": agency}
+        self.states.put(row | {"state": state, "at": at})
 
 
 @dataclass(frozen=True)
@@ -84,66 +151,21 @@ class MailRegistry(SqlProjection):
         )
 
     def apply(self, connection: Connection, envelope: events_pb2.EventEnvelope) -> None:
-        data = MessageToDict(envelope.data)
-        at = envelope.occurred_at.ToDatetime(tzinfo=UTC)
-        key = envelope.aggregate_id
-        if envelope.aggregate == "Mailbox":
-            if envelope.event == "Provisioned":
-                connection.execute(
-                    insert(self.mailboxes).values(
-                        mailbox_id=key,
-                        address=data["address"],
-                        agency_code=data["agency_code"],
-                        holder=data["holder"],
-                        state="active",
-                        provisioned_at=at,
-                        kinds=",".join(NOTIFICATION_KINDS),
-                        digest=False,
-                    )
-                )
-                self._state_changed(connection, envelope, data["agency_code"], "active", at)
-            elif envelope.event == "PreferencesSet":
-                kinds = ",".join(data.get("kinds", []))
-                connection.execute(
-                    update(self.mailboxes)
-                    .where(self.mailboxes.c.mailbox_id == key)
-                    .values(kinds=kinds, digest=bool(data.get("digest", False)))
-                )
-            else:
-                state = {"Reactivated": "active", "Suspended": "suspended", "Deleted": "deleted"}[envelope.event]
-                connection.execute(update(self.mailboxes).where(self.mailboxes.c.mailbox_id == key).values(state=state))
-                agency = connection.execute(
-                    select(self.mailboxes.c.agency_code).where(self.mailboxes.c.mailbox_id == key)
-                ).scalar_one()
-                self._state_changed(connection, envelope, agency, state, at)
-        elif envelope.aggregate == "Notification":
-            if envelope.event == "Queued":
-                connection.execute(insert(self.agencies).values(notification_id=key, agency_code=data["agency_code"]))
-                return
-            outcome = _OUTCOMES.get(envelope.event)
-            if outcome is None:  # an attempt started or interrupted is no outcome
-                return
-            agency = connection.execute(
-                select(self.agencies.c.agency_code).where(self.agencies.c.notification_id == key)
-            ).scalar_one()
-            connection.execute(
-                insert(self.deliveries).values(
-                    notification_id=key,
-                    version=str(envelope.version),
-                    agency_code=agency,
-                    outcome=outcome,
-                    at=at,
-                )
-            )
+        self.apply_batch(connection, [(0, envelope)])
 
-    def _state_changed(
-        self, connection: Connection, envelope: events_pb2.EventEnvelope, agency: str, state: str, at: datetime
-    ) -> None:
-        connection.execute(
-            insert(self.states).values(
-                mailbox_id=envelope.aggregate_id, version=envelope.version, agency_code=agency, state=state, at=at
-            )
+    def apply_batch(self, connection: Connection, events: Sequence[tuple[int, events_pb2.EventEnvelope]]) -> None:
+        """The batch's rows read in one SELECT per table, changed in memory, written back set-based."""
+        rows = _RegistryRows(self, connection)
+        envelopes = [envelope for _, envelope in events]
+        rows.mailboxes.preload(
+            e.aggregate_id for e in envelopes if e.aggregate == "Mailbox" and e.event != "Provisioned"
         )
+        rows.agencies.preload(
+            e.aggregate_id for e in envelopes if e.aggregate == "Notification" and e.event in _OUTCOMES
+        )
+        for envelope in envelopes:
+            rows.apply(envelope)
+        rows.flush()
 
     def state_of(self, address: str) -> str | None:
         with self.engine.connect() as connection:

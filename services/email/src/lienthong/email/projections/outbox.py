@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from google.protobuf.json_format import MessageToDict
-from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, Text, insert, or_, select, update
+from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, Text, or_, select
 
-from lienthong.consumer import SqlProjection, UtcDateTime, utc_row
+from lienthong.consumer import SqlProjection, UtcDateTime, data_of, utc_row
+from lienthong.consumer.rows import RowCache
 from lienthong.events.v1 import events_pb2
 
 
@@ -46,47 +47,16 @@ class Outbox(SqlProjection):
         )
 
     def apply(self, connection: Connection, envelope: events_pb2.EventEnvelope) -> None:
-        if envelope.aggregate != "Notification":
-            return
-        data = MessageToDict(envelope.data)
-        at = envelope.occurred_at.ToDatetime(tzinfo=UTC)
-        table = self.notifications
-        row = table.c.id == envelope.aggregate_id
-        match envelope.event:
-            case "Queued":
-                connection.execute(
-                    insert(table).values(
-                        id=envelope.aggregate_id,
-                        agency_code=data["agency_code"],
-                        to_address=data["to_address"],
-                        subject=data["subject"],
-                        state="queued",
-                        document_id=data["document_id"],
-                        attempts=0,
-                        updated_at=at,
-                    )
-                )
-            case "AttemptStarted":
-                connection.execute(update(table).where(row).values(state="sending", updated_at=at))
-            case "Interrupted":
-                connection.execute(update(table).where(row).values(state="queued", updated_at=at))
-            case "Sent" | "DeliveryConfirmed":
-                connection.execute(
-                    update(table).where(row).values(state="sent", attempts=table.c.attempts + 1, updated_at=at)
-                )
-            case "Deferred":
-                next_at = datetime.fromisoformat(data["next_attempt_at"]).astimezone(UTC)
-                connection.execute(
-                    update(table)
-                    .where(row)
-                    .values(state="deferred", attempts=table.c.attempts + 1, next_attempt_at=next_at, updated_at=at)
-                )
-            case "Bounced":
-                connection.execute(
-                    update(table).where(row).values(state="bounced", attempts=table.c.attempts + 1, updated_at=at)
-                )
-            case _:
-                pass
+        self.apply_batch(connection, [(0, envelope)])
+
+    def apply_batch(self, connection: Connection, events: Sequence[tuple[int, events_pb2.EventEnvelope]]) -> None:
+        """The batch's notifications read in one SELECT, changed in memory, written back set-based."""
+        rows = RowCache(connection, self.notifications)
+        notices = [envelope for _, envelope in events if envelope.aggregate == "Notification"]
+        rows.preload(envelope.aggregate_id for envelope in notices if envelope.event != "Queued")
+        for envelope in notices:
+            _apply_notification(rows, envelope)
+        rows.flush()
 
     def due(self, now: datetime, limit: int = 100) -> list[str]:
         """Ids of the notifications to send now: queued, or deferred until a time that has come."""
@@ -121,3 +91,37 @@ class Outbox(SqlProjection):
         with self.engine.connect() as connection:
             rows = connection.execute(query).all()
         return [NotificationRow(**utc_row(row._mapping)) for row in rows]
+
+
+def _apply_notification(rows: RowCache, envelope: events_pb2.EventEnvelope) -> None:
+    at = envelope.occurred_at.ToDatetime(tzinfo=UTC)
+    key = envelope.aggregate_id
+    match envelope.event:
+        case "Queued":
+            data = data_of(envelope)
+            rows.put(
+                {
+                    "id": key,
+                    "agency_code": data["agency_code"],
+                    "to_address": data["to_address"],
+                    "subject": data["subject"],
+                    "state": "queued",
+                    "document_id": data["document_id"],
+                    "attempts": 0,
+                    "updated_at": at,
+                }
+            )
+        case "AttemptStarted":
+            rows.update(key, state="sending", updated_at=at)
+        case "Interrupted":
+            rows.update(key, state="queued", updated_at=at)
+        case "Sent" | "DeliveryConfirmed" | "Bounced" | "Deferred":
+            if (row := rows.get(key)) is None:
+                return
+            state = {"Deferred": "deferred", "Bounced": "bounced"}.get(envelope.event, "sent")
+            rows.update(key, state=state, attempts=row["attempts"] + 1, updated_at=at)
+            if envelope.event == "Deferred":
+                next_at = datetime.fromisoformat(data_of(envelope)["next_attempt_at"]).astimezone(UTC)
+                rows.update(key, next_attempt_at=next_at)
+        case _:
+            pass

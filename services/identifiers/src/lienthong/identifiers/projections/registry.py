@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from google.protobuf.json_format import MessageToDict
 from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, Text, insert, select, update
 
-from lienthong.consumer import SqlProjection, UtcDateTime, utc_row
+from lienthong.consumer import SqlProjection, UtcDateTime, data_of, utc_row
 from lienthong.events.v1 import events_pb2
 from lienthong.identifiers.domain.agency import AgencyFields
 from lienthong.identifiers.domain.resolution import RegistryEntry
@@ -84,7 +83,7 @@ class Registry(SqlProjection):
     def apply(self, connection: Connection, envelope: events_pb2.EventEnvelope) -> None:
         if envelope.aggregate != "Agency":
             return
-        data = MessageToDict(envelope.data)
+        data = data_of(envelope)
         table = self.agencies
         if envelope.event == "Registered":
             connection.execute(

@@ -26,6 +26,7 @@ class CertificateRecord:
     not_after: datetime
     revoked_at: datetime | None = None
     suspensions: tuple[tuple[datetime, datetime | None], ...] = ()  # (from, to); to None: still suspended
+    serial: str = ""
 
     def state_at(self, moment: datetime) -> str:
         """The certificate's state at `moment` (the signing service judges signatures the same way)."""

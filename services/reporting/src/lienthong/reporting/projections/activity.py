@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from google.protobuf.json_format import MessageToDict
-from sqlalchemy import BigInteger, Column, Connection, Date, MetaData, String, Table, select, update
+from sqlalchemy import BigInteger, Column, Connection, Date, MetaData, String, Table, select
 
-from lienthong.consumer import SqlProjection, UtcDateTime, utc_row
+from lienthong.consumer import SqlProjection, UtcDateTime, data_of, utc_row
+from lienthong.consumer.rows import RowCache
 from lienthong.events.v1 import events_pb2
 from lienthong.reporting.domain.days import reporting_day
 from lienthong.reporting.domain.report import Counts, Processing, ProcessingRecord, processing_summary
 from lienthong.reporting.projections.periods import within
-from lienthong.reporting.projections.upserts import insert_of, inserted
 
 
 @dataclass(frozen=True)
@@ -98,73 +98,16 @@ class DocumentActivity(SqlProjection):
         )
 
     def apply(self, connection: Connection, envelope: events_pb2.EventEnvelope) -> None:
-        data = MessageToDict(envelope.data)
-        match envelope.aggregate, envelope.event:
-            case "OutgoingDocument", "Drafted":
-                self._outgoing(connection, envelope.aggregate_id, data["sender_code"])
-                row = self.outgoing.c.outgoing_id == envelope.aggregate_id
-                connection.execute(update(self.outgoing).where(row).values(doc_type=data["doc_type"]))
-            case "OutgoingDocument", "Signed":
-                self._signed(connection, envelope.aggregate_id)
-            case "OutgoingDocument", "Sent":
-                self._sent(connection, envelope.aggregate_id, data["sender_code"], reporting_day(data["sent_at"]))
-            case "IncomingDocument", "Arrived":
-                self._arrived(connection, envelope.aggregate_id, data["recipient_code"], data["arrived_at"])
-            case "IncomingDocument", "Refused":
-                self._count(connection, data["recipient_code"], reporting_day(data["at"]), "refused")
-            case "IncomingDocument", "Recalled":
-                self._recalled(connection, envelope.aggregate_id, reporting_day(data["at"]))
-            case "IncomingDocument", "Assigned":
-                due_on = date.fromisoformat(data["due_on"]) if data.get("due_on") else None
-                self._processing(connection, envelope.aggregate_id, due_on=due_on)
-            case "IncomingDocument", "Completed":
-                self._processing(connection, envelope.aggregate_id, completed_at=datetime.fromisoformat(data["at"]))
-            case _:
-                pass  # not an indicator of this read model; its position is recorded all the same
+        self.apply_batch(connection, [(0, envelope)])
 
-    def _outgoing(self, connection: Connection, outgoing_id: str, sender_code: str) -> None:
-        """The document's row, created by whichever of its events comes first."""
-        row = insert_of(connection, self.outgoing).values(outgoing_id=outgoing_id, sender_code=sender_code)
-        connection.execute(row.on_conflict_do_nothing())
-
-    def _signed(self, connection: Connection, outgoing_id: str) -> None:
-        row = self.outgoing.c.outgoing_id == outgoing_id
-        connection.execute(update(self.outgoing).where(row).values(signatures=self.outgoing.c.signatures + 1))
-
-    def _sent(self, connection: Connection, outgoing_id: str, sender_code: str, day: date) -> None:
-        self._outgoing(connection, outgoing_id, sender_code)
-        not_yet_sent = (self.outgoing.c.outgoing_id == outgoing_id) & self.outgoing.c.sent_on.is_(None)
-        first = update(self.outgoing).where(not_yet_sent).values(sent_on=day).returning(self.outgoing.c.signatures)
-        signatures = connection.execute(first).scalar_one_or_none()
-        if signatures is not None:
-            self._count(connection, sender_code, day, "sent")
-            if signatures > 0:
-                self._count(connection, sender_code, day, "sent_signed")
-
-    def _recalled(self, connection: Connection, incoming_id: str, day: date) -> None:
-        copy = select(self.processing.c.agency_code).where(self.processing.c.incoming_id == incoming_id)
-        agency_code = connection.execute(copy).scalar_one_or_none()
-        if agency_code is not None:
-            self._count(connection, agency_code, day, "recalled")
-
-    def _arrived(self, connection: Connection, incoming_id: str, recipient_code: str, timestamp: str) -> None:
-        arrived_at = datetime.fromisoformat(timestamp)
-        day = reporting_day(timestamp)
-        first = insert_of(connection, self.processing).values(
-            incoming_id=incoming_id, agency_code=recipient_code, arrived_on=day, arrived_at=arrived_at
-        )
-        if inserted(connection, first, self.processing.c.incoming_id):
-            self._count(connection, recipient_code, day, "received")
-
-    def _count(self, connection: Connection, agency_code: str, day: date, column: str) -> None:
-        values: dict[str, Any] = {"agency_code": agency_code, "day": day} | dict.fromkeys(COUNTERS, 0) | {column: 1}
-        statement = insert_of(connection, self.daily).values(values)
-        increment = {column: self.daily.c[column] + 1}
-        connection.execute(statement.on_conflict_do_update(index_elements=["agency_code", "day"], set_=increment))
-
-    def _processing(self, connection: Connection, incoming_id: str, **values: object) -> None:
-        row = self.processing.c.incoming_id == incoming_id
-        connection.execute(update(self.processing).where(row).values(**values))
+    def apply_batch(self, connection: Connection, events: Sequence[tuple[int, events_pb2.EventEnvelope]]) -> None:
+        """The batch's rows read in one SELECT per table, counted in memory, written back set-based."""
+        rows = _ActivityRows(self, connection)
+        envelopes = [(envelope, data_of(envelope)) for _, envelope in events]
+        rows.preload(envelopes)
+        for envelope, data in envelopes:
+            rows.apply(envelope, data)
+        rows.flush()
 
     def agency_stats(self, agency_code: str, from_day: date | None, to_day: date | None) -> AgencyStats:
         """Totals and per-day counts of an agency from `from_day` to `to_day` (inclusive; None: unbounded)."""
@@ -197,6 +140,94 @@ class DocumentActivity(SqlProjection):
         query = within(query, self.daily.c.day, from_day, to_day)
         with self.engine.connect() as connection:
             return [Counts(**row._mapping) for row in connection.execute(query)]
+
+
+class _ActivityRows:
+    """The rows of the activity read model one batch changes (see `RowCache`)."""
+
+    def __init__(self, activity: DocumentActivity, connection: Connection) -> None:
+        self.daily = RowCache(connection, activity.daily)
+        self.outgoing = RowCache(connection, activity.outgoing)
+        self.processing = RowCache(connection, activity.processing)
+
+    def preload(self, events: Sequence[tuple[events_pb2.EventEnvelope, dict[str, Any]]]) -> None:
+        outgoing, processing, days = [], [], []
+        for envelope, data in events:
+            if envelope.aggregate == "OutgoingDocument":
+                outgoing.append(envelope.aggregate_id)
+                if envelope.event == "Sent":
+                    days.append((data["sender_code"], reporting_day(data["sent_at"])))
+            elif envelope.aggregate == "IncomingDocument":
+                processing.append(envelope.aggregate_id)
+                if envelope.event == "Arrived":
+                    days.append((data["recipient_code"], reporting_day(data["arrived_at"])))
+                elif envelope.event == "Refused":
+                    days.append((data["recipient_code"], reporting_day(data["at"])))
+        self.outgoing.preload(outgoing)
+        self.processing.preload(processing)
+        self.daily.preload(days)
+
+    def flush(self) -> None:
+        self.daily.flush()
+        self.outgoing.flush()
+        self.processing.flush()
+
+    def apply(self, envelope: events_pb2.EventEnvelope, data: dict[str, Any]) -> None:
+        key = envelope.aggregate_id
+        match envelope.aggregate, envelope.event:
+            case "OutgoingDocument", "Drafted":
+                self._outgoing(key, data["sender_code"])["doc_type"] = data["doc_type"]
+            case "OutgoingDocument", "Signed":
+                if (row := self.outgoing.get(key)) is not None:
+                    self.outgoing.update(key, signatures=row["signatures"] + 1)
+            case "OutgoingDocument", "Sent":
+                self._sent(key, data["sender_code"], reporting_day(data["sent_at"]))
+            case "IncomingDocument", "Arrived":
+                self._arrived(key, data["recipient_code"], data["arrived_at"])
+            case "IncomingDocument", "Refused":
+                self._count(data["recipient_code"], reporting_day(data["at"]), "refused")
+            case "IncomingDocument", "Recalled":
+                if (copy := self.processing.get(key)) is not None:
+                    self._count(copy["agency_code"], reporting_day(data["at"]), "recalled")
+            case "IncomingDocument", "Assigned":
+                due_on = date.fromisoformat(data["due_on"]) if data.get("due_on") else None
+                self.processing.update(key, due_on=due_on)
+            case "IncomingDocument", "Completed":
+                self.processing.update(key, completed_at=datetime.fromisoformat(data["at"]))
+            case _:
+                pass  # not an indicator of this read model; its position is recorded all the same
+
+    def _outgoing(self, outgoing_id: str, sender_code: str) -> dict[str, Any]:
+        """The document's row, created by whichever of its events comes first."""
+        row = self.outgoing.get(outgoing_id)
+        if row is None:
+            return self.outgoing.put({"outgoing_id": outgoing_id, "sender_code": sender_code})
+        return self.outgoing.update(outgoing_id) or row
+
+    def _sent(self, outgoing_id: str, sender_code: str, day: date) -> None:
+        row = self._outgoing(outgoing_id, sender_code)
+        if row["sent_on"] is None:  # the first `Sent` counts; the same delivered again does not
+            row["sent_on"] = day
+            self._count(sender_code, day, "sent")
+            if row["signatures"] > 0:
+                self._count(sender_code, day, "sent_signed")
+
+    def _arrived(self, incoming_id: str, recipient_code: str, timestamp: str) -> None:
+        if self.processing.get(incoming_id) is not None:
+            return
+        day = reporting_day(timestamp)
+        arrived_at = datetime.fromisoformat(timestamp)
+        self.processing.put(
+            {"incoming_id": incoming_id, "agency_code": recipient_code, "arrived_on": day, "arrived_at": arrived_at}
+        )
+        self._count(recipient_code, day, "received")
+
+    def _count(self, agency_code: str, day: date, column: str) -> None:
+        row = self.daily.get((agency_code, day))
+        if row is None:
+            self.daily.put({"agency_code": agency_code, "day": day} | dict.fromkeys(COUNTERS, 0) | {column: 1})
+        else:
+            self.daily.update((agency_code, day), **{column: row[column] + 1})
 
 
 __all__ = ["AgencyStats", "DayCount", "DocumentActivity", "Processing"]

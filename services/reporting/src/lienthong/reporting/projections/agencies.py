@@ -6,10 +6,9 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date
 
-from google.protobuf.json_format import MessageToDict
 from sqlalchemy import BigInteger, Column, Connection, Date, Integer, MetaData, String, Table, func, select, update
 
-from lienthong.consumer import SqlProjection
+from lienthong.consumer import SqlProjection, data_of
 from lienthong.events.v1 import events_pb2
 from lienthong.reporting.projections.periods import within
 from lienthong.vietnamese.calendar import vietnam_date
@@ -63,7 +62,7 @@ class AgencyTree(SqlProjection):
         change = CHANGES.get(envelope.event)
         if envelope.aggregate != "Agency" or change is None:
             return
-        data = MessageToDict(envelope.data)
+        data = data_of(envelope)
         row = self.agencies.c.aggregate_id == envelope.aggregate_id
         match envelope.event:
             case "Registered":

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from typing import Any
 
-from google.protobuf.json_format import MessageToDict
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -17,14 +18,13 @@ from sqlalchemy import (
     case,
     func,
     select,
-    update,
 )
 
-from lienthong.consumer import SqlProjection, UtcDateTime, utc
+from lienthong.consumer import SqlProjection, UtcDateTime, data_of, utc
+from lienthong.consumer.rows import RowCache
 from lienthong.events.v1 import events_pb2
 from lienthong.reporting.domain.certificates import CertificateRecord, RegistrationRecord, SigningCounts
 from lienthong.reporting.projections.periods import within
-from lienthong.reporting.projections.upserts import insert_of
 from lienthong.vietnamese.calendar import vietnam_date
 
 
@@ -91,66 +91,15 @@ class CertificateRegistry(SqlProjection):
         )
 
     def apply(self, connection: Connection, envelope: events_pb2.EventEnvelope) -> None:
-        data = MessageToDict(envelope.data)
-        key = envelope.aggregate_id
-        occurred_at = envelope.occurred_at.ToDatetime(tzinfo=UTC)
-        certificate = self.certificates.c.aggregate_id == key
-        match envelope.aggregate, envelope.event:
-            case "Certificate", "Issued":
-                row = insert_of(connection, self.certificates).values(
-                    aggregate_id=key,
-                    serial=data["serial"],
-                    agency_code=data["agency_code"],
-                    kind=data["kind"],
-                    issued_at=occurred_at,
-                    not_before=_moment(data["not_before"]),
-                    not_after=_moment(data["not_after"]),
-                )
-                connection.execute(row.on_conflict_do_nothing())
-            case "Certificate", "Suspended":
-                row = insert_of(connection, self.suspensions).values(
-                    aggregate_id=key, version=envelope.version, started_at=_moment(data["at"])
-                )
-                connection.execute(row.on_conflict_do_nothing())
-            case "Certificate", "Reactivated":
-                open_one = (self.suspensions.c.aggregate_id == key) & self.suspensions.c.ended_at.is_(None)
-                connection.execute(update(self.suspensions).where(open_one).values(ended_at=_moment(data["at"])))
-            case "Certificate", "Revoked":
-                connection.execute(update(self.certificates).where(certificate).values(revoked_at=_moment(data["at"])))
-            case "Certificate", "SignatureMade":
-                agency = connection.execute(select(self.certificates.c.agency_code).where(certificate)).scalar()
-                row = insert_of(connection, self.signatures).values(
-                    aggregate_id=key,
-                    version=envelope.version,
-                    agency_code=agency or "",
-                    day=vietnam_date(_moment(data["signed_at"])),
-                    automatic=bool(data.get("policy")),
-                )
-                connection.execute(row.on_conflict_do_nothing())
-            case "RegistrationRequest", "Requested":
-                row = insert_of(connection, self.registrations).values(
-                    aggregate_id=key,
-                    agency_code=data["agency_code"],
-                    kind=data["kind"],
-                    requested_at=_moment(data["requested_at"]),
-                )
-                connection.execute(row.on_conflict_do_nothing())
-            case "RegistrationRequest", "Fulfilled":
-                request = self.registrations.c.aggregate_id == key
-                connection.execute(
-                    update(self.registrations)
-                    .where(request)
-                    .values(fulfilled_at=_moment(data["issued_at"]), active_from=_moment(data["active_from"]))
-                )
-            case "FailedVerification", "Recorded":
-                row = insert_of(connection, self.failures).values(
-                    aggregate_id=key,
-                    agency_code=data.get("expected_agency_code", ""),
-                    day=vietnam_date(occurred_at),
-                )
-                connection.execute(row.on_conflict_do_nothing())
-            case _:
-                pass  # seals assigned, policies set: not an indicator; the position is recorded all the same
+        self.apply_batch(connection, [(0, envelope)])
+
+    def apply_batch(self, connection: Connection, events: Sequence[tuple[int, events_pb2.EventEnvelope]]) -> None:
+        """The batch's rows read in one SELECT per table, changed in memory, written back set-based."""
+        rows = _SigningRows(self, connection)
+        rows.preload([envelope for _, envelope in events])
+        for _, envelope in events:
+            rows.apply(envelope)
+        rows.flush()
 
     def certificates_of(self, codes: set[str]) -> list[CertificateRecord]:
         """Every certificate of agencies `codes`, with its suspensions."""
@@ -176,6 +125,7 @@ class CertificateRegistry(SqlProjection):
                 not_after=utc(row.not_after),
                 revoked_at=utc(row.revoked_at) if row.revoked_at else None,
                 suspensions=tuple(suspended.get(row.aggregate_id, ())),
+                serial=row.serial,
             )
             for row in rows
         ]
@@ -228,6 +178,114 @@ class CertificateRegistry(SqlProjection):
                 SigningCounts(code, day, verifications_failed=int(n)) for code, day, n in connection.execute(failed)
             ]
         return counts
+
+
+class _SigningRows:
+    """The rows of the certificate registry one batch changes (see `RowCache`); a row keyed by its event's
+    aggregate (and version) that is there already is left as it is, so an event delivered twice counts once."""
+
+    def __init__(self, registry: CertificateRegistry, connection: Connection) -> None:
+        self.certificates = RowCache(connection, registry.certificates)
+        self.suspensions = RowCache(connection, registry.suspensions)
+        self.registrations = RowCache(connection, registry.registrations)
+        self.signatures = RowCache(connection, registry.signatures)
+        self.failures = RowCache(connection, registry.failures)
+        self._connection = connection
+        self._suspensions_table = registry.suspensions
+
+    def preload(self, envelopes: Sequence[events_pb2.EventEnvelope]) -> None:
+        keys: dict[str, list[Any]] = {"Certificate": [], "RegistrationRequest": [], "FailedVerification": []}
+        versioned = []
+        for envelope in envelopes:
+            keys.get(envelope.aggregate, []).append(envelope.aggregate_id)
+            if envelope.event in ("SignatureMade", "Suspended"):
+                versioned.append((envelope.aggregate_id, envelope.version))
+        self.certificates.preload(keys["Certificate"])
+        self.registrations.preload(keys["RegistrationRequest"])
+        self.failures.preload(keys["FailedVerification"])
+        self.signatures.preload(versioned)
+        self.suspensions.preload(versioned)
+
+    def flush(self) -> None:
+        for rows in (self.certificates, self.suspensions, self.registrations, self.signatures, self.failures):
+            rows.flush()
+
+    def apply(self, envelope: events_pb2.EventEnvelope) -> None:
+        data = data_of(envelope)
+        key = envelope.aggregate_id
+        occurred_at = envelope.occurred_at.ToDatetime(tzinfo=UTC)
+        match envelope.aggregate, envelope.event:
+            case "Certificate", "Issued":
+                self._first(
+                    self.certificates,
+                    key,
+                    {
+                        "aggregate_id": key,
+                        "serial": data["serial"],
+                        "agency_code": data["agency_code"],
+                        "kind": data["kind"],
+                        "issued_at": occurred_at,
+                        "not_before": _moment(data["not_before"]),
+                        "not_after": _moment(data["not_after"]),
+                    },
+                )
+            case "Certificate", "Suspended":
+                started = {"aggregate_id": key, "version": envelope.version, "started_at": _moment(data["at"])}
+                self._first(self.suspensions, (key, envelope.version), started)
+            case "Certificate", "Reactivated":
+                self._end_suspensions(key, _moment(data["at"]))
+            case "Certificate", "Revoked":
+                self.certificates.update(key, revoked_at=_moment(data["at"]))
+            case "Certificate", "SignatureMade":
+                certificate = self.certificates.get(key)
+                self._first(
+                    self.signatures,
+                    (key, envelope.version),
+                    {
+                        "aggregate_id": key,
+                        "version": envelope.version,
+                        "agency_code": certificate["agency_code"] if certificate else "",
+                        "day": vietnam_date(_moment(data["signed_at"])),
+                        "automatic": bool(data.get("policy")),
+                    },
+                )
+            case "RegistrationRequest", "Requested":
+                requested = {
+                    "aggregate_id": key,
+                    "agency_code": data["agency_code"],
+                    "kind": data["kind"],
+                    "requested_at": _moment(data["requested_at"]),
+                }
+                self._first(self.registrations, key, requested)
+            case "RegistrationRequest", "Fulfilled":
+                self.registrations.update(
+                    key, fulfilled_at=_moment(data["issued_at"]), active_from=_moment(data["active_from"])
+                )
+            case "FailedVerification", "Recorded":
+                failed = {
+                    "aggregate_id": key,
+                    "agency_code": data.get("expected_agency_code", ""),
+                    "day": vietnam_date(occurred_at),
+                }
+                self._first(self.failures, key, failed)
+            case _:
+                pass  # seals assigned, policies set: not an indicator; the position is recorded all the same
+
+    @staticmethod
+    def _first(rows: RowCache, key: Any, row: dict[str, Any]) -> None:
+        if rows.get(key) is None:
+            rows.put(row)
+
+    def _end_suspensions(self, key: str, at: datetime) -> None:
+        """End the certificate's open suspensions: those stored already (read here, rare) and this batch's."""
+        table = self._suspensions_table
+        stored = self._connection.execute(
+            select(table.c.version).where(table.c.aggregate_id == key, table.c.ended_at.is_(None))
+        ).scalars()
+        self.suspensions.preload((key, version) for version in stored)
+        for suspension in self.suspensions.rows_where(lambda row: row["aggregate_id"] == key):
+            if suspension["ended_at"] is None:
+                self.suspensions.update((key, suspension["version"]), ended_at=at)
 
 
 def _moment(text: str) -> datetime:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from google.protobuf.json_format import MessageToDict
 from sqlalchemy import BigInteger, Column, Connection, Date, MetaData, String, Table, case, func, select
 
-from lienthong.consumer import SqlProjection, UtcDateTime, utc
+from lienthong.consumer import SqlProjection, UtcDateTime, data_of, utc
 from lienthong.events.v1 import events_pb2
 from lienthong.reporting.domain.mail import MailboxRecord, MailCounts
 from lienthong.reporting.projections.periods import within
@@ -70,7 +69,7 @@ class MailActivity(SqlProjection):
         occurred_at = envelope.occurred_at.ToDatetime(tzinfo=UTC)
         if envelope.aggregate == "Mailbox" and envelope.event in MAILBOX_STATES:
             if envelope.event == "Provisioned":
-                agency_code = MessageToDict(envelope.data)["agency_code"]
+                agency_code = data_of(envelope)["agency_code"]
                 row = insert_of(connection, self.mailboxes).values(
                     aggregate_id=key, agency_code=agency_code, provisioned_at=occurred_at
                 )
@@ -80,7 +79,7 @@ class MailActivity(SqlProjection):
             )
             connection.execute(change.on_conflict_do_nothing())
         elif envelope.aggregate == "Notification" and envelope.event == "Queued":
-            agency_code = MessageToDict(envelope.data)["agency_code"]
+            agency_code = data_of(envelope)["agency_code"]
             row = insert_of(connection, self.notifications).values(aggregate_id=key, agency_code=agency_code)
             connection.execute(row.on_conflict_do_nothing())
         elif envelope.aggregate == "Notification" and envelope.event in OUTCOMES:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Connection, Table
+from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
 
@@ -15,11 +15,3 @@ def insert_of(connection: Connection, table: Table) -> postgresql.Insert | sqlit
             return sqlite.insert(table)
         case other:  # pragma: no cover - lienthong runs on PostgreSQL, or SQLite when embedded
             raise NotImplementedError(f"the reporting read model does not support {other}")
-
-
-def inserted(connection: Connection, insert: postgresql.Insert | sqlite.Insert, key: Column[str]) -> bool:
-    """Insert the row unless its key is there already; say whether it was inserted.
-
-    RETURNING says so on both databases; `rowcount` of an INSERT is -1 with psycopg 3 under SQLAlchemy.
-    """
-    return connection.execute(insert.on_conflict_do_nothing().returning(key)).first() is not None

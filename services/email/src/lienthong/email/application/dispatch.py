@@ -11,12 +11,12 @@ from datetime import UTC, datetime
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
-from lienthong.email.application import EmailApp
-from lienthong.email.directory import AgencyDirectory
+from lienthong.email.application.app import EmailApp
+from lienthong.email.application.recipients import Recipient, recipients_of
 from lienthong.email.domain.digest import DigestDay, id_of_digest
 from lienthong.email.domain.notification import Notification
 from lienthong.email.projections.mailboxes import MailRegistry
-from lienthong.email.recipients import Recipient, recipients_of
+from lienthong.identifiers_client import AgencyLookup
 from lienthong.vietnamese.calendar import VIETNAM, vietnam_date
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ class Dispatcher:
     def __init__(
         self,
         app: EmailApp,
-        agencies: AgencyDirectory,
+        agencies: AgencyLookup,
         registry: MailRegistry,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:

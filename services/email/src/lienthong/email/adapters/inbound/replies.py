@@ -20,7 +20,8 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Any, Protocol
 
-from lienthong.email.application import EmailApp
+from lienthong.email.adapters.outbound.sink import PortLearningController
+from lienthong.email.application.app import EmailApp
 from lienthong.email.domain.notification import Notification
 from lienthong.email.domain.replies import (
     ForgedReply,
@@ -32,7 +33,6 @@ from lienthong.email.domain.replies import (
 )
 from lienthong.email.domain.reply import Reply
 from lienthong.email.projections.mailboxes import MailRegistry
-from lienthong.email.sink import PortLearningController
 from lienthong.errors import DomainError, NotFound, Unavailable
 from lienthong.vietnamese import without_diacritics
 

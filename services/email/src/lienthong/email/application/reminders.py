@@ -16,13 +16,13 @@ from datetime import UTC, date, datetime, timedelta
 
 from eventsourcing.application import AggregateNotFoundError
 
-from lienthong.email.application import EmailApp
-from lienthong.email.directory import AgencyDirectory
-from lienthong.email.dispatch import Dispatcher, Tidings
+from lienthong.email.application.app import EmailApp
+from lienthong.email.application.dispatch import Dispatcher, Tidings
 from lienthong.email.domain.digest import DigestDay, id_of_digest
 from lienthong.email.domain.notification import Notification
 from lienthong.email.projections.deadlines import DeadlineRow, Deadlines
 from lienthong.email.projections.mailboxes import MailRegistry
+from lienthong.identifiers_client import AgencyLookup
 from lienthong.vietnamese.calendar import VIETNAM, vietnam_date
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ class DailyRound:
         dispatcher: Dispatcher,
         deadlines: Deadlines,
         registry: MailRegistry,
-        agencies: AgencyDirectory,
+        agencies: AgencyLookup,
         *,
         hour: int = 7,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),

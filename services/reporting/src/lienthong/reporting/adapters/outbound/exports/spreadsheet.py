@@ -8,8 +8,8 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from lienthong.reporting.adapters.outbound.exports.table import HEADER, period_of, report_rows
 from lienthong.reporting.domain.report import Report
-from lienthong.reporting.exports.table import HEADER, period_of, report_rows
 
 
 def to_csv(report: Report) -> bytes:

@@ -6,13 +6,13 @@ import asyncio
 from typing import Any
 
 from lienthong.consumer import LocalFollower
-from lienthong.email.application import EmailApp
-from lienthong.email.directory import AgencyMailboxes
+from lienthong.email.application.app import EmailApp
 from lienthong.email.projections.mailboxes import MailboxRow, MailRegistry
 from lienthong.email.projections.outbox import NotificationRow, Outbox
 from lienthong.email.v1 import email_pb2 as pb
 from lienthong.email.v1 import email_pb2_grpc
 from lienthong.grpcserver import day_of, timestamp_of
+from lienthong.identifiers_client import AgencyLookup
 
 Context = Any  # grpc.aio.ServicerContext; errors travel as DomainError
 
@@ -29,7 +29,7 @@ class EmailServicer(email_pb2_grpc.EmailServiceServicer):
     """Implements `lienthong.email.v1.EmailService`."""
 
     def __init__(
-        self, outbox: Outbox, app: EmailApp, registry: MailRegistry, follower: LocalFollower, mailboxes: AgencyMailboxes
+        self, outbox: Outbox, app: EmailApp, registry: MailRegistry, follower: LocalFollower, mailboxes: AgencyLookup
     ) -> None:
         self._outbox = outbox
         self._app = app
@@ -82,7 +82,7 @@ class EmailServicer(email_pb2_grpc.EmailServiceServicer):
         )
 
     async def _after_change(self, address: str) -> pb.Mailbox:
-        await asyncio.to_thread(self._follower.catch_up)
+        await self._follower.caught_up()
         row = await asyncio.to_thread(self._registry.mailbox, address)
         assert row is not None  # the follower has just applied it
         return _mailbox(row)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from lienthong.errors import NotFound
+from lienthong.reporting.domain.certificates import CertificateRecord
 from lienthong.reporting.domain.report import Report, build_report, subtree
 from lienthong.reporting.projections.activity import DocumentActivity
 from lienthong.reporting.projections.agencies import AgencyTree
@@ -20,6 +21,16 @@ class Reports:
         self._tree = tree
         self._certificates = certificates
         self._mail = mail
+
+    def certificates(self, scope_code: str, now: datetime) -> list[tuple[CertificateRecord, str]]:
+        """Every certificate of `scope_code` and the agencies under it with its state at `now`, those whose
+        validity ends first first (then by serial, so that pages are stable)."""
+        nodes = self._tree.nodes()
+        if scope_code not in nodes:
+            raise NotFound(f"reporting knows no agency with code {scope_code} (is it registered in identifiers?)")
+        codes = subtree({code: node.parent_code for code, node in nodes.items()}, scope_code)
+        found = sorted(self._certificates.certificates_of(codes), key=lambda c: (c.not_after, c.serial))
+        return [(certificate, certificate.state_at(now)) for certificate in found]
 
     def build(self, scope_code: str, from_day: date | None, to_day: date | None, today: date) -> Report:
         """The report of `scope_code` (its own documents, each direct unit rolled up, the total) for a period."""

@@ -25,13 +25,13 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError
 
 from lienthong.consumer import LocalFollower
-from lienthong.email.application import EmailApp
-from lienthong.email.deliverylog import DeliveryLookup
+from lienthong.email.adapters.outbound.deliverylog import DeliveryLookup
+from lienthong.email.adapters.outbound.rendering import render_notification
+from lienthong.email.adapters.outbound.smtp import PermanentDeliveryError, TemporaryDeliveryError, send_message
+from lienthong.email.application.app import EmailApp
 from lienthong.email.domain.notification import Notification
 from lienthong.email.domain.replies import ReplyTokens
 from lienthong.email.projections.outbox import Outbox
-from lienthong.email.rendering import render_notification
-from lienthong.email.smtp import PermanentDeliveryError, TemporaryDeliveryError, send_message
 from lienthong.errors import FailedPrecondition
 
 log = logging.getLogger(__name__)

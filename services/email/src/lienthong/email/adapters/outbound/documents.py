@@ -5,7 +5,7 @@ from __future__ import annotations
 import grpc
 
 from lienthong.documents.v1 import documents_pb2, documents_pb2_grpc
-from lienthong.email.channels import BlockingChannel
+from lienthong.email.adapters.outbound.channels import BlockingChannel
 from lienthong.errors import from_grpc_status
 from lienthong.grpcserver import ACTOR_METADATA_KEY
 

@@ -19,9 +19,9 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from lienthong.reporting.adapters.outbound.exports.table import HEADER, period_of, report_rows
 from lienthong.reporting.domain.certificates import KINDS, STATES
 from lienthong.reporting.domain.report import Report
-from lienthong.reporting.exports.table import HEADER, period_of, report_rows
 
 A4_LANDSCAPE = (11.69, 8.27)
 SUMMARY_COLUMNS = (1, 3, 4, 5, 6, 9, 10, 11, 12, 14)  # the columns of the table that fit on one page

@@ -1,6 +1,6 @@
 """An SMTP sink for development and tests (aiosmtpd): every message is stored as an .eml file.
 
-Run it with `python -m lienthong.email.sink --port 2525 --dir var/mail` (`--port 0`: any free port, printed).
+Run it with `python -m lienthong.email.adapters.outbound.sink --port 2525 --dir var/mail` (`--port 0`: any free port, printed).
 A message is on disk before the sink answers 250, so a sender that got 250 finds it there, and its Message-ID
 is in `delivered.log` (the delivery log the email service reads after a crash, see `deliverylog`).
 `fail_next(code)` makes it refuse the next messages with that code, to exercise retries (4xx) and bounces
@@ -27,8 +27,8 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from lienthong.email.deliverylog import FILE_NAME as DELIVERY_LOG
-from lienthong.email.deliverylog import record_delivered
+from lienthong.email.adapters.outbound.deliverylog import FILE_NAME as DELIVERY_LOG
+from lienthong.email.adapters.outbound.deliverylog import record_delivered
 
 
 class Hold:
@@ -209,6 +209,7 @@ def read_mailbox(directory: Path) -> list[EmailMessage]:
 def main() -> None:
     parser = argparse.ArgumentParser(description="lienthong development SMTP sink")
     parser.add_argument("--port", type=int, default=2525, help="0: any free port (printed)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 in a container)")
     parser.add_argument("--dir", type=Path, default=Path("var/mail"), help="where .eml files are stored")
     parser.add_argument("--tls-cert", type=Path, help="PEM certificate: clients must STARTTLS")
     parser.add_argument("--tls-key", type=Path, help="PEM key of --tls-cert")
@@ -220,7 +221,7 @@ def main() -> None:
         tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         tls.load_cert_chain(args.tls_cert, args.tls_key)
     credentials = (args.user, args.password or "") if args.user else None
-    sink = MailSink(args.dir, port=args.port, tls=tls, credentials=credentials)
+    sink = MailSink(args.dir, port=args.port, host=args.host, tls=tls, credentials=credentials)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -5,11 +5,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from google.protobuf.json_format import MessageToDict
-
-from lienthong.consumer import UnprocessableEvent
-from lienthong.email.application import EmailApp
-from lienthong.email.dispatch import Dispatcher, Tidings
+from lienthong.consumer import UnprocessableEvent, data_of
+from lienthong.email.application.app import EmailApp
+from lienthong.email.application.dispatch import Dispatcher, Tidings
 from lienthong.events.v1 import events_pb2
 
 log = logging.getLogger(__name__)
@@ -53,7 +51,7 @@ class ArrivalNotifier:
 
 
 def _tidings(envelope: events_pb2.EventEnvelope, kind: str, told: str) -> Tidings:
-    data = MessageToDict(envelope.data)
+    data = data_of(envelope)
     return Tidings(
         key=f"{envelope.aggregate_id}:{envelope.version}",
         kind=kind,

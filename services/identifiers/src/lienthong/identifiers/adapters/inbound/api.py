@@ -13,7 +13,7 @@ from lienthong.consumer import LocalFollower
 from lienthong.errors import FailedPrecondition, InvalidArgument, NotFound
 from lienthong.grpcserver import day_of, timestamp_of
 from lienthong.grpcserver.paging import Page
-from lienthong.identifiers.application import IdentifiersApp
+from lienthong.identifiers.application.app import IdentifiersApp
 from lienthong.identifiers.domain.agency import AgencyFields, Ending
 from lienthong.identifiers.domain.codes import IdentifierCode
 from lienthong.identifiers.domain.resolution import resolve
@@ -122,7 +122,7 @@ class IdentifiersServicer(identifiers_pb2_grpc.IdentifiersServiceServicer):
             reason=request.reason,
             effective_on=_effective(request.effective_on),
         )
-        await asyncio.to_thread(self._follower.catch_up)
+        await self._follower.caught_up()
         return pb.ReorganiseAgenciesResponse(
             agencies=[_agency(self._row(IdentifierCode.parse(a.code))) for a in agencies]
         )
@@ -136,7 +136,7 @@ class IdentifiersServicer(identifiers_pb2_grpc.IdentifiersServiceServicer):
             current=self._registry.fields_of,
         )
         if not request.dry_run:
-            await asyncio.to_thread(self._follower.catch_up)
+            await self._follower.caught_up()
         counts = {outcome: sum(1 for r in results if r.outcome == outcome) for outcome in _OUTCOMES}
         return pb.ImportAgenciesResponse(
             created=counts["created"],
@@ -187,7 +187,7 @@ class IdentifiersServicer(identifiers_pb2_grpc.IdentifiersServiceServicer):
         return row.entry if row else None
 
     async def _after_change(self, code: str) -> pb.Agency:
-        await asyncio.to_thread(self._follower.catch_up)
+        await self._follower.caught_up()
         return _agency(self._row(IdentifierCode.parse(code)))
 
 

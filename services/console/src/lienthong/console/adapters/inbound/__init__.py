@@ -1,0 +1,1 @@
+"""Inbound adapters: what calls the service (gRPC servicers, listeners, pages, configuration)."""

@@ -1,0 +1,1 @@
+"""Outbound adapters: what the service calls (stores, other services, mail, keys, engines)."""

@@ -1,0 +1,1 @@
+"""The use cases: the eventsourcing Application and the services built on it."""

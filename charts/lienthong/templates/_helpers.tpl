@@ -76,6 +76,8 @@ app.kubernetes.io/component: {{ .component }}
 {{- end }}
 - name: LIENTHONG_STREAM_REPLICAS
   value: {{ .Values.nats.streamReplicas | quote }}
+- name: LIENTHONG_LEASE_SECONDS
+  value: {{ .Values.leases.seconds | quote }}
 - name: LIENTHONG_INSTANCE
   value: {{ .Values.instance | quote }}
 - name: LIENTHONG_DATA_DIR

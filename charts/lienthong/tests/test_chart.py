@@ -81,7 +81,9 @@ def test_policy_refuses_a_container_made_to_run_as_root() -> None:
     manifests = render([], "securityContext.runAsUser=0", "securityContext.runAsNonRoot=false")
     found = violations(manifests)
     assert "Deployment/lt-lienthong-documents container documents: may run as root" in " ".join(found)
-    assert len([v for v in found if "may run as root" in v]) == 11  # 5 services, 5 migrations, the helm test
+    assert (
+        len([v for v in found if "may run as root" in v]) == 12
+    )  # 5 services, the console, 5 migrations, the helm test
 
 
 def test_policy_refuses_a_container_without_limits_or_probes() -> None:
@@ -131,7 +133,8 @@ def test_every_service_requires_mtls_and_is_probed_on_its_plaintext_health_port(
 def test_cert_manager_issues_each_service_a_certificate_naming_its_principal() -> None:
     manifests = render([], "tls.certManager.enabled=true", "tls.secretNames.email=mail-mtls")
     certificates = by_kind(manifests, "Certificate")
-    assert set(certificates) == {f"lt-lienthong-{service}" for service in SERVICES}
+    assert set(certificates) == {f"lt-lienthong-{service}" for service in (*SERVICES, "console")}
+    assert certificates["lt-lienthong-console"]["spec"]["uris"] == ["urn:lienthong:principal:service:console"]
     documents = certificates["lt-lienthong-documents"]["spec"]
     assert documents["uris"] == ["urn:lienthong:principal:service:documents"]
     assert "lt-lienthong-documents" in documents["dnsNames"]
@@ -325,3 +328,28 @@ def test_the_nats_chart_values_are_generated_from_who_reads_what() -> None:
         source = values["container"]["env"][password_variable(user["user"])]["valueFrom"]["secretKeyRef"]
         assert source == {"name": password_secret(user["user"]), "key": "password"}
     assert values["config"]["nats"]["tls"]["merge"]["verify"] is True
+
+
+def test_the_console_is_probed_over_http_trusts_only_its_named_header_and_reaches_every_service() -> None:
+    manifests = render([])
+    pod = by_kind(manifests, "Deployment")["lt-lienthong-console"]["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert (env["LIENTHONG_CONSOLE_SIGN_IN"], env["LIENTHONG_CONSOLE_PRINCIPAL_HEADER"]) == (
+        "header",
+        "X-Lienthong-Principal",
+    )
+    assert env["LIENTHONG_DOCUMENTS_ADDR"] == "lt-lienthong-documents:50052"
+    assert "LIENTHONG_DATABASE_URL" not in env  # it reads nothing but the services
+    policy = by_kind(manifests, "NetworkPolicy")["lt-lienthong-console"]
+    assert _egress_ports(policy) == {53, 50051, 50052, 50053, 50054, 50055}
+    proxy = {"podSelector": {"matchLabels": {"lienthong.gov.vn/console-proxy": "true"}}}
+    assert _ingress_peers(policy) == [proxy]
+    with pytest.raises(AssertionError, match="dev signs anyone in"):
+        render([], "console.signIn=dev")
+    with pytest.raises(AssertionError, match="principalHeader is required"):
+        render([], "console.principalHeader=")
+    with pytest.raises(AssertionError, match="certHeader is required"):
+        render([], "console.signIn=client-cert")

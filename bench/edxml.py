@@ -17,13 +17,13 @@ from pathlib import Path
 
 from bench_results import record
 
+from lienthong.documents.adapters.inbound.edxml.builder import envelope_xml
+from lienthong.documents.adapters.inbound.edxml.model import Attachment, Envelope, Organ, TraceHeader
+from lienthong.documents.adapters.inbound.edxml.parser import parse_message
 from lienthong.documents.domain.doctypes import DocumentType
-from lienthong.documents.edxml.builder import envelope_xml
-from lienthong.documents.edxml.model import Attachment, Envelope, Organ, TraceHeader
-from lienthong.documents.edxml.parser import parse_message
-from lienthong.signing.devca import DevCertificateAuthority
-from lienthong.signing.keystore import EncryptedFileKeyStore
-from lienthong.signing.xmldsig import sign_xml, verify_xml
+from lienthong.signing.adapters.outbound.devca import DevCertificateAuthority
+from lienthong.signing.adapters.outbound.keystore import EncryptedFileKeyStore
+from lienthong.signing.adapters.outbound.xmldsig import sign_xml, verify_xml
 
 SENDER = "000.00.12.H41"
 RUNS = 5

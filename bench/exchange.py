@@ -7,9 +7,13 @@
 - replay: events/s read back by `GetHistory` (what `lienthong audit history` calls) and by the reporting
   rebuild (`python -m lienthong.reporting.main rebuild --replay`) vs a raw SQL SELECT of the same rows;
 - relay lag: commit (event time) → message seen on NATS, p50/p99, vs a raw JetStream publish (to its ack);
-- memory: resident memory of each service at rest and its peak over the run (VmRSS / VmHWM).
+- memory: resident memory of each service at rest and its peak over the run (VmRSS / VmHWM of the service's
+  own process), and the peak of the Pss summed over the process and every process under it (the signing
+  service's forkserver and workers), sampled every half second: the honest figure for a pool of workers.
 
-`python bench/exchange.py [--quick]`; `make bench` runs the full mode. Against LIENTHONG_BENCH_DATABASE_URL
+`python bench/exchange.py [--quick] [--senders 64] [--exchange-only] [--profile DIR]`; `make bench` runs the
+full mode. `--profile DIR` runs py-spy on every service during the last exchange phase and writes the top
+frames to DIR/summary.txt. Against LIENTHONG_BENCH_DATABASE_URL
 and LIENTHONG_BENCH_NATS_URL when set (PostgreSQL, NATS), else SQLite files and an embedded NATS server.
 Figures go to bench/results.json under "exchange" and are printed as a table.
 """
@@ -35,15 +39,18 @@ from typing import Any
 
 import grpc
 import nats
-from bench_results import percentile, record
+from bench_results import RESULTS, percentile, record
+from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
+from memory import PeakPss, tree_pss_kib
 from nats.js.api import StreamConfig
+from profiling import Profiles
 from sqlalchemy import create_engine, text
 
 from lienthong.documents.v1 import documents_pb2 as docs
 from lienthong.documents.v1 import documents_pb2_grpc
 from lienthong.events.v1 import events_pb2
-from lienthong.eventstore import StoredApplication, store_environment
+from lienthong.eventstore import store_environment
 from lienthong.identifiers.v1 import identifiers_pb2 as ids
 from lienthong.identifiers.v1 import identifiers_pb2_grpc
 from lienthong.launcher.callers import Callers
@@ -99,9 +106,13 @@ class ArrivalWatch:
         self._channel.close()
 
 
-def exchange(callers: Callers, watch: ArrivalWatch, senders: int, seconds: float) -> dict[str, float]:
-    """`senders` clients each sending documents one after another for `seconds`; rate and latencies."""
+def exchange(
+    callers: Callers, watch: ArrivalWatch, senders: int, seconds: float, profile: Callable[[], None] | None = None
+) -> dict[str, Any]:
+    """`senders` clients each sending documents one after another for `seconds`; rate and latencies.
+    `profile` is called once the senders have started."""
     started_at: dict[str, float] = {}
+    failures: list[str] = []
     deadline = time.perf_counter() + seconds
 
     def sender(index: int) -> None:
@@ -116,16 +127,24 @@ def exchange(callers: Callers, watch: ArrivalWatch, senders: int, seconds: float
                     subject=f"Báo cáo số liệu {index}-{n}",
                 )
                 began = time.perf_counter()
-                sent = stub.SendDocument(
-                    docs.SendDocumentRequest(document=draft, recipient_codes=[RECIPIENT]),
-                    metadata=clerk_of(SENDERS[index]),
-                    timeout=60,
-                )
+                try:
+                    sent = stub.SendDocument(
+                        docs.SendDocumentRequest(document=draft, recipient_codes=[RECIPIENT]),
+                        metadata=clerk_of(SENDERS[index]),
+                        timeout=60,
+                    )
+                except grpc.RpcError as error:  # counted and shown, not the end of the run
+                    failures.append(f"{error.code().name}: {error.details()}")
+                    continue
                 started_at[sent.document.id] = began
 
     began = time.perf_counter()
     with ThreadPoolExecutor(senders) as pool:
-        list(pool.map(sender, range(senders)))
+        running = pool.map(sender, range(senders))
+        if profile is not None:
+            time.sleep(min(3.0, seconds / 4))  # past the first calls' warm-up
+            profile()
+        list(running)
     limit = time.perf_counter() + 60
     while any(doc not in watch.seen for doc in started_at) and time.perf_counter() < limit:
         time.sleep(0.05)
@@ -134,6 +153,8 @@ def exchange(callers: Callers, watch: ArrivalWatch, senders: int, seconds: float
     return {
         "documents": len(started_at),
         "arrived": len(latencies),
+        "failed_calls": len(failures),
+        "first_failure": failures[0] if failures else "",
         "documents_per_second": round(len(latencies) / elapsed, 1),
         "p50_ms": ms(latencies, 0.5),
         "p99_ms": ms(latencies, 0.99),
@@ -146,11 +167,14 @@ class Note(Aggregate):
         self.text = text
 
 
-class RawNotes(StoredApplication):
+class RawNotes(Application[Any]):
+    """The raw component: the `eventsourcing` library with its SQLAlchemy persistence, nothing of ours
+    (no stamping, no listeners, no group commit)."""
+
     name = "BenchNotes"
 
 
-def rate(threads: int, total: int, action: Callable[[int], None]) -> float:
+def rate(threads: int, total: int, action: Callable[[int], object]) -> float:
     """Calls per second of `action(i)` for i in range(total), spread over `threads` threads."""
     began = time.perf_counter()
     with ThreadPoolExecutor(threads) as pool:
@@ -159,7 +183,7 @@ def rate(threads: int, total: int, action: Callable[[int], None]) -> float:
 
 
 def append_rates(callers: Callers, database_url: str, total: int) -> dict[str, float]:
-    raw = RawNotes(store_environment("bench_notes", database_url))
+    raw = RawNotes({**store_environment("bench_notes", database_url), "PERSISTENCE_MODULE": "eventsourcing_sqlalchemy"})
     raw_rate = rate(8, total, lambda i: raw.save(Note(f"note {i}")))
     local = threading.local()
 
@@ -286,7 +310,11 @@ def register_agencies(callers: Callers) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a short run (under two minutes) for trying")
-    quick = parser.parse_args().quick
+    parser.add_argument("--senders", type=int, nargs="+", default=[1, 8, 64], help="the exchange phases")
+    parser.add_argument("--exchange-only", action="store_true", help="no append, replay or memory figures")
+    parser.add_argument("--profile", type=Path, help="py-spy every service in the last phase; top frames here")
+    arguments = parser.parse_args()
+    quick = arguments.quick
     seconds, appends = (5.0, 300) if quick else (30.0, 3000)
     server = os.environ.get("LIENTHONG_BENCH_DATABASE_URL", "")
     nats_url = os.environ.get("LIENTHONG_BENCH_NATS_URL") or None
@@ -301,11 +329,27 @@ def main() -> None:
         try:
             time.sleep(2)
             at_rest = {service: memory_kib(platform.pid(service))[0] for service in SERVICES}
+            at_rest_pss = {service: tree_pss_kib(platform.pid(service)) for service in SERVICES}
+            peak_pss = PeakPss({service: platform.pid(service) for service in SERVICES})
             register_agencies(platform.callers)
             lag = RelayLag(platform.nats_url, config.instance)
             watch = ArrivalWatch(platform.callers)
-            for senders in (1, 8, 64):
-                figures[f"exchange_{senders}_senders"] = exchange(platform.callers, watch, senders, seconds)
+            profiles = Profiles(arguments.profile) if arguments.profile else None
+
+            def profile() -> None:
+                assert profiles is not None
+                for service in SERVICES:
+                    profiles.record(service, platform.pid(service), seconds * 0.6)
+
+            for senders in arguments.senders:
+                last = senders == arguments.senders[-1]
+                figures[f"exchange_{senders}_senders"] = exchange(
+                    platform.callers, watch, senders, seconds, profile if profiles and last else None
+                )
+            if profiles:
+                summary = profiles.summary()
+                (arguments.profile / "summary.txt").write_text(summary + "\n")
+                print(summary)
             lag.close()
             watch.close()
             raw_lags = asyncio.run(raw_publish_ms(platform.nats_url, 2000 if not quick else 300))
@@ -316,12 +360,16 @@ def main() -> None:
                 "raw_publish_p50_ms": ms(raw_lags, 0.5),
                 "raw_publish_p99_ms": ms(raw_lags, 0.99),
             }
-            figures["append"] = append_rates(platform.callers, documents_url, appends)
-            figures["replay"] = replay_rates(platform, documents_url, list(watch.seen))
+            if not arguments.exchange_only:
+                figures["append"] = append_rates(platform.callers, documents_url, appends)
+                figures["replay"] = replay_rates(platform, documents_url, list(watch.seen))
+            peaks = peak_pss.close()
             figures["memory_mib"] = {
                 service: {
                     "at_rest": round(at_rest[service] / 1024, 1),
                     "peak": round(memory_kib(platform.pid(service))[1] / 1024, 1),
+                    "at_rest_pss_with_children": round(at_rest_pss[service] / 1024, 1),
+                    "peak_pss_with_children": round(peaks[service] / 1024, 1),
                 }
                 for service in SERVICES
             }
@@ -330,8 +378,64 @@ def main() -> None:
             if nats_url:
                 asyncio.run(delete_streams(nats_url, config.instance))
 
+    if arguments.exchange_only or arguments.senders != [1, 8, 64]:
+        print(json.dumps(figures, indent=2, ensure_ascii=False))
+        return  # a partial run: bench/results.json keeps the last whole one
     record("exchange", figures)
     print(json.dumps(figures, indent=2, ensure_ascii=False))
+    table = issue_table(figures, json.loads(RESULTS.read_text()))
+    record("issue_16", table)
+    print_table(table)
+
+
+# The figures of issue 16's table, under its row names, with the issue's mark and target for each.
+ISSUE_ROWS = {
+    "signed exchange, 1 sender": ("exchange", "exchange_1_senders", None, None),
+    "signed exchange, 8 senders": ("exchange", "exchange_8_senders", "p99 < 1,000 ms", "p99 < 250 ms"),
+    "signed exchange, 64 senders": ("exchange", "exchange_64_senders", ">= 40 docs/s", ">= 100 docs/s, p99 < 250 ms"),
+    "append through CreateOutgoing": ("exchange", "append", ">= 0.5x raw", ">= 0.8x raw"),
+    "relay lag commit -> NATS": ("exchange", "relay_lag", "p99 < 50 ms", "p99 < 10 ms"),
+    "signing in process (bench/signing.py)": ("signing", None, None, None),
+    "signing service peak RSS": ("exchange", "memory_mib", "< 150 MiB", None),
+    "identifiers ResolveAgency over gRPC, 1 client (bench/identifiers.py)": (
+        "identifiers",
+        None,
+        ">= 1,500 calls/s",
+        None,
+    ),
+}
+
+
+def issue_table(exchange: dict[str, Any], results: dict[str, Any]) -> dict[str, Any]:
+    """Every row of issue 16's table: this run's figures (and the other benchmarks' latest) beside the marks."""
+    table: dict[str, Any] = {"mode": exchange["mode"], "database": exchange["database"]}
+    for row, (section, key, mark, target) in ISSUE_ROWS.items():
+        source = exchange if section == "exchange" else results.get(section, {})
+        figures: dict[str, Any] = dict(source.get(key, {})) if key else {}
+        if key == "memory_mib":
+            signing = source.get(key, {}).get("signing", {})
+            figures = {
+                "peak_mib": signing.get("peak"),
+                "peak_pss_with_workers_mib": signing.get("peak_pss_with_children"),
+            }
+        elif section == "signing":
+            figures = {k: v for k, v in source.items() if k.startswith("pades_")}
+        elif section == "identifiers":
+            figures = {k: v for k, v in source.items() if k.endswith("_1_client")}
+        table[row] = {"figures": figures or "not measured (run its benchmark first)", "mark": mark, "target": target}
+    return table
+
+
+def print_table(table: dict[str, Any]) -> None:
+    print("\nissue 16:", table["mode"], "mode on", table["database"])
+    for row, entry in table.items():
+        if isinstance(entry, dict):
+            shown = (
+                ", ".join(f"{k} {v}" for k, v in entry["figures"].items())
+                if isinstance(entry["figures"], dict)
+                else entry["figures"]
+            )
+            print(f"  {row}: {shown}" + (f"  [mark {entry['mark']}]" if entry["mark"] else ""))
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ from lienthong.launcher.ports import free_port
 from lienthong.launcher.province import PROVINCE_CODE
 from lienthong.launcher.testing import delete_streams, fresh_database
 from lienthong.relay import StreamNames
-from lienthong.reporting.api import ReportingServicer
+from lienthong.reporting.adapters.inbound.api import ReportingServicer
 from lienthong.reporting.main import read_models, replay
 from lienthong.reporting.v1 import reporting_pb2 as pb
 from lienthong.vietnamese.calendar import vietnam_today

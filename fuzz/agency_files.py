@@ -8,7 +8,7 @@ import contextlib
 from fuzz.seeds import AGENCY_CSV, AGENCY_JSON
 from lienthong.cli.agency_files import COLUMNS, AgencyFileError, rows_of
 from lienthong.errors import InvalidArgument
-from lienthong.identifiers.api import checked_rows
+from lienthong.identifiers.adapters.inbound.api import checked_rows
 
 
 def check(data: bytes) -> None:

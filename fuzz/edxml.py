@@ -6,8 +6,8 @@ import contextlib
 import re
 
 from fuzz.seeds import edxml_cases
-from lienthong.documents.edxml.parser import parse_message
-from lienthong.documents.edxml.results import EdxmlRejected
+from lienthong.documents.adapters.inbound.edxml.parser import parse_message
+from lienthong.documents.adapters.inbound.edxml.results import EdxmlRejected
 
 
 def check(data: bytes) -> None:

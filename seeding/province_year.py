@@ -22,18 +22,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
-from lienthong.documents.application import DocumentsApp
+from lienthong.documents.application.app import DocumentsApp
 from lienthong.documents.domain.incoming import IncomingDocument, id_of_imported, id_of_incoming
 from lienthong.documents.domain.outgoing import Confidentiality, OutgoingDocument, Urgency
-from lienthong.email.application import EmailApp
+from lienthong.email.application.app import EmailApp
 from lienthong.email.domain.mailbox import Mailbox
 from lienthong.email.domain.notification import Notification
 from lienthong.eventstore import StoredApplication, store_environment
-from lienthong.identifiers.application import IdentifiersApp
+from lienthong.identifiers.application.app import IdentifiersApp
 from lienthong.identifiers.domain.agency import Agency, AgencyFields
 from lienthong.identifiers.domain.codes import IdentifierCode
 from lienthong.launcher.province import demo_province
-from lienthong.signing.application import SigningApp
+from lienthong.signing.application.app import SigningApp
 from lienthong.signing.domain.certificate import Certificate, RegistrationRequest
 from lienthong.signing.domain.policy import FailedVerification
 from lienthong.vietnamese.calendar import start_of_vietnam_day, vietnam_date

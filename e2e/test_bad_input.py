@@ -52,8 +52,10 @@ def new_draft(documents: documents_pb2_grpc.DocumentsServiceStub) -> str:
 
 
 def history_of(documents: documents_pb2_grpc.DocumentsServiceStub, document_id: str) -> list[str]:
+    """The document's events but for LongTermValidated, the platform's own step after a seal (B-T to B-LT),
+    which a refused request neither makes nor prevents."""
     events = documents.GetHistory(docs.GetHistoryRequest(document_id=document_id), metadata=CLERK).events
-    return [e.event for e in events]
+    return [e.event for e in events if e.event != "LongTermValidated"]
 
 
 def all_agencies(agencies: identifiers_pb2_grpc.IdentifiersServiceStub) -> list[str]:

@@ -21,7 +21,7 @@ import pytest
 from google.protobuf.json_format import MessageToDict
 from sqlalchemy.engine import make_url
 
-from lienthong.documents.rendering import ascii_text, render_document_pdf
+from lienthong.documents.adapters.outbound.rendering import ascii_text, render_document_pdf
 from lienthong.documents.v1 import documents_pb2 as docs
 from lienthong.documents.v1 import documents_pb2_grpc
 from lienthong.identifiers.v1 import identifiers_pb2 as ids

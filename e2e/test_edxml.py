@@ -21,8 +21,8 @@ from lienthong.identifiers.v1 import identifiers_pb2 as ids
 from lienthong.identifiers.v1 import identifiers_pb2_grpc
 from lienthong.launcher.demo import OPERATOR
 from lienthong.launcher.platform import Platform
-from lienthong.signing.devca import DevCertificateAuthority
-from lienthong.signing.keystore import EncryptedFileKeyStore
+from lienthong.signing.adapters.outbound.devca import DevCertificateAuthority
+from lienthong.signing.adapters.outbound.keystore import EncryptedFileKeyStore
 from lienthong.signing.v1 import signing_pb2, signing_pb2_grpc
 
 CLERK = (("x-lienthong-actor", "clerk@000.00.12.H44"),)

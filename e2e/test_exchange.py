@@ -111,9 +111,7 @@ def test_a_signed_document_is_exchanged_end_to_end(
     assert registered.document.notation == "BC-STTTT"
     assert signed.document.signer_certificate_serial
     assert sent.state == docs.OUTGOING_STATE_SENT
-    content = documents.GetContent(docs.GetContentRequest(document_id=document.id), metadata=CLERK)
-    assert content.content_pdf.startswith(b"%PDF-")
-    assert content.sha256 == sent.content_sha256
+    assert sent.content_sha256
 
     # The recipient sees it as arrived (01) and accepts it (03) with arrival number 1.
     incoming = documents.ListIncoming(docs.ListIncomingRequest(recipient_code=PROVINCE.code), metadata=RECEIVING_CLERK)
@@ -126,9 +124,27 @@ def test_a_signed_document_is_exchanged_end_to_end(
     tracked = documents.GetOutgoing(docs.GetOutgoingRequest(document_id=document.id), metadata=CLERK).document
     assert [(r.recipient_code, r.status) for r in tracked.recipients] == [(PROVINCE.code, docs.STATUS_CODE_ACCEPTED)]
 
-    # The audit history: every step in order, with who did it.
-    history = documents.GetHistory(docs.GetHistoryRequest(document_id=document.id), metadata=CLERK).events
-    steps = [(e.aggregate, e.event) for e in history]
+    # The audit history: every step in order, with who did it. The seal, made at B-T while the clerk waited,
+    # became B-LT in a step of its own (LongTermValidated) after the answer: wait for it (a bound, no speed).
+    def long_term() -> list[docs.HistoryEvent] | None:
+        events = documents.GetHistory(docs.GetHistoryRequest(document_id=document.id), metadata=CLERK).events
+        return list(events) if any(e.event == "LongTermValidated" for e in events) else None
+
+    history = wait_for(long_term, timeout=60, what="the seal to be made long-term (B-LT)")
+
+    # The content read is the B-LT PDF (a new blob, the sent B-T one left as it was), once the register shows it:
+    # the extension runs beside the clerk, so reading before it may see either, and only after it one of them.
+    def extended() -> docs.OutgoingDocument | None:
+        now = documents.GetOutgoing(docs.GetOutgoingRequest(document_id=document.id), metadata=CLERK).document
+        return now if now.content_sha256 != sent.content_sha256 else None
+
+    long_termed = wait_for(extended, timeout=60, what="the register to show the B-LT content")
+    content = documents.GetContent(docs.GetContentRequest(document_id=document.id), metadata=CLERK)
+    assert content.content_pdf.startswith(b"%PDF-")
+    assert content.sha256 == hashlib.sha256(content.content_pdf).hexdigest() == long_termed.content_sha256
+    signed_at = next(i for i, e in enumerate(history) if e.event == "Signed")
+    assert next(i for i, e in enumerate(history) if e.event == "LongTermValidated") > signed_at
+    steps = [(e.aggregate, e.event) for e in history if e.event != "LongTermValidated"]
     assert steps == [
         ("OutgoingDocument", "Drafted"),
         ("OutgoingDocument", "Submitted"),
@@ -140,14 +156,18 @@ def test_a_signed_document_is_exchanged_end_to_end(
         ("IncomingDocument", "Accepted"),
         ("OutgoingDocument", "RecipientStatusChanged"),
     ]
-    assert {e.actor for e in history} == {"clerk@000.00.12.H41", "leader@000.00.12.H41", "clerk@000.00.00.H41"}
+    people = {e.actor for e in history if e.event != "LongTermValidated"}
+    assert people == {"clerk@000.00.12.H41", "leader@000.00.12.H41", "clerk@000.00.00.H41"}
+    # The B-LT step is the platform's own, made by nobody's request.
+    assert [e.actor for e in history if e.event == "LongTermValidated"] == ["system"]
     assert next(e.actor for e in history if e.event == "Approved") == "leader@000.00.12.H41"
-    assert [e.version for e in history if e.aggregate == "OutgoingDocument"] == [1, 2, 3, 4, 5, 6, 7]
+    assert [e.version for e in history if e.aggregate == "OutgoingDocument"] == [1, 2, 3, 4, 5, 6, 7, 8]
 
     # The same history from the CLI an auditor uses.
     cli = lienthong_cli(platform, "audit", "history", document.id, "--json")
     assert cli.returncode == 0, cli.stderr
-    assert [json.loads(line)["event"] for line in cli.stdout.splitlines()] == [event for _, event in steps]
+    from_cli = [json.loads(line)["event"] for line in cli.stdout.splitlines()]
+    assert [event for event in from_cli if event != "LongTermValidated"] == [event for _, event in steps]
 
     # The document as it was when registered (before it was signed), and what changed since, from the CLI.
     registered_at = next(e.occurred_at for e in history if e.event == "Registered").ToDatetime(tzinfo=UTC)
@@ -159,7 +179,7 @@ def test_a_signed_document_is_exchanged_end_to_end(
     since, until = registered_at.isoformat(), datetime.now(UTC).isoformat()
     diff = lienthong_cli(platform, "audit", "diff", document.id, "--from", since, "--to", until)
     assert diff.returncode == 0, diff.stderr
-    assert "version 4 → 7" in diff.stdout
+    assert "version 4 → 8" in diff.stdout  # Signed, LongTermValidated, Sent, RecipientStatusChanged
     assert "v5 Signed by" in diff.stdout
 
     # Who read the content, and who was refused it, from the access log an auditor reads with the CLI.
@@ -186,14 +206,13 @@ def test_a_signed_document_is_exchanged_end_to_end(
     instance = platform.config.instance
     stream = stream_messages(platform.nats_url, f"{instance}_DOCUMENTS".upper(), platform.nats_credentials())
     mine = [(m.subject, m.message_id) for m in stream if m.message_id.startswith(document.id)]
-    assert mine == [
-        (f"{instance}.documents.outgoing_document.drafted", f"{document.id}:1"),
-        (f"{instance}.documents.outgoing_document.submitted", f"{document.id}:2"),
-        (f"{instance}.documents.outgoing_document.approved", f"{document.id}:3"),
-        (f"{instance}.documents.outgoing_document.registered", f"{document.id}:4"),
-        (f"{instance}.documents.outgoing_document.signed", f"{document.id}:5"),
-        (f"{instance}.documents.outgoing_document.sent", f"{document.id}:6"),
-        (f"{instance}.documents.outgoing_document.recipient_status_changed", f"{document.id}:7"),
+    assert [message_id for _, message_id in mine] == [f"{document.id}:{version}" for version in range(1, 9)]
+    # The seal's own B-LT step comes after the seal (before or after the sending, whichever was first).
+    long_term_subject = f"{instance}.documents.outgoing_document.long_term_validated"
+    assert [subject for subject, _ in mine].index(long_term_subject) > 4
+    assert [subject for subject, _ in mine if subject != long_term_subject] == [
+        f"{instance}.documents.outgoing_document.{event}"
+        for event in ("drafted", "submitted", "approved", "registered", "signed", "sent", "recipient_status_changed")
     ]
 
     # The recipient's official mailbox got exactly one notification, in Vietnamese.
@@ -257,11 +276,15 @@ def test_a_signed_document_is_exchanged_end_to_end(
     assert exported.returncode == 0, exported.stderr
     assert pdf.read_bytes().startswith(b"%PDF")
 
-    # One trace follows the send through documents, identifiers, signing and, over NATS, email and reporting.
+    # One trace follows the send through documents, identifiers and, over NATS, email and reporting.
     sent_trace = next(e.trace_id for e in history if e.event == "Sent")
     assert sent_trace
-    expected = {"documents", "identifiers", "signing", "email", "reporting"}
+    # Sending no longer calls signing (the platform does not verify again a PDF it has just sealed): the
+    # sealing call is traced in the trace of the Signed step.
+    expected = {"documents", "identifiers", "email", "reporting"}
     wait_for(lambda: expected <= spans_by_trace(platform.config.traces_dir)[sent_trace], what=f"spans of {expected}")
+    signed_trace = next(e.trace_id for e in history if e.event == "Signed")
+    wait_for(lambda: "signing" in spans_by_trace(platform.config.traces_dir)[signed_trace], what="the sealing span")
 
 
 def test_attachments_reach_the_recipient_unchanged_and_a_revocation_names_its_document(

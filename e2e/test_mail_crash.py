@@ -16,7 +16,7 @@ import pytest
 
 from lienthong.documents.v1 import documents_pb2 as docs
 from lienthong.documents.v1 import documents_pb2_grpc
-from lienthong.email.sink import MailSink
+from lienthong.email.adapters.outbound.sink import MailSink
 from lienthong.email.v1 import email_pb2, email_pb2_grpc
 from lienthong.identifiers.v1 import identifiers_pb2 as ids
 from lienthong.identifiers.v1 import identifiers_pb2_grpc

@@ -33,7 +33,7 @@ from lienthong.launcher.testing import (
 )
 from lienthong.reporting.v1 import reporting_pb2 as rep
 from lienthong.reporting.v1 import reporting_pb2_grpc
-from lienthong.signing.platformtls import TlsDirectory
+from lienthong.signing.adapters.outbound.platformtls import TlsDirectory
 
 pytestmark = pytest.mark.e2e
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lienthong.documents.application import DocumentsApp
+from lienthong.documents.application.app import DocumentsApp
 from lienthong.documents.v1 import documents_pb2 as docs
 from lienthong.documents.v1 import documents_pb2_grpc
 from lienthong.eventstore import read_events, store_environment

@@ -20,7 +20,7 @@ import psycopg
 import pytest
 from sqlalchemy import make_url
 
-from lienthong.documents.application import DocumentsApp
+from lienthong.documents.application.app import DocumentsApp
 from lienthong.documents.v1 import documents_pb2 as docs
 from lienthong.documents.v1 import documents_pb2_grpc
 from lienthong.eventstore import read_events, store_environment
@@ -167,14 +167,7 @@ def test_nothing_acknowledged_is_lost_or_duplicated_through_kills_and_restarts(
         reporting = reporting_pb2_grpc.ReportingServiceStub(channel)
 
         def counts() -> tuple[int, int]:
-            sent = sum(
-                reporting.GetAgencyStats(reporting_pb2.GetAgencyStatsRequest(agency_code=code), metadata=OPERATOR).sent
-                for code in SENDERS
-            )
-            received = reporting.GetAgencyStats(
-                reporting_pb2.GetAgencyStatsRequest(agency_code=RECIPIENT), metadata=OPERATOR
-            ).received
-            return sent, received
+            return reporting_counts(reporting)
 
         wait_for(lambda: counts() == (len(sent_ids), len(arrived)) or None, timeout=120, what="reporting to count all")
         projected = counts()
@@ -195,6 +188,18 @@ def test_nothing_acknowledged_is_lost_or_duplicated_through_kills_and_restarts(
         f"events stored {len(stored_ids)} = published {len(published)}; reporting sent {projected[0]}, "
         f"received {projected[1]}; recipient's list {len(copies)}; failed calls {dict(load.failures)}"
     )
+
+
+def reporting_counts(reporting: reporting_pb2_grpc.ReportingServiceStub) -> tuple[int, int]:
+    """(documents the senders sent, documents the recipient received), as reporting counts them."""
+    sent = sum(
+        reporting.GetAgencyStats(reporting_pb2.GetAgencyStatsRequest(agency_code=code), metadata=OPERATOR).sent
+        for code in SENDERS
+    )
+    received = reporting.GetAgencyStats(
+        reporting_pb2.GetAgencyStatsRequest(agency_code=RECIPIENT), metadata=OPERATOR
+    ).received
+    return sent, received
 
 
 def restart(running: Platform, service: str) -> None:

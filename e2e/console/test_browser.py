@@ -180,8 +180,11 @@ def test_the_sealed_pdf_is_shown_and_verified(
     browser: WebDriver, console_platform: Platform, demo: DemoResult, screenshots: Path
 ) -> None:
     browser.get(url(console_platform, f"/documents/{demo.outgoing_id}/signatures"))
-    assert "Hợp lệ" in find(browser, "verdict").text
+    verdict = find(browser, "verdict").text
+    assert "Hợp lệ" in verdict
+    assert "mọi chữ ký đều nguyên vẹn" in verdict, verdict  # the service's English reason, said in Vietnamese
     report = find(browser, "signatures").text
+    assert "nguyên vẹn, ký bằng chứng thư số tin cậy" in report, report
     assert SENDER in report
     assert "B-LT" in report  # timestamped, validation data in the DSS
     pdf_type = browser.execute_async_script(
@@ -238,7 +241,9 @@ def test_an_uploaded_pdf_gets_the_same_report(
     browser.get(url(console_platform, "/verify"))
     find(browser, "pdf").send_keys(str(received))
     find(browser, "check").click()
-    assert "Hợp lệ" in find(browser, "verdict").text
+    verdict = find(browser, "verdict").text
+    assert "Hợp lệ" in verdict
+    assert "mọi chữ ký đều nguyên vẹn" in verdict, verdict
     check_page(browser, screenshots, "09-upload-verify")
 
     # The same report offline: `lienthong verify --trust` with the platform's CA, no service reachable.

@@ -29,6 +29,7 @@ from lienthong.console.adapters.inbound.web import (
 )
 from lienthong.console.adapters.outbound.backends import AUDITED
 from lienthong.console.application.levels import has_validation_data, level
+from lienthong.console.application.reasons import explained, overall
 from lienthong.documents.v1 import documents_pb2 as docs
 from lienthong.signing.v1 import signing_pb2 as sig
 
@@ -170,17 +171,21 @@ async def verification_report(who: Any, pdf: bytes) -> dict[str, Any]:
     """VerifyPdf's verdict on `pdf` with each signature's level (what the upload page shows too)."""
     answer = await who.signing().VerifyPdf(sig.VerifyPdfRequest(pdf=pdf), **who.call())
     validation_data = has_validation_data(pdf)
+    passed = sig.INDICATION_TOTAL_PASSED
     signatures = [
         {
             "report": report,
             "verdict": INDICATIONS.get(report.indication, ("Không rõ", "warn")),
             "level": level(report.HasField("timestamped_at"), validation_data),
+            "explained": explained(report.indication == passed, report.sub_indication, report.detail),
         }
         for report in answer.signatures
     ]
+    failed = [r.sub_indication for r in answer.signatures if r.indication != passed and r.sub_indication]
     return {
         "answer": answer,
         "verdict": INDICATIONS.get(answer.indication, ("Không rõ", "warn")),
+        "reason": overall(answer.indication == passed, answer.reason, failed),
         "signatures": signatures,
     }
 

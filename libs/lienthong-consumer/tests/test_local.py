@@ -4,6 +4,7 @@ catch-up per read model, and each read model follows on its own."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
 from eventsourcing.domain import Aggregate, event
 from sqlalchemy import Column, Connection, MetaData, String, Table, create_engine, func, insert, select
@@ -110,3 +111,57 @@ def test_a_catch_up_reports_its_progress_batch_by_batch(database_url: str) -> No
 
     assert applied == 25
     assert reported == [(10, 25), (20, 25), (25, 25)]
+
+
+class RememberedLabels(Labels):
+    """A read model with something in the process's memory: what it was told, applied here or elsewhere."""
+
+    name = "remembered_test"
+    remembers = True
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        self.known: list[str] = []
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def define_tables(self, metadata: MetaData) -> None:
+        self.labels = Table("remembered_test_labels", metadata, Column("label", String(50), primary_key=True))
+
+    def apply(self, connection: Connection, envelope: events_pb2.EventEnvelope) -> None:
+        super().apply(connection, envelope)
+        self.known.append(envelope.data["label"])
+
+    def applied_elsewhere(self, events: Sequence[tuple[int, events_pb2.EventEnvelope]]) -> None:
+        self.known.extend(envelope.data["label"] for _, envelope in events)
+
+
+def test_a_replica_that_remembers_is_told_what_the_other_replica_applied(database_url: str) -> None:
+    """Two processes of one service feed one read model; whichever applies an event, the other's memory
+    hears of it (the identifiers registry's cache, the documents register's arrival watchers)."""
+    replicas = [Parcels(store_environment("parcels", database_url)) for _ in range(2)]
+    models = [RememberedLabels(create_engine(database_url)) for _ in range(2)]
+    followers = [LocalFollower(app, model, service="parcels") for app, model in zip(replicas, models, strict=True)]
+    for follower in followers:
+        follower.catch_up()
+
+    for n in range(6):
+        replicas[n % 2].save(Parcel(f"p{n}"))
+        followers[n % 2].catch_up()  # the replica that saved applies; the other has not run yet
+    replicas[0].save(Parcel("last"))
+    for follower in followers:
+        follower.catch_up()
+
+    expected = sorted([f"p{n}" for n in range(6)] + ["last"])
+    assert sorted(models[0].known) == expected  # each once: applied here, or told after the other applied it
+    assert sorted(models[1].known) == expected
+    assert all(models[0].has(label) for label in expected)
+
+
+def test_a_read_model_that_does_not_remember_reads_only_past_its_position(database_url: str) -> None:
+    replicas = [Parcels(store_environment("parcels", database_url)) for _ in range(2)]
+    models = [Labels(create_engine(database_url)) for _ in range(2)]
+    followers = [LocalFollower(app, model, service="parcels") for app, model in zip(replicas, models, strict=True)]
+    replicas[0].save(Parcel("a"))
+    followers[0].catch_up()
+    applies = models[1].applies
+    followers[1].catch_up()  # "a" is applied: nothing to read, nothing applied
+    assert models[1].applies == applies

@@ -171,3 +171,26 @@ def test_importing_the_same_rows_twice_changes_nothing(app: IdentifiersApp) -> N
     dry = app.import_rows(renamed, dry_run=True, current=registry.fields_of)
     assert [(r.outcome, r.changed_fields) for r in dry] == [("updated", ("name", "short_name"))]
     assert app.recorder.max_notification_id() == position
+
+
+def test_each_replica_finds_an_agency_the_other_registered_and_changed(database_url: str) -> None:
+    """Two identifiers processes on one database: whichever applies the events to the shared table, the
+    other's in-memory copy (GetAgency, ResolveAgency) finds the new agency and its change."""
+    replicas = [IdentifiersApp(store_environment("identifiers", database_url)) for _ in range(2)]
+    registries = [Registry(app.engine) for app in replicas]
+    followers = [LocalFollower(a, r, service="identifiers") for a, r in zip(replicas, registries, strict=True)]
+    for follower in followers:
+        follower.catch_up()
+    assert registries[1].get(str(PROVINCE)) is None  # the in-memory copy is loaded now, before the writes
+
+    replicas[0].register_agency(code=PROVINCE, fields=fields("Ủy ban nhân dân tỉnh Khánh Hòa", "UBND"))
+    followers[0].catch_up()
+    replicas[0].register_agency(code=DEPARTMENT, fields=fields())
+    replicas[0].lock_agency(DEPARTMENT, "kiểm tra")
+    followers[0].catch_up()  # replica 0 applied every event; replica 1 applied none
+    followers[1].catch_up()
+
+    row = registries[1].get(str(DEPARTMENT))
+    assert row is not None
+    assert (row.name, row.state, row.lock_reason) == ("Sở Thông tin và Truyền thông", "locked", "kiểm tra")
+    assert registries[1].get(str(PROVINCE)) is not None

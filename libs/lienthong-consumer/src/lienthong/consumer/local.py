@@ -31,6 +31,9 @@ class LocalFollower:
         self._batch_size = batch_size
         self._lock = threading.Lock()  # one catch-up of this read model at a time in this process
         self._applied = 0  # a position the read model is known to hold (it only grows)
+        # With a sink that remembers: the newest position this process has read, applied here or by another
+        # replica (None until the first catch-up, which starts from the read model's own position).
+        self._read: int | None = None
         self._turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
 
     @property
@@ -46,16 +49,21 @@ class LocalFollower:
             total = (self._app.recorder.max_notification_id() or 0) - self._sink.last_position(LOCAL_SOURCE)
             while True:
                 position = self._sink.last_position(LOCAL_SOURCE)
-                records = read_events(self._app, position + 1, self._batch_size)
+                # A sink that remembers is told of what other replicas applied: read from where this
+                # process is, not from where the read model is (process_many skips what is applied).
+                start = position if self._read is None or not self._sink.remembers else min(self._read, position)
+                records = read_events(self._app, start + 1, self._batch_size)
                 if records:
                     events = [(record.position, envelope_of(self._service, record)) for record in records]
                     try:
                         self._sink.process_many(LOCAL_SOURCE, events)
                     except ReadModelRewound:
                         self._applied = 0  # emptied for a rebuild meanwhile: read again from its position
+                        self._read = None
                         continue
-                    position = records[-1].position
+                    position = max(position, records[-1].position)
                 self._applied = max(self._applied, position)
+                self._read = max(self._read or 0, records[-1].position if records else start)
                 applied += len(records)
                 if progress is not None:
                     progress(applied, max(total, applied))

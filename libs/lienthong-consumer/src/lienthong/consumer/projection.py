@@ -7,7 +7,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     BigInteger,
@@ -57,9 +57,15 @@ class SqlProjection(ABC):
     Subclasses declare their tables in `define_tables()` and change them in `apply()`. An event that
     `apply()` cannot take (bad data, a bug) is put aside in `<name>_dead_letters` with the reason, and the
     events after it go on; a rebuild from zero tries it again.
+
+    Several processes (replicas) may feed one read model, taking turns. A read model that also keeps
+    something in the process's memory (a cache of its rows, callbacks waiting for a row) sets `remembers`:
+    its `LocalFollower` then reads every event of the log in this process too, and the events another
+    process applied first reach `applied_elsewhere()` instead of `apply()`.
     """
 
     name: str = "projection"
+    remembers: ClassVar[bool] = False
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -175,6 +181,15 @@ class SqlProjection(ABC):
         self.quarantine(stream, failure.position, subject, bad.SerializeToString(), failure.reason)
 
     def _apply_in_order(self, stream: str, events: Sequence[tuple[int, events_pb2.EventEnvelope]]) -> None:
+        elsewhere = self._apply_in_transaction(stream, events)
+        if elsewhere:
+            self.applied_elsewhere(elsewhere)
+
+    def _apply_in_transaction(
+        self, stream: str, events: Sequence[tuple[int, events_pb2.EventEnvelope]]
+    ) -> list[tuple[int, events_pb2.EventEnvelope]]:
+        """Apply the events after the stored position; return those before it (applied elsewhere) when the
+        read model `remembers`."""
         with self.engine.begin() as connection:
             done = self._positions.get(connection, stream, lock=True)
             if done < self._seen.get(stream, 0):
@@ -187,8 +202,10 @@ class SqlProjection(ABC):
             for position, envelope in events:
                 if position > (fresh[-1][0] if fresh else done):
                     fresh.append((position, envelope))  # an event at or before `done` was redelivered
+            # applied and committed by whoever moved the position past them: not applied here again
+            elsewhere = [event for event in events if event[0] <= done] if self.remembers else []
             if not fresh:
-                return
+                return elsewhere
             try:
                 self.apply_batch(connection, fresh)
             except (UnprocessableEvent, *TRANSIENT):
@@ -199,6 +216,7 @@ class SqlProjection(ABC):
                 raise UnprocessableEvent(fresh[0][0], f"{type(error).__name__}: {error}") from error
             self._positions.set(connection, stream, fresh[-1][0])
             self._seen[stream] = fresh[-1][0]
+        return elsewhere
 
     def quarantine(self, stream: str, position: int, subject: str, data: bytes, reason: str) -> None:
         """Keep the event at `position` aside with `reason` and move past it, in one transaction."""
@@ -218,6 +236,10 @@ class SqlProjection(ABC):
 
     def after_commit(self) -> None:  # noqa: B027 - a hook subclasses may use, doing nothing by default
         """Called after each transaction of `process_many` commits (for caches of the read model)."""
+
+    def applied_elsewhere(self, events: Sequence[tuple[int, events_pb2.EventEnvelope]]) -> None:  # noqa: B027
+        """Events already in the read model's rows, applied by another process (a replica, or this one
+        before a redelivery), told to a read model that `remembers`, for what it keeps in memory."""
 
     def empty(self) -> int:
         """Empty the read model and forget its positions, as `reset()`; return how many rows it held.

@@ -150,6 +150,7 @@ class Registers(SqlProjection):
     """Outgoing documents with their recipients' statuses, and incoming documents per recipient."""
 
     name = "documents_registers"
+    remembers = True  # the watchers of arrivals: told of the copies other replicas applied, too
 
     def __init__(self, engine: Engine) -> None:
         self._arrivals: list[tuple[str, str]] = []  # (recipient, incoming id) applied, not yet committed
@@ -173,6 +174,14 @@ class Registers(SqlProjection):
                 self._watchers.get(recipient_code, []).remove(callback)
 
         return stop
+
+    def applied_elsewhere(self, events: Sequence[tuple[int, events_pb2.EventEnvelope]]) -> None:
+        self._arrivals.extend(
+            (data_of(envelope)["recipient_code"], envelope.aggregate_id)
+            for _, envelope in events
+            if (envelope.aggregate, envelope.event) == ("IncomingDocument", "Arrived")
+        )
+        self.after_commit()
 
     def after_commit(self) -> None:
         arrivals, self._arrivals = self._arrivals, []

@@ -4,6 +4,7 @@ copy for lookups that must answer in microseconds (Get, Resolve)."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -50,6 +51,7 @@ class Registry(SqlProjection):
     """One row per agency, as the other services, the CLI and search read it."""
 
     name = "identifiers_registry"
+    remembers = True  # the in-memory copy: refreshed for what other replicas applied, too
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._cache: dict[str, AgencyRow] | None = None
@@ -133,6 +135,11 @@ class Registry(SqlProjection):
         with self._lock:
             self._stale |= self._pending
         self._pending = set()
+
+    def applied_elsewhere(self, events: Sequence[tuple[int, events_pb2.EventEnvelope]]) -> None:
+        changed = {envelope.aggregate_id for _, envelope in events if envelope.aggregate == "Agency"}
+        with self._lock:
+            self._stale |= changed
 
     # ---- reads -------------------------------------------------------------------------------------
 

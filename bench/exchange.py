@@ -11,8 +11,9 @@
   own process), and the peak of the Pss summed over the process and every process under it (the signing
   service's forkserver and workers), sampled every half second: the honest figure for a pool of workers.
 
-`python bench/exchange.py [--quick] [--senders 64] [--exchange-only] [--profile DIR]`; `make bench` runs the
-full mode. `--profile DIR` runs py-spy on every service during the last exchange phase and writes the top
+`python bench/exchange.py [--quick] [--senders 64] [--exchange-only] [--profile DIR] [--documents-replicas 2]`;
+`make bench` runs the full mode. `--documents-replicas 2` runs a second documents process behind the same
+address (PostgreSQL: the leases keep its relay and consumers in one process at a time), for issue #18. `--profile DIR` runs py-spy on every service during the last exchange phase and writes the top
 frames to DIR/summary.txt. Against LIENTHONG_BENCH_DATABASE_URL
 and LIENTHONG_BENCH_NATS_URL when set (PostgreSQL, NATS), else SQLite files and an embedded NATS server.
 Figures go to bench/results.json under "exchange" and are printed as a table.
@@ -313,6 +314,12 @@ def main() -> None:
     parser.add_argument("--senders", type=int, nargs="+", default=[1, 8, 64], help="the exchange phases")
     parser.add_argument("--exchange-only", action="store_true", help="no append, replay or memory figures")
     parser.add_argument("--profile", type=Path, help="py-spy every service in the last phase; top frames here")
+    parser.add_argument(
+        "--documents-replicas",
+        type=int,
+        default=1,
+        help="documents processes behind one address, the senders' calls spread round robin (PostgreSQL only)",
+    )
     arguments = parser.parse_args()
     quick = arguments.quick
     seconds, appends = (5.0, 300) if quick else (30.0, 3000)
@@ -324,6 +331,9 @@ def main() -> None:
         config = dataclasses.replace(isolated_platform_config(Path(work), nats_url, fresh_url), secure_nats=False)
         platform = Platform(config)
         platform.start()
+        for _ in range(arguments.documents_replicas - 1):
+            platform.start_replica("documents")
+        figures["documents_replicas"] = arguments.documents_replicas
         figures["database"] = "postgresql" if config.database_url else "sqlite"
         documents_url = config.database_url or f"sqlite:///{Path(work) / 'documents.db'}"
         try:
@@ -378,7 +388,7 @@ def main() -> None:
             if nats_url:
                 asyncio.run(delete_streams(nats_url, config.instance))
 
-    if arguments.exchange_only or arguments.senders != [1, 8, 64]:
+    if arguments.exchange_only or arguments.senders != [1, 8, 64] or arguments.documents_replicas != 1:
         print(json.dumps(figures, indent=2, ensure_ascii=False))
         return  # a partial run: bench/results.json keeps the last whole one
     record("exchange", figures)

@@ -20,7 +20,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from lienthong.launcher.callers import Callers
 from lienthong.launcher.nats_security import NatsSecurity, embedded_nats_security
 from lienthong.launcher.nats_server import NatsServer
-from lienthong.launcher.ports import wait_for_port
+from lienthong.launcher.ports import free_port, wait_for_port
 from lienthong.relay import StreamNames
 from lienthong.relay.credentials import NatsCredentials
 from lienthong.relay.topology import ADMIN
@@ -93,6 +93,7 @@ class Platform:
         self.config = config
         self.nats: NatsServer | None = None
         self._processes: dict[str, subprocess.Popen[bytes]] = {}
+        self._replicas: dict[str, list[str]] = {}  # service -> addresses of its replicas beyond the first
 
     @property
     def nats_url(self) -> str:
@@ -107,8 +108,14 @@ class Platform:
 
     @property
     def callers(self) -> Callers:
-        """Channels to the services as a principal of the caller's choosing (by default the launcher)."""
-        return Callers(self.tls, {service: self.config.address(service) for service in SERVICES})
+        """Channels to the services as a principal of the caller's choosing (by default the launcher),
+        round robin over a service's replicas when `start_replica` started more than one."""
+        return Callers(self.tls, {service: self.addresses(service) for service in SERVICES})
+
+    def addresses(self, service: str) -> str:
+        """Where `service` is: its address, or `ipv4:` and the list of its replicas' addresses."""
+        replicas = [self.config.address(service), *self._replicas.get(service, [])]
+        return replicas[0] if len(replicas) == 1 else "ipv4:" + ",".join(replicas)
 
     @functools.cached_property
     def nats_security(self) -> NatsSecurity | None:
@@ -219,6 +226,20 @@ class Platform:
         if wait:
             self.wait_serving(service, timeout)
 
+    def start_replica(self, service: str, timeout: float = 60.0) -> str:
+        """One more process of `service` (named `<service>-<n>`) on a port of its own, with the same store,
+        NATS and leases as the first (single-active work stays in one of them: PostgreSQL's leases);
+        `callers` then spreads calls over every replica. Returns the new process's name."""
+        if not self.config.database_url:
+            raise ValueError(f"a second {service} process needs PostgreSQL: SQLite has no leases between processes")
+        address = f"127.0.0.1:{free_port()}"
+        self._replicas.setdefault(service, []).append(address)
+        name = f"{service}-{len(self._replicas[service]) + 1}"
+        env = self._own_env(service) | self.nats_env(service) | {"LIENTHONG_LISTEN_ADDR": address}
+        self._spawn(name, f"lienthong.{service}.main", env=env)
+        self._wait_serving(name, address, timeout)
+        return name
+
     def _spawn(self, name: str, module: str, *args: str, env: Mapping[str, str] | None = None) -> None:
         log = (self.config.logs_dir / f"{name}.log").open("ab")
         self._processes[name] = subprocess.Popen(
@@ -232,13 +253,16 @@ class Platform:
 
     def wait_serving(self, service: str, timeout: float = 60.0) -> None:
         """Wait until `service` reports SERVING; fail early, with its log, if its process died."""
-        deadline = time.monotonic() + timeout
-        with self.callers.opened(service) as channel:
+        self._wait_serving(service, self.config.address(service), timeout)
+
+    def _wait_serving(self, name: str, address: str, timeout: float) -> None:
+        with Callers(self.tls, {name: address}).opened(name) as channel:
             stub = health_pb2_grpc.HealthStub(channel)
+            deadline = time.monotonic() + timeout
             while True:
-                process = self._processes[service]
+                process = self._processes[name]
                 if process.poll() is not None:
-                    raise RuntimeError(f"{service} exited with {process.returncode}:\n{self.log_tail(service)}")
+                    raise RuntimeError(f"{name} exited with {process.returncode}:\n{self.log_tail(name)}")
                 try:
                     answer = stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=1)
                     if answer.status == health_pb2.HealthCheckResponse.SERVING:
@@ -246,7 +270,7 @@ class Platform:
                 except grpc.RpcError:
                     pass
                 if time.monotonic() > deadline:
-                    raise TimeoutError(f"{service} not serving after {timeout:.0f}s:\n{self.log_tail(service)}")
+                    raise TimeoutError(f"{name} not serving after {timeout:.0f}s:\n{self.log_tail(name)}")
                 time.sleep(0.1)
 
     def pid(self, name: str) -> int | None:

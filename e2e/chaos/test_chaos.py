@@ -9,6 +9,7 @@ loopback. The test prints the counts it compared.
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from collections import Counter
@@ -55,11 +56,15 @@ def platform(tmp_path: Path) -> Iterator[tuple[Platform, str]]:
 
 class Load:
     """Senders sending documents one after another; a document counts as acknowledged when SendDocument
-    returned OK. Failures (a service being down) are retried with a new document, as a client would."""
+    returned OK. Failures (a service being down) are retried with a new document, as a client would.
+    `reasons` counts each failure by the fault under way (`phase`, set by the test), its code and its
+    reason with ids left out, so that a run can say where every failed call came from."""
 
     def __init__(self, callers: Callers) -> None:
         self.acknowledged: list[str] = []
         self.failures: Counter[str] = Counter()
+        self.reasons: Counter[tuple[str, str, str]] = Counter()
+        self.phase = "load"
         self._stop = threading.Event()
         self._threads = [threading.Thread(target=self._send, args=(code, callers)) for code in SENDERS]
         for thread in self._threads:
@@ -82,6 +87,7 @@ class Load:
                     )
                 except grpc.RpcError as error:
                     self.failures[error.code().name] += 1
+                    self.reasons[(self.phase, error.code().name, without_ids(error.details() or ""))] += 1
                     time.sleep(0.2)
                     continue
                 self.acknowledged.append(sent.document.id)
@@ -90,6 +96,21 @@ class Load:
         self._stop.set()
         for thread in self._threads:
             thread.join(timeout=60)
+
+    def report(self) -> str:
+        """The failed calls, a line each: fault under way, code, reason, count."""
+        return "\n".join(
+            f"  since {phase}: {code} x{count}: {reason}"
+            for (phase, code, reason), count in sorted(self.reasons.items())
+        )
+
+
+_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\b\d{2,}\b")
+
+
+def without_ids(reason: str) -> str:
+    """`reason` with document ids and numbers replaced, so that the same failure counts once."""
+    return _ID.sub("…", reason)[:160]
 
 
 def terminate_connections(database_url: str) -> int:
@@ -133,6 +154,7 @@ def test_nothing_acknowledged_is_lost_or_duplicated_through_kills_and_restarts(
         for name, fault in faults:
             time.sleep(pause)
             before = len(load.acknowledged)
+            load.phase = name
             outcome = fault()
             print(f"{name}: {outcome if outcome is not None else ''} (acknowledged so far {before})")
         time.sleep(pause)
@@ -188,6 +210,7 @@ def test_nothing_acknowledged_is_lost_or_duplicated_through_kills_and_restarts(
         f"events stored {len(stored_ids)} = published {len(published)}; reporting sent {projected[0]}, "
         f"received {projected[1]}; recipient's list {len(copies)}; failed calls {dict(load.failures)}"
     )
+    print(f"failed calls, by the last fault begun:\n{load.report()}")
 
 
 def reporting_counts(reporting: reporting_pb2_grpc.ReportingServiceStub) -> tuple[int, int]:

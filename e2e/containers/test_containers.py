@@ -16,6 +16,8 @@ import os
 import statistics
 import subprocess
 import time
+import urllib.error
+import urllib.request
 import uuid
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -51,6 +53,8 @@ LEASE_SECONDS = 6
 HEALTH_PORT = 8081
 TSA_PORT = 50063
 UID = "10001"
+CONSOLE_PORT = 8480
+PRINCIPAL_HEADER = "X-Lienthong-Principal"  # set by the authenticating proxy in front of the console
 
 
 def docker(*args: str, check: bool = True, timeout: float = 120) -> str:
@@ -122,7 +126,7 @@ class Platform:
         self.instance = instance
         self.data_dir = cluster.data_dir
         self.tls = TlsDirectory.of_platform(self.data_dir)
-        for service in SERVICES:
+        for service in (*SERVICES, "console"):
             self.tls.server(service)
         self.security: NatsSecurity = embedded_nats_security(self.data_dir, StreamNames(instance))
         self.pg_password = uuid.uuid4().hex
@@ -147,6 +151,19 @@ class Platform:
             **self.security.client_env(service),
         }
         return env
+
+    def console_env(self) -> dict[str, str]:
+        """The console as the chart runs it: behind a proxy naming the person in a header, calling the
+        services with its own certificate (service:console)."""
+        return {
+            "LIENTHONG_DATA_DIR": str(self.data_dir),
+            "LIENTHONG_CONSOLE_ADDR": f"0.0.0.0:{CONSOLE_PORT}",
+            "LIENTHONG_CONSOLE_SIGN_IN": "header",
+            "LIENTHONG_CONSOLE_PRINCIPAL_HEADER": PRINCIPAL_HEADER,
+            "LIENTHONG_CONSOLE_SESSION_SECRET_FILE": "/tmp/session.key",
+            **{f"LIENTHONG_{other.upper()}_ADDR": f"{other}:{DEFAULT_PORTS[other]}" for other in SERVICES},
+            **self.tls.server("console").env(),
+        }
 
     def start(self) -> None:
         cluster = self.cluster
@@ -200,9 +217,46 @@ class Platform:
                     alias=service,
                     ports=(DEFAULT_PORTS[service], HEALTH_PORT),
                 )
+        for replica in range(1, REPLICAS + 1):
+            cluster.run(
+                f"console-{replica}",
+                "console",
+                "python",
+                "-m",
+                "lienthong.console.main",
+                env=self.console_env(),
+                alias="console",
+                ports=(CONSOLE_PORT,),
+            )
         for service in SERVICES:
             for replica in range(1, REPLICAS + 1):
                 self.wait_serving(f"{service}-{replica}")
+        for replica in range(1, REPLICAS + 1):
+            self.wait_console(replica)
+
+    def wait_console(self, replica: int) -> None:
+        def answering() -> bool:
+            return self.console_page(replica, "/healthz")[0] == 200
+
+        try:
+            wait_for(answering, timeout=60, what=f"console-{replica} to answer")
+        except AssertionError:
+            raise AssertionError(
+                f"console-{replica} does not answer:\n{self.cluster.logs(f'console-{replica}')}"
+            ) from None
+
+    def console_page(self, replica: int, path: str, principal: str = "") -> tuple[int, str]:
+        """(HTTP status, body) of `path` on console replica `replica`, as the proxy passes `principal`."""
+        port = self.cluster.port(f"console-{replica}", CONSOLE_PORT)
+        headers = {PRINCIPAL_HEADER: principal} if principal else {}
+        request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                return answer.status, answer.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+        except OSError:
+            return 0, ""
 
     @property
     def database_url(self) -> str:
@@ -318,10 +372,12 @@ def test_two_replicas_of_every_service_in_containers_lose_nothing_through_kills(
     try:
         for service in SERVICES:
             time.sleep(pause)
+            load.phase = f"docker kill {service}'s lease holder"
             failover = kill_lease_holder(platform, service)
             failovers.append(failover)
             print(f"docker kill {service}'s lease holder: another replica took over in {failover:.1f} s")
         time.sleep(pause)
+        load.phase = "docker kill both documents replicas"
         for n in range(1, REPLICAS + 1):
             platform.cluster.kill(f"documents-{n}")
         print(f"docker kill both documents replicas (acknowledged so far {len(load.acknowledged)})")
@@ -331,6 +387,7 @@ def test_two_replicas_of_every_service_in_containers_lose_nothing_through_kills(
         for n in range(1, REPLICAS + 1):
             platform.wait_serving(f"documents-{n}")
         time.sleep(pause)
+        load.phase = "docker kill PostgreSQL"
         platform.cluster.kill("postgres")
         print(f"docker kill PostgreSQL (acknowledged so far {len(load.acknowledged)})")
         time.sleep(3)
@@ -401,6 +458,23 @@ def test_two_replicas_of_every_service_in_containers_lose_nothing_through_kills(
     # A document numbered and then not sent (its SendDocument cut off by a kill) keeps its number: no gap.
     assert set(sent_ids) <= numbered, "a sent document has no number"
 
+    # The console, two replicas behind one address: each shows the recipient's auditor the same timeline of
+    # a document (sender's and recipient's events), from the services both call, whichever replica serves.
+    sample = [d for d in outgoing if d.id in sent_ids][:3]
+    for document in sample:
+        timelines = []
+        for replica in range(1, REPLICAS + 1):
+            status, body = platform.console_page(replica, f"/documents/{document.id}", f"auditor@{RECIPIENT}")
+            assert status == 200, f"console-{replica} answered {status} for {document.id}: {body[:300]}"
+            timeline = body[body.index('<table id="timeline">') : body.index("</table>")]
+            assert '<td class="event">Sent</td>' in timeline, timeline[:600]
+            assert "IncomingDocument" in timeline, timeline[:600]
+            timelines.append(timeline)
+        assert all(t == timelines[0] for t in timelines), f"the console replicas show {document.id} differently"
+    for replica in range(1, REPLICAS + 1):
+        status, _ = platform.console_page(replica, f"/documents/{sample[0].id}")
+        assert status == 401, f"console-{replica} answered {status} to a request the proxy named nobody in"
+
     # Mail: every arrival notified exactly once (delivery changed hands, one replica at a time).
     mail_dir = platform.data_dir / "mail"
 
@@ -420,10 +494,11 @@ def test_two_replicas_of_every_service_in_containers_lose_nothing_through_kills(
         f"(sent in store {len(sent_ids)}, unacknowledged but sent {len(set(sent_ids) - set(acknowledged))}); "
         f"events stored {len(stored_ids)} = published once {len(published)}; reporting sent {projected[0]}, "
         f"received {projected[1]}; recipient's list {len(copies)}; mails {len(mails)} for {len(arrived)} "
-        f"arrivals; numbers {len(numbered)} in {len(numbers)} gapless series "
+        f"arrivals; console replicas {REPLICAS} showed {len(sample)} documents each; numbers {len(numbered)} in {len(numbers)} gapless series "
         f"({len(numbered - set(sent_ids))} numbered but not sent); "
         f"failed calls {dict(load.failures)}"
     )
+    print(f"failed calls, by the last fault begun:\n{load.report()}")
     print(
         f"failover (lease holder killed → another replica holds the lease) over {len(failovers)} kills: "
         f"p50 {statistics.median(failovers):.1f} s, max {max(failovers):.1f} s"

@@ -156,6 +156,18 @@ def test_the_ha_set_up_scales_and_keeps_a_replica_through_disruptions() -> None:
     documents = by_kind(manifests, "Deployment")["lt-lienthong-documents"]
     assert "replicas" not in documents["spec"]  # the autoscaler owns it
     assert documents["spec"]["strategy"]["type"] == "RollingUpdate"
+    console = by_kind(manifests, "Deployment")["lt-lienthong-console"]["spec"]
+    assert console["replicas"] == 2
+    assert "podAntiAffinity" in console["template"]["spec"]["affinity"]
+    assert "lt-lienthong-console" in by_kind(manifests, "PodDisruptionBudget")
+    assert by_kind(manifests, "Service")["lt-lienthong-console"]["spec"]["sessionAffinity"] == "ClientIP"
+
+
+def test_one_console_replica_has_no_disruption_budget_to_block_a_node_drain() -> None:
+    manifests = render([])
+    assert by_kind(manifests, "Deployment")["lt-lienthong-console"]["spec"]["replicas"] == 1
+    assert "lt-lienthong-console" not in by_kind(manifests, "PodDisruptionBudget")
+    assert "sessionAffinity" not in by_kind(manifests, "Service")["lt-lienthong-console"]["spec"]
 
 
 def test_migration_runs_before_install_and_upgrade_with_each_service_image() -> None:

@@ -10,6 +10,12 @@ mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 tarball=$cache/base-bookworm.tar
 
 if docker image inspect "$tag" >/dev/null 2>&1; then
+    if [ ! -f "$cache/base-dpkg-status" ]; then
+        # a new checkout on a machine whose engine already has the base: what it holds, for images/debs.sh
+        mkdir -p "$cache"
+        docker run --rm --entrypoint cat "$tag" /var/lib/dpkg/status > "$cache/base-dpkg-status.partial"
+        mv "$cache/base-dpkg-status.partial" "$cache/base-dpkg-status"
+    fi
     echo "base image $tag: present"
     exit 0
 fi

@@ -144,8 +144,18 @@ class Registry(SqlProjection):
     # ---- reads -------------------------------------------------------------------------------------
 
     def get(self, code: str) -> AgencyRow | None:
-        """One agency, from memory (loaded once, refreshed for the codes that changed)."""
-        return self._memory().get(code)
+        """One agency, from memory (loaded once, refreshed for the codes that changed). A code memory does
+        not hold is looked up in the table: another replica may have registered it a moment ago (its row is
+        committed before its RegisterAgency answers; this process hears of it within a catch-up)."""
+        row = self._memory().get(code)
+        if row is None:
+            found = self._select(code=code)
+            if found:
+                row = found[0]
+                with self._lock:
+                    if self._cache is not None:
+                        self._cache.setdefault(code, row)
+        return row
 
     def _memory(self) -> dict[str, AgencyRow]:
         with self._lock:
@@ -158,10 +168,12 @@ class Registry(SqlProjection):
                     self._cache[row.code] = row
             return self._cache
 
-    def _select(self, agency_ids: set[str] | None = None) -> list[AgencyRow]:
+    def _select(self, agency_ids: set[str] | None = None, code: str | None = None) -> list[AgencyRow]:
         query = select(*self._row_columns()).order_by(self.agencies.c.code)
         if agency_ids is not None:
             query = query.where(self.agencies.c.agency_id.in_(sorted(agency_ids)))
+        if code is not None:
+            query = query.where(self.agencies.c.code == code)
         with self.engine.connect() as connection:
             return [AgencyRow(**utc_row(row._mapping)) for row in connection.execute(query)]
 

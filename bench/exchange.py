@@ -13,9 +13,10 @@
 
 `python bench/exchange.py [--quick] [--senders 64] [--exchange-only] [--profile DIR] [--documents-replicas 2]`;
 `make bench` runs the full mode. `--documents-replicas 2` runs a second documents process behind the same
-address (PostgreSQL: the leases keep its relay and consumers in one process at a time), for issue #18. `--profile DIR` runs py-spy on every service during the last exchange phase and writes the top
-frames to DIR/summary.txt. Against LIENTHONG_BENCH_DATABASE_URL
-and LIENTHONG_BENCH_NATS_URL when set (PostgreSQL, NATS), else SQLite files and an embedded NATS server.
+address (PostgreSQL: the leases keep its relay and consumers in one process at a time), for issue #18.
+`--profile DIR` runs py-spy on every service during the last exchange phase and writes the top frames to
+DIR/summary.txt. Against LIENTHONG_BENCH_DATABASE_URL and LIENTHONG_BENCH_NATS_URL when set (PostgreSQL,
+NATS), else SQLite files and an embedded NATS server.
 Figures go to bench/results.json under "exchange" and are printed as a table.
 """
 

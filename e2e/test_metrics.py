@@ -86,7 +86,11 @@ def test_rpc_durations_are_served_for_prometheus(reporting: tuple[str, int], tmp
 
     def scraped_counts() -> str | None:
         text = scrape(metrics_port)
-        return text if "rpc_server_call_duration_seconds_count" in text else None
+        # The server records a call's duration after the client has its answer: wait for both lines.
+        counts = [line for line in text.splitlines() if line.startswith("rpc_server_call_duration_seconds_count")]
+        ok_seen = any('rpc_method="GetAgencyStats"' in line and 'rpc_grpc_status_code="OK"' in line for line in counts)
+        refused_seen = any('rpc_grpc_status_code="INVALID_ARGUMENT"' in line for line in counts)
+        return text if ok_seen and refused_seen else None
 
     text = wait_for(scraped_counts, what="metrics")
     counts = [line for line in text.splitlines() if line.startswith("rpc_server_call_duration_seconds_count")]

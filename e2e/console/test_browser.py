@@ -22,6 +22,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
@@ -135,7 +136,13 @@ def sign_in(browser: WebDriver, platform: Platform, principal: str) -> None:
     field.clear()
     field.send_keys(agency)
     find(browser, "sign-in").click()
-    assert find(browser, "who").text == principal
+    # Until the next page has loaded, "who" may be the old page's node: keep asking until it is the new one.
+    try:
+        WebDriverWait(browser, 60, ignored_exceptions=(WebDriverException,)).until(
+            lambda b: b.find_element(By.ID, "who").text == principal
+        )
+    except TimeoutException:
+        raise AssertionError(f"the console did not show {principal!r} as signed in within 60 s") from None
 
 
 def test_an_auditor_signs_in_and_finds_the_demo_document_by_a_word_without_diacritics(

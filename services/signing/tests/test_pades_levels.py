@@ -9,13 +9,14 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from pyhanko.sign.timestamps import HTTPTimeStamper
 
 from lienthong.signing.adapters.inbound.devca_http import DevCaHttpServer
-from lienthong.signing.adapters.outbound.devca import DevCertificateAuthority
+from lienthong.signing.adapters.outbound.devca import DevCertificateAuthority, IssuedCertificate
 from lienthong.signing.adapters.outbound.keystore import EncryptedFileKeyStore
-from lienthong.signing.adapters.outbound.pades import Level, TrustData, sign_pdf, verify_pdf
+from lienthong.signing.adapters.outbound.pades import ContainerSizes, Level, TrustData, sign_pdf, verify_pdf
 from lienthong.signing.domain.verification import Indication
 
 AGENCY = "000.00.12.H41"
@@ -43,6 +44,57 @@ def test_a_b_t_signature_is_timestamped_by_the_dev_tsa_over_http(
     [signature] = report.signatures
     assert signature.timestamped_at is not None
     assert signed_at <= signature.timestamped_at
+
+
+class CountingSizes(ContainerSizes):
+    """ContainerSizes that counts the estimates pyHanko makes (each a whole dummy CMS, timestamp included)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.estimates = 0
+
+    def remember(self, certificate: x509.Certificate, level: Level, size: int) -> None:
+        self.estimates += 1
+        super().remember(certificate, level, size)
+
+
+def test_the_room_for_a_signature_is_estimated_once_per_certificate_and_level(
+    ca: DevCertificateAuthority, keys: EncryptedFileKeyStore, report_pdf: bytes
+) -> None:
+    seal, other = ca.issue_seal(AGENCY, NAME), ca.issue_seal("000.00.13.H41", "Sở Tài chính")
+    sizes = CountingSizes()
+    server = DevCaHttpServer(ca).start()
+    try:
+        timestamper = HTTPTimeStamper(server.tsa_url)
+
+        def signed(issued: IssuedCertificate, level: Level) -> bytes:
+            pdf, _ = sign_pdf(
+                report_pdf,
+                signer=keys.signer(issued.serial, issued.certificate, ca.chain),
+                certificate=issued.certificate,
+                reason="Ban hành",
+                level=level,
+                timestamper=timestamper,
+                sizes=sizes,
+            )
+            return pdf
+
+        first = signed(seal, Level.B_T)
+        assert sizes.estimates == 1
+        assert sizes.get(seal.certificate, Level.B_T) is not None
+        again = [signed(seal, Level.B_T) for _ in range(2)]
+        assert sizes.estimates == 1  # the seal's room at B-T is known: no more dummy containers
+        signed(seal, Level.B_B)
+        signed(other, Level.B_T)
+        assert sizes.estimates == 3  # another level, another certificate: estimated each once
+    finally:
+        server.close()
+    for pdf in (first, *again):
+        report = verify_pdf(pdf, trust=TrustData([ca.root]), expected_agency_code=AGENCY)
+        assert report.indication is Indication.TOTAL_PASSED
+        assert report.signatures[0].timestamped_at is not None
+    # Signed into the same room, the PDFs of one certificate and level have the same length.
+    assert {len(pdf) for pdf in again} == {len(first)}
 
 
 def test_the_dev_ca_serves_its_crls_over_http(ca: DevCertificateAuthority) -> None:

@@ -9,8 +9,8 @@ So nothing asn1crypto holds is shared between threads here: each engine has its 
 and trust data, and `EnginePool` runs every call on the one engine of the thread or process it lands on.
 
 An engine also keeps what is constant between requests: the signer of each certificate (its key decrypted or
-its token session looked up once), the parsed certificates, and the CA's CRLs while their files are unchanged
-and not due for their next update.
+its token session looked up once), the parsed certificates, the room a signature of each certificate and level
+takes in a PDF, and the CA's CRLs while their files are unchanged and not due for their next update.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import logging
 import multiprocessing
 import os
 import ssl
+import sys
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
@@ -29,6 +30,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import aiohttp
@@ -42,6 +44,7 @@ from lienthong.errors import Unavailable
 from lienthong.signing.adapters.outbound.devca import DevCertificateAuthority
 from lienthong.signing.adapters.outbound.keystore import EncryptedFileKeyStore, KeyStore
 from lienthong.signing.adapters.outbound.pades import (
+    ContainerSizes,
     Level,
     LongTermPdf,
     SignedPdf,
@@ -92,6 +95,7 @@ class SigningEngine:
         self._roots = (ca.root, *self._anchors)
         self._signers: dict[tuple[str, str], tuple[x509.Certificate, list[x509.Certificate], signers.Signer]] = {}
         self._crls = _CrlWindow(ca)
+        self._sizes = ContainerSizes()
 
     def sign_pdf(self, pdf: bytes, *, serial: str, pem: str, reason: str, level: Level, position: str) -> SignedPdf:
         certificate, _, signer = self._signer(serial, pem)
@@ -104,6 +108,7 @@ class SigningEngine:
             timestamper=self._timestamper,
             trust=self._crls.trust(self._roots),
             position=position,
+            sizes=self._sizes,
         )
 
     def extend_pdf(self, pdf: bytes) -> LongTermPdf:
@@ -203,6 +208,24 @@ def _run(method: str, kwargs: dict[str, Any]) -> Any:
     return getattr(engine, method)(**kwargs)
 
 
+def _imported_by_main() -> list[str]:
+    """The modules the program's main module (run as `python -m name`) takes names from: the service, almost
+    all of it. A worker runs the main module again (multiprocessing's spawn preparation); with these
+    preloaded in the forkserver, that run finds its imports done. (The main module itself is not preloaded:
+    runpy warns when the module it runs is imported already.)"""
+    main = sys.modules["__main__"]
+    spec = getattr(main, "__spec__", None)
+    if spec is None:
+        return []
+    names = {
+        value.__name__ if isinstance(value, ModuleType) else getattr(value, "__module__", None)
+        for value in vars(main).values()
+    }
+    return sorted(
+        name for name in names if isinstance(name, str) and name in sys.modules and name not in ("__main__", spec.name)
+    )
+
+
 class EnginePool:
     """Engines fed by the gRPC server: `workers` processes (both cores; the default of the service) or, with
     `processes=False`, threads of this process (tests, and a service configured for one process). Each worker
@@ -223,12 +246,18 @@ class EnginePool:
                 self._workers, thread_name_prefix="signing-engine", initializer=_install, initargs=(self._factory,)
             )
         # forkserver: workers fork from a clean server process that has imported pyHanko once (their pages
-        # shared), never from this process with its gRPC threads.
+        # shared), never from this process with its gRPC threads. Each worker also runs the service's main
+        # module again (multiprocessing's spawn preparation does): with what it imports preloaded, that is
+        # quick; before, each new worker imported the whole service again (8 s of CPU under load, py-spy).
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__])
-        return ProcessPoolExecutor(
+        context.set_forkserver_preload([__name__, *_imported_by_main()])
+        executor = ProcessPoolExecutor(
             self._workers, mp_context=context, initializer=_install, initargs=(self._factory, dict(os.environ))
         )
+        # Workers start when asked for: start them all now, not on the first requests' time.
+        for _ in range(self._workers):
+            executor.submit(os.getpid)
+        return executor
 
     async def call(self, method: str, **kwargs: Any) -> Any:
         """Run `SigningEngine.<method>(**kwargs)` on a free worker's engine."""

@@ -1,9 +1,11 @@
-"""Save observers see each save's aggregates with the events it stored, and cannot make a save fail."""
+"""Save observers see each save's aggregates with the events it stored, and cannot make a save fail; save
+listeners are woken by saves that stored events, not by a consumer's position saved alone."""
 
 from __future__ import annotations
 
 import pytest
 from eventsourcing.domain import Aggregate, event
+from eventsourcing.persistence import Tracking
 
 from lienthong.eventstore import SavedChanges, StoredApplication, store_environment
 
@@ -56,3 +58,23 @@ def test_a_failing_observer_does_not_fail_the_save(database_url: str, caplog: py
 
     assert app.repository.get(tally.id).label == "kept"
     assert "a save observer failed" in caplog.text
+
+
+class TrackingTallies(Tallies):
+    tracks_positions = True
+
+
+def test_listeners_are_woken_by_stored_events_not_by_a_position_alone(database_url: str) -> None:
+    app = TrackingTallies(store_environment("tallies", database_url))
+    woken: list[int] = []
+    app.add_save_listener(lambda: woken.append(app.recorded_position))
+    tally = Tally("told")
+    app.save_tracked(tally, tracking=Tracking("upstream", 1))
+    assert len(woken) == 1
+    app.save_tracked(tracking=Tracking("upstream", 2))  # the event consumed changed nothing here
+    app.save()
+    assert len(woken) == 1
+    assert app.last_tracked_position("upstream") == 2
+    tally.add()
+    app.save(tally)
+    assert len(woken) == 2

@@ -46,7 +46,11 @@ class LocalFollower:
         each batch (total: the events between the read model's position and the log's head when it began)."""
         applied = 0
         with self._lock:
-            total = (self._app.recorder.max_notification_id() or 0) - self._sink.last_position(LOCAL_SOURCE)
+            # Only a caller shown progress needs the total: two queries less for the many catch-ups a busy
+            # service makes that find nothing new.
+            total = 0
+            if progress is not None:
+                total = (self._app.recorder.max_notification_id() or 0) - self._sink.last_position(LOCAL_SOURCE)
             while True:
                 position = self._sink.last_position(LOCAL_SOURCE)
                 # A sink that remembers is told of what other replicas applied: read from where this

@@ -77,8 +77,10 @@ class StoredApplication(Application[Any]):
         return engine
 
     def add_save_listener(self, listener: SaveListener) -> None:
-        """Call `listener()` (from the saving thread) after every save; adding it again changes nothing (a
-        loop restarted under a lease adds its listener on every start)."""
+        """Call `listener()` (from the saving thread) after every save that stored events (a consumer's save of
+        its position alone wakes nobody: the email service's delivery round ran, queries and all, for each of
+        them); adding it again changes nothing (a loop restarted under a lease adds its listener on every
+        start)."""
         with self._listeners_lock:
             if listener not in self._listeners:
                 self._listeners.append(listener)
@@ -105,7 +107,8 @@ class StoredApplication(Application[Any]):
         changes = [(obj, list(obj.pending_events)) for obj in objs if isinstance(obj, Aggregate)]
         recordings = super().save(*objs, **kwargs)
         self._note_recorded(recordings)
-        self._tell_listeners()
+        if recordings:
+            self._tell_listeners()
         self._tell_observers([(aggregate, events) for aggregate, events in changes if events])
         return recordings
 
@@ -116,7 +119,8 @@ class StoredApplication(Application[Any]):
         recordings = self._record(processing_event)
         self._note_recorded(recordings)
         self._notify(recordings)
-        self._tell_listeners()
+        if recordings:
+            self._tell_listeners()
 
     def last_tracked_position(self, source: str) -> int:
         """The last position from `source` recorded by `save_tracked` (0 if none)."""

@@ -87,13 +87,16 @@ class Delivery:
         attempted. Only one round runs at a time in a process (one thread), so no attempt of its own is in
         doubt; two replicas never both start an attempt (the second save of the same version is refused)."""
         self._follower.catch_up()
-        for notification_id in self._outbox.in_doubt():
+        in_doubt = self._outbox.in_doubt()
+        for notification_id in in_doubt:
             self._settle(UUID(notification_id))
-        self._follower.catch_up()
+        if in_doubt:  # what was settled is due again, or delivered
+            self._follower.catch_up()
         due = self._outbox.due(self._clock())
         for notification_id in due:
             self._deliver(UUID(notification_id))
-        self._follower.catch_up()
+        if due:  # the outcomes recorded, so that the next round does not see them due
+            self._follower.catch_up()
         return len(due)
 
     def _settle(self, notification_id: UUID) -> None:

@@ -32,12 +32,14 @@ def pg_engine(tmp_path: Path) -> Iterator[Engine]:
 
 
 def fenced_mark(engine: Engine, fence: Fence, replica: str) -> None:
-    """A guarded write: a row naming the replica and the token it wrote under."""
+    """A guarded write: a row naming the replica and the token it wrote under (read before the check: read
+    after it, a replica stopping meanwhile has set it to None, though the write was made under the lease)."""
+    token = fence.token
     with engine.begin() as connection:
         fence.check(connection)
         connection.execute(
             text("INSERT INTO marks VALUES (:replica, :token, :at)"),
-            {"replica": replica, "token": fence.token, "at": time.monotonic()},
+            {"replica": replica, "token": token, "at": time.monotonic()},
         )
 
 

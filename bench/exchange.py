@@ -42,6 +42,7 @@ from typing import Any
 import grpc
 import nats
 from bench_results import RESULTS, percentile, record
+from cpu import CpuMeter
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 from memory import PeakPss, tree_pss_kib
@@ -109,10 +110,17 @@ class ArrivalWatch:
 
 
 def exchange(
-    callers: Callers, watch: ArrivalWatch, senders: int, seconds: float, profile: Callable[[], None] | None = None
+    callers: Callers,
+    watch: ArrivalWatch,
+    senders: int,
+    seconds: float,
+    pids: dict[str, int | None],
+    profile: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
-    """`senders` clients each sending documents one after another for `seconds`; rate and latencies.
-    `profile` is called once the senders have started."""
+    """`senders` clients each sending documents one after another for `seconds`; rate, latencies and the CPU
+    a document took in each service (`pids`) and on the whole machine. `profile` is called once the senders
+    have started."""
+    cpu = CpuMeter(pids)
     started_at: dict[str, float] = {}
     failures: list[str] = []
     deadline = time.perf_counter() + seconds
@@ -151,6 +159,7 @@ def exchange(
     while any(doc not in watch.seen for doc in started_at) and time.perf_counter() < limit:
         time.sleep(0.05)
     latencies = [(watch.seen[d] - t) * 1000 for d, t in started_at.items() if d in watch.seen]
+    cpu_ms = cpu.per_document(len(latencies))
     elapsed = max(watch.seen.get(d, 0) for d in started_at) - began if started_at else seconds
     return {
         "documents": len(started_at),
@@ -160,6 +169,7 @@ def exchange(
         "documents_per_second": round(len(latencies) / elapsed, 1),
         "p50_ms": ms(latencies, 0.5),
         "p99_ms": ms(latencies, 0.99),
+        "cpu_ms_per_document": cpu_ms,
     }
 
 
@@ -355,7 +365,12 @@ def main() -> None:
             for senders in arguments.senders:
                 last = senders == arguments.senders[-1]
                 figures[f"exchange_{senders}_senders"] = exchange(
-                    platform.callers, watch, senders, seconds, profile if profiles and last else None
+                    platform.callers,
+                    watch,
+                    senders,
+                    seconds,
+                    {service: platform.pid(service) for service in SERVICES},
+                    profile if profiles and last else None,
                 )
             if profiles:
                 summary = profiles.summary()

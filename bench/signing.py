@@ -36,6 +36,7 @@ from typing import Any
 
 from bench_results import percentile, record
 from cryptography.hazmat.primitives import serialization
+from memory import descendants
 
 from lienthong.documents.adapters.outbound.rendering import render_document_pdf
 from lienthong.identifiers.v1 import identifiers_pb2 as ids
@@ -120,15 +121,6 @@ def _pss_kib(pid: int) -> int:
     return int(found.group(1)) if found else 0
 
 
-def _children(pid: int) -> list[int]:
-    """Every descendant of `pid` (the forkserver, and the workers it forked)."""
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        for child in (task / "children").read_text().split():
-            found += [int(child), *_children(int(child))]
-    return found
-
-
 class MemoryWatch:
     """Samples the memory of a process and its descendants until `stop()`."""
 
@@ -147,7 +139,7 @@ class MemoryWatch:
 
     def sample(self) -> None:
         rss = pss = 0
-        for pid in [self._pid, *_children(self._pid)]:
+        for pid in descendants(self._pid):
             try:
                 status = _status_kib(pid)
                 pss += _pss_kib(pid)
@@ -216,7 +208,7 @@ def _load(platform: Platform, database: str) -> dict[str, Any]:
     elapsed = time.perf_counter() - started
     watch.stop()
     channel.close()
-    roles = {pid: "server"} | {child: "worker or forkserver" for child in _children(pid)}
+    roles = {pid: "server"} | {child: "worker or forkserver" for child in descendants(pid) if child != pid}
     return {
         "service_database": database,
         "service_clients": CLIENTS,

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, Text, insert, select, update
+from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, Text, select
 
 from lienthong.consumer import SqlProjection, UtcDateTime, data_of, utc_row
+from lienthong.consumer.rows import RowCache
 from lienthong.events.v1 import events_pb2
 from lienthong.identifiers.domain.agency import AgencyFields
 from lienthong.identifiers.domain.resolution import RegistryEntry
@@ -83,49 +84,38 @@ class Registry(SqlProjection):
         )
 
     def apply(self, connection: Connection, envelope: events_pb2.EventEnvelope) -> None:
-        if envelope.aggregate != "Agency":
-            return
-        data = data_of(envelope)
-        table = self.agencies
-        if envelope.event == "Registered":
-            connection.execute(
-                insert(table).values(
-                    code=data["code"],
-                    agency_id=envelope.aggregate_id,
-                    name=data["name"],
-                    name_folded=fold(data["name"]),
-                    short_name=data["short_name"],
-                    parent_code=data["parent_code"],
-                    email=data["email"],
-                    address=data.get("address", ""),
-                    contact=data.get("contact", ""),
-                    state="active",
-                    level=int(data["level"]),
-                    registered_at=envelope.occurred_at.ToDatetime(tzinfo=UTC),
-                )
-            )
+        self.apply_batch(connection, [(0, envelope)])
+
+    def apply_batch(self, connection: Connection, events: Sequence[tuple[int, events_pb2.EventEnvelope]]) -> None:
+        """The agencies the batch changes read in one SELECT, changed in memory, written back set-based."""
+        changed = [(envelope, data_of(envelope)) for _, envelope in events if envelope.aggregate == "Agency"]
+        agencies = RowCache(connection, self.agencies)
+        code_of = self._codes_of(connection, {e.aggregate_id for e, _ in changed if e.event != "Registered"})
+        agencies.preload([*code_of.values(), *(data["code"] for e, data in changed if e.event == "Registered")])
+        for envelope, data in changed:
+            if envelope.event == "Registered":
+                taken = agencies.get(data["code"])
+                if taken is not None and taken["agency_id"] != envelope.aggregate_id:
+                    raise ValueError(f"code {data['code']} is registered to agency {taken['agency_id']} already")
+                code_of[envelope.aggregate_id] = data["code"]
+                agencies.put(_registered_row(envelope, data))
+            elif (values := _changed_columns(envelope.event, data)) is not None:
+                code = code_of.get(envelope.aggregate_id)
+                if code is None:
+                    continue  # as an UPDATE of an agency never registered: nothing changes
+                agencies.update(code, **values)
+            else:
+                continue
             self._mark_stale(envelope.aggregate_id)
-            return
-        values: dict[str, Any]
-        match envelope.event:
-            case "Updated":
-                values = {k: data[k] for k in ("name", "short_name", "address", "email", "contact")}
-                values["name_folded"] = fold(data["name"])
-            case "Locked":
-                values = {"state": "locked", "lock_reason": data["reason"]}
-            case "Unlocked":
-                values = {"state": "active", "lock_reason": ""}
-            case "Dissolved":
-                values = {
-                    "state": "dissolved",
-                    "ending": data["ending"],
-                    "successors": ",".join(data["successors"]),
-                    "ended_on": data["effective_on"],
-                }
-            case _:
-                return
-        connection.execute(update(table).where(table.c.agency_id == envelope.aggregate_id).values(**values))
-        self._mark_stale(envelope.aggregate_id)
+        agencies.flush()
+
+    def _codes_of(self, connection: Connection, agency_ids: set[str]) -> dict[str, str]:
+        """The codes of the agencies `agency_ids` that have a row, by agency id."""
+        table, ids, codes = self.agencies, sorted(agency_ids), {}
+        for start in range(0, len(ids), 500):
+            query = select(table.c.agency_id, table.c.code).where(table.c.agency_id.in_(ids[start : start + 500]))
+            codes.update({row.agency_id: row.code for row in connection.execute(query)})
+        return codes
 
     def _mark_stale(self, agency_id: str) -> None:
         # Pending until the transaction commits (see process): a refresh before that would read the old row.
@@ -205,3 +195,40 @@ class Registry(SqlProjection):
         with self.engine.connect() as connection:
             rows = connection.execute(statement.offset(offset).limit(limit + 1)).all()
         return [AgencyRow(**utc_row(row._mapping)) for row in rows[:limit]], len(rows) > limit
+
+
+def _registered_row(envelope: events_pb2.EventEnvelope, data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "code": data["code"],
+        "agency_id": envelope.aggregate_id,
+        "name": data["name"],
+        "name_folded": fold(data["name"]),
+        "short_name": data["short_name"],
+        "parent_code": data["parent_code"],
+        "email": data["email"],
+        "address": data.get("address", ""),
+        "contact": data.get("contact", ""),
+        "state": "active",
+        "level": int(data["level"]),
+        "registered_at": envelope.occurred_at.ToDatetime(tzinfo=UTC),
+    }
+
+
+def _changed_columns(event: str, data: dict[str, Any]) -> dict[str, Any] | None:
+    """The columns an event of a registered agency changes; None for an event that changes none."""
+    match event:
+        case "Updated":
+            values = {k: data[k] for k in ("name", "short_name", "address", "email", "contact")}
+            return values | {"name_folded": fold(data["name"])}
+        case "Locked":
+            return {"state": "locked", "lock_reason": data["reason"]}
+        case "Unlocked":
+            return {"state": "active", "lock_reason": ""}
+        case "Dissolved":
+            return {
+                "state": "dissolved",
+                "ending": data["ending"],
+                "successors": ",".join(data["successors"]),
+                "ended_on": data["effective_on"],
+            }
+    return None

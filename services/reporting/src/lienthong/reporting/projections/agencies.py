@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date
+from typing import Any
 
-from sqlalchemy import BigInteger, Column, Connection, Date, Integer, MetaData, String, Table, func, select, update
+from sqlalchemy import BigInteger, Column, Connection, Date, Integer, MetaData, String, Table, func, insert, select
 
 from lienthong.consumer import SqlProjection, data_of
+from lienthong.consumer.rows import RowCache
 from lienthong.events.v1 import events_pb2
 from lienthong.reporting.projections.periods import within
 from lienthong.vietnamese.calendar import vietnam_date
@@ -59,38 +62,28 @@ class AgencyTree(SqlProjection):
         )
 
     def apply(self, connection: Connection, envelope: events_pb2.EventEnvelope) -> None:
-        change = CHANGES.get(envelope.event)
-        if envelope.aggregate != "Agency" or change is None:
-            return
-        data = data_of(envelope)
-        row = self.agencies.c.aggregate_id == envelope.aggregate_id
-        match envelope.event:
-            case "Registered":
-                connection.execute(
-                    self.agencies.insert().values(
-                        aggregate_id=envelope.aggregate_id,
-                        code=data["code"],
-                        parent_code=data.get("parent_code", ""),
-                        name=data["name"],
-                        level=int(data.get("level", 0)),
-                        state="active",
-                    )
-                )
-            case "Updated":
-                connection.execute(update(self.agencies).where(row).values(name=data["name"]))
-            case "Locked":
-                connection.execute(update(self.agencies).where(row).values(state="locked"))
-            case "Unlocked":
-                connection.execute(update(self.agencies).where(row).values(state="active"))
-            case "Dissolved":
-                connection.execute(update(self.agencies).where(row).values(state="dissolved"))
-        code = connection.execute(select(self.agencies.c.code).where(row)).scalar_one()
-        day = vietnam_date(envelope.occurred_at.ToDatetime(tzinfo=UTC))
-        connection.execute(
-            self.changes.insert().values(
-                aggregate_id=envelope.aggregate_id, version=envelope.version, agency_code=code, day=day, change=change
+        self.apply_batch(connection, [(0, envelope)])
+
+    def apply_batch(self, connection: Connection, events: Sequence[tuple[int, events_pb2.EventEnvelope]]) -> None:
+        """The agencies the batch changes read in one SELECT, changed in memory, written back set-based;
+        its changes inserted in one statement."""
+        changed = [envelope for _, envelope in events if envelope.aggregate == "Agency" and envelope.event in CHANGES]
+        agencies = RowCache(connection, self.agencies)
+        agencies.preload(envelope.aggregate_id for envelope in changed if envelope.event != "Registered")
+        changes = []
+        for envelope in changed:
+            row = _apply_to_agency(agencies, envelope)
+            if row is None:
+                raise LookupError(f"{envelope.event} of agency {envelope.aggregate_id}, which was never registered")
+            day = vietnam_date(envelope.occurred_at.ToDatetime(tzinfo=UTC))
+            change = CHANGES[envelope.event]
+            changes.append(
+                {"aggregate_id": envelope.aggregate_id, "version": envelope.version, "agency_code": row["code"]}
+                | {"day": day, "change": change}
             )
-        )
+        agencies.flush()
+        if changes:
+            connection.execute(insert(self.changes), changes)
 
     def nodes(self) -> dict[str, AgencyNode]:
         """Every agency by code."""
@@ -106,3 +99,26 @@ class AgencyTree(SqlProjection):
         query = within(query, columns.day, from_day, to_day)
         with self.engine.connect() as connection:
             return Counter({change: int(count) for change, count in connection.execute(query).all()})
+
+
+# agency event → the state it leaves the agency in (Updated changes its name instead)
+STATES = {"Locked": "locked", "Unlocked": "active", "Dissolved": "dissolved"}
+
+
+def _apply_to_agency(agencies: RowCache, envelope: events_pb2.EventEnvelope) -> dict[str, Any] | None:
+    """The agency's row as the event leaves it; None when the agency was never registered."""
+    data = data_of(envelope)
+    if envelope.event == "Registered":
+        return agencies.put(
+            {
+                "aggregate_id": envelope.aggregate_id,
+                "code": data["code"],
+                "parent_code": data.get("parent_code", ""),
+                "name": data["name"],
+                "level": int(data.get("level", 0)),
+                "state": "active",
+            }
+        )
+    if envelope.event == "Updated":
+        return agencies.update(envelope.aggregate_id, name=data["name"])
+    return agencies.update(envelope.aggregate_id, state=STATES[envelope.event])

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, Column, Connection, Date, MetaData, String, Table, case, func, select
 
@@ -10,7 +12,7 @@ from lienthong.consumer import SqlProjection, UtcDateTime, data_of, utc
 from lienthong.events.v1 import events_pb2
 from lienthong.reporting.domain.mail import MailboxRecord, MailCounts
 from lienthong.reporting.projections.periods import within
-from lienthong.reporting.projections.upserts import insert_of
+from lienthong.reporting.projections.upserts import insert_new
 from lienthong.vietnamese.calendar import vietnam_date
 
 # mailbox event → the state it leaves the mailbox in
@@ -65,35 +67,25 @@ class MailActivity(SqlProjection):
         )
 
     def apply(self, connection: Connection, envelope: events_pb2.EventEnvelope) -> None:
-        key = envelope.aggregate_id
-        occurred_at = envelope.occurred_at.ToDatetime(tzinfo=UTC)
-        if envelope.aggregate == "Mailbox" and envelope.event in MAILBOX_STATES:
-            if envelope.event == "Provisioned":
-                agency_code = data_of(envelope)["agency_code"]
-                row = insert_of(connection, self.mailboxes).values(
-                    aggregate_id=key, agency_code=agency_code, provisioned_at=occurred_at
-                )
-                connection.execute(row.on_conflict_do_nothing())
-            change = insert_of(connection, self.states).values(
-                aggregate_id=key, version=envelope.version, at=occurred_at, state=MAILBOX_STATES[envelope.event]
+        self.apply_batch(connection, [(0, envelope)])
+
+    def apply_batch(self, connection: Connection, events: Sequence[tuple[int, events_pb2.EventEnvelope]]) -> None:
+        """The batch's rows gathered in memory, then one INSERT per table; a row already there stays (the
+        notifications' agencies the outcomes need are read in one SELECT)."""
+        rows = _MailRows()
+        for _, envelope in events:
+            rows.add(envelope)
+        known = self.notifications.c
+        unknown = sorted(rows.agency_wanted - rows.notifications.keys())
+        for start in range(0, len(unknown), _KEYS_PER_SELECT):
+            query = select(known.aggregate_id, known.agency_code).where(
+                known.aggregate_id.in_(unknown[start : start + _KEYS_PER_SELECT])
             )
-            connection.execute(change.on_conflict_do_nothing())
-        elif envelope.aggregate == "Notification" and envelope.event == "Queued":
-            agency_code = data_of(envelope)["agency_code"]
-            row = insert_of(connection, self.notifications).values(aggregate_id=key, agency_code=agency_code)
-            connection.execute(row.on_conflict_do_nothing())
-        elif envelope.aggregate == "Notification" and envelope.event in OUTCOMES:
-            notification = self.notifications.c.aggregate_id == key
-            agency_code = connection.execute(select(self.notifications.c.agency_code).where(notification)).scalar()
-            row = insert_of(connection, self.outcomes).values(
-                aggregate_id=key,
-                version=envelope.version,
-                agency_code=agency_code or "",
-                day=vietnam_date(occurred_at),
-                outcome=OUTCOMES[envelope.event],
-            )
-            connection.execute(row.on_conflict_do_nothing())
-        # other events (preferences, attempts started, digests): not an indicator; the position is recorded
+            rows.agencies_stored.update({row.aggregate_id: row.agency_code for row in connection.execute(query)})
+        insert_new(connection, self.mailboxes, list(rows.mailboxes.values()))
+        insert_new(connection, self.states, rows.states)
+        insert_new(connection, self.notifications, list(rows.notifications.values()))
+        insert_new(connection, self.outcomes, rows.outcomes())
 
     def mailboxes_of(self, codes: set[str]) -> list[MailboxRecord]:
         """Every mailbox of agencies `codes` with its changes of state, oldest first."""
@@ -124,3 +116,54 @@ class MailActivity(SqlProjection):
                 MailCounts(code, day, int(sent), int(deferred), int(bounced))
                 for code, day, sent, deferred, bounced in connection.execute(within(query, o.day, from_day, to_day))
             ]
+
+
+_KEYS_PER_SELECT = 500
+
+
+class _MailRows:
+    """The rows one batch of email events adds, in the order of its events (see `MailActivity.apply_batch`)."""
+
+    def __init__(self) -> None:
+        self.mailboxes: dict[str, dict[str, Any]] = {}  # the first Provisioned of a mailbox wins
+        self.states: list[dict[str, Any]] = []
+        self.notifications: dict[str, dict[str, Any]] = {}
+        self._outcomes: list[dict[str, Any]] = []
+        self.agency_wanted: set[str] = set()  # notifications whose agency an outcome needs
+        self.agencies_stored: dict[str, str] = {}  # their agencies, read from the table
+
+    def add(self, envelope: events_pb2.EventEnvelope) -> None:
+        key = envelope.aggregate_id
+        occurred_at = envelope.occurred_at.ToDatetime(tzinfo=UTC)
+        if envelope.aggregate == "Mailbox" and envelope.event in MAILBOX_STATES:
+            if envelope.event == "Provisioned":
+                agency_code = data_of(envelope)["agency_code"]
+                self.mailboxes.setdefault(
+                    key, {"aggregate_id": key, "agency_code": agency_code, "provisioned_at": occurred_at}
+                )
+            state = MAILBOX_STATES[envelope.event]
+            self.states.append({"aggregate_id": key, "version": envelope.version, "at": occurred_at, "state": state})
+        elif envelope.aggregate == "Notification" and envelope.event == "Queued":
+            agency_code = data_of(envelope)["agency_code"]
+            self.notifications.setdefault(key, {"aggregate_id": key, "agency_code": agency_code})
+        elif envelope.aggregate == "Notification" and envelope.event in OUTCOMES:
+            self.agency_wanted.add(key)
+            self._outcomes.append(
+                {
+                    "aggregate_id": key,
+                    "version": envelope.version,
+                    "day": vietnam_date(occurred_at),
+                    "outcome": OUTCOMES[envelope.event],
+                }
+            )
+        # other events (preferences, attempts started, digests): not an indicator; the position is recorded
+
+    def outcomes(self) -> list[dict[str, Any]]:
+        """The outcomes with the agency of their notification ("" for one never queued)."""
+
+        def agency_of(key: str) -> str:
+            if key in self.notifications:
+                return str(self.notifications[key]["agency_code"])
+            return self.agencies_stored.get(key, "")
+
+        return [{**outcome, "agency_code": agency_of(outcome["aggregate_id"])} for outcome in self._outcomes]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -15,3 +18,10 @@ def insert_of(connection: Connection, table: Table) -> postgresql.Insert | sqlit
             return sqlite.insert(table)
         case other:  # pragma: no cover - lienthong runs on PostgreSQL, or SQLite when embedded
             raise NotImplementedError(f"the reporting read model does not support {other}")
+
+
+def insert_new(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """INSERT the rows whose primary key is not in `table` yet, in one statement with many parameter sets;
+    a row already there (an event published twice) is left as it is."""
+    if rows:
+        connection.execute(insert_of(connection, table).on_conflict_do_nothing(), list(rows))

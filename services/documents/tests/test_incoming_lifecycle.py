@@ -10,7 +10,7 @@ import pytest
 from lienthong.consumer import LocalFollower
 from lienthong.documents.application.app import DocumentsApp
 from lienthong.documents.domain.doctypes import DocumentType
-from lienthong.documents.domain.outgoing import Confidentiality, Urgency
+from lienthong.documents.domain.outgoing import Confidentiality, OutgoingDocument, Urgency
 from lienthong.documents.projections.registers import Registers
 from lienthong.errors import FailedPrecondition, InvalidArgument
 from lienthong.eventstore import aggregate_history, store_environment
@@ -95,6 +95,31 @@ def test_a_recall_given_back_leaves_the_register_and_a_refused_one_restores_the_
     assert events_of(app, given) == ["Arrived", "RecallRequested", "Recalled"]
     tracking = app.outgoing(document_id).recipient_status
     assert (tracking[RECIPIENT][0], tracking[OTHER][0]) == ("15", "16")
+
+
+def test_a_recall_racing_another_change_of_the_document_is_read_again_and_both_hold(
+    app: DocumentsApp, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document_id = sent(app, RECIPIENT, OTHER)
+    other = copy_at(app, document_id, OTHER)
+    replica = DocumentsApp(store_environment("documents", database_url))  # a second replica, same store
+    read_outgoing = app.outgoing
+    raced: list[int] = []
+
+    def read_then_lose_the_race(aggregate_id: UUID) -> OutgoingDocument:
+        document = read_outgoing(aggregate_id)
+        if not raced:  # the first read only: the other recipient accepts before the recall is saved
+            raced.append(document.version)
+            replica.accept_incoming(other, accepted_at=AT)
+        return document
+
+    monkeypatch.setattr(app, "outgoing", read_then_lose_the_race)
+    app.request_recall(document_id, recipient_codes=[RECIPIENT], reason="Ban hành nhầm", at=AT)
+
+    tracking = read_outgoing(document_id).recipient_status
+    assert (tracking[RECIPIENT][0], tracking[OTHER][0]) == ("13", "03")
+    assert events_of(app, copy_at(app, document_id, RECIPIENT)) == ["Arrived", "RecallRequested"]
+    assert read_outgoing(document_id).version == raced[0] + 2  # the acceptance, then the recall on top
 
 
 def test_a_done_document_cannot_be_recalled_and_the_log_is_unchanged(app: DocumentsApp) -> None:

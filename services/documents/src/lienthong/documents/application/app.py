@@ -271,19 +271,24 @@ class DocumentsApp(StoredApplication):
         return self._on_incoming(incoming_id, lambda copy: copy.complete(at=at), at)
 
     def request_recall(self, document_id: UUID, *, recipient_codes: list[str], reason: str, at: datetime) -> None:
-        """The sender asks its recipients (all when none are named) for their copies back (13)."""
-        document = self.outgoing(document_id)
-        document.check_recallable()
-        codes = recipient_codes or sorted(document.recipients)
-        copies = []
-        for code in codes:
-            if code not in document.recipients:
-                raise InvalidArgument(f"{code} is not a recipient of document {document.code}")
-            copy = self.incoming(UUID(document.recipients[code]))
-            copy.request_recall(reason=reason, at=at)
-            document.record_status(recipient_code=code, status=copy.status.value, at=at)
-            copies.append(copy)
-        self.save(document, *copies)
+        """The sender asks its recipients (all when none are named) for their copies back (13); a
+        concurrent change of the document (its seal made long-term, a recipient's answer) is read again."""
+
+        def attempt() -> None:
+            document = self.outgoing(document_id)
+            document.check_recallable()
+            codes = recipient_codes or sorted(document.recipients)
+            copies = []
+            for code in codes:
+                if code not in document.recipients:
+                    raise InvalidArgument(f"{code} is not a recipient of document {document.code}")
+                copy = self.incoming(UUID(document.recipients[code]))
+                copy.request_recall(reason=reason, at=at)
+                document.record_status(recipient_code=code, status=copy.status.value, at=at)
+                copies.append(copy)
+            self.save(document, *copies)
+
+        _retrying(attempt)
 
     def answer_recall(self, incoming_id: UUID, *, give_back: bool, at: datetime) -> IncomingDocument:
         """The recipient gives its copy back (15) or keeps it (16, shown to the sender)."""
@@ -329,12 +334,17 @@ class DocumentsApp(StoredApplication):
 
     def record_recipient_status(self, document_id: UUID, *, recipient_code: str, status: str, at: datetime) -> None:
         """A status a recipient in another system reported by edXML, for the sender's tracking; the same
-        message imported again (a gateway's redelivery) records nothing."""
-        document = self.outgoing(document_id)
-        if document.recipient_status.get(recipient_code) == (status, at):
-            return
-        document.record_status(recipient_code=recipient_code, status=status, at=at)
-        self.save(document)
+        message imported again (a gateway's redelivery) records nothing; a concurrent change of the document
+        (its seal made long-term) is read again."""
+
+        def attempt() -> None:
+            document = self.outgoing(document_id)
+            if document.recipient_status.get(recipient_code) == (status, at):
+                return
+            document.record_status(recipient_code=recipient_code, status=status, at=at)
+            self.save(document)
+
+        _retrying(attempt)
 
     def outgoing(self, document_id: UUID) -> OutgoingDocument:
         return self._get(document_id, OutgoingDocument, "outgoing document")

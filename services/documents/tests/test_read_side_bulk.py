@@ -7,18 +7,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from uuid import UUID, uuid4
 
 import pytest
 from sqlalchemy import Engine, select
 
+import lienthong.eventstore.records as records
 from lienthong.consumer import LocalFollower, SqlProjection
 from lienthong.documents.projections.records import RecordsRegister
 from lienthong.documents.projections.registers import Registers
 from lienthong.email.projections.mailboxes import MailRegistry
 from lienthong.email.projections.outbox import Outbox
-from lienthong.eventstore import StoredApplication, read_events, to_jsonable
+from lienthong.eventstore import StoredApplication, aggregate_histories, read_events, to_jsonable
 from lienthong.eventstore.mapper import META
 from lienthong.identifiers.projections.registry import Registry
+from lienthong.launcher.testing import fresh_database
 from lienthong.relay import envelope_of
 from lienthong.reporting.projections.activity import DocumentActivity
 from lienthong.reporting.projections.agencies import AgencyTree
@@ -27,6 +30,7 @@ from lienthong.reporting.projections.mail import MailActivity
 from seeding.province_year import Shape, applications, write_year
 
 SHAPE = Shape(documents=400, certificates=100)
+SMALL = Shape(documents=60, certificates=10)
 
 
 @pytest.fixture(scope="module")
@@ -97,3 +101,22 @@ def contents(model: SqlProjection) -> dict[str, list[tuple[Any, ...]]]:
             table.name: sorted((tuple(row) for row in connection.execute(select(table))), key=repr)
             for table in model.metadata.sorted_tables
         }
+
+
+def test_many_aggregates_histories_read_at_once_equal_their_events_in_the_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On the test database (PostgreSQL when one is set: there the histories take the driver's prepared
+    statement), every aggregate's history read in pages equals its events in the log, in version order."""
+    monkeypatch.setattr(records, "_IDS_PER_QUERY", 7)  # many pages, and a last one shorter than the others
+    with fresh_database(tmp_path / "store.db") as url:
+        apps = applications(url)
+        write_year(apps, SMALL)
+        app = apps["documents"]
+        in_log: dict[UUID, list[tuple[int, str, dict[str, Any]]]] = {}
+        for record in read_events(app, 1, 10**9):
+            in_log.setdefault(UUID(record.aggregate_id), []).append((record.version, record.event, record.data))
+        ids = [*in_log, uuid4()]  # an aggregate without events is left out
+        read = aggregate_histories(app, ids)
+        assert {key: [(r.version, r.event, r.data) for r in history] for key, history in read.items()} == in_log
+        assert len(in_log) > 50

@@ -10,12 +10,12 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, is_dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import StoredEvent
-from psycopg.rows import namedtuple_row
 from sqlalchemy import Connection, Engine, Table, select
 
 from lienthong.eventstore.mapper import META
@@ -48,7 +48,7 @@ def read_events(app: Application[Any], start: int, limit: int) -> list[EventReco
     query = select(*_COLUMNS(table)).where(table.c.id >= start).order_by(table.c.id).limit(limit)
     with _engine(app).connect() as connection:
         rows = connection.execute(query).all()
-    return [_decode(app, row, row.id) for row in rows]
+    return [_decode(app, row, row.id, str(_uuid(row.originator_id))) for row in rows]
 
 
 def aggregate_history(
@@ -71,13 +71,20 @@ def aggregate_histories(
     unique = list(dict.fromkeys(aggregate_ids))
     for start in range(0, len(unique), _IDS_PER_QUERY):
         chunk = unique[start : start + _IDS_PER_QUERY]
+        aggregate_id: Any = None
+        text, history = "", list[EventRecord]()
         for row in _rows_of_aggregates(connection, table, chunk):
-            histories.setdefault(_uuid(row.originator_id), []).append(_decode(app, row, 0))
+            if row[1] != aggregate_id:  # rows come by aggregate: its id is turned to text once
+                aggregate_id = row[1]
+                key = _uuid(aggregate_id)
+                text, history = str(key), []
+                histories[key] = history
+            history.append(_decode(app, row, 0, text))
     return histories
 
 
 def _rows_of_aggregates(connection: Connection, table: Table, aggregate_ids: list[UUID]) -> Sequence[Any]:
-    """The events rows of the aggregates, by aggregate and version.
+    """The events rows (the columns of `_COLUMNS`) of the aggregates, by aggregate and version.
 
     On PostgreSQL one statement of fixed text (`= ANY(%s)` of a uuid array) straight on the driver's cursor,
     which psycopg prepares on the server once a connection has run it a few times (its `prepare_threshold`):
@@ -97,7 +104,7 @@ def _rows_of_aggregates(connection: Connection, table: Table, aggregate_ids: lis
         " WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
     )
     driver: Any = connection.connection.driver_connection
-    with driver.cursor(row_factory=namedtuple_row) as cursor:
+    with driver.cursor() as cursor:
         cursor.execute(statement, [aggregate_ids])
         rows: list[Any] = cursor.fetchall()
     return rows
@@ -149,15 +156,17 @@ def _uuid(value: Any) -> UUID:
     return value if isinstance(value, UUID) else UUID(str(value))
 
 
-def _decode(app: Application[Any], row: Any, position: int) -> EventRecord:
-    state = _state_of(app, row)
+def _decode(app: Application[Any], row: Any, position: int, aggregate_id: str) -> EventRecord:
+    """The record of a row of `_COLUMNS` (of the aggregate whose id reads `aggregate_id`)."""
+    _, originator_id, version, topic, stored = row
+    state = _state_of(app, originator_id, version, topic, stored)
     meta = state.get(META) or {}
-    aggregate, _, event = row.topic.rpartition(":")[2].rpartition(".")
+    aggregate, event = _names_of(topic)
     return EventRecord(
         position=position,
-        aggregate_id=str(_uuid(row.originator_id)),
-        version=row.originator_version,
-        aggregate=aggregate or event,
+        aggregate_id=aggregate_id,
+        version=version,
+        aggregate=aggregate,
         event=event,
         occurred_at=datetime.fromisoformat(state["timestamp"]),
         actor=str(meta.get("actor", "")),
@@ -166,12 +175,19 @@ def _decode(app: Application[Any], row: Any, position: int) -> EventRecord:
     )
 
 
-def _state_of(app: Application[Any], row: Any) -> dict[str, Any]:
+@cache  # a store holds a few dozen topics, and a replay decodes millions of rows
+def _names_of(topic: str) -> tuple[str, str]:
+    """The aggregate's and the event's class names in a topic (`module:Aggregate.Event`)."""
+    aggregate, _, event = topic.rpartition(":")[2].rpartition(".")
+    return aggregate or event, event
+
+
+def _state_of(app: Application[Any], originator_id: Any, version: int, topic: str, stored: Any) -> dict[str, Any]:
     """The stored state as JSON values: the library's markers of UUIDs, times, dates and decimals become
     the strings `to_jsonable` makes of them, without building the domain event. An encrypted or compressed
     state, an upcast event, or a marker of a transcoding an application registered takes the application's
     own decoding."""
-    stored = bytes(row.state) if isinstance(row.state, memoryview) else row.state
+    stored = bytes(stored) if isinstance(stored, memoryview) else stored
     if not (app.mapper.cipher or app.mapper.compressor):
         try:
             state: dict[str, Any] = _DECODER.decode(stored.decode())
@@ -180,7 +196,7 @@ def _state_of(app: Application[Any], row: Any) -> dict[str, Any]:
         else:
             if "class_version" not in state:
                 return state
-    notification = StoredEvent(row.originator_id, row.originator_version, row.topic, stored)
+    notification = StoredEvent(originator_id, version, topic, stored)
     domain_event = vars(app.mapper.to_domain_event(notification))
     return {key: to_jsonable(value) for key, value in domain_event.items()}
 

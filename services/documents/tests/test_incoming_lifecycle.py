@@ -97,29 +97,50 @@ def test_a_recall_given_back_leaves_the_register_and_a_refused_one_restores_the_
     assert (tracking[RECIPIENT][0], tracking[OTHER][0]) == ("15", "16")
 
 
-def test_a_recall_racing_another_change_of_the_document_is_read_again_and_both_hold(
-    app: DocumentsApp, database_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    document_id = sent(app, RECIPIENT, OTHER)
+def lose_the_first_race_to_an_acceptance(
+    app: DocumentsApp, database_url: str, monkeypatch: pytest.MonkeyPatch, document_id: UUID
+) -> list[int]:
+    """Make the first read of the outgoing document lose a race: right after it, a second replica on the
+    same store accepts OTHER's copy, so the save that follows conflicts. The list gets the version read."""
     other = copy_at(app, document_id, OTHER)
-    replica = DocumentsApp(store_environment("documents", database_url))  # a second replica, same store
+    replica = DocumentsApp(store_environment("documents", database_url))
     read_outgoing = app.outgoing
     raced: list[int] = []
 
     def read_then_lose_the_race(aggregate_id: UUID) -> OutgoingDocument:
         document = read_outgoing(aggregate_id)
-        if not raced:  # the first read only: the other recipient accepts before the recall is saved
+        if not raced:
             raced.append(document.version)
             replica.accept_incoming(other, accepted_at=AT)
         return document
 
     monkeypatch.setattr(app, "outgoing", read_then_lose_the_race)
+    return raced
+
+
+def test_a_recall_racing_another_change_of_the_document_is_read_again_and_both_hold(
+    app: DocumentsApp, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document_id = sent(app, RECIPIENT, OTHER)
+    raced = lose_the_first_race_to_an_acceptance(app, database_url, monkeypatch, document_id)
     app.request_recall(document_id, recipient_codes=[RECIPIENT], reason="Ban hành nhầm", at=AT)
 
-    tracking = read_outgoing(document_id).recipient_status
-    assert (tracking[RECIPIENT][0], tracking[OTHER][0]) == ("13", "03")
+    document = app.outgoing(document_id)  # read once more (the race happened on the first read only)
+    assert (document.recipient_status[RECIPIENT][0], document.recipient_status[OTHER][0]) == ("13", "03")
     assert events_of(app, copy_at(app, document_id, RECIPIENT)) == ["Arrived", "RecallRequested"]
-    assert read_outgoing(document_id).version == raced[0] + 2  # the acceptance, then the recall on top
+    assert document.version == raced[0] + 2  # the acceptance, then the recall on top
+
+
+def test_a_status_reported_by_edxml_racing_another_change_of_the_document_is_read_again_and_both_hold(
+    app: DocumentsApp, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document_id = sent(app, RECIPIENT, OTHER)
+    raced = lose_the_first_race_to_an_acceptance(app, database_url, monkeypatch, document_id)
+    app.record_recipient_status(document_id, recipient_code=RECIPIENT, status="05", at=AT)
+
+    document = app.outgoing(document_id)  # read once more (the race happened on the first read only)
+    assert (document.recipient_status[RECIPIENT][0], document.recipient_status[OTHER][0]) == ("05", "03")
+    assert document.version == raced[0] + 2  # the acceptance, then the status on top
 
 
 def test_a_done_document_cannot_be_recalled_and_the_log_is_unchanged(app: DocumentsApp) -> None:

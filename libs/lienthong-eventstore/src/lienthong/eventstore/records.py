@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, is_dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
@@ -71,15 +73,10 @@ def aggregate_histories(
     unique = list(dict.fromkeys(aggregate_ids))
     for start in range(0, len(unique), _IDS_PER_QUERY):
         chunk = unique[start : start + _IDS_PER_QUERY]
-        aggregate_id: Any = None
-        text, history = "", list[EventRecord]()
-        for row in _rows_of_aggregates(connection, table, chunk):
-            if row[1] != aggregate_id:  # rows come by aggregate: its id is turned to text once
-                aggregate_id = row[1]
-                key = _uuid(aggregate_id)
-                text, history = str(key), []
-                histories[key] = history
-            history.append(_decode(app, row, 0, text))
+        for originator_id, rows in groupby(_rows_of_aggregates(connection, table, chunk), key=itemgetter(1)):
+            key = _uuid(originator_id)
+            text = str(key)  # once per aggregate, not per event
+            histories[key] = [_decode(app, row, 0, text) for row in rows]
     return histories
 
 
@@ -99,8 +96,9 @@ def _rows_of_aggregates(connection: Connection, table: Table, aggregate_ids: lis
         )
         return connection.execute(query).all()
     name = connection.dialect.identifier_preparer.format_table(table)
+    columns = ", ".join(column.name for column in _COLUMNS(table))
     statement = (
-        f"SELECT id, originator_id, originator_version, topic, state FROM {name}"  # a table name, not input
+        f"SELECT {columns} FROM {name}"  # the table's own names, not input
         " WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
     )
     driver: Any = connection.connection.driver_connection

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 
 import pytest
 
-from lienthong.signing.adapters.outbound.keystore import EncryptedFileKeyStore, KeyNotFound, KeyStore
+from lienthong.signing.adapters.outbound.keystore import EncryptedFileKeyStore, KeyNotFound, KeyStore, KeyUnreadable
 
 
 @pytest.fixture
@@ -32,8 +33,28 @@ def test_a_key_file_is_encrypted_pkcs8_readable_by_its_owner_only(tmp_path: Path
 def test_a_key_does_not_load_with_a_wrong_passphrase(tmp_path: Path, keys: EncryptedFileKeyStore) -> None:
     keys.generate("0abc")
     wrong = EncryptedFileKeyStore(tmp_path / "keys", b"wrong passphrase")
-    with pytest.raises(ValueError, match="password"):
+    with pytest.raises(KeyUnreadable, match="passphrase is wrong or the key file is damaged"):
         wrong.get("0abc")
+
+
+def test_every_wrong_passphrase_gives_the_same_clear_error(tmp_path: Path, keys: EncryptedFileKeyStore) -> None:
+    # About one wrong passphrase in 256 passes PKCS#8's padding check and fails later, in ASN.1 parsing, with
+    # another message from cryptography; the store must report both cases alike. 1,000 tries meet that case
+    # with a probability of about 98%.
+    keys.generate("0abc")
+    for _ in range(1000):
+        wrong = EncryptedFileKeyStore(tmp_path / "keys", os.urandom(16))
+        with pytest.raises(KeyUnreadable):
+            wrong.get("0abc")
+
+
+def test_a_damaged_key_file_gives_the_same_clear_error(tmp_path: Path, keys: EncryptedFileKeyStore) -> None:
+    keys.generate("0abc")
+    path = tmp_path / "keys" / "0abc.key.pem"
+    path.write_bytes(path.read_bytes().replace(b"-----END", b"AAAA-----END"))
+    fresh = EncryptedFileKeyStore(tmp_path / "keys", b"test passphrase")
+    with pytest.raises(KeyUnreadable):
+        fresh.get("0abc")
 
 
 def test_a_missing_key_is_reported(keys: EncryptedFileKeyStore) -> None:

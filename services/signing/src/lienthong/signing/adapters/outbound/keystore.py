@@ -35,6 +35,12 @@ class KeyNotFound(LookupError):
     """No key is stored under this label."""
 
 
+class KeyUnreadable(ValueError):
+    """A key file exists but does not decrypt with the store's passphrase: the passphrase is wrong or the file is
+    damaged. PKCS#8 cannot tell the two apart: a wrong passphrase fails the CBC padding check most of the time,
+    but about one time in 256 the padding happens to pass and the garbage then fails ASN.1 parsing instead."""
+
+
 class KeyStore(Protocol):
     """Where signing keys live, each under a label (the serial of the certificate that certifies it)."""
 
@@ -112,8 +118,12 @@ class EncryptedFileKeyStore:
         path = self._path(label)
         if not path.exists():
             raise KeyNotFound(f"no key is stored under {label!r}")
-        # A wrong passphrase raises ValueError from cryptography ("Bad decrypt. Incorrect password?").
-        key = serialization.load_pem_private_key(path.read_bytes(), password=self._passphrase)
+        try:
+            key = serialization.load_pem_private_key(path.read_bytes(), password=self._passphrase)
+        except ValueError as error:
+            raise KeyUnreadable(
+                f"key {label!r} ({path}) does not decrypt: the passphrase is wrong or the key file is damaged"
+            ) from error
         if not isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
             raise TypeError(f"key {label!r} is neither an EC nor an RSA key")
         with self._lock:

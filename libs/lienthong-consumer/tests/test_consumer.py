@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import nats
+import pytest
 from google.protobuf import struct_pb2
+from nats.js.errors import NotFoundError
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
-from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, create_engine, func, insert, select
+from sqlalchemy import Column, Connection, Engine, Integer, MetaData, String, Table, create_engine, func, insert, select
 
 from lienthong.consumer import SqlProjection, StreamConsumer
 from lienthong.consumer.metering import DELAY, EVENTS, PENDING
@@ -172,3 +174,62 @@ async def until(done: Callable[[], bool], what: str) -> None:
             return
         await asyncio.sleep(0.05)
     raise TimeoutError(f"not reached: {what}")
+
+
+async def test_a_catch_up_in_many_batches_applies_every_event_once_in_stream_order_and_unreadable_ones_aside(
+    nats_url: str, instance: str, database_url: str
+) -> None:
+    """The next batch is fetched while the sink applies the one before: order, positions and the
+    unreadable events at batch borders (the first, the last of a batch, the stream's last) must hold."""
+    unreadable = {1, 7, 8, 50, 100}
+    messages = [b"\xff\xffnot protobuf" if i in unreadable else envelope(name=f"n{i}") for i in range(1, 101)]
+    stream, _ = await things_stream(nats_url, instance, messages)
+    projection = Names(create_engine(database_url))
+    link = NatsLink(nats_url, "consumer-test")
+    shown: list[tuple[int, int]] = []
+    try:
+        consumer = StreamConsumer(link, stream=stream, durable="rebuild", sink=projection, fetch_timeout=0.5)
+        taken = await consumer.catch_up(lambda done, total: shown.append((done, total)), batch_size=7)
+    finally:
+        await link.close()
+    assert taken == 100
+    assert projection.names_in_order() == [f"n{i}" for i in range(1, 101) if i not in unreadable]
+    assert [position for _, position, _ in projection.dead_letter_reasons()] == sorted(unreadable)
+    assert projection.last_position(stream) == 100
+    assert shown[-1] == (100, 100)
+    assert [done for done, _ in shown] == sorted({done for done, _ in shown})  # forward, batch by batch
+
+
+class FailingOnce(Names):
+    """Names whose batch starting at `position` fails once, as a database going away would."""
+
+    def __init__(self, engine: Engine, position: int) -> None:
+        super().__init__(engine)
+        self._failing_at: int | None = position
+
+    def process_many(self, stream: str, events: Sequence[tuple[int, events_pb2.EventEnvelope]]) -> None:
+        if events and events[0][0] == self._failing_at:
+            self._failing_at = None
+            raise RuntimeError("the database went away")
+        super().process_many(stream, events)
+
+
+async def test_a_catch_up_whose_batch_fails_applies_nothing_after_it_and_the_next_resumes_from_the_sink(
+    nats_url: str, instance: str, database_url: str
+) -> None:
+    stream, _ = await things_stream(nats_url, instance, [envelope(name=f"n{i}") for i in range(1, 41)])
+    projection = FailingOnce(create_engine(database_url), position=15)  # the third batch of seven
+    link = NatsLink(nats_url, "consumer-test")
+    try:
+        consumer = StreamConsumer(link, stream=stream, durable="rebuild", sink=projection, fetch_timeout=0.5)
+        with pytest.raises(RuntimeError, match="went away"):
+            await consumer.catch_up(batch_size=7)
+        # The fourth batch was being fetched meanwhile: none of it, nor of the failed one, was applied.
+        assert (projection.last_position(stream), projection.count()) == (14, 14)
+        js = (await link.client()).jetstream()
+        with pytest.raises(NotFoundError):  # the catch-up's consumer is gone with it
+            await js.consumer_info(stream, "rebuild")
+        assert await consumer.catch_up(batch_size=7) == 26
+    finally:
+        await link.close()
+    assert projection.names_in_order() == [f"n{i}" for i in range(1, 41)]

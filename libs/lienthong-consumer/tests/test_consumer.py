@@ -179,8 +179,8 @@ async def until(done: Callable[[], bool], what: str) -> None:
 async def test_a_catch_up_in_many_batches_applies_every_event_once_in_stream_order_and_unreadable_ones_aside(
     nats_url: str, instance: str, database_url: str
 ) -> None:
-    """The next batch is fetched while the sink applies the one before: order, positions and the
-    unreadable events at batch borders (the first, the last of a batch, the stream's last) must hold."""
+    """Order, positions and the unreadable events at batch borders (the stream's first, the last of a batch,
+    the first of the next, the stream's last) hold across many fetched batches."""
     unreadable = {1, 7, 8, 50, 100}
     messages = [b"\xff\xffnot protobuf" if i in unreadable else envelope(name=f"n{i}") for i in range(1, 101)]
     stream, _ = await things_stream(nats_url, instance, messages)
@@ -224,7 +224,7 @@ async def test_a_catch_up_whose_batch_fails_applies_nothing_after_it_and_the_nex
         consumer = StreamConsumer(link, stream=stream, durable="rebuild", sink=projection, fetch_timeout=0.5)
         with pytest.raises(RuntimeError, match="went away"):
             await consumer.catch_up(batch_size=7)
-        # The fourth batch was being fetched meanwhile: none of it, nor of the failed one, was applied.
+        # Nothing of the failed batch, nor after it, was applied.
         assert (projection.last_position(stream), projection.count()) == (14, 14)
         js = (await link.client()).jetstream()
         with pytest.raises(NotFoundError):  # the catch-up's consumer is gone with it

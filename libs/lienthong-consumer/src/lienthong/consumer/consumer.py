@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from google.protobuf.message import DecodeError
@@ -65,27 +64,8 @@ class BatchSink(Sink, Protocol):
         ...
 
 
-Progress = Callable[[int, int], None]  # (events applied so far, events this catch-up will apply in all)
-CATCH_UP_BATCH = 2000  # events per fetch and per transaction when catching up
-
-_Run = list[tuple[Msg, int, events_pb2.EventEnvelope]]  # readable events, in stream order: (message, position, event)
-
-
-@dataclass(frozen=True, slots=True)
-class _Unreadable:
-    """A message that is not an event envelope, to be put aside at its place in the stream."""
-
-    message: Msg
-    position: int
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class _Batch:
-    """A fetched batch and its segments, decoded."""
-
-    messages: list[Msg]
-    segments: list[_Run | _Unreadable]
+Progress = Callable[[int, int], None]
+CATCH_UP_BATCH = 2000  # events per fetch and per transaction when catching up  # (events applied so far, events this catch-up will apply in all)
 
 
 class StreamConsumer:
@@ -140,7 +120,7 @@ class StreamConsumer:
     async def _consume(self) -> None:
         js = (await self._link.client()).jetstream()
         position = await asyncio.to_thread(self._sink.last_position, self._stream)
-        subscription = await self._subscribe(js, position, self._batch_size)
+        subscription = await self._subscribe(js, position)
         try:
             while True:
                 try:
@@ -168,50 +148,29 @@ class StreamConsumer:
     async def _catch_up_once(self, progress: Progress | None, batch_size: int) -> int:
         js = (await self._link.client()).jetstream()
         position = await asyncio.to_thread(self._sink.last_position, self._stream)
-        subscription = await self._subscribe(js, position, batch_size)
+        subscription = await self._subscribe(js, position)
         taken, total = 0, 0
-        # While the sink writes one batch in its worker thread, the event loop fetches and decodes the next:
-        # the two costs overlap instead of adding up. Batches are still applied one after the other, in order.
-        following = asyncio.create_task(self._fetched(subscription, batch_size))
         try:
             while True:
-                batch = await following
-                if batch is None:  # nothing came before the fetch timed out
+                try:
+                    messages = await subscription.fetch(batch_size, timeout=self._fetch_timeout)
+                except TimeoutError:
                     if (await subscription.consumer_info()).num_pending == 0:
                         return taken
-                    following = asyncio.create_task(self._fetched(subscription, batch_size))
                     continue
-                remaining = batch.messages[-1].metadata.num_pending
-                if remaining:
-                    following = asyncio.create_task(self._fetched(subscription, batch_size))
-                await self._apply_all(batch.segments)
-                taken += len(batch.messages)
-                total = max(total, taken + remaining)
+                await self._handle(messages)
+                taken += len(messages)
+                total = max(total, taken + messages[-1].metadata.num_pending)
                 if progress is not None:
                     progress(taken, total)
-                if remaining == 0:
+                if messages[-1].metadata.num_pending == 0:
                     return taken
         finally:
-            # A fetch still running when a batch failed: what it got is never applied, and its own failure, if
-            # any, must not hide the batch's (a fetch the loop awaited has raised there already).
-            following.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await following
             await subscription.unsubscribe()
             with contextlib.suppress(NotFoundError):
                 await js.delete_consumer(self._stream, self._durable)
 
-    async def _fetched(self, subscription: JetStreamContext.PullSubscription, batch_size: int) -> _Batch | None:
-        """The next batch, fetched and decoded; None when none came in time."""
-        try:
-            messages = await subscription.fetch(batch_size, timeout=self._fetch_timeout)
-        except TimeoutError:
-            return None
-        return _Batch(messages, self._decoded(messages)) if messages else None
-
-    async def _subscribe(
-        self, js: JetStreamContext, position: int, batch_size: int
-    ) -> JetStreamContext.PullSubscription:
+    async def _subscribe(self, js: JetStreamContext, position: int) -> JetStreamContext.PullSubscription:
         with contextlib.suppress(NotFoundError):
             await js.delete_consumer(self._stream, self._durable)
         config = ConsumerConfig(
@@ -221,40 +180,26 @@ class StreamConsumer:
             opt_start_seq=position + 1 if position else None,
             filter_subjects=self._filter_subjects or None,
             ack_wait=30.0,
-            # Two whole batches in flight: the one being applied (acknowledged after) and the one fetched meanwhile.
-            max_ack_pending=2 * max(self._batch_size, batch_size, CATCH_UP_BATCH),
+            max_ack_pending=2 * max(self._batch_size, CATCH_UP_BATCH),  # a whole catch-up batch in flight
         )
         return await js.pull_subscribe("", durable=self._durable, stream=self._stream, config=config)
 
     async def _handle(self, messages: Sequence[Msg]) -> None:
-        await self._apply_all(self._decoded(messages))
-
-    def _decoded(self, messages: Sequence[Msg]) -> list[_Run | _Unreadable]:
-        """A fetched batch cut, in stream order, into runs of readable events and the unreadable ones between."""
-        segments: list[_Run | _Unreadable] = []
-        run: _Run = []
+        """Apply a fetched batch in stream order: runs of readable events together, unreadable ones aside."""
+        run: list[tuple[Msg, int, events_pb2.EventEnvelope]] = []
         for message in messages:
             position = message.metadata.sequence.stream
             try:
                 run.append((message, position, events_pb2.EventEnvelope.FromString(message.data)))
             except DecodeError as error:
-                if run:
-                    segments.append(run)
-                    run = []
-                segments.append(_Unreadable(message, position, f"not an event envelope: {error}"))
-        if run:
-            segments.append(run)
-        return segments
+                await self._apply(run)
+                run = []
+                await self._put_aside(message, position, f"not an event envelope: {error}")
+        await self._apply(run)
 
-    async def _apply_all(self, segments: Sequence[_Run | _Unreadable]) -> None:
-        """Apply runs together and put unreadable events aside, in stream order."""
-        for segment in segments:
-            if isinstance(segment, _Unreadable):
-                await self._put_aside(segment.message, segment.position, segment.reason)
-            else:
-                await self._apply(segment)
-
-    async def _apply(self, run: _Run) -> None:
+    async def _apply(self, run: Sequence[tuple[Msg, int, events_pb2.EventEnvelope]]) -> None:
+        if not run:
+            return
         spans = [self._span(message, position) for message, position, _ in run]
         applied = [message for message, _, _ in run]
         try:

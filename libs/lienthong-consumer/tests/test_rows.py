@@ -1,4 +1,4 @@
-"""RowCache writes back what a batch changed, each value as it was given, on PostgreSQL (arrays) and SQLite."""
+"""RowCache writes back what a batch changed, each value as it was given, on PostgreSQL and SQLite."""
 
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ def test_new_and_changed_rows_are_written_back_value_for_value(database_url: str
 def test_more_rows_than_one_statement_takes_are_all_written(database_url: str) -> None:
     engine = create_engine(database_url)
     things, _ = tables(engine)
-    many = 12_345  # more than one array statement's rows on PostgreSQL, many executemany chunks on SQLite
+    many = 12_345  # many times the rows of one SELECT chunk of the preload
     with engine.begin() as connection:
         rows = RowCache(connection, things)
         for i in range(many):

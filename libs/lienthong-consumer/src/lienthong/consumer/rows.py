@@ -1,33 +1,21 @@
 """The rows a batch of events changes, held in memory and written with one statement per table and kind.
 
 A projection that applies a batch reads the rows its events touch in one SELECT per table (`preload`),
-changes them in memory (`get`, `put`, `update`), and writes them back at the end (`flush`): one INSERT of
-the new rows and one UPDATE of the changed ones, instead of a statement per event. The transaction is the
-caller's; nothing is written before `flush`.
-
-On PostgreSQL each is a single statement over arrays, one array per column (`INSERT … SELECT FROM unnest(…)`,
-`UPDATE … FROM unnest(…)`): the server plans and runs it once for the whole batch, and its text is the same
-for every batch, so it is prepared once. An executemany there is still a statement per row, pipelined, and
-its per-row cost on the server was most of a reporting rebuild's time. SQLite runs in the process: its
-executemany has no round trip to save.
+changes them in memory (`get`, `put`, `update`), and writes them back at the end (`flush`): one
+executemany INSERT of the new rows and one executemany UPDATE of the changed ones, instead of a statement
+per event. The transaction is the caller's; nothing is written before `flush`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
-from functools import cache
 from typing import Any
 
-from sqlalchemy import Column, Connection, Table, and_, bindparam, func, insert, select, tuple_, update
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.sql.dml import Insert, Update
+from sqlalchemy import Column, Connection, Table, and_, bindparam, insert, select, tuple_, update
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 # SQLite accepts 32,766 bound values per statement since 3.32 and PostgreSQL 65,535: stay well under both.
 _CHUNK = 500
-# Rows per array statement on PostgreSQL: one bound array per column, so no limit on values; this bounds the
-# size of one message to the server.
-_ARRAY_CHUNK = 10_000
 
 Row = dict[str, Any]
 
@@ -38,7 +26,7 @@ class RowCache:
     def __init__(self, connection: Connection, table: Table) -> None:
         self._connection = connection
         self._table = table
-        self._key_columns = _key_columns(table)
+        self._key_columns = [column.name for column in table.primary_key.columns]
         self._rows: dict[Hashable, Row | None] = {}  # None: known not to exist
         self._stored: set[Hashable] = set()  # keys whose row exists in the database
         self._dirty: set[Hashable] = set()
@@ -85,26 +73,24 @@ class RowCache:
         return [row for row in self._rows.values() if row is not None and test(row)]
 
     def flush(self) -> None:
-        """Write every new and changed row: one INSERT and one UPDATE."""
+        """Write every new and changed row: one INSERT and one UPDATE, each with many parameter sets."""
         dirty = [(key, row) for key in self._dirty if (row := self._rows[key]) is not None]
         new = [row for key, row in dirty if key not in self._stored]
-        # A table of key columns only has nothing to update: its row exists or it does not.
-        changed = [row for key, row in dirty if key in self._stored] if _other_columns(self._table) else []
-        if self._connection.dialect.name == "postgresql":
-            inserting, updating = _array_statements(self._table)
-            for rows, statement in ((new, inserting), (changed, updating)):
-                for start in range(0, len(rows), _ARRAY_CHUNK):
-                    self._connection.execute(statement, _columns_of(self._table, rows[start : start + _ARRAY_CHUNK]))
-        else:
-            if new:
-                self._connection.execute(insert(self._table), new)
-            if changed:
-                others = _other_columns(self._table)
-                parameters = [
-                    {**{name: row[name] for name in others}, **{f"key_{name}": row[name] for name in self._key_columns}}
-                    for row in changed
-                ]
-                self._connection.execute(_row_update(self._table), parameters)
+        changed = [row for key, row in dirty if key in self._stored]
+        if new:
+            self._connection.execute(insert(self._table), new)
+        others = [column.name for column in self._table.columns if column.name not in self._key_columns]
+        if changed and others:  # a table of key columns only has nothing to update: its row exists or not
+            statement = (
+                update(self._table)
+                .where(and_(*(self._table.c[name] == bindparam(f"key_{name}") for name in self._key_columns)))
+                .values({name: bindparam(name) for name in others})
+            )
+            parameters = [
+                {**{name: row[name] for name in others}, **{f"key_{name}": row[name] for name in self._key_columns}}
+                for row in changed
+            ]
+            self._connection.execute(statement, parameters)
         self._stored.update(key for key, _ in dirty)
         self._dirty.clear()
 
@@ -118,51 +104,6 @@ class RowCache:
         if len(self._key_columns) == 1:
             return self._table.c[self._key_columns[0]].in_(keys)
         return tuple_(*(self._table.c[name] for name in self._key_columns)).in_(keys)
-
-
-def _key_columns(table: Table) -> list[str]:
-    return [column.name for column in table.primary_key.columns]
-
-
-def _other_columns(table: Table) -> list[str]:
-    keys = set(_key_columns(table))
-    return [column.name for column in table.columns if column.name not in keys]
-
-
-@cache
-def _row_update(table: Table) -> Update:
-    """UPDATE of one row by its key, for an executemany: the key's values are bound as `key_<column>`."""
-    return (
-        update(table)
-        .where(and_(*(table.c[name] == bindparam(f"key_{name}") for name in _key_columns(table))))
-        .values({name: bindparam(name) for name in _other_columns(table)})
-    )
-
-
-@cache
-def _array_statements(table: Table) -> tuple[Insert, Update]:
-    """PostgreSQL's INSERT and UPDATE of many rows, each column bound as one array and unnested into rows.
-
-    Each array is bound with its column's type as the element type: SQLAlchemy applies the column's own
-    conversions (`UtcDateTime`'s among them) to every element, and casts the array to that type, so an array
-    of NULLs or of text reads as the column's type.
-    """
-    names = [column.name for column in table.columns]
-    arrays = [bindparam(f"array_{name}", type_=ARRAY(table.c[name].type)) for name in names]  # `%(…)s::TYPE[]`
-    given = func.unnest(*arrays).table_valued(*names).render_derived(name="given")
-    inserting = insert(table).from_select(names, select(*(given.c[name] for name in names)))
-    keys = _key_columns(table)
-    updating = (
-        update(table)
-        .where(and_(*(table.c[name] == given.c[name] for name in keys)))
-        .values({name: given.c[name] for name in _other_columns(table)})
-    )
-    return inserting, updating
-
-
-def _columns_of(table: Table, rows: list[Row]) -> dict[str, list[Any]]:
-    """The rows as one list per column, the parameters of `_array_statements`."""
-    return {f"array_{column.name}": [row[column.name] for row in rows] for column in table.columns}
 
 
 def _scalar_default(column: Column[Any]) -> Any:

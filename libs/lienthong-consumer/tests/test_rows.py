@@ -11,7 +11,7 @@ from lienthong.consumer import UtcDateTime, utc_row
 from lienthong.consumer.rows import RowCache
 
 HANOI = timezone(timedelta(hours=7))
-AWKWARD = ['Tờ trình "số 1", {khẩn}', "a\\b", "NULL", "", " , ", "(1,2)", "x" * 5000]  # an array literal's enemies
+AWKWARD = ['Tờ trình "số 1", {khẩn}', "a\\b", "NULL", "", " , ", "(1,2)", "x" * 5000]  # quoting's and parsing's enemies
 
 
 def tables(engine: Engine) -> tuple[Table, Table]:
@@ -85,10 +85,10 @@ def test_new_and_changed_rows_are_written_back_value_for_value(database_url: str
     assert stored(engine, pairs) == [{"left": "a", "right": "b"}, {"left": "c", "right": "d"}]
 
 
-def test_more_rows_than_one_statement_takes_are_all_written(database_url: str) -> None:
+def test_many_times_a_preload_chunk_of_rows_are_all_read_and_written_back(database_url: str) -> None:
     engine = create_engine(database_url)
     things, _ = tables(engine)
-    many = 12_345  # many times the rows of one SELECT chunk of the preload
+    many = 12_345  # many times the rows one SELECT of the preload reads (rows._CHUNK)
     with engine.begin() as connection:
         rows = RowCache(connection, things)
         for i in range(many):

@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import os
 import random
+import re
 import resource
 import sys
 import tempfile
@@ -384,12 +385,13 @@ def search_times(registers: Registers) -> dict[str, float]:
     kinds: dict[str, list[float]] = {"words": [], "code": [], "filters": []}
     for i in range(SEARCHES):
         sender, code, folded = rng.choice(rows)
-        words = " ".join(rng.sample(folded.split(), min(2, len(folded.split()))))
+        typed = re.findall(r"\w+", folded)  # as an office types them: no commas, no brackets
+        words = " ".join(rng.sample(typed, min(2, len(typed))))
         kind = ("words", "code", "filters")[i % 3]
         search = {
             "words": DocumentSearch(sender, query=words),
             "code": DocumentSearch(sender, code=code),
-            "filters": DocumentSearch(sender, doc_type="CONG_VAN", urgency="NORMAL", outgoing=True),
+            "filters": DocumentSearch(sender, doc_type="CV", urgency="NORMAL", outgoing=True),
         }[kind]
         began = time.perf_counter()
         registers.search(search)

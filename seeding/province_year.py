@@ -37,6 +37,7 @@ from lienthong.signing.application.app import SigningApp
 from lienthong.signing.domain.certificate import Certificate, RegistrationRequest
 from lienthong.signing.domain.policy import FailedVerification
 from lienthong.vietnamese.calendar import start_of_vietnam_day, vietnam_date
+from seeding.subjects import Subjects
 from seeding.writer import BulkWriter
 
 SEED_DOCUMENTS = 1_049_087  # exchanged over the national axis in the seed province
@@ -123,6 +124,8 @@ class ProvinceYear:
         self.seals: dict[str, Certificate] = {}
         self.mailbox_of: dict[str, str] = {}
         self._uuid_bits = random.Random(shape.seed + 1)
+        # Its own generator: varied subjects leave every other draw of the year as it was.
+        self.subjects = Subjects(shape.seed + 2)
 
     def _agency(self) -> str:
         """An agency of the province, the province's own and the departments' offices five times likelier."""
@@ -345,10 +348,11 @@ class ProvinceYear:
         number: int,
     ) -> None:
         drafted = self.moment(day, 7.5, 14.0)
+        subject = self.subjects.next(number)
         document = OutgoingDocument.draft(
             sender_code=sender,
             doc_type="CV",
-            subject=f"Về việc triển khai nhiệm vụ số {number}",
+            subject=subject,
             urgency=Urgency.NORMAL,
             confidentiality=Confidentiality.NORMAL,
             content_sha256=f"{number:064x}",
@@ -388,7 +392,7 @@ class ProvinceYear:
             document._sent(sender, listed, sent_at)  # unsigned: see the module's docstring
         documents.put(document, sent_at)
         if recipient in self.names:
-            self._incoming(documents, email, document.id, sender, recipient, sent_at, code)
+            self._incoming(documents, email, document.id, sender, recipient, sent_at, code, subject)
 
     def _incoming(
         self,
@@ -399,6 +403,7 @@ class ProvinceYear:
         recipient: str,
         sent_at: datetime,
         code: str = "",
+        subject: str = "",
     ) -> None:
         arrived = sent_at + timedelta(seconds=self.random.randint(1, 300))
         imported = sender not in self.names
@@ -407,7 +412,7 @@ class ProvinceYear:
             sender,
             recipient,
             "CV",
-            "Về việc triển khai nhiệm vụ",
+            subject or self.subjects.of_imported(),
             code or f"{self.random.randint(1, 9999)}/BTTTT-VP",
             "NORMAL",
             arrived,

@@ -8,6 +8,7 @@ searches of bench/readside.py meet common words, rare words and everything betwe
 
 from __future__ import annotations
 
+import itertools
 import random
 
 ACTIONS = [
@@ -113,7 +114,8 @@ SCOPES = [
 
 
 def _zipf(count: int) -> list[float]:
-    return [1.0 / (rank + 1) for rank in range(count)]
+    """Cumulative weights falling as 1/rank, for `random.choices(cum_weights=...)` (summed once, not per draw)."""
+    return list(itertools.accumulate(1.0 / (rank + 1) for rank in range(count)))
 
 
 class Subjects:
@@ -127,9 +129,9 @@ class Subjects:
 
     def next(self, number: int) -> str:
         """A subject such as "Về việc triển khai công tác chuyển đổi số năm 2026 (số 17)"."""
-        action = self._random.choices(ACTIONS, self._actions)[0]
-        matter = self._random.choices(MATTERS, self._matters)[0]
-        scope = self._random.choices(SCOPES, self._scopes)[0]
+        action = self._random.choices(ACTIONS, cum_weights=self._actions)[0]
+        matter = self._random.choices(MATTERS, cum_weights=self._matters)[0]
+        scope = self._random.choices(SCOPES, cum_weights=self._scopes)[0]
         words = " ".join(part for part in (action, matter, scope) if part)
         return f"Về việc {words} (số {number})"
 

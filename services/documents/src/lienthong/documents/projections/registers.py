@@ -515,21 +515,14 @@ def _word_indexes(engine: Engine, agency_columns: dict[str, str]) -> None:
     try:
         with engine.begin() as connection:
             for table, agency in agency_columns.items():
+                name, columns = (
+                    (f"{table}_agency_words", f"{agency}, subject_folded gin_trgm_ops")
+                    if by_agency
+                    else (f"{table}_subject_trgm", "subject_folded gin_trgm_ops")
+                )
+                connection.execute(text(f"CREATE INDEX IF NOT EXISTS {name} ON {table} USING gin ({columns})"))
                 if by_agency:
-                    connection.execute(
-                        text(
-                            f"CREATE INDEX IF NOT EXISTS {table}_agency_words ON {table} "
-                            f"USING gin ({agency}, subject_folded gin_trgm_ops)"
-                        )
-                    )
                     connection.execute(text(f"DROP INDEX IF EXISTS {table}_subject_trgm"))  # superseded
-                else:
-                    connection.execute(
-                        text(
-                            f"CREATE INDEX IF NOT EXISTS {table}_subject_trgm ON {table} "
-                            "USING gin (subject_folded gin_trgm_ops)"
-                        )
-                    )
     except (ProgrammingError, IntegrityError, OperationalError) as error:  # a replica beside us made it, or no right
         log.warning("no word index on the registers' subjects (searches for words walk them): %s", error.orig)
 

@@ -108,11 +108,13 @@ def run(shape: Shape, database_url: str, nats_url: str, instance: str, *, via_je
     written = write_year(apps, shape)
     print(f"  {written.total:,} events in {time.monotonic() - began:.1f} s {written.events}", flush=True)
     peaks = {"seeding": peak_rss_mib()}
+    print(f"  peak RSS so far {peaks['seeding']} MiB", flush=True)
     engine = create_engine(database_url)
     analyse(engine)
 
     raw = {service: raw_select_rate(engine, app) for service, app in apps.items()}
-    print(f"  raw SELECT rows/s {raw}", flush=True)
+    peaks["raw_select"] = peak_rss_mib()
+    print(f"  raw SELECT rows/s {raw} (peak RSS so far {peaks['raw_select']} MiB)", flush=True)
 
     rebuilds: dict[str, dict[str, float]] = {}
     local: list[tuple[str, str, Callable[[], SqlProjection]]] = [
@@ -237,9 +239,9 @@ def raw_select_rate(engine: Any, app: StoredApplication) -> float:
     table = f"{app.name.lower()}_events"
     began = time.perf_counter()
     rows = 0
-    with engine.connect().execution_options(stream_results=True, yield_per=RAW_PAGE) as connection:
+    with engine.connect().execution_options(stream_results=True) as connection:
         result = connection.execute(text(f"SELECT originator_id, originator_version, topic, state FROM {table}"))
-        for page in result.partitions():
+        for page in result.partitions(RAW_PAGE):  # without a size, partitions() fetches every row at once
             rows += len(page)
     return rows / (time.perf_counter() - began)
 

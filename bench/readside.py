@@ -393,7 +393,7 @@ def search_times(registers: Registers) -> dict[str, float]:
         search = {
             "words": DocumentSearch(sender, query=words),
             "code": DocumentSearch(sender, code=code),
-            "filters": DocumentSearch(sender, doc_type="CV", urgency="NORMAL", outgoing=True),
+            "filters": DocumentSearch(sender, doc_type="CONG_VAN", urgency="NORMAL", outgoing=True),
         }[kind]
         began = time.perf_counter()
         registers.search(search)

@@ -23,6 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 from lienthong.documents.application.app import DocumentsApp
+from lienthong.documents.domain.doctypes import DocumentType
 from lienthong.documents.domain.incoming import IncomingDocument, id_of_imported, id_of_incoming
 from lienthong.documents.domain.outgoing import Confidentiality, OutgoingDocument, Urgency
 from lienthong.email.application.app import EmailApp
@@ -44,6 +45,7 @@ SEED_DOCUMENTS = 1_049_087  # exchanged over the national axis in the seed provi
 SENT_SHARE = 568_630 / SEED_DOCUMENTS
 SIGNED_SHARE = 0.96
 INSIDE_SHARE = 0.70  # of sent documents, addressed to an agency of the province
+CONG_VAN = DocumentType.CONG_VAN.name  # every seeded document's type, stored by name as the write path does
 # Certificates of the seed: (kind, how many) and (state at the end of the period, how many).
 SEED_KINDS = (("individual", 5_735 - 900), ("sim_pki", 900), ("organisation", 1_013))
 SEED_STATES = (("active", 5_755), ("revoked", 494), ("not_yet_active", 493), ("expired", 6))
@@ -351,7 +353,7 @@ class ProvinceYear:
         subject = self.subjects.next(number)
         document = OutgoingDocument.draft(
             sender_code=sender,
-            doc_type="CV",
+            doc_type=CONG_VAN,
             subject=subject,
             urgency=Urgency.NORMAL,
             confidentiality=Confidentiality.NORMAL,
@@ -411,7 +413,7 @@ class ProvinceYear:
             outgoing_id,
             sender,
             recipient,
-            "CV",
+            CONG_VAN,
             subject or self.subjects.of_imported(),
             code or f"{self.random.randint(1, 9999)}/BTTTT-VP",
             "NORMAL",

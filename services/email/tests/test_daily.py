@@ -23,7 +23,7 @@ from lienthong.email.domain.notification import Notification
 from lienthong.email.projections.deadlines import Deadlines
 from lienthong.email.projections.mailboxes import MailboxRow, MailRegistry
 from lienthong.email.projections.outbox import Outbox
-from lienthong.errors import FailedPrecondition, InvalidArgument
+from lienthong.errors import FailedPrecondition, InvalidArgument, NotFound
 from lienthong.events.v1 import events_pb2
 from lienthong.eventstore import store_environment
 from lienthong.identifiers_client import AgencyInfo
@@ -69,6 +69,8 @@ class Agencies:
     """The agency registry as the identifiers service answers it."""
 
     def get(self, code: str) -> AgencyInfo:
+        if code not in (SENDER, RECIPIENT):
+            raise NotFound(f"agency {code} is not registered")  # as the identifiers client says it
         return {
             SENDER: AgencyInfo(
                 SENDER, "Sở Thông tin và Truyền thông", "STTTT", True, "active", email="vanthu.stttt@khanhhoa.gov.vn"
@@ -167,6 +169,40 @@ def test_an_arrival_is_mailed_at_once_to_those_who_want_it_and_kept_for_a_leader
     text = digest.get_body(preferencelist=("plain",))
     assert text is not None
     assert "[Văn bản đến] 01/BC-STTTT — Báo cáo doc-01" in text.get_content()
+
+
+def test_an_agency_outside_the_registry_is_named_by_its_code_and_never_told_by_mail(world: World) -> None:
+    """A ministry writes over the national axis; the registry holds only the province's agencies. Its arrival
+    is told with its code for a name; its refusal is told to nobody here (before, both raised NotFound and
+    the email service's consumer of the documents stream retried that event for ever)."""
+    notifier = ArrivalNotifier(world.app, world.dispatcher)
+    ministry = "000.00.00.G13"
+    arrival = world.document_event(
+        "doc-07",
+        "Arrived",
+        recipient_code=RECIPIENT,
+        sender_code=ministry,
+        code="12/BTTTT-VP",
+        subject="Công văn của Bộ",
+        arrived_at=world.clock().isoformat(),
+    )
+    notifier.process("DOCS", 1, arrival)
+    refusal = world.document_event(
+        "doc-08",
+        "Refused",
+        sender_code=ministry,
+        recipient_code=RECIPIENT,
+        code="13/BTTTT-VP",
+        subject="Công văn khác",
+        at=world.clock().isoformat(),
+        reason="Sai nơi nhận",
+    )
+    notifier.process("DOCS", 2, refusal)
+
+    assert notified(world) == [("arrived", OFFICIAL)]
+    [queued] = [r for r in world.app.recorder.select_notifications(start=1, limit=100) if r.topic.endswith("Queued")]
+    assert world.app.repository.get(queued.originator_id).sender_name == ministry
+    assert world.app.last_tracked_position("DOCS") == 2  # the refusal is passed, not retried
 
 
 def test_due_tomorrow_and_overdue_are_reminded_once_per_deadline_and_digested(world: World) -> None:

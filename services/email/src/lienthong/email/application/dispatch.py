@@ -16,6 +16,7 @@ from lienthong.email.application.recipients import Recipient, recipients_of
 from lienthong.email.domain.digest import DigestDay, id_of_digest
 from lienthong.email.domain.notification import Notification
 from lienthong.email.projections.mailboxes import MailRegistry
+from lienthong.errors import NotFound
 from lienthong.identifiers_client import AgencyLookup
 from lienthong.vietnamese.calendar import VIETNAM, vietnam_date
 
@@ -53,12 +54,18 @@ class Dispatcher:
         self._clock = clock
 
     def dispatch(self, tidings: Tidings) -> list[Aggregate]:
-        agency = self._agencies.get(tidings.agency_code)
+        try:
+            agency = self._agencies.get(tidings.agency_code)
+        except NotFound:
+            # An agency outside the registry (a ministry writing over the national axis) is told over the
+            # axis, not by this province's mail. Raising would stop the stream's consumer on this event.
+            log.info("agency %s is not in the registry; no notification of %s", tidings.agency_code, tidings.key)
+            return []
         told = recipients_of(tidings.kind, agency.email, self._registry.mailboxes_of(agency.code))
         if not told:
             log.info("agency %s has no mailbox that wants %s; no notification", agency.code, tidings.kind)
             return []
-        other = self._agencies.get(tidings.other_code).name if tidings.other_code else ""
+        other = self._name_of(tidings.other_code)
         changed: list[Aggregate] = []
         for recipient in told:
             if recipient.digest:
@@ -66,6 +73,15 @@ class Dispatcher:
             else:
                 changed.append(self._notification(recipient, tidings, agency.name, other))
         return changed
+
+    def _name_of(self, code: str) -> str:
+        """The other party's name; its code when the registry does not hold it (an agency outside the province)."""
+        if not code:
+            return ""
+        try:
+            return self._agencies.get(code).name
+        except NotFound:
+            return code
 
     def _notification(self, recipient: Recipient, tidings: Tidings, agency_name: str, other: str) -> Notification:
         # The official address keeps the id notifications always had; a registered mailbox gets its own.

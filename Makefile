@@ -146,6 +146,11 @@ chart-test: .venv/.synced $(HELM) ## render the Helm chart with each values file
 restore-drill: .venv/.synced ## dump, wipe, restore a drill database on LIENTHONG_TEST_DATABASE_URL's server; verify
 	$(PY) -m lienthong.launcher.drill
 
+DRILL_DOCUMENTS ?= 100000
+.PHONY: restore-drill-year
+restore-drill-year: .venv/.synced ## the restore drill over a seeded province year of DRILL_DOCUMENTS documents (~15 min at 100,000)
+	$(PY) -m seeding.restore_drill --documents $(DRILL_DOCUMENTS)
+
 # Docker: Debian's docker.io, installed with apt-get when missing (as SoftHSM2), and its engine started when
 # it is installed and not running (overlay2, cgroupfs: no systemd needed).
 .PHONY: docker

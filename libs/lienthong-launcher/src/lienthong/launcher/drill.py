@@ -1,6 +1,7 @@
 """The restore drill: back up a running platform, wipe it, restore it, rebuild, verify, compare the reports.
 
 python -m lienthong.launcher.drill [--documents N]
+python -m seeding.restore_drill --documents 100000   (from the repository's root: over a seeded province year)
 
 On the PostgreSQL server of `LIENTHONG_DRILL_DATABASE_URL` (else `LIENTHONG_TEST_DATABASE_URL`) it creates a
 database of its own (`lienthong_drill_<random>`, dropped at the end; no other database is touched), starts the
@@ -10,7 +11,11 @@ operator: stop the services, `pg_dump`, archive the attachment blobs; wipe the d
 JetStream streams; `pg_restore`, unpack the blobs, rebuild the streams (`lienthong.relay.republish`), empty
 the reporting read model (`lienthong.reporting.main rebuild`), `lienthong audit verify`, start again and wait
 until reporting has replayed the republished documents stream. It exits 1 unless the chains are intact
-and every report number equals the one read before the backup.
+and every report number equals the one read before the backup. It prints how long each step took.
+
+With `populate`, the drill's database is first given a store of the caller's (the seeding package's province
+year), and the reports compared include the province's `GetReport` over the days that store covers: the mail
+the email service goes on sending today, before and after the restore, falls outside them.
 """
 
 from __future__ import annotations
@@ -27,26 +32,30 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import grpc
 import nats
 from google.protobuf.json_format import MessageToDict
+from nats.js.errors import NotFoundError
 from sqlalchemy.engine import make_url
 
 from lienthong.launcher.callers import Callers
 from lienthong.launcher.demo import OPERATOR, RECIPIENT, SENDER, DocumentChannels, exchange, seed_demo
 from lienthong.launcher.platform import SERVICES, Platform, PlatformConfig
 from lienthong.launcher.ports import free_port
+from lienthong.launcher.province import PROVINCE_CODE
+from lienthong.relay import StreamNames
 from lienthong.relay.credentials import NatsCredentials
-from lienthong.relay.topology import ADMIN
+from lienthong.relay.topology import ADMIN, REPORTING
 from lienthong.reporting.v1 import reporting_pb2 as rep
 from lienthong.reporting.v1 import reporting_pb2_grpc
 
 Report = dict[str, Any]
 AGENCIES = (SENDER, RECIPIENT)
+REPORTED = ("identifiers", "documents", "signing", "email")  # the streams reporting consumes
+Populate = Callable[[str, str], tuple[str, str]]  # (database URL, instance) → the first and last day written
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,7 @@ class DrillResult:
     republish_output: str
     dump_bytes: int
     seconds: float
+    steps: dict[str, float] = field(default_factory=dict)  # seconds each step took, in the order done
 
     @property
     def passed(self) -> bool:
@@ -88,8 +98,10 @@ def drill_database(server_url: str) -> Iterator[str]:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def read_reports(callers: Callers) -> Report:
-    """Every number reporting gives for the drill's agencies (sent/received per day, processing)."""
+def read_reports(callers: Callers, province: tuple[str, str] | None = None) -> Report:
+    """Every number reporting gives for the drill's agencies (sent/received per day, processing); with
+    `province` (first and last day), also the province's `GetReport` over those days (every line, month and
+    bucket)."""
     with callers.acting("reporting") as channel:
         stub = reporting_pb2_grpc.ReportingServiceStub(channel)
         report: Report = {}
@@ -99,44 +111,101 @@ def read_reports(callers: Callers) -> Report:
                 rep.GetProcessingStatsRequest(agency_code=agency), timeout=10, metadata=OPERATOR
             )
             report[agency] = {"stats": MessageToDict(stats), "processing": MessageToDict(processing)}
+        if province is not None:
+            request = rep.GetReportRequest(scope_code=PROVINCE_CODE, from_day=province[0], to_day=province[1])
+            whole = stub.GetReport(request, timeout=60, metadata=OPERATOR)
+            report["province"] = MessageToDict(whole)
         return report
 
 
-def wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(0.2)
-
-
-def sent_by_sender(callers: Callers) -> int:
+async def reporting_lag(
+    nats_url: str, instance: str, credentials: NatsCredentials | None, heads: dict[str, int]
+) -> str:
+    """What reporting has still to take, or "" once every stream it consumes holds its store's events (`heads`:
+    events per service) and reporting's consumer of each has acknowledged every message."""
+    client = await nats.connect(nats_url, **(credentials or NatsCredentials()).connect_options())
     try:
-        return int(read_reports(callers)[SENDER]["stats"].get("sent", 0))
-    except grpc.RpcError:
-        return -1
+        js = client.jetstream()
+        names = StreamNames(instance)
+        for service in REPORTED:
+            stream = names.stream(service)
+            try:
+                held = (await js.stream_info(stream)).state.messages
+                consumer = await js.consumer_info(stream, REPORTING)
+            except NotFoundError:
+                return f"{stream}: no stream or no reporting consumer yet"
+            if held < heads[service]:
+                return f"{stream}: {held:,} of {heads[service]:,} events published"
+            if consumer.num_pending or consumer.num_ack_pending:
+                return f"{stream}: {consumer.num_pending + consumer.num_ack_pending:,} events for reporting to take"
+        return ""
+    finally:
+        await client.close()
 
 
-def replayed(callers: Callers, expected: Report, timeout: float) -> Report:
-    """The reports once reporting has replayed up to `expected` (every figure, not just the first to move);
-    what it says at `timeout` otherwise, for the drill to show the difference."""
+def store_heads(database_url: str) -> dict[str, int]:
+    """Events in each reported service's store."""
+    import psycopg
+
+    with psycopg.connect(libpq_url(database_url), autocommit=True) as connection:
+        counts = {}
+        for service in REPORTED:
+            row = connection.execute(f"SELECT count(*) FROM {service}_events").fetchone()  # our own table names
+            counts[service] = int(row[0]) if row else 0
+        return counts
+
+
+class Steps:
+    """How long each step of the drill took, printed as it ends (a drill over a year takes many minutes)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        began = time.monotonic()
+        yield
+        self.seconds[name] = round(time.monotonic() - began, 1)
+        print(f"  {name}: {self.seconds[name]} s", flush=True)
+
+
+def wait_for_reporting(platform: Platform, database_url: str, timeout: float, quiet: float = 10.0) -> None:
+    """Until the platform is quiet and reporting has taken every event: the stores' counts unchanged for
+    `quiet` seconds (the email service writes its notifications, and delivers them, after the documents they
+    are about) and nothing left for reporting to take."""
     deadline = time.monotonic() + timeout
+    heads: dict[str, int] = {}
+    since = time.monotonic()
     while True:
-        try:
-            now = read_reports(callers)
-        except grpc.RpcError:
-            now = {}
-        if now == expected or time.monotonic() > deadline:
-            return now
-        time.sleep(0.2)
+        now = store_heads(database_url)
+        if now != heads:
+            heads, since = now, time.monotonic()
+        lag = asyncio.run(reporting_lag(platform.nats_url, platform.config.instance, platform.nats_credentials(), now))
+        if not lag and time.monotonic() - since >= quiet:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout:.0f}s waiting for reporting to take every event: {lag}")
+        time.sleep(1.0)
 
 
-def run(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
+def differences(before: Any, after: Any, path: str = "") -> list[str]:
+    """Each figure that differs between two reports, as `path: before → after` (lists compared by position)."""
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        before, after = dict(enumerate(before)), dict(enumerate(after))
+    if isinstance(before, dict) and isinstance(after, dict):
+        found = []
+        for key in sorted(set(before) | set(after), key=str):
+            found += differences(before.get(key), after.get(key), f"{path}.{key}" if path else str(key))
+        return found
+    return [] if before == after else [f"{path}: {before!r} → {after!r}"]
 
 
-def checked(command: list[str], env: dict[str, str]) -> str:
-    result = run(command, env)
+def run(command: list[str], env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def checked(command: list[str], env: dict[str, str], timeout: float) -> str:
+    result = run(command, env, timeout)
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(command[:3])} failed ({result.returncode}):\n{result.stderr}{result.stdout}")
     return result.stdout
@@ -153,9 +222,20 @@ async def delete_streams(url: str, instance: str, credentials: NatsCredentials |
         await client.close()
 
 
-def drill(server_url: str, nats_url: str | None, work: Path, documents: int = 3) -> DrillResult:
-    """Run the whole drill in `work` on a database of its own; see the module's docstring."""
+def drill(
+    server_url: str,
+    nats_url: str | None,
+    work: Path,
+    documents: int = 3,
+    populate: Populate | None = None,
+    timeout: float = 300.0,
+) -> DrillResult:
+    """Run the whole drill in `work` on a database of its own; see the module's docstring. `populate(database
+    URL, instance)` writes the stores before the platform (of that instance name) starts and returns the
+    first and last day they cover; `timeout` bounds each step."""
     started = time.monotonic()
+    steps = Steps()
+    province: tuple[str, str] | None = None
     with drill_database(server_url) as database_url:
         config = PlatformConfig(
             data_dir=work / "platform",
@@ -167,53 +247,68 @@ def drill(server_url: str, nats_url: str | None, work: Path, documents: int = 3)
             smtp_port=free_port(),
             extra_env={"LIENTHONG_SHUTDOWN_GRACE": "3"},
         )
+        if populate is not None:
+            with steps.step("populate the stores"):
+                province = populate(database_url, config.instance)
         platform = Platform(config)
         env = {**platform.env(), "LIENTHONG_DATABASE_URL": database_url}
         try:
-            platform.start()
-            seed_demo(platform.callers, automatic_seal=False)
-            with DocumentChannels(platform.callers) as stubs:
-                for number in range(documents):
-                    exchange(stubs, SENDER, RECIPIENT, f"Báo cáo diễn tập khôi phục số {number + 1}")
-            expected = documents + 1
-            reporting = platform.callers
-            wait_until(lambda: sent_by_sender(reporting) >= expected, 60, f"reporting to count {expected} sent")
-            before = read_reports(reporting)
+            with steps.step("start the platform"):
+                platform.start(timeout=timeout)
+            with steps.step("exchange documents"):
+                seed_demo(platform.callers, automatic_seal=False)
+                with DocumentChannels(platform.callers) as stubs:
+                    for number in range(documents):
+                        exchange(stubs, SENDER, RECIPIENT, f"Báo cáo diễn tập khôi phục số {number + 1}")
+            with steps.step("relays publish, reporting takes every event"):
+                wait_for_reporting(platform, database_url, timeout)
+                before = read_reports(platform.callers, province)
 
             # Back up: services stopped so that the dump and the blobs are of one moment.
-            for service in SERVICES:
-                platform.stop_service(service)
+            with steps.step("stop the services"):
+                for service in SERVICES:
+                    platform.stop_service(service)
             dump = work / "lienthong.dump"
-            checked(["pg_dump", "--format=custom", "--file", str(dump), libpq_url(database_url)], env)
+            with steps.step("pg_dump"):
+                checked(["pg_dump", "--format=custom", "--file", str(dump), libpq_url(database_url)], env, timeout)
             blobs = config.data_dir / "blobs"
-            with tarfile.open(work / "blobs.tar.gz", "w:gz") as archive:
+            with steps.step("archive the blobs"), tarfile.open(work / "blobs.tar.gz", "w:gz") as archive:
                 archive.add(blobs, arcname="blobs")
 
             # Disaster: every table, every attachment and the JetStream streams gone.
-            checked(
-                ["psql", "-q", "-c", "DROP SCHEMA public CASCADE; CREATE SCHEMA public;", libpq_url(database_url)], env
-            )
-            shutil.rmtree(blobs)
-            asyncio.run(delete_streams(platform.nats_url, config.instance, platform.nats_credentials()))
+            with steps.step("wipe database, blobs, streams"):
+                wipe = "DROP SCHEMA public CASCADE; CREATE SCHEMA public;"
+                checked(["psql", "-q", "-c", wipe, libpq_url(database_url)], env, timeout)
+                shutil.rmtree(blobs)
+                asyncio.run(delete_streams(platform.nats_url, config.instance, platform.nats_credentials()))
 
             # Restore; rebuild the streams from the stores and the read model fed from them; verify the chains.
-            checked(["pg_restore", "--no-owner", "--dbname", libpq_url(database_url), str(dump)], env)
-            with tarfile.open(work / "blobs.tar.gz") as archive:
+            with steps.step("pg_restore"):
+                checked(["pg_restore", "--no-owner", "--dbname", libpq_url(database_url), str(dump)], env, timeout)
+            with steps.step("unpack the blobs"), tarfile.open(work / "blobs.tar.gz") as archive:
                 archive.extractall(config.data_dir, filter="data")
-            republish = checked(
-                [sys.executable, "-m", "lienthong.relay.republish", "--delete-streams"],
-                {**env, **platform.nats_env(ADMIN)},
-            )
-            rebuild = checked(
-                [sys.executable, "-m", "lienthong.reporting.main", "rebuild"], {**env, **platform.nats_env("reporting")}
-            )
-            audit = run([sys.executable, "-m", "lienthong.cli.main", "audit", "verify"], env)
+            with steps.step("republish the streams"):
+                republish = checked(
+                    [sys.executable, "-m", "lienthong.relay.republish", "--delete-streams"],
+                    {**env, **platform.nats_env(ADMIN)},
+                    timeout,
+                )
+            with steps.step("empty reporting's read models"):
+                rebuild = checked(
+                    [sys.executable, "-m", "lienthong.reporting.main", "rebuild"],
+                    {**env, **platform.nats_env("reporting")},
+                    timeout,
+                )
+            with steps.step("audit verify"):
+                audit = run([sys.executable, "-m", "lienthong.cli.main", "audit", "verify"], env, timeout)
 
-            for service in SERVICES:
-                platform.start_service(service, wait=False)
-            for service in SERVICES:
-                platform.wait_serving(service)
-            after = replayed(reporting, before, timeout=90)
+            with steps.step("start again, reporting replays to the same reports"):
+                for service in SERVICES:
+                    platform.start_service(service, wait=False)
+                for service in SERVICES:
+                    platform.wait_serving(service, timeout=timeout)
+                wait_for_reporting(platform, database_url, timeout)
+                after = read_reports(platform.callers, province)
             return DrillResult(
                 before=before,
                 after=after,
@@ -223,6 +318,7 @@ def drill(server_url: str, nats_url: str | None, work: Path, documents: int = 3)
                 republish_output=republish.strip(),
                 dump_bytes=dump.stat().st_size,
                 seconds=time.monotonic() - started,
+                steps=steps.seconds,
             )
         finally:
             platform.stop()
@@ -234,21 +330,37 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--documents", type=int, default=3, help="documents to exchange besides the demo one")
     args = parser.parse_args(argv)
+    drill_and_report(args.documents)
+
+
+def drill_and_report(documents: int, populate: Populate | None = None, timeout: float = 300.0) -> None:
+    """Run the drill on the server the environment names, print what it did and found, exit 1 unless it passed."""
     server = os.environ.get("LIENTHONG_DRILL_DATABASE_URL") or os.environ.get("LIENTHONG_TEST_DATABASE_URL")
     if not server:
         sys.exit("set LIENTHONG_DRILL_DATABASE_URL (or LIENTHONG_TEST_DATABASE_URL) to a PostgreSQL server URL")
+    nats_url = os.environ.get("LIENTHONG_TEST_NATS_URL") or None
     with tempfile.TemporaryDirectory(prefix="lienthong-drill-") as work:
-        result = drill(server, os.environ.get("LIENTHONG_TEST_NATS_URL") or None, Path(work), args.documents)
+        result = drill(server, nats_url, Path(work), documents, populate=populate, timeout=timeout)
     print(result.republish_output)
     print(result.rebuild_output)
     print(result.audit_output.rstrip())
     print(f"dump: {result.dump_bytes} bytes; drill took {result.seconds:.1f} s")
-    for agency in AGENCIES:
-        before, after = result.before.get(agency, {}), result.after.get(agency, {})
-        same = "identical" if before == after else "DIFFERENT"
-        print(f"{agency}: before {before.get('stats')} after {after.get('stats')}: {same}")
+    for step, seconds in result.steps.items():
+        print(f"  {step:52} {seconds:8.1f} s")
+    for part in (*AGENCIES, "province"):
+        if part in result.before or part in result.after:
+            before, after = result.before.get(part, {}), result.after.get(part, {})
+            same = "identical" if before == after else "DIFFERENT"
+            print(f"{part}: before {_shown(before)} after {_shown(after)}: {same}")
+    for difference in differences(result.before, result.after)[:40]:
+        print(f"  differs: {difference}")
     print("restore drill PASSED" if result.passed else "restore drill FAILED")
     sys.exit(0 if result.passed else 1)
+
+
+def _shown(report: Report) -> object:
+    """An agency's stats, or the province report's total line."""
+    return report.get("stats", report.get("total"))
 
 
 if __name__ == "__main__":

@@ -148,7 +148,7 @@ restore-drill: .venv/.synced ## dump, wipe, restore a drill database on LIENTHON
 
 DRILL_DOCUMENTS ?= 100000
 .PHONY: restore-drill-year
-restore-drill-year: .venv/.synced ## the restore drill over a seeded province year of DRILL_DOCUMENTS documents (~15 min at 100,000)
+restore-drill-year: .venv/.synced ## the restore drill over a seeded province year of DRILL_DOCUMENTS documents (about 25 min at 100,000)
 	$(PY) -m seeding.restore_drill --documents $(DRILL_DOCUMENTS)
 
 # Docker: Debian's docker.io, installed with apt-get when missing (as SoftHSM2), and its engine started when

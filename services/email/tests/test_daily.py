@@ -116,12 +116,12 @@ class World:
         self.deadlines.process("DOCS", next(self._positions), envelope)
         return envelope
 
-    def arrived(self, incoming_id: str, due_on: date | None = None) -> events_pb2.EventEnvelope:
+    def arrived(self, incoming_id: str, due_on: date | None = None, sender: str = SENDER) -> events_pb2.EventEnvelope:
         envelope = self.document_event(
             incoming_id,
             "Arrived",
             recipient_code=RECIPIENT,
-            sender_code=SENDER,
+            sender_code=sender,
             code=f"{incoming_id[-2:]}/BC-STTTT",
             subject=f"Báo cáo {incoming_id}",
             arrived_at=self.clock().isoformat(),
@@ -177,16 +177,7 @@ def test_an_agency_outside_the_registry_is_named_by_its_code_and_never_told_by_m
     the email service's consumer of the documents stream retried that event for ever)."""
     notifier = ArrivalNotifier(world.app, world.dispatcher)
     ministry = "000.00.00.G13"
-    arrival = world.document_event(
-        "doc-07",
-        "Arrived",
-        recipient_code=RECIPIENT,
-        sender_code=ministry,
-        code="12/BTTTT-VP",
-        subject="Công văn của Bộ",
-        arrived_at=world.clock().isoformat(),
-    )
-    notifier.process("DOCS", 1, arrival)
+    notifier.process("DOCS", 1, world.arrived("doc-07", sender=ministry))
     refusal = world.document_event(
         "doc-08",
         "Refused",

@@ -17,7 +17,7 @@ from lienthong.email.domain.digest import DigestDay, id_of_digest
 from lienthong.email.domain.notification import Notification
 from lienthong.email.projections.mailboxes import MailRegistry
 from lienthong.errors import NotFound
-from lienthong.identifiers_client import AgencyLookup
+from lienthong.identifiers_client import AgencyInfo, AgencyLookup
 from lienthong.vietnamese.calendar import VIETNAM, vietnam_date
 
 log = logging.getLogger(__name__)
@@ -54,9 +54,8 @@ class Dispatcher:
         self._clock = clock
 
     def dispatch(self, tidings: Tidings) -> list[Aggregate]:
-        try:
-            agency = self._agencies.get(tidings.agency_code)
-        except NotFound:
+        agency = self._registered(tidings.agency_code)
+        if agency is None:
             # An agency outside the registry (a ministry writing over the national axis) is told over the
             # axis, not by this province's mail. Raising would stop the stream's consumer on this event.
             log.info("agency %s is not in the registry; no notification of %s", tidings.agency_code, tidings.key)
@@ -78,10 +77,15 @@ class Dispatcher:
         """The other party's name; its code when the registry does not hold it (an agency outside the province)."""
         if not code:
             return ""
+        agency = self._registered(code)
+        return agency.name if agency is not None else code
+
+    def _registered(self, code: str) -> AgencyInfo | None:
+        """The agency the registry holds at `code`, None when it holds none."""
         try:
-            return self._agencies.get(code).name
+            return self._agencies.get(code)
         except NotFound:
-            return code
+            return None
 
     def _notification(self, recipient: Recipient, tidings: Tidings, agency_name: str, other: str) -> Notification:
         # The official address keeps the id notifications always had; a registered mailbox gets its own.

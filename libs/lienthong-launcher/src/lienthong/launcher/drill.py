@@ -46,6 +46,7 @@ from lienthong.launcher.demo import OPERATOR, RECIPIENT, SENDER, DocumentChannel
 from lienthong.launcher.platform import SERVICES, Platform, PlatformConfig
 from lienthong.launcher.ports import free_port
 from lienthong.launcher.province import PROVINCE_CODE
+from lienthong.launcher.streams import delete_streams
 from lienthong.relay import StreamNames
 from lienthong.relay.credentials import NatsCredentials
 from lienthong.relay.topology import ADMIN, REPORTING
@@ -209,17 +210,6 @@ def checked(command: list[str], env: dict[str, str], timeout: float) -> str:
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(command[:3])} failed ({result.returncode}):\n{result.stderr}{result.stdout}")
     return result.stdout
-
-
-async def delete_streams(url: str, instance: str, credentials: NatsCredentials | None) -> None:
-    client = await nats.connect(url, **(credentials or NatsCredentials()).connect_options())
-    try:
-        js = client.jetstream()
-        for info in await js.streams_info():
-            if info.config.name and info.config.name.startswith(instance.upper() + "_"):
-                await js.delete_stream(info.config.name)
-    finally:
-        await client.close()
 
 
 def drill(

@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 from lienthong.launcher.nats_server import NatsServer
 from lienthong.launcher.platform import SERVICES, PlatformConfig
 from lienthong.launcher.ports import free_port
+from lienthong.launcher.streams import delete_streams as delete_streams  # its callers import it from here
 from lienthong.relay.credentials import NatsCredentials
 
 T = TypeVar("T")
@@ -62,19 +63,6 @@ def instance(nats_url: str) -> Iterator[str]:
     name = f"t{uuid.uuid4().hex[:12]}"
     yield name
     asyncio.run(delete_streams(nats_url, name))
-
-
-async def delete_streams(url: str, instance: str, credentials: NatsCredentials | None = None) -> None:
-    """Delete every stream whose name starts with the instance's prefix."""
-    nc = await nats.connect(url, **(credentials or NatsCredentials()).connect_options())
-    try:
-        js = nc.jetstream()
-        prefix = instance.upper() + "_"
-        for info in await js.streams_info():
-            if info.config.name and info.config.name.startswith(prefix):
-                await js.delete_stream(info.config.name)
-    finally:
-        await nc.close()
 
 
 @dataclass(frozen=True)

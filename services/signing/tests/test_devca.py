@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,32 @@ def test_a_stale_crl_is_signed_again_with_the_same_entries(ca: DevCertificateAut
     fresh = ca.crl(now=revoked.next_update_utc + dt.timedelta(seconds=1))
     assert fresh.last_update_utc > revoked.last_update_utc
     assert [entry.serial_number for entry in fresh] == [seal.certificate.serial_number]
+
+
+def test_a_seal_lookup_beside_the_first_checkpoint_finds_every_file_it_lists(tmp_path: Path) -> None:
+    """The checkpoint certificate used to be written under its serial and renamed: a `seal_of` in another
+    thread listed that file and found it gone (FileNotFoundError in SignPdf under load). A race, so it is run
+    on many fresh CAs; with the old code about one round in fifteen failed."""
+    failures: list[BaseException] = []
+    for round_number in range(60):
+        keys = EncryptedFileKeyStore(tmp_path / f"keys-{round_number}", b"test passphrase")
+        ca = DevCertificateAuthority(tmp_path / f"ca-{round_number}", keys)
+        ca.issue_seal(AGENCY, NAME)
+        done = threading.Event()
+
+        def look_up(authority: DevCertificateAuthority = ca, stop: threading.Event = done) -> None:
+            while not stop.is_set():
+                try:
+                    authority.seal_of(AGENCY)
+                except BaseException as error:  # collected: the test fails on it
+                    failures.append(error)
+                    return
+
+        reader = threading.Thread(target=look_up)
+        reader.start()
+        try:
+            ca.sign_checkpoint(b"head")
+        finally:
+            done.set()
+            reader.join()
+    assert failures == []

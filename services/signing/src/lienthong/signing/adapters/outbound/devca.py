@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import os
 import re
 import threading
 from collections.abc import Sequence
@@ -34,6 +33,7 @@ from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 
 from lienthong.errors import InvalidArgument, NotFound
 from lienthong.signing.adapters.outbound.devtsa import LoadedKeyTimeStamper
+from lienthong.signing.adapters.outbound.files import write_replacing
 from lienthong.signing.adapters.outbound.keystore import (
     EncryptedFileKeyStore,
     KeyStore,
@@ -285,8 +285,9 @@ class DevCertificateAuthority:
         with self._lock:
             path = self._directory / CHECKPOINTS
             if not path.exists():
-                issued = self._issue(_ca_name(CHECKPOINT_NAME), now or dt.datetime.now(dt.UTC), own_key=True)
-                os.replace(self._directory / f"{serial_of(issued)}.pem", path)
+                self._issue(
+                    _ca_name(CHECKPOINT_NAME), now or dt.datetime.now(dt.UTC), own_key=True, file_name=path.name
+                )
             certificate = _load(path)
         key = self._keys.get(serial_of(certificate))
         if not isinstance(key, ec.EllipticCurvePrivateKey):
@@ -342,8 +343,14 @@ class DevCertificateAuthority:
         years: int = SEAL_YEARS,
         tsa: bool = False,
         own_key: bool = False,
+        file_name: str | None = None,
     ) -> x509.Certificate:
-        """A certificate of the issuing CA; `own_key`: its key kept with the CA's keys, not the holders'."""
+        """A certificate of the issuing CA; `own_key`: its key kept with the CA's keys, not the holders'.
+
+        Its file is named by its serial, or `file_name` for a certificate of the CA's own (the TSA, the
+        checkpoints): written there at once, since a file renamed after it appears would vanish under a
+        reader listing the directory (`seal_of` in another thread), which is what a FileNotFoundError in
+        SignPdf once was."""
         serial_number = x509.random_serial_number()
         label = format(serial_number, "x")
         public_key: PublicKey | rsa.RSAPublicKey = (
@@ -372,7 +379,7 @@ class DevCertificateAuthority:
         if tsa:  # RFC 3161 §2.3: a TSA certificate has exactly this one, critical, extended key usage
             builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
         certificate = builder.sign(self._keys.get(serial_of(self.issuing)), hashes.SHA256())
-        _write(self._directory / f"{serial_of(certificate)}.pem", _pem(certificate))
+        write_replacing(self._directory / (file_name or f"{serial_of(certificate)}.pem"), _pem(certificate))
         return certificate
 
     def _issued(self) -> list[x509.Certificate]:
@@ -411,7 +418,7 @@ class DevCertificateAuthority:
         for entry in entries:
             builder = builder.add_revoked_certificate(entry)
         crl = builder.sign(self._keys.get(serial_of(issuer)), hashes.SHA256())
-        _write(self._directory / name, crl.public_bytes(serialization.Encoding.PEM))
+        write_replacing(self._directory / name, crl.public_bytes(serialization.Encoding.PEM))
         return crl
 
     def _create(self, now: dt.datetime) -> None:
@@ -426,15 +433,13 @@ class DevCertificateAuthority:
             issuing_name, root_name, issuing_key, root_key, issuing_serial, now, ISSUING_YEARS, path_length=0
         )
         issuing_certificate = issuing.sign(self._keys.get(format(root_serial, "x")), hashes.SHA256())
-        _write(self._directory / "issuing.pem", _pem(issuing_certificate))
+        write_replacing(self._directory / "issuing.pem", _pem(issuing_certificate))
         # Written last: its presence means the CA is complete.
-        _write(self._directory / "root.pem", _pem(root_certificate))
+        write_replacing(self._directory / "root.pem", _pem(root_certificate))
 
     def _create_tsa(self, now: dt.datetime) -> None:
         subject = _ca_name("lienthong development time-stamping unit")
-        tsa = self._issue(subject, now, years=ISSUING_YEARS, tsa=True)
-        # _issue named the file by serial; the TSA has its own fixed name.
-        os.replace(self._directory / f"{serial_of(tsa)}.pem", self._directory / "tsa.pem")
+        self._issue(subject, now, years=ISSUING_YEARS, tsa=True, file_name="tsa.pem")
 
 
 def _next_whole_second(moment: dt.datetime) -> dt.datetime:
@@ -462,13 +467,6 @@ def _load(path: Path) -> x509.Certificate:
 
 def _pem(certificate: x509.Certificate) -> bytes:
     return certificate.public_bytes(serialization.Encoding.PEM)
-
-
-def _write(path: Path, data: bytes) -> None:
-    # Write then rename, so a reader (or a crash) never sees half a certificate or CRL.
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
 
 
 def _ca_name(common_name: str) -> x509.Name:

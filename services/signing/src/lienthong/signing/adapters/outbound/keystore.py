@@ -9,7 +9,6 @@ it. The service reads the passphrase from the environment variable `LIENTHONG_SI
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +21,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from pyhanko.sign import signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from lienthong.signing.adapters.outbound.files import write_replacing
 
 # EC P-256: fast to generate (tests issue many), short signatures, supported by PAdES verifiers.
 SigningKey = ec.EllipticCurvePrivateKey
@@ -98,13 +99,8 @@ class EncryptedFileKeyStore:
             serialization.PrivateFormat.PKCS8,
             serialization.BestAvailableEncryption(self._passphrase),
         )
-        path = self._path(label)
-        temporary = path.with_suffix(".tmp")
-        # Created 0600 from the start (not chmod-ed after), then renamed: never a readable or half-written key.
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "wb") as out:
-            out.write(pem)
-        os.replace(temporary, path)
+        # 0600 from the start, then renamed: never a readable or half-written key.
+        write_replacing(self._path(label), pem, 0o600)
         with self._lock:
             self._decrypted[label] = key
 

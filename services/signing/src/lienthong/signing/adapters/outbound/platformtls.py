@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from lienthong.grpcserver.principals import check_principal, principal_of, principal_uri, service_principal
+from lienthong.signing.adapters.outbound.files import write_replacing
 
 if TYPE_CHECKING:  # the CA and its key store import pyHanko: loaded only when a certificate must be issued
     from lienthong.signing.adapters.outbound.devca import DevCertificateAuthority
@@ -132,7 +133,7 @@ class TlsDirectory:
         os.chmod(path, 0o700)
         root = ca.root.public_bytes(serialization.Encoding.PEM)
         if not self.ca_file.exists() or self.ca_file.read_bytes() != root:
-            _write(self.ca_file, root, 0o644)
+            write_replacing(self.ca_file, root, 0o644)
 
     @classmethod
     def of_platform(cls, data_dir: Path) -> TlsDirectory:
@@ -170,8 +171,8 @@ class TlsDirectory:
         key_pem = key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
-        _write(files.key, key_pem, 0o600)
-        _write(files.cert, chain, 0o644)
+        write_replacing(files.key, key_pem, 0o600)
+        write_replacing(files.cert, chain, 0o644)
         return files
 
     def _usable(self, files: TlsFiles, principal: str, hosts: Sequence[str]) -> bool:
@@ -206,13 +207,3 @@ def _normal_host(host: str) -> str:
         return str(ipaddress.ip_address(host))
     except ValueError:
         return host
-
-
-def _write(path: Path, data: bytes, mode: int) -> None:
-    # Write then rename, so that a reader never sees half a file, and a key is never readable by others.
-    temporary = path.with_name(path.name + ".tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "wb") as file:
-        file.write(data)
-    os.chmod(temporary, mode)
-    os.replace(temporary, path)

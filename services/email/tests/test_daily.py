@@ -18,6 +18,7 @@ from lienthong.email.application.delivery import Delivery, SmtpSettings
 from lienthong.email.application.dispatch import Dispatcher
 from lienthong.email.application.recipients import Recipient, recipients_of
 from lienthong.email.application.reminders import DailyRound
+from lienthong.email.domain.digest import id_of_digest
 from lienthong.email.domain.mailbox import Mailbox as OfficialMailbox
 from lienthong.email.domain.notification import Notification
 from lienthong.email.projections.deadlines import Deadlines
@@ -169,6 +170,33 @@ def test_an_arrival_is_mailed_at_once_to_those_who_want_it_and_kept_for_a_leader
     text = digest.get_body(preferencelist=("plain",))
     assert text is not None
     assert "[Văn bản đến] 01/BC-STTTT — Báo cáo doc-01" in text.get_content()
+
+
+def test_a_batch_is_applied_in_one_transaction_reading_its_position_once(world: World) -> None:
+    """The consumer hands the notifier a fetched batch: two arrivals for a leader who wants a digest are two
+    items of one digest day (loaded once, saved together), an unreadable event among them is passed, and the
+    whole batch is redelivered without effect."""
+    world.provision(STAFF, ["arrived"], digest=False)
+    world.provision(LEADER, ["arrived"], digest=True)
+    notifier = ArrivalNotifier(world.app, world.dispatcher)
+    unreadable = world.document_event("doc-03", "Arrived", recipient_code=RECIPIENT)  # no sender, code, subject
+    batch = [(1, world.arrived("doc-01")), (2, unreadable), (3, world.arrived("doc-02"))]
+    reads: list[str] = []
+    read_position = world.app.last_tracked_position
+
+    def counted(stream: str) -> int:
+        reads.append(stream)
+        return read_position(stream)
+
+    world.app.last_tracked_position = counted  # type: ignore[method-assign]
+    notifier.process_many("DOCS", batch)
+    assert reads == ["DOCS"]
+    notifier.process_many("DOCS", batch)  # redelivered: nothing more
+
+    assert notified(world) == [("arrived", STAFF), ("arrived", STAFF), ("arrived", OFFICIAL), ("arrived", OFFICIAL)]
+    assert read_position("DOCS") == 3
+    digest = world.app.repository.get(id_of_digest(LEADER, DAY))
+    assert [item["code"] for item in digest.items] == ["01/BC-STTTT", "02/BC-STTTT"]
 
 
 def test_an_agency_outside_the_registry_is_named_by_its_code_and_never_told_by_mail(world: World) -> None:

@@ -22,14 +22,15 @@ class EmailApp(StoredApplication):
     name = "Email"
     tracks_positions = True
 
-    def queue(self, changed: list[Aggregate], *, stream: str, position: int) -> bool:
-        """Save what a consumed event caused (notifications not queued already, digest items) and record the
-        consumed position, in one transaction.
+    def queue(self, changed: list[Aggregate], *, stream: str, position: int, recorded: int | None = None) -> bool:
+        """Save what consumed events caused (notifications not queued already, digest items) and record the
+        last consumed position, in one transaction.
 
         Returns whether anything new was saved. A redelivered event finds its position recorded and changes
-        nothing.
+        nothing. `recorded`: the stream's recorded position as the caller has just read it (once for a
+        batch), so it is not read again.
         """
-        if position <= self.last_tracked_position(stream):
+        if position <= (self.last_tracked_position(stream) if recorded is None else recorded):
             return False
         new = [item for item in changed if not (isinstance(item, Notification) and self._exists(item.id))]
         self.save_tracked(*new, tracking=Tracking(application_name=stream, notification_id=position))

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
@@ -53,7 +54,10 @@ class Dispatcher:
         self._registry = registry
         self._clock = clock
 
-    def dispatch(self, tidings: Tidings) -> list[Aggregate]:
+    def dispatch(self, tidings: Tidings, digests: dict[UUID, DigestDay] | None = None) -> list[Aggregate]:
+        """The notifications and digest days to save for `tidings`. `digests`: the digest days a batch of
+        tidings has changed so far, kept across its calls (two items of one day are two changes of one
+        aggregate, saved together); without it each call loads the day from the store."""
         agency = self._registered(tidings.agency_code)
         if agency is None:
             # An agency outside the registry (a ministry writing over the national axis) is told over the
@@ -68,7 +72,7 @@ class Dispatcher:
         changed: list[Aggregate] = []
         for recipient in told:
             if recipient.digest:
-                changed.append(self._digest_item(recipient, tidings, other))
+                changed.append(self._digest_item(recipient, tidings, other, {} if digests is None else digests))
             else:
                 changed.append(self._notification(recipient, tidings, agency.name, other))
         return changed
@@ -104,12 +108,18 @@ class Dispatcher:
             details=tidings.details,
         )
 
-    def _digest_item(self, recipient: Recipient, tidings: Tidings, other: str) -> DigestDay:
+    def _digest_item(
+        self, recipient: Recipient, tidings: Tidings, other: str, digests: dict[UUID, DigestDay]
+    ) -> DigestDay:
         day = vietnam_date(self._clock())
-        try:
-            digest: DigestDay = self._app.repository.get(id_of_digest(recipient.address, day))
-        except AggregateNotFoundError:
-            digest = DigestDay(recipient.address, tidings.agency_code, day.isoformat())
+        digest_id = id_of_digest(recipient.address, day)
+        digest = digests.get(digest_id)
+        if digest is None:
+            try:
+                digest = self._app.repository.get(digest_id)
+            except AggregateNotFoundError:
+                digest = DigestDay(recipient.address, tidings.agency_code, day.isoformat())
+            digests[digest_id] = digest
         digest.add(
             {
                 "key": tidings.key,

@@ -69,10 +69,11 @@ class Dispatcher:
             log.info("agency %s has no mailbox that wants %s; no notification", agency.code, tidings.kind)
             return []
         other = self._name_of(tidings.other_code)
+        digests = {} if digests is None else digests
         changed: list[Aggregate] = []
         for recipient in told:
             if recipient.digest:
-                changed.append(self._digest_item(recipient, tidings, other, {} if digests is None else digests))
+                changed.append(self._digest_item(recipient, tidings, other, digests))
             else:
                 changed.append(self._notification(recipient, tidings, agency.name, other))
         return changed
